@@ -1,0 +1,516 @@
+"""The syntax tree of a .kpi file: frozen dataclasses, each carrying its span.
+
+Nodes say what the author wrote, not what it means: a weight of ``10%`` stays a
+percent quantity here; the checker and the lowering pass give it meaning.
+Comments are kept beside the tree (``Rubric.comments``) so a formatter can
+reprint them where they stood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Union
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+NOWHERE = Span("<builtin>", 0, 0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    text: str
+    span: Span
+
+
+# ---- literals ---------------------------------------------------------------
+
+# The suffix written after a number, mapped to the unit it denotes.
+SUFFIX_UNITS = {
+    "%": "percent",
+    "pt": "points",
+    "分": "points",
+    "元": "money",
+    "h": "hours",
+    "小时": "hours",
+    "d": "days",
+    "天": "days",
+    "次": "count",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number as written. ``value`` is exact; a percent is kept as written
+    (``90%`` has value 90), ``fraction`` gives the number it stands for."""
+
+    value: Decimal
+    suffix: str  # "" when the number was written bare
+    span: Span
+
+    @property
+    def unit(self) -> str | None:
+        return SUFFIX_UNITS.get(self.suffix)
+
+    @property
+    def magnitude(self) -> Decimal:
+        """The value in the unit's own scale: 90% -> 0.9, 200元 -> 200."""
+        return self.value / 100 if self.suffix == "%" else self.value
+
+    def __str__(self) -> str:
+        return f"{self.value}{self.suffix}"
+
+
+# ---- expressions ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    quantity: Quantity
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str  # one of + - * /
+    left: "Expr"
+    right: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    operand: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """``min(a, b)``, ``sum(sales over team)``, ``average(coefficient over year)``."""
+
+    func: str
+    args: tuple["Expr", ...]
+    over: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Bracket:
+    start: Quantity
+    rate: Quantity
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Progressive:
+    """Bracketed rates, each on its own slice of ``subject``."""
+
+    subject: "Expr"
+    brackets: tuple[Bracket, ...]
+    span: Span
+
+
+Expr = Union[Number, Var, BinOp, Neg, Call, Progressive]
+
+
+# ---- bands and conditions -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    op: str  # >= <= > < =
+    value: Quantity
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """An interval of one value: one or two bounds, or ``between a and b``."""
+
+    bounds: tuple[Bound, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    left: Expr
+    op: str
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Truth:
+    expr: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class GradeTest:
+    test: str  # "is", "below", "at least"
+    grade: str
+    span: Span
+
+
+Condition = Union[Compare, Truth, GradeTest]
+
+
+# ---- header and declarations ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A header line: ``rubric``, ``position``, ``period``, ``version``,
+    ``currency`` or ``total``."""
+
+    key: str
+    value: object  # str for text settings, Quantity for ``total``
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Rounding:
+    level: str  # items | sections | total | money
+    step: Quantity
+    mode: str  # "half up", "half even", "up", "down"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class TextList:
+    """``fields`` and ``signatures``: lines printed on the paper form."""
+
+    kind: str
+    texts: tuple[str, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    path: str
+    names: tuple[str, ...] | None  # None: everything the file defines
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    low: Quantity
+    high: Quantity | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    who: str  # "system" or a rater's name
+    detail: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    name: str
+    label: str | None
+    unit: str
+    range: Range | None
+    source: Source | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    name: str
+    label: str | None
+    unit: str
+    range: Range | None
+    expr: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Rater:
+    name: str
+    label: str | None
+    weight: Quantity | None  # None: a third party who enters scores, not a weighted rater
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    kind: str  # "person" or "group"
+    name: str
+    label: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Veto:
+    condition: str  # a yes/no input
+    label: str | None
+    scope: str  # item | section | appraisal
+    span: Span
+
+
+# ---- scoring rules (DOMAIN.md R1-R15) -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    text: str
+    low: Quantity
+    high: Quantity | None  # a range the rater picks inside (R2)
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Levels:
+    levels: tuple[Level, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleStep:
+    step: Quantity
+    points: Quantity
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    steps: tuple[ScaleStep, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    band: Band | None  # None for ``else``
+    points: Quantity
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Tiers:
+    subject: Expr
+    tiers: tuple[Tier, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    """R6: base points at the target, ± step points for each ``per`` of difference."""
+
+    subject: Expr
+    target: Quantity
+    step: Quantity
+    per: Quantity | None
+    base: Quantity | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Proportional:
+    subject: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Deduct:
+    amount: Quantity
+    per: Expr
+    base: Quantity | None
+    floored: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    subject: Expr
+    by: Quantity
+    per: Quantity
+    base: Quantity | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    checks: tuple[str, ...]
+    scores: tuple[Quantity, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class EnteredBy:
+    rater: str
+    span: Span
+
+
+Rule = Union[Levels, Scale, Tiers, Ratio, Proportional, Deduct, Change, Checklist, EnteredBy]
+
+
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    policy: str  # "proportionally", "evenly" or "give"
+    target: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    name: str
+    label: str | None
+    size_kind: str  # "points" or "factor"
+    size: Quantity
+    rules: tuple[Rule, ...]  # the checker insists on at most one
+    criteria: tuple[str, ...]
+    bonus: Quantity | None
+    not_applicable: NotApplicable | None
+    vetoes: tuple[Veto, ...]
+    notes: tuple[Note, ...]
+    span: Span
+
+    @property
+    def rule(self) -> Rule | None:
+        return self.rules[0] if self.rules else None
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    name: str
+    label: str | None
+    weight: Quantity | None
+    out_of: Quantity | None
+    members: tuple["Item | Section", ...]
+    vetoes: tuple[Veto, ...]
+    notes: tuple[Note, ...]
+    span: Span
+
+
+# ---- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    name: str
+    label: str | None
+    band: Band | None  # None: ``otherwise``
+    coefficient: Quantity | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class BestOf:
+    expr: Expr
+    group: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Award:
+    name: str
+    label: str | None
+    amount: Quantity
+    when: Condition | None
+    best_of: BestOf | None
+    requires: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    name: str
+    label: str | None
+    expr: Expr
+    shared_by: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Pay:
+    name: str
+    label: str | None
+    expr: Expr
+    when: Condition | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Exclude:
+    when: Condition
+    reason: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Streak:
+    name: str
+    label: str | None
+    when: Condition
+    periods: Quantity
+    action: str  # "award" or "flag"
+    amount: Quantity | None
+    flag: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    grade: str
+    at_most: Quantity
+    per: str
+    tie_by: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    name: str
+    label: str | None
+    bottom: Quantity
+    per: str
+    span: Span
+
+
+Statement = Union[
+    Setting, Rounding, TextList, Note, Use, Input, Metric, Rater, Key, Section, Item,
+    Veto, Grade, Award, Pool, Pay, Exclude, Streak, Quota, Flag,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    file: str
+    statements: tuple[Statement, ...]
+    comments: tuple[Comment, ...] = field(default=())
+
+    def setting(self, key: str) -> object | None:
+        for s in self.statements:
+            if isinstance(s, Setting) and s.key == key:
+                return s.value
+        return None
+
+    @property
+    def is_library(self) -> bool:
+        """A file without a ``rubric`` title only offers definitions to ``use``."""
+        return self.setting("rubric") is None

@@ -1,0 +1,550 @@
+"""Source text -> ``ast.Rubric``, or diagnostics that a person can act on.
+
+lark does the parsing (LALR, contextual lexer, cached grammar analysis so the
+CLI starts fast); this module turns its tree into frozen AST nodes and its
+exceptions into diagnostics that never mention lark's internals.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from . import ast
+from .diagnostics import Diagnostic, KpiError, error
+from .lexer import KpiLexer
+from .syntax_errors import describe_unexpected_char, describe_unexpected_token
+
+_HERE = Path(__file__).resolve().parent
+# Installed wheels carry the grammar inside the package; a source checkout keeps
+# it in the top-level grammar/ folder.
+_GRAMMAR_PATHS = (_HERE / "kpi.lark", _HERE.parent / "grammar" / "kpi.lark")
+
+
+def grammar_path() -> Path:
+    for p in _GRAMMAR_PATHS:
+        if p.is_file():
+            return p
+    raise FileNotFoundError("kpi.lark grammar not found next to the kpidsl package")
+
+
+class _Comments(list):
+    """Collects comments while lark ignores them; swapped in per parse."""
+
+
+_comments = _Comments()
+
+
+def _keep_comment(token: Token) -> Token:
+    _comments.append(token)
+    return token
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    # The builder runs inside the parser (no intermediate lark tree), which
+    # roughly halves the time on large rubrics; its file name is set per parse.
+    return Lark.open(
+        str(grammar_path()),
+        parser="lalr",
+        lexer=KpiLexer,
+        transformer=_BUILDER,
+        maybe_placeholders=False,
+        cache=True,
+        lexer_callbacks={"COMMENT": _keep_comment},
+    )
+
+
+def _span(file: str, meta_or_token) -> ast.Span:
+    m = meta_or_token
+    return ast.Span(file, m.line, m.column, m.end_line, m.end_column)
+
+
+def _edge(x):
+    if isinstance(x, Token):
+        return (x.line, x.column, x.end_line, x.end_column)
+    span = getattr(x, "span", None)
+    if span is not None:
+        return (span.line, span.column, span.end_line, span.end_column)
+    if isinstance(x, (tuple, list)):
+        edges = [e for e in map(_edge, x) if e is not None]
+        if edges:
+            return (edges[0][0], edges[0][1], edges[-1][2], edges[-1][3])
+    return None
+
+
+def _text(token: Token) -> str:
+    return token.value[1:-1]
+
+
+def _quantity(file: str, token: Token) -> ast.Quantity:
+    v = token.value
+    i = len(v)
+    while i and not v[i - 1].isdigit():
+        i -= 1
+    return ast.Quantity(Decimal(v[:i]), v[i:], _span(file, token))
+
+
+def _split(children, *types):
+    """Pick children out by type, for rules with optional parts."""
+    return [c for c in children if isinstance(c, types)]
+
+
+def _optional_label(children) -> str | None:
+    for c in children:
+        if isinstance(c, Token) and c.type == "STRING":
+            return _text(c)
+    return None
+
+
+class _Builder(Transformer):
+    """lark tree -> AST. One method per grammar rule, named as in kpi.lark."""
+
+    def __init__(self, file: str = "<string>"):
+        super().__init__(visit_tokens=False)
+        self.file = file
+
+    # helpers
+    def _s(self, children) -> ast.Span:
+        """The span from the first to the last child that has a position.
+
+        lark's own position tracking (propagate_positions) tripled parse time,
+        so spans are rebuilt from the tokens and nodes each rule keeps; a
+        statement's span therefore starts at its name, not its keyword.
+        """
+        first = last = None
+        for x in children:
+            e = _edge(x)
+            if e is not None:
+                first = first or e
+                last = e
+        if first is None:
+            return ast.Span(self.file, 0, 0, 0, 0)
+        return ast.Span(self.file, first[0], first[1], last[2], last[3])
+
+    def _q(self, token: Token) -> ast.Quantity:
+        return _quantity(self.file, token)
+
+    def _name_label(self, children):
+        name = children[0].value
+        label = _text(children[1]) if len(children) > 1 and isinstance(children[1], Token) and children[1].type == "STRING" else None
+        return name, label
+
+    def start(self, c):
+        return list(c)
+
+    # ---- header
+    def rubric_title(self, c):
+        return ast.Setting("rubric", _text(c[0]), self._s(c))
+
+    def position(self, c):
+        return ast.Setting("position", _text(c[0]), self._s(c))
+
+    def period(self, c):
+        return ast.Setting("period", c[0].value, self._s(c))
+
+    def version(self, c):
+        return ast.Setting("version", _text(c[0]), self._s(c))
+
+    def currency(self, c):
+        return ast.Setting("currency", c[0].value, self._s(c))
+
+    def declared_total(self, c):
+        return ast.Setting("total", self._q(c[0]), self._s(c))
+
+    def round_mode(self, c):
+        return " ".join(t.value for t in c)
+
+    def rounding(self, c):
+        mode = c[2] if len(c) > 2 else "half up"
+        return ast.Rounding(c[0].value, self._q(c[1]), mode, self._s(c))
+
+    def fields(self, c):
+        return ast.TextList("fields", tuple(_text(t) for t in c), self._s(c))
+
+    def signatures(self, c):
+        return ast.TextList("signatures", tuple(_text(t) for t in c), self._s(c))
+
+    def note(self, c):
+        return ast.Note(_text(c[0]), self._s(c))
+
+    def use_all(self, c):
+        return ast.Use(_text(c[0]), None, self._s(c))
+
+    def use_some(self, c):
+        return ast.Use(_text(c[-1]), tuple(t.value for t in c[:-1]), self._s(c))
+
+    # ---- inputs
+    def unit(self, c):
+        return "yes/no" if c[0].value == "yes/no" else c[0].value
+
+    def range(self, c):
+        return ast.Range(c[0], c[1] if len(c) > 1 else None, self._s(c))
+
+    def source(self, c):
+        return ast.Source(c[0].value, _text(c[1]) if len(c) > 1 else None, self._s(c))
+
+    def input_decl(self, c):
+        name, label = self._name_label(c)
+        unit = next(x for x in c if isinstance(x, str) and not isinstance(x, Token))
+        rng = next(iter(_split(c, ast.Range)), None)
+        src = next(iter(_split(c, ast.Source)), None)
+        return ast.Input(name, label, unit, rng, src, self._s(c))
+
+    def metric_decl(self, c):
+        name, label = self._name_label(c)
+        unit = next(x for x in c if isinstance(x, str) and not isinstance(x, Token))
+        rng = next(iter(_split(c, ast.Range)), None)
+        return ast.Metric(name, label, unit, rng, c[-1], self._s(c))
+
+    def rater_decl(self, c):
+        name, label = self._name_label(c)
+        weight = self._q(c[-1]) if c[-1].type == "QUANTITY" else None
+        return ast.Rater(name, label, weight, self._s(c))
+
+    def key_decl(self, c):
+        return ast.Key(c[0].value, c[1].value, _text(c[2]) if len(c) > 2 else None, self._s(c))
+
+    # ---- sections and items
+    def weight(self, c):
+        return ("weight", self._q(c[0]))
+
+    def out_of(self, c):
+        return ("out_of", self._q(c[0]))
+
+    def section(self, c):
+        name, label = self._name_label(c)
+        opts = dict(x for x in c if isinstance(x, tuple))
+        members = tuple(x for x in c if isinstance(x, (ast.Item, ast.Section)))
+        return ast.Section(name, label, opts.get("weight"), opts.get("out_of"), members,
+                           tuple(_split(c, ast.Veto)), tuple(_split(c, ast.Note)), self._s(c))
+
+    def points_size(self, c):
+        return ("points", self._q(c[0]))
+
+    def factor_size(self, c):
+        return ("factor", self._q(c[0]))
+
+    def criteria(self, c):
+        return ("criteria", _text(c[0]))
+
+    def bonus(self, c):
+        return ("bonus", self._q(c[0]))
+
+    def entered_by(self, c):
+        return ast.EnteredBy(c[0].value, self._s(c))
+
+    def spread_proportionally(self, c):
+        return ("proportionally", None)
+
+    def spread_evenly(self, c):
+        return ("evenly", None)
+
+    def give_to(self, c):
+        return ("give", c[0].value)
+
+    def not_applicable(self, c):
+        policy, target = c[0]
+        return ast.NotApplicable(policy, target, self._s(c))
+
+    def veto(self, c):
+        name, label = self._name_label(c)
+        scope = c[-1].value if c[-1].type == "VETO_SCOPE" else "item"
+        return ast.Veto(name, label, scope, self._s(c))
+
+    def item(self, c):
+        name, label = self._name_label(c)
+        size_kind, size = next(x for x in c if isinstance(x, tuple) and x[0] in ("points", "factor"))
+        criteria = tuple(x[1] for x in c if isinstance(x, tuple) and x[0] == "criteria")
+        bonus = next((x[1] for x in c if isinstance(x, tuple) and x[0] == "bonus"), None)
+        # Consecutive `level` lines form one descriptive-levels rule.
+        rules: list = []
+        levels: list[ast.Level] = []
+        for x in c:
+            if isinstance(x, ast.Level):
+                levels.append(x)
+            elif isinstance(x, (ast.Scale, ast.Tiers, ast.Ratio, ast.Proportional, ast.Deduct,
+                                ast.Change, ast.Checklist, ast.EnteredBy)):
+                rules.append(x)
+        if levels:
+            first, last = levels[0].span, levels[-1].span
+            span = ast.Span(first.file, first.line, first.column, last.end_line, last.end_column)
+            rules.insert(0, ast.Levels(tuple(levels), span))
+        na = next(iter(_split(c, ast.NotApplicable)), None)
+        return ast.Item(name, label, size_kind, size, tuple(rules), criteria, bonus, na,
+                        tuple(_split(c, ast.Veto)), tuple(_split(c, ast.Note)), self._s(c))
+
+    # ---- rules
+    def signed(self, c):
+        return self._q(c[0])
+
+    def negative(self, c):
+        q = self._q(c[0])
+        return ast.Quantity(-q.value, q.suffix, self._s(c))
+
+    def level(self, c):
+        return ast.Level(_text(c[0]), c[1], c[2] if len(c) > 2 else None, self._s(c))
+
+    def scale_step(self, c):
+        return ast.ScaleStep(self._q(c[0]), c[1], self._s(c))
+
+    def scale(self, c):
+        return ast.Scale(tuple(c), self._s(c))
+
+    def cmp_op(self, c):
+        op = c[0].value
+        return {"≥": ">=", "≤": "<="}.get(op, op)
+
+    def bound(self, c):
+        return ast.Bound(c[0], c[1], self._s(c))
+
+    def band(self, c):
+        return ast.Band(tuple(c), self._s(c))
+
+    def between(self, c):
+        s = self._s(c)
+        return ast.Band((ast.Bound(">=", c[0], c[0].span), ast.Bound("<=", c[1], c[1].span)), s)
+
+    def when_tier(self, c):
+        return ast.Tier(c[0], c[1], self._s(c))
+
+    def else_tier(self, c):
+        return ast.Tier(None, c[0], self._s(c))
+
+    def tiers(self, c):
+        return ast.Tiers(c[0], tuple(c[1:]), self._s(c))
+
+    def ratio(self, c):
+        subject, target, _pm, step = c[0], self._q(c[1]), c[2], self._q(c[3])
+        per = base = None
+        rest = c[4:]
+        for x in rest:
+            if isinstance(x, Token):
+                per = self._q(x)
+            else:
+                base = x
+        return ast.Ratio(subject, target, step, per, base, self._s(c))
+
+    def proportional(self, c):
+        return ast.Proportional(c[0], self._s(c))
+
+    def no_floor(self, c):
+        return "no floor"
+
+    def deduct(self, c):
+        base = next((x for x in c[2:] if isinstance(x, ast.Quantity)), None)
+        return ast.Deduct(self._q(c[0]), c[1], base, "no floor" not in c[2:], self._s(c))
+
+    def change(self, c):
+        return ast.Change(c[0], c[1], self._q(c[2]), c[3] if len(c) > 3 else None, self._s(c))
+
+    def checklist(self, c):
+        checks = tuple(_text(x) for x in c if isinstance(x, Token))
+        scores = tuple(x for x in c if isinstance(x, ast.Quantity))
+        return ast.Checklist(checks, scores, self._s(c))
+
+    # ---- results
+    def grade_band(self, c):
+        return c[0]
+
+    def grade_otherwise(self, c):
+        return "otherwise"
+
+    def grade(self, c):
+        name, label = self._name_label(c)
+        band = next((x for x in c if isinstance(x, ast.Band)), None)
+        coef = self._q(c[-1]) if isinstance(c[-1], Token) and c[-1].type == "QUANTITY" else None
+        return ast.Grade(name, label, band, coef, self._s(c))
+
+    def when_clause(self, c):
+        return ("when", c[0])
+
+    def best_of(self, c):
+        return ast.BestOf(c[0], c[1].value, self._s(c))
+
+    def requires(self, c):
+        return ("requires", c[0].value)
+
+    def award(self, c):
+        name, label = self._name_label(c)
+        amount = self._q(next(t for t in c if isinstance(t, Token) and t.type == "QUANTITY"))
+        opts = dict(x for x in c if isinstance(x, tuple))
+        best = next((x for x in c if isinstance(x, ast.BestOf)), None)
+        return ast.Award(name, label, amount, opts.get("when"), best, opts.get("requires"), self._s(c))
+
+    def pool(self, c):
+        name, label = self._name_label(c)
+        return ast.Pool(name, label, c[-2], c[-1].value, self._s(c))
+
+    def pay(self, c):
+        name, label = self._name_label(c)
+        when = c[-1][1] if isinstance(c[-1], tuple) else None
+        expr = c[-2] if when is not None else c[-1]
+        return ast.Pay(name, label, expr, when, self._s(c))
+
+    def exclude(self, c):
+        reason = _text(c[1]) if len(c) > 1 else None
+        return ast.Exclude(c[0], reason, self._s(c))
+
+    def streak_award(self, c):
+        return ("award", self._q(c[0]), None)
+
+    def streak_flag(self, c):
+        return ("flag", None, _text(c[0]))
+
+    def streak(self, c):
+        name, label = self._name_label(c)
+        action, amount, flag = c[-1]
+        cond = c[-3]
+        return ast.Streak(name, label, cond, self._q(c[-2]), action, amount, flag, self._s(c))
+
+    def quota(self, c):
+        return ast.Quota(c[0].value, self._q(c[1]), c[2].value, tuple(c[3:]), self._s(c))
+
+    def flag(self, c):
+        name, label = self._name_label(c)
+        return ast.Flag(name, label, self._q(c[-2]), c[-1].value, self._s(c))
+
+    def compare(self, c):
+        return ast.Compare(c[0], c[1], c[2], self._s(c))
+
+    def grade_test(self, c):
+        return ast.GradeTest(" ".join(c[0].value.split()), c[1].value, self._s(c))
+
+    def truth(self, c):
+        return ast.Truth(c[0], self._s(c))
+
+    # ---- expressions
+    def number(self, c):
+        q = self._q(c[0])
+        return ast.Number(q, q.span)
+
+    def var(self, c):
+        return ast.Var(c[0].value, self._s(c))
+
+    def _bin(op):
+        def build(self, c):
+            return ast.BinOp(op, c[0], c[1], self._s(c))
+        return build
+
+    add, sub, mul, div = _bin("+"), _bin("-"), _bin("*"), _bin("/")
+
+    def neg(self, c):
+        return ast.Neg(c[0], self._s(c))
+
+    def call(self, c):
+        over = c[-1].value if isinstance(c[-1], Token) else None
+        args = tuple(c[1:-1] if over is not None else c[1:])
+        return ast.Call(c[0].value, args, over, self._s(c))
+
+    def bracket(self, c):
+        return ast.Bracket(self._q(c[0]), self._q(c[1]), self._s(c))
+
+    def progressive(self, c):
+        return ast.Progressive(c[0], tuple(c[1:]), self._s(c))
+
+
+_BUILDER = _Builder()
+
+
+# ---- public entry points -----------------------------------------------------------
+
+
+def parse(text: str, file: str = "<string>") -> ast.Rubric:
+    """Parse one file. Raises ``KpiError`` with every syntax problem found."""
+    global _comments
+    parser = _lark()
+    _comments = _Comments()
+    _BUILDER.file = file
+    try:
+        statements = parser.parse(text)
+    except UnexpectedInput:
+        raise KpiError(_collect_syntax_errors(text, file)) from None
+    comments = tuple(ast.Comment(t.value, _span(file, t)) for t in _comments)
+    return ast.Rubric(file, tuple(statements), comments)
+
+
+def _diagnose(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
+    if isinstance(exc, UnexpectedCharacters):
+        message, hint, width = describe_unexpected_char(exc, text)
+        line, col = exc.line, exc.column
+    else:
+        message, hint, width = describe_unexpected_token(exc, text)
+        if isinstance(exc, UnexpectedEOF) or getattr(exc.token, "type", "") == "$END":
+            lines = text.split("\n")
+            line, col = len(lines), len(lines[-1]) + 1
+            width = 1
+        else:
+            line, col = exc.token.line, exc.token.column
+    span = ast.Span(file, line, col, line, col + max(width, 1))
+    return error("KPI001", message, span, hint)
+
+
+def _collect_syntax_errors(text: str, file: str) -> list[Diagnostic]:
+    """Report one diagnostic per broken top-level statement, not a cascade.
+
+    The file is cut where a statement keyword starts a line outside any
+    braces; each piece is parsed alone, padded with blank lines so positions
+    stay true.
+    """
+    parser = _lark()
+    found: list[Diagnostic] = []
+    for start_line, chunk in _statement_chunks(text):
+        padded = "\n" * (start_line - 1) + chunk
+        try:
+            parser.parse(padded)
+        except UnexpectedInput as exc:
+            found.append(_diagnose(exc, padded, file))
+    if not found:  # pieces parse alone but not together; report the whole
+        try:
+            parser.parse(text)
+        except UnexpectedInput as exc:
+            found.append(_diagnose(exc, text, file))
+    return found
+
+
+_STATEMENT_WORDS = frozenset(
+    "rubric position period version currency total round fields signatures note use "
+    "input metric rater person group section item veto grade award pool pay exclude "
+    "streak quota flag".split()
+)
+
+
+def _statement_chunks(text: str):
+    lines = text.split("\n")
+    depth = 0
+    start = 0
+    for i, line in enumerate(lines):
+        word = line.split(None, 1)[0] if line.strip() else ""
+        if depth <= 0 and i > start and word in _STATEMENT_WORDS and line[:1] not in " \t":
+            yield start + 1, "\n".join(lines[start:i])
+            start = i
+            depth = 0
+        depth += _brace_delta(line)
+    yield start + 1, "\n".join(lines[start:])
+
+
+def _brace_delta(line: str) -> int:
+    delta, in_string = 0, False
+    for ch in line:
+        if ch == '"':
+            in_string = not in_string
+        elif in_string:
+            continue
+        elif ch == "#":
+            break
+        elif ch == "{":
+            delta += 1
+        elif ch == "}":
+            delta -= 1
+    return delta
+
+
+def parse_file(path: str | Path) -> ast.Rubric:
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    return parse(text, str(path))
