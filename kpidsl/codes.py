@@ -1,0 +1,247 @@
+"""Every diagnostic code: what it means, and a wrong and a fixed example.
+
+``kpi explain CODE`` prints these; the test suite runs every example through
+the checker (the wrong one must raise the code, the fixed one must not), so
+the documentation cannot drift from the behaviour.  Examples are checked as a
+file named ``a.kpi`` (some ``use`` examples refer to that name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    code: str
+    severity: str
+    title: str
+    summary: str
+    wrong: str
+    fixed: str
+
+
+_HEAD = 'rubric "示例"\n'
+
+# A library file that examples may `use`; it sits beside a.kpi.
+EXAMPLE_LIBRARY = ("common.kpi", 'input late "迟到次数": count\n'
+                   'section attitude "工作态度" weight 10% {\n'
+                   '  item discipline "纪律性" points 10 { deduct 2 per late }\n}\n')
+
+
+def _code(code, severity, title, summary, wrong, fixed):
+    return CodeInfo(code, severity, title, summary, wrong.strip() + "\n", fixed.strip() + "\n")
+
+
+_ALL = [
+    _code("KPI001", "error", "syntax error",
+          "The text is not valid .kpi. The message says what was found and what could come there; "
+          "the hint names common slips: full-width punctuation from a Chinese input method, `=` where "
+          "`:` belongs, `3-4` for a range, a `%` separated from its number.",
+          _HEAD + 'input rate "及时率" = percent\nitem a "A" points 100 { proportional rate }',
+          _HEAD + 'input rate "及时率": percent\nitem a "A" points 100 { proportional rate }'),
+    _code("KPI010", "error", "used file not found",
+          "A `use` names a file that does not exist. Paths are read relative to the folder of the file "
+          "that says `use`.",
+          _HEAD + 'use "common/attitude.kpi"\nitem a "A" points 100',
+          _HEAD + 'item a "A" points 100'),
+    _code("KPI011", "error", "use cycle",
+          "Files `use` each other in a circle, so neither can be read first. Move what both need into "
+          "a third file.",
+          _HEAD + 'use "a.kpi"\nitem a "A" points 100',
+          _HEAD + 'item a "A" points 100'),
+    _code("KPI012", "error", "name not in used file",
+          "`use NAME from \"file\"` asks for a name the file does not define. (The examples use a "
+          "library, common.kpi, shown below them.)",
+          _HEAD + 'use attitud from "common.kpi"\nitem a "A" points 90',
+          _HEAD + 'use attitude from "common.kpi"\nitem a "A" points 90'),
+    _code("KPI101", "error", "weights do not add up",
+          "The top-level sections and items must add up to the rubric's total (100 unless `total` says "
+          "otherwise). The seed service-supervisor scorecard adds up to 105; the logistics form to 85. "
+          "The note lists every contributor with its line; the hint says by how much and where it "
+          "could come from.",
+          _HEAD + 'section a "业绩" weight 70% { item x "X" points 70 }\n'
+                  'section b "行为" weight 40% { item y "Y" points 40 }',
+          _HEAD + 'section a "业绩" weight 60% { item x "X" points 60 }\n'
+                  'section b "行为" weight 40% { item y "Y" points 40 }'),
+    _code("KPI102", "error", "section members do not add up",
+          "The items of a weighted section must add up to its weight in points, or to its `out of` "
+          "scale when it has one.",
+          _HEAD + 'section a "任务绩效" weight 100% {\n  item x "X" points 60\n  item y "Y" points 45\n}',
+          _HEAD + 'section a "任务绩效" weight 100% {\n  item x "X" points 60\n  item y "Y" points 40\n}'),
+    _code("KPI103", "error", "rater weights do not add up",
+          "Weighted raters (`rater self \"自评\" weight 40%`) share the final score; their weights "
+          "must add up to 100%.",
+          _HEAD + 'rater self "自评" weight 40%\nrater boss "主管评" weight 50%\nitem a "A" points 100',
+          _HEAD + 'rater self "自评" weight 40%\nrater boss "主管评" weight 60%\nitem a "A" points 100'),
+    _code("KPI104", "error", "`out of` without a weight",
+          "`out of S` rescales a weighted section whose items are scored out of S; without a weight "
+          "there is nothing to rescale to.",
+          _HEAD + 'section a "行为考核" out of 100 { item x "X" points 100 }',
+          _HEAD + 'section a "行为考核" weight 100% out of 100 { item x "X" points 100 }'),
+    _code("KPI105", "error", "two scoring rules in one item",
+          "An item is scored one way: levels, a scale, tiers, a ratio… Two rules in one item would "
+          "give two answers.",
+          _HEAD + 'input n "次数": count\nitem a "A" points 100 {\n  level "好": 100\n  deduct 5 per n\n}',
+          _HEAD + 'input n "次数": count\nitem a "A" points 100 {\n  deduct 5 per n\n}'),
+    _code("KPI110", "error", "a rule can award more than the item is worth",
+          "The rule's best case exceeds the item's points. Lower it, or declare the excess with "
+          "`bonus up to N` if it is meant.",
+          _HEAD + 'item a "纪律性" points 100 {\n  level "全勤": 110\n  level "缺勤": 0\n}',
+          _HEAD + 'item a "纪律性" points 100 {\n  level "全勤": 100\n  level "缺勤": 0\n}'),
+    _code("KPI111", "warning", "the item's maximum cannot be reached",
+          "No input can earn the item's full points: the seed installer card gives 仓库管理 10 points but "
+          "its rule (严格执行到位得8分) awards at most 8. Also raised when a declared bonus cannot be "
+          "earned because the input's range stops short.",
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n  deduct 1 per v base 80\n}',
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n  deduct 1 per v base 100\n}'),
+    _code("KPI112", "info", "a rule can go below zero",
+          "The rule can award negative points (e.g. `deduct … no floor`, 不计上限), which takes points "
+          "from the rest of the appraisal. A note, not a fault: say it is meant, or floor it.",
+          _HEAD + 'input c "投诉次数": count\nitem a "投诉" points 100 {\n  deduct 5 per c no floor\n}',
+          _HEAD + 'input c "投诉次数": count\nitem a "投诉" points 100 {\n  deduct 5 per c\n}'),
+    _code("KPI120", "error", "tiers leave a gap",
+          "Some value of the input gets no tier. The seed says 超过1%得0分; 低于1%得5分: exactly 1% gets "
+          "nothing. Counts are whole numbers, so `> 3` and `< 3` leave 3 out but `>= 4` and `<= 3` do not.",
+          _HEAD + 'input lost "大客户流失率": percent\nitem a "大客户流失" points 100 {\n'
+                  '  tiers lost {\n    when > 1%: 0\n    when < 1%: 100\n  }\n}',
+          _HEAD + 'input lost "大客户流失率": percent\nitem a "大客户流失" points 100 {\n'
+                  '  tiers lost {\n    when > 1%: 0\n    when <= 1%: 100\n  }\n}'),
+    _code("KPI121", "error", "tiers contradict each other",
+          "Two tiers cover the same values with different points. The seed says 大于3次得0分, "
+          "高于3次得10分: both mean more than 3.",
+          _HEAD + 'input n "建议被采纳次数": count\nitem a "改进建议" points 100 {\n'
+                  '  tiers n {\n    when > 3: 0\n    when > 3: 100\n    when <= 3: 0\n  }\n}',
+          _HEAD + 'input n "建议被采纳次数": count\nitem a "改进建议" points 100 {\n'
+                  '  tiers n {\n    when > 3: 100\n    when <= 3: 0\n  }\n}'),
+    _code("KPI122", "warning", "tiers overlap",
+          "Two tiers cover the same values and give the same points: harmless now, but the next edit "
+          "of one of them makes a contradiction.",
+          _HEAD + 'input r "回访率": percent\nitem a "回访" points 100 {\n'
+                  '  tiers r {\n    when >= 90%: 100\n    when >= 95%: 100\n    when < 90%: 0\n  }\n}',
+          _HEAD + 'input r "回访率": percent\nitem a "回访" points 100 {\n'
+                  '  tiers r {\n    when >= 90%: 100\n    when < 90%: 0\n  }\n}'),
+    _code("KPI123", "warning", "a tier can never apply",
+          "The tier's band lies outside the input's range (a percent runs 0%..100% unless declared "
+          "otherwise), or its bounds exclude every value.",
+          _HEAD + 'input r "执行率": percent\nitem a "执行率" points 100 {\n'
+                  '  tiers r {\n    when > 100%: 100\n    when >= 90% and <= 100%: 80\n    when < 90%: 0\n  }\n}',
+          _HEAD + 'input r "执行率": percent range 0%..120%\nitem a "执行率" points 100 {\n'
+                  '  tiers r {\n    when > 100%: 100\n    when >= 90% and <= 100%: 80\n    when < 90%: 0\n  }\n}'),
+    _code("KPI124", "warning", "tier points are not monotonic",
+          "As the value rises, the points go up and then down (or the reverse): usually one tier's "
+          "points were typed wrong.",
+          _HEAD + 'input r "满意度": points range 0..100\nitem a "满意度" points 100 {\n'
+                  '  tiers r {\n    when >= 90: 100\n    when >= 80 and < 90: 20\n    when < 80: 50\n  }\n}',
+          _HEAD + 'input r "满意度": points range 0..100\nitem a "满意度" points 100 {\n'
+                  '  tiers r {\n    when >= 90: 100\n    when >= 80 and < 90: 50\n    when < 80: 20\n  }\n}'),
+    _code("KPI130", "error", "units do not match",
+          "A percent compared with or added to a count, money to points, hours to days… A metric's "
+          "unit has to be known to compare it with a threshold (回访率 100% next to 3次 in the seeds).",
+          _HEAD + 'input r "回访率": percent\nitem a "回访" points 100 {\n'
+                  '  tiers r {\n    when >= 3次: 100\n    else: 0\n  }\n}',
+          _HEAD + 'input r "回访率": percent\nitem a "回访" points 100 {\n'
+                  '  tiers r {\n    when >= 100%: 100\n    else: 0\n  }\n}'),
+    _code("KPI131", "error", "a bare number on a percent",
+          "A bare `90` compared with a percent means 9000%: write `90%`.",
+          _HEAD + 'input r "及时率": percent\nitem a "及时率" points 100 {\n'
+                  '  tiers r {\n    when >= 90: 100\n    else: 0\n  }\n}',
+          _HEAD + 'input r "及时率": percent\nitem a "及时率" points 100 {\n'
+                  '  tiers r {\n    when >= 90%: 100\n    else: 0\n  }\n}'),
+    _code("KPI140", "error", "undefined name",
+          "A formula, rule or clause names something that is not declared. The hint suggests the "
+          "closest name.",
+          _HEAD + 'input sales "销售额": money\ninput goal "目标销售额": money\n'
+                  'item a "销售目标完成率" points 100 {\n  proportional sale / goal\n}',
+          _HEAD + 'input sales "销售额": money\ninput goal "目标销售额": money\n'
+                  'item a "销售目标完成率" points 100 {\n  proportional sales / goal\n}'),
+    _code("KPI141", "warning", "unused input or metric",
+          "An input or metric is declared but no rule, formula or condition uses it: a data column "
+          "HR must fill for nothing.",
+          _HEAD + 'input sales "销售额": money\ninput unused_col "无用列": count\n'
+                  'item a "销售" points 100 { proportional sales / 10000 }',
+          _HEAD + 'input sales "销售额": money\nitem a "销售" points 100 { proportional sales / 10000 }'),
+    _code("KPI142", "error", "duplicate name",
+          "Two declarations share a name. Every input, metric, section, item, rater, grade and pay "
+          "has its own.",
+          _HEAD + 'item a "A" points 50\nitem a "B" points 50',
+          _HEAD + 'item a "A" points 50\nitem b "B" points 50'),
+    _code("KPI143", "error", "unknown function",
+          "Formulas may call min, max, abs and the aggregates sum, average, count, max, min (with "
+          "`over GROUP`).",
+          _HEAD + 'input s "销售额": money\nitem a "A" points 100 { proportional mean(s over year) / 10000 }',
+          _HEAD + 'input s "销售额": money\nitem a "A" points 100 { proportional average(s over year) / 10000 }'),
+    _code("KPI150", "error", "grade bands leave a gap",
+          "Some reachable total gets no grade. Totals are worked out from the items' ranges.",
+          _HEAD + 'item a "A" points 100\ngrade good "良好" when >= 80\ngrade pass "合格" when >= 60 and < 79\n'
+                  'grade fail "不合格" when < 60',
+          _HEAD + 'item a "A" points 100\ngrade good "良好" when >= 80\ngrade pass "合格" when >= 60 and < 80\n'
+                  'grade fail "不合格" when < 60'),
+    _code("KPI151", "error", "grade bands overlap",
+          "A total falls in two grades.",
+          _HEAD + 'item a "A" points 100\ngrade good "良好" when >= 80\ngrade pass "合格" when >= 60 and <= 80\n'
+                  'grade fail "不合格" when < 60',
+          _HEAD + 'item a "A" points 100\ngrade good "良好" when >= 80\ngrade pass "合格" when >= 60 and < 80\n'
+                  'grade fail "不合格" when < 60'),
+    _code("KPI160", "error", "a range runs backwards",
+          "A range's low end is above its high end, as in `4..3`.",
+          _HEAD + 'item a "部门协作" points 100 {\n  level "积极": 100\n  level "一般": 80..60\n}',
+          _HEAD + 'item a "部门协作" points 100 {\n  level "积极": 100\n  level "一般": 60..80\n}'),
+    _code("KPI161", "error", "checklist scores do not match its checks",
+          "A checklist of N checks needs N+1 scores: for 0, 1, …, N failed checks.",
+          _HEAD + 'item a "处理投诉" points 100 {\n  checklist "处理及时", "反馈及时" scores 100, 50\n}',
+          _HEAD + 'item a "处理投诉" points 100 {\n  checklist "处理及时", "反馈及时" scores 100, 50, 0\n}'),
+    _code("KPI162", "error", "progressive brackets do not rise",
+          "Each bracket starts above the one before it.",
+          _HEAD + 'input s "业绩": money\nitem a "A" points 100\n'
+                  'pay c "提成" = progressive s {\n  from 0元: 1%\n  from 30000元: 3%\n  from 20000元: 2%\n}',
+          _HEAD + 'input s "业绩": money\nitem a "A" points 100\n'
+                  'pay c "提成" = progressive s {\n  from 0元: 1%\n  from 20000元: 2%\n  from 30000元: 3%\n}'),
+    _code("KPI163", "error", "`per` must be positive",
+          "The step of a `ratio` or `change` rule is taken per some amount, which must be above zero.",
+          _HEAD + 'input r "合格率": percent\nitem a "A" points 100 { ratio r target 90% ±1pt per 0% base 90 }',
+          _HEAD + 'input r "合格率": percent\nitem a "A" points 100 { ratio r target 90% ±1pt per 1% base 90 }'),
+    _code("KPI170", "error", "invalid setting",
+          "A header setting has an impossible value: a rounding step or a total of zero or less.",
+          _HEAD + 'round total to 0\nitem a "A" points 100',
+          _HEAD + 'round total to 0.01\nitem a "A" points 100'),
+    _code("KPI171", "error", "a condition or veto that is not yes/no",
+          "A veto, or a condition written as a bare name, needs a yes/no input; compare anything else.",
+          _HEAD + 'input law "违法次数": count\nveto law "触犯国家法律法规" zeroes appraisal\nitem a "A" points 100',
+          _HEAD + 'input law "触犯国家法律法规": yes/no\nveto law "触犯国家法律法规" zeroes appraisal\nitem a "A" points 100'),
+    _code("KPI172", "error", "a streak needs two or more whole periods",
+          "`streak … for N periods` counts consecutive periods; N is a whole number of at least 2.",
+          _HEAD + 'item a "A" points 100\ngrade ok "合格" when >= 0\n'
+                  'streak s "连续优秀" when grade is ok for 1.5 periods award 200元',
+          _HEAD + 'item a "A" points 100\ngrade ok "合格" when >= 0\n'
+                  'streak s "连续优秀" when grade is ok for 3 periods award 200元'),
+    _code("KPI180", "error", "quota outside 0%..100%",
+          "A grade quota is a share of a group: at most 100%.",
+          _HEAD + 'group team "团队"\nitem a "A" points 100\ngrade ok "优秀" when >= 0\n'
+                  'quota ok at most 120% per team',
+          _HEAD + 'group team "团队"\nitem a "A" points 100\ngrade ok "优秀" when >= 0\n'
+                  'quota ok at most 20% per team'),
+    _code("KPI190", "error", "not-applicable weight given to itself",
+          "`not applicable: give to ITEM` must name another item.",
+          _HEAD + 'item a "A" points 50 { not applicable: give to a }\nitem b "B" points 50',
+          _HEAD + 'item a "A" points 50 { not applicable: give to b }\nitem b "B" points 50'),
+]
+
+CODES: dict[str, CodeInfo] = {c.code: c for c in _ALL}
+
+
+def explain(code: str) -> str | None:
+    info = CODES.get(code.upper())
+    if info is None:
+        return None
+    text = (
+        f"{info.code} ({info.severity}): {info.title}\n\n{info.summary}\n\n"
+        f"Wrong:\n\n{_indent(info.wrong)}\nFixed:\n\n{_indent(info.fixed)}"
+    )
+    if EXAMPLE_LIBRARY[0] in info.wrong:
+        text += f"\nwhere {EXAMPLE_LIBRARY[0]} holds:\n\n{_indent(EXAMPLE_LIBRARY[1])}"
+    return text
+
+
+def _indent(text: str) -> str:
+    return "".join(f"    {line}\n" for line in text.rstrip("\n").split("\n"))
