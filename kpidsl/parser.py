@@ -245,11 +245,11 @@ class _Builder(Transformer):
         return ("evenly", None)
 
     def give_to(self, c):
-        return ("give", c[0].value)
+        return ("give", c[0])
 
     def not_applicable(self, c):
         policy, target = c[0]
-        return ast.NotApplicable(policy, target, self._s(c))
+        return ast.NotApplicable(policy, target.value if target is not None else None, self._s(c))
 
     def veto(self, c):
         name, label = self._name_label(c)

@@ -5,6 +5,7 @@ docs/diagnostics.md), GitHub workflow annotations and SARIF 2.1.0."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Callable
@@ -35,6 +36,13 @@ class SourceCache:
         return lines[n - 1] if 0 < n <= len(lines) else None
 
 
+def printable(text: str) -> str:
+    """Control characters from a hostile file are shown escaped, never sent to the terminal."""
+    return "".join(
+        ch if ch == "\t" or unicodedata.category(ch) not in ("Cc", "Cf") else f"\\u{ord(ch):04x}"
+        for ch in text)
+
+
 def counts(diags: list[Diagnostic]) -> Counter:
     return Counter(d.severity for d in diags)
 
@@ -58,7 +66,7 @@ def render_human(diags: list[Diagnostic], sources: SourceCache,
     out: list[str] = []
     for d in diags:
         head = style(f"{d.severity.value}[{d.code}]", fg=_COLORS[d.severity], bold=True)
-        out.append(f"{head}: {style(d.message, bold=True)}")
+        out.append(f"{head}: {style(printable(d.message), bold=True)}")
         s = d.span
         gutter = len(str(max(s.line, 1)))
         pad = " " * gutter
@@ -66,18 +74,18 @@ def render_human(diags: list[Diagnostic], sources: SourceCache,
         text = sources.line(s.file, s.line)
         if text is not None:
             out.append(f"{pad} {style('|', fg='blue')}")
-            out.append(f"{style(str(s.line).rjust(gutter), fg='blue')} {style('|', fg='blue')} {text}")
+            out.append(f"{style(str(s.line).rjust(gutter), fg='blue')} {style('|', fg='blue')} {printable(text)}")
             start = max(s.column - 1, 0)
             end = s.end_column - 1 if s.end_line == s.line else len(text)
             end = max(end, start + 1)
-            lead = display_width(text[:start])
-            width = max(display_width(text[start:end]), 1)
+            lead = display_width(printable(text[:start]))
+            width = max(display_width(printable(text[start:end])), 1)
             out.append(f"{pad} {style('|', fg='blue')} {' ' * lead}{style('^' * width, fg=_COLORS[d.severity], bold=True)}")
         for r in d.related:
             where = f"line {r.span.line}" if r.span.file == s.file else f"{r.span.file}:{r.span.line}"
-            out.append(f"{pad} {style('=', fg='blue')} note: {r.message} ({where})")
+            out.append(f"{pad} {style('=', fg='blue')} note: {printable(r.message)} ({where})")
         if d.hint:
-            out.append(f"{pad} {style('=', fg='blue')} {style('hint', bold=True)}: {d.hint}")
+            out.append(f"{pad} {style('=', fg='blue')} {style('hint', bold=True)}: {printable(d.hint)}")
         out.append("")
     return "\n".join(out)
 
