@@ -245,7 +245,7 @@ class Checker:
         unit, _ = self._expr(s.expr)
         if s.range is not None:
             self._range_of(s.unit, s.range)
-        if unit is not None and not _compatible(unit, s.unit):
+        if _known(unit) and not _compatible(unit, s.unit):
             self.diagnostics.append(error(
                 "KPI130", f"`{s.name}` is declared as {UNIT_WORDS[s.unit]} but its formula gives {UNIT_WORDS[unit]}",
                 s.expr.span, f"change the declared unit to `{unit}` or fix the formula"))
@@ -385,6 +385,8 @@ class Checker:
         infos = [self._expr(a) for a in e.args]
         if e.func == "count":
             return "count", Range(ZERO, INF)
+        if any(u is None for u, _ in infos):  # an argument already reported, or of unknown unit
+            return None, None
         units = {u for u, _ in infos if u not in (None, "bare")}
         if len(units) > 1 and not all(u in DIMENSIONLESS for u in units):
             self.diagnostics.append(error("KPI130", f"`{e.func}` mixes " + " and ".join(UNIT_WORDS[u] for u in sorted(units)),
@@ -823,6 +825,11 @@ class Checker:
             self.diagnostics.append(warning(
                 "KPI141", f"{sym.kind} `{name}` is never used", _name_span(sym.node),
                 "remove it, or use it in a rule or formula"))
+
+
+def _known(unit: str | None) -> bool:
+    """A definite unit, as opposed to unknown (None) or a bare number that takes any unit."""
+    return unit is not None and unit != "bare"
 
 
 def _compatible(a: str, b: str) -> bool:
