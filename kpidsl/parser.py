@@ -81,12 +81,14 @@ def _text(token: Token) -> str:
     return token.value[1:-1]
 
 
+_SUFFIX_CHARS = "".join(sorted(set("".join(ast.SUFFIX_UNITS))))
+
+
 def _quantity(file: str, token: Token) -> ast.Quantity:
     v = token.value
-    i = len(v)
-    while i and not v[i - 1].isdigit():
-        i -= 1
-    return ast.Quantity(Decimal(v[:i]), v[i:], _span(file, token))
+    number = v.rstrip(_SUFFIX_CHARS)  # suffixes hold no digits, numbers hold no suffix letters
+    return ast.Quantity(Decimal(number), v[len(number):],
+                        ast.Span(file, token.line, token.column, token.end_line, token.end_column))
 
 
 def _split(children, *types):
@@ -99,6 +101,10 @@ def _optional_label(children) -> str | None:
         if isinstance(c, Token) and c.type == "STRING":
             return _text(c)
     return None
+
+
+_RULES = (ast.Scale, ast.Tiers, ast.Ratio, ast.Proportional, ast.Deduct, ast.Change,
+          ast.Checklist, ast.EnteredBy)
 
 
 class _Builder(Transformer):
@@ -118,10 +124,13 @@ class _Builder(Transformer):
         """
         first = last = None
         for x in children:
-            e = _edge(x)
-            if e is not None:
-                first = first or e
-                last = e
+            first = _edge(x)
+            if first is not None:
+                break
+        for x in reversed(children):
+            last = _edge(x)
+            if last is not None:
+                break
         if first is None:
             return ast.Span(self.file, 0, 0, 0, 0)
         return ast.Span(self.file, first[0], first[1], last[2], last[3])
@@ -258,25 +267,33 @@ class _Builder(Transformer):
 
     def item(self, c):
         name, label = self._name_label(c)
-        size_kind, size = next(x for x in c if isinstance(x, tuple) and x[0] in ("points", "factor"))
-        criteria = tuple(x[1] for x in c if isinstance(x, tuple) and x[0] == "criteria")
-        bonus = next((x[1] for x in c if isinstance(x, tuple) and x[0] == "bonus"), None)
-        # Consecutive `level` lines form one descriptive-levels rule.
-        rules: list = []
-        levels: list[ast.Level] = []
-        for x in c:
-            if isinstance(x, ast.Level):
-                levels.append(x)
-            elif isinstance(x, (ast.Scale, ast.Tiers, ast.Ratio, ast.Proportional, ast.Deduct,
-                                ast.Change, ast.Checklist, ast.EnteredBy)):
+        size_kind = size = bonus = na = None
+        criteria, rules, levels, vetoes, notes = [], [], [], [], []
+        for x in c:  # one pass: this runs once per item, 10,000 times in a large rubric
+            if isinstance(x, tuple):
+                key, value = x
+                if key == "criteria":
+                    criteria.append(value)
+                elif key == "bonus":
+                    bonus = value
+                else:
+                    size_kind, size = key, value
+            elif isinstance(x, ast.Level):
+                levels.append(x)  # consecutive `level` lines form one descriptive-levels rule
+            elif isinstance(x, _RULES):
                 rules.append(x)
+            elif isinstance(x, ast.Veto):
+                vetoes.append(x)
+            elif isinstance(x, ast.Note):
+                notes.append(x)
+            elif isinstance(x, ast.NotApplicable):
+                na = x
         if levels:
             first, last = levels[0].span, levels[-1].span
             span = ast.Span(first.file, first.line, first.column, last.end_line, last.end_column)
             rules.insert(0, ast.Levels(tuple(levels), span))
-        na = next(iter(_split(c, ast.NotApplicable)), None)
-        return ast.Item(name, label, size_kind, size, tuple(rules), criteria, bonus, na,
-                        tuple(_split(c, ast.Veto)), tuple(_split(c, ast.Note)), self._s(c))
+        return ast.Item(name, label, size_kind, size, tuple(rules), tuple(criteria), bonus, na,
+                        tuple(vetoes), tuple(notes), self._s(c))
 
     # ---- rules
     def signed(self, c):

@@ -41,3 +41,13 @@ def test_every_code_the_checker_can_emit_is_documented():
     src = "".join(p.read_text(encoding="utf-8") for p in Path("kpidsl").glob("*.py"))
     emitted = set(re.findall(r'"(KPI\d{3})"', src))
     assert emitted <= set(CODES), emitted - set(CODES)
+
+
+def test_diagnostics_page_is_up_to_date():
+    from pathlib import Path
+
+    from kpidsl.docgen import diagnostics_markdown
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
+    assert page.read_text(encoding="utf-8") == diagnostics_markdown(), \
+        "docs/diagnostics.md is stale: run `python -m kpidsl.docgen`"
