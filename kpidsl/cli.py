@@ -89,6 +89,114 @@ def _io_message(e: Exception) -> str:
     return str(e)
 
 
+@main.command("eval")
+@click.argument("rubric", type=click.Path(dir_okay=False))
+@click.argument("data", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
+              help="Write results here (.csv, .xlsx or .json); default: CSV on standard output.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default=None,
+              help="Output format; default: from the output file's extension, else CSV.")
+@click.option("--explain", "explain_id", default=None, metavar="ID",
+              help="Show how every number for this person was reached.")
+@click.option("--percent-cells", type=click.Choice(["strict", "whole", "fraction"]), default="strict",
+              show_default=True, help="How to read a bare number in a percent column: refuse it, "
+              "93 means 93%, or 0.93 means 93%.")
+@click.option("--map", "mappings", multiple=True, metavar="TITLE=NAME",
+              help="Read the column titled TITLE as the rubric's input NAME (repeatable).")
+def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, explain_id: str | None,
+          percent_cells: str, mappings: tuple[str, ...]) -> None:
+    """Score people: RUBRIC applied to DATA files (CSV, XLSX or JSON, one row per person per period)."""
+    from .api import RubricErrors, load_rubric
+    from .data import DataProblems
+
+    for p in (rubric, *data):
+        if not Path(p).is_file():
+            _fail(f"{p}: no such file")
+    mapping = {}
+    for m in mappings:
+        title, sep, name = m.partition("=")
+        if not sep or not title.strip() or not name.strip():
+            _fail(f"--map {m!r}: write TITLE=NAME, e.g. --map 个人实际销售额=sales")
+        mapping[title.strip()] = name.strip()
+    fmt = fmt or (Path(out).suffix.lower().lstrip(".") if out else "csv")
+    if fmt not in ("csv", "xlsx", "json"):
+        _fail(f"{out}: unknown output format; use .csv, .xlsx or .json (or --format)")
+    if fmt == "xlsx" and out is None:
+        _fail("XLSX output needs a file: add -o results.xlsx")
+    try:
+        scorer = load_rubric(rubric)
+    except RubricErrors as e:
+        from .report import SourceCache, render_human, summary_line
+
+        click.echo(render_human([d for d in e.diagnostics if d.severity.value == "error"], SourceCache(e.sources)),
+                   err=True)
+        click.echo(f"kpi: {rubric} has errors; fix them before scoring (kpi check {rubric})", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    except (OSError, UnicodeDecodeError) as e:
+        _fail(_io_message(e))
+    try:
+        results = _score(scorer, [Path(p) for p in data], percent_cells, mapping)
+    except DataProblems as e:
+        _report_data_problems(e.errors)
+        sys.exit(EXIT_PROBLEMS)
+    except ValueError as e:  # unreadable data file
+        _fail(str(e))
+    from .output import Table, write
+
+    if explain_id is not None:
+        chosen = [r for r in results if r.person == explain_id]
+        if not chosen:
+            _fail(f"--explain {explain_id}: no such person in the data")
+        for r in chosen:
+            click.echo(scorer.explain(r))
+        if out is None:
+            return
+    write(Table(scorer.plan), results, Path(out) if out else None, fmt, sys.stdout)
+    if out:
+        scored = sum(1 for r in results if r.status == "scored")
+        click.echo(f"kpi: scored {scored} of {len(results)} rows -> {out}", err=True)
+
+
+def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str]):
+    from .data import read_rows
+
+    total = _count_rows(paths)
+    show = total > 20000 and sys.stderr.isatty()
+    with click.progressbar(length=total, label="reading", file=sys.stderr) if show else _NoBar() as bar:
+        rows = read_rows(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(),
+                         progress=bar.update if show else None)
+    return scorer.evaluator.evaluate(rows)
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n):
+        pass
+
+
+def _count_rows(paths: list[Path]) -> int:
+    n = 0
+    for p in paths:
+        if p.suffix.lower() == ".csv" and p.stat().st_size > 1_000_000:
+            with p.open("rb") as f:
+                n += sum(1 for _ in f) - 1
+    return n
+
+
+def _report_data_problems(errors) -> None:
+    shown = errors[:50]
+    for e in shown:
+        click.echo(f"error: {e}", err=True)
+    if len(errors) > len(shown):
+        click.echo(f"... and {len(errors) - len(shown)} more", err=True)
+    click.echo(f"kpi: {len(errors)} problem(s) in the data; nothing was written", err=True)
+
+
 @main.command()
 @click.argument("code")
 def explain(code: str) -> None:

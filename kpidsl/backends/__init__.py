@@ -1,0 +1,1 @@
+"""Backends: each translates the same scoring IR (kpidsl/ir.py)."""

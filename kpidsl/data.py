@@ -1,0 +1,370 @@
+"""Reading appraisal data: CSV, XLSX or JSON, one row per person per period.
+
+Every cell the plan needs is validated before any scoring: a missing column,
+a blank cell, a non-number, ``93`` where ``93%`` is meant, a value outside
+the input's range, a negative or fractional count, a level the rubric does
+not offer, a duplicate person-period.  Each problem names the file, the row,
+the column and the rubric line that needs the value; nothing passes silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from . import ir
+
+YES = {"yes", "y", "true", "1", "是", "有", "√", "✓", "✔", "对"}
+NO = {"no", "n", "false", "0", "否", "无", "×", "✗", "✘", "错"}
+NA = {"n/a", "na", "不适用", "-"}
+PERCENT_POLICIES = ("strict", "whole", "fraction")
+
+# Columns that name the person and the period when the rubric declares no `person` key.
+PERSON_TITLES = ("id", "工号", "员工编号", "name", "姓名")
+PERIOD_TITLES = ("period", "考核月份", "考核期间", "期间", "月份")
+
+
+@dataclass(frozen=True, slots=True)
+class DataError:
+    file: str
+    row: int  # as a spreadsheet shows it: the header is row 1
+    column: str | None
+    message: str
+    rubric_line: int | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.row}" + (f" [{self.column}]" if self.column else "")
+        tail = f" (rubric line {self.rubric_line})" if self.rubric_line else ""
+        hint = f"\n    hint: {self.hint}" if self.hint else ""
+        return f"{where}: {self.message}{tail}{hint}"
+
+
+@dataclass
+class Row:
+    file: str
+    number: int
+    person: str
+    period: str
+    groups: dict[str, str]
+    cells: dict[str, Decimal]
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+class DataProblems(Exception):
+    def __init__(self, errors: list[DataError]):
+        super().__init__(f"{len(errors)} data problem(s)")
+        self.errors = errors
+
+
+# ---- reading tables -----------------------------------------------------------------------
+
+
+def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
+    """Header and an iterator of (row number, cells); streams CSV rows."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return _read_csv(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    if suffix == ".json":
+        return _read_json(path)
+    raise ValueError(f"{path}: unknown data format {suffix or '(no extension)'}; use .csv, .xlsx or .json")
+
+
+def _read_csv(path: Path):
+    f = path.open(encoding="utf-8-sig", newline="")
+    reader = csv.reader(f)
+    try:
+        header = next(reader)
+    except StopIteration:
+        f.close()
+        return [], iter(())
+    except UnicodeDecodeError as e:
+        f.close()
+        raise ValueError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); save the sheet as CSV UTF-8") from None
+
+    def rows():
+        try:
+            for i, r in enumerate(reader, start=2):
+                if any(cell.strip() for cell in r):
+                    yield i, r
+        except UnicodeDecodeError as e:
+            raise ValueError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+        finally:
+            f.close()
+    return [h.strip() for h in header], rows()
+
+
+def _read_xlsx(path: Path):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    ws = wb.worksheets[0]
+    it = ws.iter_rows()
+    try:
+        header_cells = next(it)
+    except StopIteration:
+        return [], iter(())
+    header = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
+
+    def rows():
+        for i, r in enumerate(it, start=2):
+            values = []
+            for c in r:
+                v = c.value
+                if isinstance(v, (int, float)) and "%" in (c.number_format or ""):
+                    v = _XlsxPercent(v)
+                values.append(v)
+            if any(v not in (None, "") for v in values):
+                yield i, values
+        wb.close()
+    return header, rows()
+
+
+class _XlsxPercent(float):
+    """A number Excel shows as a percent: its value is already the fraction."""
+
+
+def _read_json(path: Path):
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
+    records = doc.get("rows") if isinstance(doc, dict) else doc
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ValueError(f"{path}: expected a list of objects, one per person and period (or {{\"rows\": [...]}})")
+    header: list[str] = []
+    for r in records:
+        for k in r:
+            if k not in header:
+                header.append(k)
+
+    def rows():
+        for i, r in enumerate(records, start=2):  # numbered like a sheet: the header is row 1
+            yield i, [r.get(h) for h in header]
+    return header, rows()
+
+
+# ---- validation ------------------------------------------------------------------------------
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+class Validator:
+    def __init__(self, plan: ir.Plan, file: str, header: list[str], percent: str = "strict",
+                 mapping: dict[str, str] | None = None, needs_groups: Iterable[str] = ()):
+        self.plan = plan
+        self.file = file
+        self.percent = percent
+        self.errors: list[DataError] = []
+        self.index: dict[str, int] = {}
+        titles = {h: i for i, h in enumerate(header)}
+        mapping = mapping or {}
+        for title, name in mapping.items():
+            if title in titles:
+                titles.setdefault(name, titles[title])
+        for col in plan.columns:
+            for candidate in (col.name, col.label):
+                if candidate and candidate in titles:
+                    self.index[col.name] = titles[candidate]
+                    break
+        self.person_col = self._find(titles, (plan.person,) + PERSON_TITLES)
+        self.period_col = self._find(titles, (plan.period,) + PERIOD_TITLES)
+        self.group_cols = {g: titles.get(g) for g in plan.groups}
+        self.na_list_col = titles.get("not_applicable", titles.get("不适用"))
+        if self.person_col is None:
+            self.errors.append(DataError(file, 1, None, f"no column names the person (looked for {plan.person!r}, "
+                                         + ", ".join(repr(t) for t in PERSON_TITLES[1:]) + ")",
+                                         hint="add an id column, or declare `person COLUMN` in the rubric"))
+        for g in needs_groups:
+            if self.group_cols.get(g) is None:
+                self.errors.append(DataError(file, 1, g, f"missing column {g!r}: the rubric groups people by it",
+                                             hint=f"add a {g!r} column"))
+        for col in plan.columns:
+            if col.name not in self.index and not col.optional:
+                hint = f"add a column titled {col.name!r}" + (f" or {col.label!r}" if col.label else "")
+                self.errors.append(DataError(file, 1, col.name, f"missing column {col.name!r}",
+                                             col.line, hint))
+
+    @staticmethod
+    def _find(titles, candidates):
+        for c in candidates:
+            if c in titles:
+                return titles[c]
+        return None
+
+    def _error(self, row: int, column: str | None, message: str, col: ir.Column | None = None,
+               hint: str | None = None) -> None:
+        self.errors.append(DataError(self.file, row, column, message, col.line if col else None, hint))
+
+    def row(self, number: int, values: list[object]) -> Row | None:
+        n_before = len(self.errors)
+
+        def get(i):
+            return values[i] if i is not None and i < len(values) else None
+
+        person = _text(get(self.person_col))
+        if not person:
+            self._error(number, None, "blank person id")
+        period = _text(get(self.period_col)) if self.period_col is not None else ""
+        groups = {g: _text(get(i)) for g, i in self.group_cols.items() if i is not None}
+        cells: dict[str, Decimal] = {}
+        raw: dict[str, str] = {}
+        na_listed = set()
+        if self.na_list_col is not None:
+            na_listed = {x.strip() for x in re.split(r"[,，、;；\s]+", _text(get(self.na_list_col))) if x.strip()}
+        for col in self.plan.columns:
+            i = self.index.get(col.name)
+            if i is None:
+                if col.may_be_na:
+                    cells[col.name] = Decimal(1 if col.name[:-3] in na_listed else 0)
+                continue  # an optional column: filled later (e.g. last period's value) or defaulted
+            v = get(i)
+            raw[col.name] = _text(v)
+            parsed = self._cell(number, col, v)
+            if parsed is not None:
+                cells[col.name] = parsed
+        if len(self.errors) > n_before:
+            return None
+        return Row(self.file, number, person, period, groups, cells, raw)
+
+    def _cell(self, number: int, col: ir.Column, v: object) -> Decimal | None:
+        title = col.name
+        text = _text(v)
+        if text == "":
+            self._error(number, title, "blank cell", col, "every scored value must be filled in; write 0 if it is zero")
+            return None
+        if col.unit == "yes/no":
+            t = text.lower()
+            if t in YES:
+                return Decimal(1)
+            if t in NO:
+                return Decimal(0)
+            self._error(number, title, f"{text!r} is not yes or no", col, "write 是/否, yes/no or 1/0")
+            return None
+        value = self._number(number, col, v, text)
+        if value is None:
+            return None
+        if col.integer and value != value.to_integral_value():
+            self._error(number, title, f"{text!r} is not a whole number", col)
+            return None
+        if col.allowed is not None and value not in col.allowed:
+            self._error(number, title, f"{text!r} is not one of the allowed values "
+                        + ", ".join(_show(a) for a in col.allowed), col)
+            return None
+        if col.allowed_ranges is not None and not any(lo <= value <= hi for lo, hi in col.allowed_ranges):
+            self._error(number, title, f"{text!r} is in none of the levels "
+                        + ", ".join(f"{_show(lo)}..{_show(hi)}" if lo != hi else _show(lo)
+                                    for lo, hi in col.allowed_ranges), col)
+            return None
+        if col.low is not None and value < col.low:
+            what = "a negative count" if col.unit == "count" and value < 0 else f"below the lowest allowed value {_show(col.low, col.unit)}"
+            self._error(number, title, f"{text!r} is {what}", col)
+            return None
+        if col.high is not None and value > col.high:
+            self._error(number, title, f"{text!r} is above the highest allowed value {_show(col.high, col.unit)}", col)
+            return None
+        return value
+
+    def _number(self, number: int, col: ir.Column, v: object, text: str) -> Decimal | None:
+        if isinstance(v, bool):
+            self._error(number, col.name, f"{text!r} is not a number", col)
+            return None
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if v != v or v in (float("inf"), float("-inf")):
+                self._error(number, col.name, f"{text!r} is not a number", col)
+                return None
+            value = Decimal(repr(float(v))) if isinstance(v, float) else Decimal(v)
+            if isinstance(v, _XlsxPercent) or col.unit != "percent":
+                return value
+            return self._bare_percent(number, col, value, text)
+        t = text.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
+        if t.endswith("元"):
+            t = t[:-1].strip()
+        is_percent = t.endswith("%") or t.endswith("％")
+        if is_percent:
+            t = t[:-1].strip()
+        if not _NUMBER.match(t):
+            hint = "write digits only, e.g. 93% or 1234.50" if col.unit in ("percent", "money") else None
+            self._error(number, col.name, f"{text!r} is not a number", col, hint)
+            return None
+        try:
+            value = Decimal(t)
+        except InvalidOperation:
+            self._error(number, col.name, f"{text!r} is not a number", col)
+            return None
+        if is_percent:
+            if col.unit not in ("percent", "number"):
+                self._error(number, col.name, f"{text!r} is a percent, but this column holds {col.unit}", col)
+                return None
+            return value / 100
+        if col.unit == "percent":
+            return self._bare_percent(number, col, value, text)
+        return value
+
+    def _bare_percent(self, number, col, value: Decimal, text: str) -> Decimal | None:
+        if self.percent == "whole":
+            return value / 100
+        if self.percent == "fraction":
+            return value
+        if value == 0:
+            return value
+        self._error(number, col.name, f"{text!r} in a percent column: is it {text}% or {_show(value * 100)}%?", col,
+                    "write the % sign (93%), or run with --percent-cells whole (93 means 93%) "
+                    "or --percent-cells fraction (0.93 means 93%)")
+        return None
+
+
+def _text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _show(x: Decimal, unit: str | None = None) -> str:
+    if unit == "percent":
+        return f"{(x * 100).normalize():f}%"
+    return f"{x.normalize():f}"
+
+
+def read_rows(plan: ir.Plan, paths: list[Path], percent: str = "strict",
+              mapping: dict[str, str] | None = None, needs_groups: Iterable[str] = (),
+              progress=None) -> list[Row]:
+    """Every row of every file, validated; raises DataProblems listing all problems."""
+    rows: list[Row] = []
+    errors: list[DataError] = []
+    seen: dict[tuple[str, str], Row] = {}
+    for path in paths:
+        header, it = read_table(path)
+        v = Validator(plan, str(path), header, percent, mapping, needs_groups)
+        if v.errors:  # missing columns: no row can be read
+            errors.extend(v.errors)
+            continue
+        for number, values in it:
+            row = v.row(number, values)
+            if progress is not None:
+                progress(1)
+            if row is None:
+                continue
+            key = (row.person, row.period)
+            if key in seen:
+                first = seen[key]
+                v.errors.append(DataError(str(path), number, None,
+                                          f"person {row.person!r} appears twice for period {row.period or '(none)'!r}",
+                                          hint=f"the first is {first.file}:{first.number}"))
+                continue
+            seen[key] = row
+            rows.append(row)
+        errors.extend(v.errors)
+    if errors:
+        raise DataProblems(errors)
+    return rows

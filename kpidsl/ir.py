@@ -1,0 +1,250 @@
+"""The scoring IR: one small language every backend translates.
+
+A checked rubric is lowered (``lower.py``) to a ``Plan``:
+
+* ``columns`` — the data cells one row must provide, each with its unit and
+  what values are allowed (validated before scoring, never inside it);
+* ``steps`` — named values computed in order for each row, from cells,
+  constants and earlier steps, with exact decimal arithmetic;
+* ``batch`` — rules that need the whole batch of rows (best in each
+  department, team pools, grade quotas, streaks, yearly averages).
+
+Expressions are tiny on purpose: arithmetic, comparisons, min/max, a
+conditional and rounding.  That is all a tier table, a ratio rule or a
+progressive bracket needs once lowered, and all a JavaScript or SQL backend
+must reproduce to agree with the Python evaluator to the last digit.
+
+Division is the one operation whose result can be longer than its inputs:
+every backend divides to ``DIVISION_PLACES`` decimal places, rounding half
+even, so they agree on it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Union
+
+DIVISION_PLACES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A validated data cell of the current row (yes/no is 1 or 0)."""
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A step computed earlier for the same row."""
+    step: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bin:
+    op: str  # + - * /
+    a: "Expr"
+    b: "Expr"
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    a: "Expr"
+
+
+@dataclass(frozen=True, slots=True)
+class Min:
+    args: tuple["Expr", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Max:
+    args: tuple["Expr", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Cmp:
+    op: str  # < <= > >= = !=
+    a: "Expr"
+    b: "Expr"
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    args: tuple["Cond", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    a: "Cond"
+
+
+@dataclass(frozen=True, slots=True)
+class IsTrue:
+    """A yes/no value used as a condition."""
+    a: "Expr"
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    cond: "Cond"
+    then: "Expr"
+    else_: "Expr"
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    a: "Expr"
+    step: Decimal
+    mode: str  # "half up", "half even", "up", "down"
+
+
+@dataclass(frozen=True, slots=True)
+class Fail:
+    """Evaluating this is a data error: a value the rubric gives no score for."""
+    message: str
+    show: "Expr"  # the value to name in the error
+
+
+@dataclass(frozen=True, slots=True)
+class Agg:
+    """An aggregate over the batch: ``func`` of step ``step`` over rows sharing ``over``
+    (a group column, or ``year``/``quarter`` of the same person). Only in result steps."""
+    func: str  # sum average count max min
+    step: str
+    over: str
+
+
+Expr = Union[Const, Cell, Ref, Bin, Neg, Min, Max, If, Round, Fail, Agg]
+Cond = Union[Cmp, And, Not, IsTrue]
+
+
+# ---- the plan ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str  # the data column
+    label: str | None  # a title that may stand for it in a sheet (Chinese first)
+    unit: str
+    low: Decimal | None
+    high: Decimal | None
+    allowed: tuple[Decimal, ...] | None  # R1/R3/R12: only these values
+    allowed_ranges: tuple[tuple[Decimal, Decimal], ...] | None  # R2: inside one of these
+    integer: bool
+    line: int  # the rubric line that needs it
+    file: str
+    optional: bool = False  # e.g. `.last` values that can come from the previous period's row
+    may_be_na: bool = False  # an item that may be marked not applicable
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    name: str
+    kind: str  # metric item rater_item section total grade coefficient pay award pool
+    expr: Expr
+    label: str | None = None
+    line: int = 0
+    why: str = ""  # how the rule reads, for explanations: "ratio installs_ok target 90% ±1pt"
+    trace: tuple[tuple[str, Expr], ...] = ()  # sub-values worth showing in an explanation
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    name: str
+    label: str | None
+    cond: Cond | None  # None: otherwise
+    coefficient: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class BestOf:
+    award: str
+    label: str | None
+    amount: Decimal
+    step: str  # the value compared
+    group: str
+    eligible: str  # a step that is 1 when the person may receive it (grade gate, condition)
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    name: str
+    label: str | None
+    step: str  # the pool amount, computed per row; must agree within the group
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    grade: str
+    at_most: Decimal
+    is_share: bool  # 20% of the group, or a number of people
+    group: str
+    tie_by: tuple[str, ...]  # steps, compared in order, higher first
+
+
+@dataclass(frozen=True, slots=True)
+class Streak:
+    name: str
+    label: str | None
+    step: str  # 1 when the condition holds in a period
+    periods: int
+    action: str  # award | flag
+    amount: Decimal | None
+    flag: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    name: str
+    label: str | None
+    bottom: Decimal
+    is_share: bool
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    title: str
+    person: str  # the column naming a person
+    period: str  # the column naming a period
+    groups: tuple[str, ...]
+    columns: tuple[Column, ...]
+    score_steps: tuple[Step, ...]  # up to and including the total
+    grades: tuple[Grade, ...]
+    result_steps: tuple[Step, ...]  # after grades (and quotas): coefficient, pay, awards
+    exclude: tuple[tuple[Cond, str | None], ...]
+    best_of: tuple[BestOf, ...] = ()
+    pools: tuple[Pool, ...] = ()
+    quotas: tuple[Quota, ...] = ()
+    streaks: tuple[Streak, ...] = ()
+    flags: tuple[Flag, ...] = ()
+    money_round: tuple[Decimal, str] = (Decimal("0.01"), "half up")
+    outputs: tuple[tuple[str, str], ...] = field(default=())  # (step, header) in output order
+
+
+def walk(e):
+    """Every node of an expression or condition, depth first."""
+    yield e
+    for child in _children(e):
+        yield from walk(child)
+
+
+def _children(e):
+    if isinstance(e, (Bin, Cmp)):
+        return (e.a, e.b)
+    if isinstance(e, (Neg, Not, IsTrue, Round)):
+        return (e.a,)
+    if isinstance(e, (Min, Max, And)):
+        return e.args
+    if isinstance(e, If):
+        return (e.cond, e.then, e.else_)
+    if isinstance(e, Fail):
+        return (e.show,)
+    return ()

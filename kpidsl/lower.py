@@ -1,0 +1,472 @@
+"""Lowering: a checked ``Program`` -> the scoring IR (``ir.Plan``).
+
+Each scoring rule of DOMAIN.md becomes plain arithmetic here, once, so every
+backend agrees on what a rule means:
+
+* levels (R1/R2): the points the rater gave, validated against the levels;
+* scale (R3), checklist (R12): the rater's step / number of failed checks,
+  looked up in the rule's table;
+* tiers (R4/R5): a conditional chain; a value no tier covers is a data error;
+* ratio (R6): clamp(base + step × (value − target) ÷ per, 0, points + bonus);
+* proportional (R7/R8): clamp(points × value, 0, points + bonus);
+* deduct (R9/R10): base − amount × count, floored at 0 unless ``no floor``;
+* change (R11): clamp(base + by × (value − last value) ÷ per, 0, points + bonus);
+* entered by / no rule (R14): the entered points, 0..points;
+* factor items (R15): as their rule says, in coefficient units;
+* vetoes (R13) zero their item, section or the whole appraisal.
+
+Items a rater fills in (levels, scale, checklist, no rule) get one data
+column per weighted rater (``discipline.self``, ``discipline.supervisor``)
+and are combined by the raters' weights; with no weighted raters, one column
+named after the item.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from . import ast, ir
+from .loader import Program
+
+ZERO = ir.Const(Decimal(0))
+ONE = ir.Const(Decimal(1))
+HUNDRED = Decimal(100)
+INTEGER_UNITS = {"count", "level", "yes/no"}
+_RATER_RULES = (type(None), ast.Levels, ast.Scale, ast.Checklist)
+
+
+def _c(v) -> ir.Const:
+    return ir.Const(Decimal(v))
+
+
+def _clamp(x: ir.Expr, lo: ir.Expr, hi: ir.Expr) -> ir.Expr:
+    return ir.Min((ir.Max((x, lo)), hi))
+
+
+def _sum(terms: list[ir.Expr]) -> ir.Expr:
+    if not terms:
+        return ZERO
+    out = terms[0]
+    for t in terms[1:]:
+        out = ir.Bin("+", out, t)
+    return out
+
+
+class LoweringError(Exception):
+    """The rubric is not checked clean; lowering is only defined for sound rubrics."""
+
+
+class Lowerer:
+    def __init__(self, program: Program, sources: dict[str, str] | None = None):
+        self.program = program
+        self.sources = sources or {}
+        self.stmts = program.statements
+        self.inputs = {s.name: s for s in self.stmts if isinstance(s, ast.Input)}
+        self.metrics = {s.name: s for s in self.stmts if isinstance(s, ast.Metric)}
+        self.pays = {s.name: s for s in self.stmts if isinstance(s, (ast.Pay, ast.Pool, ast.Award))}
+        self.raters = [s for s in self.stmts if isinstance(s, ast.Rater) and s.weight is not None]
+        self.grades = [s for s in self.stmts if isinstance(s, ast.Grade)]
+        keys = [s for s in self.stmts if isinstance(s, ast.Key)]
+        self.person = next((k.name for k in keys if k.kind == "person"), "id")
+        self.groups = tuple(k.name for k in keys if k.kind == "group")
+        self.rounding = {s.level: (s.step.magnitude, s.mode) for s in self.stmts if isinstance(s, ast.Rounding)}
+        self.columns: dict[str, ir.Column] = {}
+        self.score_steps: list[ir.Step] = []
+        self.result_steps: list[ir.Step] = []
+        self._lowered_metrics: set[str] = set()
+        self._aux = 0
+        self._phase = "score"
+
+    # ---- helpers ------------------------------------------------------------------------
+    def _source(self, span: ast.Span) -> str:
+        text = self.sources.get(span.file)
+        if text is None or span.line <= 0:
+            return ""
+        lines = text.split("\n")[span.line - 1:span.end_line]
+        if not lines:
+            return ""
+        if len(lines) == 1:
+            return lines[0][span.column - 1:span.end_column - 1].strip()
+        return " ".join(x.strip() for x in lines)[:160]
+
+    def _emit(self, step: ir.Step) -> str:
+        (self.score_steps if self._phase == "score" else self.result_steps).append(step)
+        return step.name
+
+    def _column(self, name: str, unit: str, label: str | None, span: ast.Span, *,
+                low=None, high=None, allowed=None, allowed_ranges=None, optional=False,
+                may_be_na=False) -> ir.Cell:
+        if name not in self.columns:
+            integer = unit in INTEGER_UNITS
+            self.columns[name] = ir.Column(name, label, unit, low, high, allowed, allowed_ranges,
+                                           integer, span.line, span.file, optional, may_be_na)
+        return ir.Cell(name)
+
+    def _input_cell(self, name: str) -> ir.Cell:
+        s = self.inputs[name]
+        low = high = None
+        if s.range is not None:
+            low = s.range.low.magnitude
+            high = s.range.high.magnitude if s.range.high is not None else None
+        elif s.unit == "percent":
+            low = Decimal(0)  # percents may exceed 100% (超额完成) unless a range says otherwise
+        elif s.unit == "yes/no":
+            low, high = Decimal(0), Decimal(1)
+        elif s.unit == "level":
+            low, high = Decimal(1), Decimal(5)
+        elif s.unit in ("count", "money", "hours", "days", "points", "number"):
+            low = Decimal(0) if s.unit in ("count", "hours", "days") else None
+        return self._column(name, s.unit, s.label, s.span, low=low, high=high)
+
+    # ---- expressions ---------------------------------------------------------------------
+    def expr(self, e) -> ir.Expr:
+        if isinstance(e, ast.Number):
+            return ir.Const(e.quantity.magnitude)
+        if isinstance(e, ast.Var):
+            n = e.name
+            if n in self.inputs:
+                return self._input_cell(n)
+            if n in self.metrics:
+                self._metric(n)
+                return ir.Ref(n)
+            return ir.Ref(n)  # items, sections, total, coefficient, pays: steps by the same name
+        if isinstance(e, ast.Neg):
+            return ir.Neg(self.expr(e.operand))
+        if isinstance(e, ast.BinOp):
+            return ir.Bin(e.op, self.expr(e.left), self.expr(e.right))
+        if isinstance(e, ast.Call):
+            return self._call(e)
+        if isinstance(e, ast.Progressive):
+            x = self.expr(e.subject)
+            terms = []
+            for i, b in enumerate(e.brackets):
+                start = ir.Const(b.start.magnitude)
+                rate = ir.Const(b.rate.magnitude)
+                top = x if i + 1 == len(e.brackets) else ir.Min((x, ir.Const(e.brackets[i + 1].start.magnitude)))
+                terms.append(ir.Bin("*", ir.Max((ir.Bin("-", top, start), ZERO)), rate))
+            return _sum(terms)
+        raise LoweringError(f"cannot lower {type(e).__name__}")
+
+    def _call(self, e: ast.Call) -> ir.Expr:
+        args = [self.expr(a) for a in e.args]
+        if e.over is not None:
+            self._aux += 1
+            name = f"_agg{self._aux}"
+            # the aggregated value is computed per row first, in the phase it belongs to
+            self._emit(ir.Step(name, "aux", args[0] if args else ONE))
+            return ir.Agg(e.func, name, e.over)
+        if e.func == "min":
+            return ir.Min(tuple(args))
+        if e.func == "max":
+            return ir.Max(tuple(args))
+        if e.func == "abs":
+            return ir.Max((args[0], ir.Neg(args[0])))
+        if e.func == "sum":
+            return _sum(args)
+        if e.func == "average":
+            return ir.Bin("/", _sum(args), _c(len(args)))
+        if e.func == "count":
+            return _c(len(args))
+        raise LoweringError(f"unknown function {e.func}")
+
+    def _metric(self, name: str) -> None:
+        if name in self._lowered_metrics:
+            return
+        self._lowered_metrics.add(name)
+        m = self.metrics[name]
+        phase, self._phase = self._phase, "score"
+        self._emit(ir.Step(name, "metric", self.expr(m.expr), m.label, m.span.line,
+                           why=f"metric {self._source(m.expr.span)}"))
+        self._phase = phase
+
+    def cond(self, c) -> ir.Cond:
+        if isinstance(c, ast.Compare):
+            return ir.Cmp(c.op, self.expr(c.left), self.expr(c.right))
+        if isinstance(c, ast.Truth):
+            return ir.IsTrue(self.expr(c.expr))
+        if isinstance(c, ast.GradeTest):
+            index = next(i for i, g in enumerate(self.grades) if g.name == c.grade)
+            op = {"is": "=", "at least": "<=", "below": ">"}[c.test]  # grade 0 is the best
+            return ir.Cmp(op, ir.Ref("grade"), _c(index))
+        raise LoweringError(f"cannot lower condition {type(c).__name__}")
+
+    def band(self, band: ast.Band, x: ir.Expr) -> ir.Cond:
+        parts = tuple(ir.Cmp(b.op, x, ir.Const(b.value.magnitude)) for b in band.bounds)
+        return parts[0] if len(parts) == 1 else ir.And(parts)
+
+    # ---- items and sections ---------------------------------------------------------------
+    def _rounded(self, level: str, x: ir.Expr) -> ir.Expr:
+        if level in self.rounding:
+            step, mode = self.rounding[level]
+            return ir.Round(x, step, mode)
+        return x
+
+    def _veto(self, vetoes, x: ir.Expr) -> ir.Expr:
+        for v in vetoes:
+            x = ir.If(ir.IsTrue(self._input_cell(v.condition)), ZERO, x)
+        return x
+
+    def item(self, it: ast.Item) -> str:
+        size = it.size.value
+        bonus = it.bonus.value if it.bonus is not None else Decimal(0)
+        cap = ir.Const(size + bonus)
+        rule = it.rule
+        trace: list[tuple[str, ir.Expr]] = []
+        why = ""
+        if isinstance(rule, _RATER_RULES):
+            score = self._rater_entered(it, rule)
+            why = {type(None): "entered by the raters", ast.Levels: "levels", ast.Scale: "scale",
+                   ast.Checklist: "checklist, by failed checks"}[type(rule)]
+        elif isinstance(rule, ast.EnteredBy):
+            score = self._column(it.name, "points", it.label, it.span, low=Decimal(0), high=size)
+            why = f"entered by {rule.rater}"
+        else:
+            score, trace = self._computed(it, rule, size, cap)
+            why = f"{type(rule).__name__.lower()} {self._source(rule.span)}"
+        score = self._rounded("items", self._veto([v for v in it.vetoes if v.scope == "item"], score))
+        return self._emit(ir.Step(it.name, "item", score, it.label, it.span.line, why=why, trace=tuple(trace)))
+
+    def _rater_cells(self, it: ast.Item, rule) -> list[tuple[Decimal, ir.Cell]]:
+        size = it.size.value
+        kwargs: dict = {"low": Decimal(0), "high": size}
+        unit = "points"
+        if isinstance(rule, ast.Levels):
+            if any(lv.high is not None for lv in rule.levels):
+                kwargs = {"allowed_ranges": tuple((lv.low.value, (lv.high or lv.low).value) for lv in rule.levels)}
+            else:
+                kwargs = {"allowed": tuple(sorted({lv.low.value for lv in rule.levels}))}
+        elif isinstance(rule, ast.Scale):
+            unit = "level"
+            kwargs = {"allowed": tuple(s.step.value for s in rule.steps)}
+        elif isinstance(rule, ast.Checklist):
+            unit = "count"
+            kwargs = {"low": Decimal(0), "high": Decimal(len(rule.checks))}
+        if not self.raters:
+            return [(HUNDRED, self._column(it.name, unit, it.label, it.span, **kwargs))]
+        return [(r.weight.value, self._column(f"{it.name}.{r.name}", unit,
+                                              f"{it.label or it.name}.{r.label or r.name}", it.span, **kwargs))
+                for r in self.raters]
+
+    def _rater_entered(self, it: ast.Item, rule) -> ir.Expr:
+        terms = []
+        for weight, cell in self._rater_cells(it, rule):
+            value: ir.Expr = cell
+            if isinstance(rule, ast.Scale):
+                value = self._table(cell, [(s.step.value, s.points.value) for s in rule.steps], "step")
+            elif isinstance(rule, ast.Checklist):
+                value = self._table(cell, list(enumerate(q.value for q in rule.scores)), "failed checks")
+            terms.append(value if weight == HUNDRED else ir.Bin("*", value, ir.Const(weight / HUNDRED)))
+        return _sum(terms)
+
+    def _table(self, x: ir.Expr, pairs, what: str) -> ir.Expr:
+        out: ir.Expr = ir.Fail(f"no score for this {what}", x)
+        for key, value in reversed(pairs):
+            out = ir.If(ir.Cmp("=", x, _c(key)), _c(value), out)
+        return out
+
+    def _computed(self, it: ast.Item, rule, size: Decimal, cap: ir.Const):
+        base = ir.Const(rule.base.value) if getattr(rule, "base", None) is not None else ir.Const(size)
+        if isinstance(rule, ast.Tiers):
+            x = self.expr(rule.subject)
+            fallback = next((t for t in rule.tiers if t.band is None), None)
+            out: ir.Expr = (ir.Const(fallback.points.value) if fallback is not None
+                            else ir.Fail("no tier covers this value", x))
+            for t in reversed([t for t in rule.tiers if t.band is not None]):
+                out = ir.If(self.band(t.band, x), ir.Const(t.points.value), out)
+            return out, [(self._shown("value", rule.subject), x)]
+        if isinstance(rule, ast.Ratio):
+            x = self.expr(rule.subject)
+            per = rule.per.magnitude if rule.per is not None else (
+                Decimal("0.01") if self._unit_of(rule.subject) == "percent" else Decimal(1))
+            raw = ir.Bin("+", base, ir.Bin("*", ir.Bin("-", x, ir.Const(rule.target.magnitude)),
+                                         ir.Const(rule.step.value / per)))
+            return _clamp(raw, ZERO, cap), [(self._shown("value", rule.subject), x), ("before clamping", raw)]
+        if isinstance(rule, ast.Proportional):
+            x = self.expr(rule.subject)
+            return _clamp(ir.Bin("*", ir.Const(size), x), ZERO, cap), [("ratio %", x)]
+        if isinstance(rule, ast.Deduct):
+            n = self.expr(rule.per)
+            raw = ir.Bin("-", base, ir.Bin("*", ir.Const(rule.amount.value), n))
+            return (ir.Max((raw, ZERO)) if rule.floored else raw), [("count", n)]
+        if isinstance(rule, ast.Change):
+            x = self.expr(rule.subject)
+            last = self._last(rule.subject)
+            raw = ir.Bin("+", base, ir.Bin("*", ir.Bin("-", x, last), ir.Const(rule.by.value / rule.per.magnitude)))
+            return _clamp(raw, ZERO, cap), [(self._shown("this period", rule.subject), x),
+                                            (self._shown("last period", rule.subject), last)]
+        raise LoweringError(f"cannot lower rule {type(rule).__name__}")
+
+    def _last(self, e) -> ir.Expr:
+        """The same formula over last period's values: ``name.last`` columns, which the
+        evaluator fills from the person's previous period when the data has no such column."""
+        if isinstance(e, ast.Var) and e.name in self.inputs:
+            s = self.inputs[e.name]
+            return self._column(f"{e.name}.last", s.unit, f"{s.label or s.name}.last", s.span, optional=True,
+                                low=self.columns[e.name].low if e.name in self.columns else None)
+        if isinstance(e, ast.Var) and e.name in self.metrics:
+            return self._last(self.metrics[e.name].expr)
+        if isinstance(e, ast.BinOp):
+            return ir.Bin(e.op, self._last(e.left), self._last(e.right))
+        if isinstance(e, ast.Neg):
+            return ir.Neg(self._last(e.operand))
+        return self.expr(e)
+
+    def _shown(self, name: str, subject) -> str:
+        """A trace label; a trailing " %" asks explanations to print the value as a percent."""
+        return name + " %" if self._unit_of(subject) == "percent" else name
+
+    def _unit_of(self, e) -> str | None:
+        if isinstance(e, ast.Var):
+            s = self.inputs.get(e.name) or self.metrics.get(e.name)
+            return s.unit if s is not None else None
+        return None
+
+    def members(self, members, parent_scale: Decimal) -> list[tuple[object, Decimal, ir.Expr]]:
+        """Lower each member; return (node, points in the parent's scale, contribution)."""
+        out = []
+        for m in members:
+            if isinstance(m, ast.Item):
+                name = self.item(m)
+                if m.size_kind == "points":
+                    out.append((m, m.size.value, ir.Ref(name)))
+            else:
+                out.append(self.section(m, parent_scale))
+        return self._not_applicable(out)
+
+    def _not_applicable(self, out):
+        """Re-spread the points of items marked not applicable, as each declares."""
+        na_items = [(node, pts) for node, pts, _ in out
+                    if isinstance(node, ast.Item) and node.not_applicable is not None]
+        if not na_items:
+            return out
+        flags = {node.name: self._column(f"{node.name}.na", "yes/no", f"{node.label or node.name}.不适用",
+                                         node.not_applicable.span, low=Decimal(0), high=Decimal(1),
+                                         optional=True, may_be_na=True)
+                 for node, _ in na_items}
+        applicable = {node.name: (ir.Bin("-", ONE, flags[node.name]) if node.name in flags else ONE)
+                      for node, _, _ in out if hasattr(node, "name")}
+        extra: dict[str, list[ir.Expr]] = {node.name: [] for node, _, _ in out}
+        for k, pk in na_items:
+            others = [(n, p) for n, p, _ in out if n is not k]
+            policy = k.not_applicable.policy
+            if policy == "give":
+                target = next((n, p) for n, p in others if n.name == k.not_applicable.target)
+                extra[target[0].name].append(ir.Bin("*", flags[k.name], ir.Const(pk / target[1])))
+                continue
+            live = _sum([ir.Bin("*", applicable[n.name], ir.Const(p if policy == "proportionally" else 1))
+                         for n, p in others])
+            for n, p in others:
+                weight = ir.Const(p if policy == "proportionally" else 1)
+                # this member's share of k's points, as a multiple of its own points
+                share = ir.Bin("/", ir.Bin("*", ir.Const(pk), weight), ir.Bin("*", live, ir.Const(p)))
+                extra[n.name].append(ir.Bin("*", flags[k.name], share))
+        result = []
+        for node, pts, contribution in out:
+            factor = ir.Bin("+", ONE, _sum(extra[node.name])) if extra[node.name] else ONE
+            c = ir.Bin("*", ir.Bin("*", contribution, applicable[node.name]), factor)
+            result.append((node, pts, c))
+        return result
+
+    def section(self, s: ast.Section, parent_scale: Decimal) -> tuple[object, Decimal, ir.Expr]:
+        weight = None
+        if s.weight is not None:
+            weight = s.weight.value * parent_scale / HUNDRED if s.weight.suffix == "%" else s.weight.value
+        scale = s.out_of.value if s.out_of is not None else weight
+        parts = self.members(s.members, scale if scale is not None else parent_scale)
+        inner = _sum([c for _, _, c in parts])
+        if weight is not None and s.out_of is not None and s.out_of.value != weight:
+            inner = ir.Bin("*", inner, ir.Const(weight / s.out_of.value))
+        vetoes = [v for v in s.vetoes if v.scope != "appraisal"] + [
+            v for m in s.members if isinstance(m, ast.Item) for v in m.vetoes if v.scope == "section"]
+        value = self._rounded("sections", self._veto(vetoes, inner))
+        why = f"weight {s.weight}" + (f" out of {s.out_of}" if s.out_of else "") if s.weight else "group"
+        name = self._emit(ir.Step(s.name, "section", value, s.label, s.span.line, why=why))
+        points = weight if weight is not None else sum((p for _, p, _ in parts), Decimal(0))
+        return (s, points, ir.Ref(name))
+
+    # ---- the plan --------------------------------------------------------------------------
+    def lower(self) -> ir.Plan:
+        total_setting = self.program.root.setting("total")
+        total_scale = total_setting.value if isinstance(total_setting, ast.Quantity) else HUNDRED
+        top = [s for s in self.stmts if isinstance(s, (ast.Section, ast.Item))]
+        parts = self.members(top, total_scale)
+        total = _sum([c for _, _, c in parts])
+        # A veto at the top level, or one that says `zeroes appraisal` anywhere, zeroes the total.
+        vetoes = [v for v in self.stmts if isinstance(v, ast.Veto)] + [
+            v for v in _all_vetoes(top) if v.scope == "appraisal"]
+        total = self._rounded("total", self._veto(vetoes, total))
+        self._emit(ir.Step("total", "total", total, "总分", why="sum of the weighted sections and items"))
+        grades = tuple(ir.Grade(g.name, g.label, self.band(g.band, ir.Ref("total")) if g.band else None,
+                                g.coefficient.value if g.coefficient is not None else None)
+                       for g in self.grades)
+        excludes = tuple((self.cond(x.when), x.reason) for x in self.stmts if isinstance(x, ast.Exclude))
+
+        self._phase = "result"
+        money = self.rounding.get("money", (Decimal("0.01"), "half up"))
+        if any(g.coefficient is not None for g in grades):
+            coef: ir.Expr = _c(grades[-1].coefficient or 0)
+            for i in range(len(grades) - 2, -1, -1):
+                coef = ir.If(ir.Cmp("=", ir.Ref("grade"), _c(i)), _c(grades[i].coefficient or 0), coef)
+            self._emit(ir.Step("coefficient", "coefficient", coef, "绩效系数", why="the grade's coefficient"))
+        best_of, pools, streaks, flags, quotas = [], [], [], [], []
+        for s in self.stmts:
+            if isinstance(s, ast.Pay):
+                value = self.expr(s.expr)
+                if s.when is not None:
+                    value = ir.If(self.cond(s.when), value, ZERO)
+                self._emit(ir.Step(s.name, "pay", ir.Round(value, *money), s.label, s.span.line,
+                                   why=self._source(s.expr.span)))
+            elif isinstance(s, ast.Award):
+                eligible: list[ir.Cond] = []
+                if s.when is not None:
+                    eligible.append(self.cond(s.when))
+                if s.requires is not None:
+                    eligible.append(self.cond(ast.GradeTest("at least", s.requires, s.span)))
+                gate = (eligible[0] if len(eligible) == 1 else ir.And(tuple(eligible))) if eligible else None
+                if s.best_of is None:
+                    amount = ir.Const(s.amount.value)
+                    self._emit(ir.Step(s.name, "award", ir.If(gate, amount, ZERO) if gate else amount,
+                                       s.label, s.span.line, why=f"award {s.amount}"))
+                else:
+                    self._aux += 1
+                    eligible_step = self._emit(ir.Step(f"_eligible{self._aux}", "aux",
+                                                       ir.If(gate, ONE, ZERO) if gate else ONE))
+                    compared = self._emit(ir.Step(f"_best{self._aux}", "aux", self.expr(s.best_of.expr)))
+                    best_of.append(ir.BestOf(s.name, s.label, s.amount.value, compared, s.best_of.group, eligible_step))
+            elif isinstance(s, ast.Pool):
+                amount = self._emit(ir.Step(f"_pool_{s.name}", "aux", self.expr(s.expr)))
+                pools.append(ir.Pool(s.name, s.label, amount, s.shared_by))
+            elif isinstance(s, ast.Streak):
+                self._aux += 1
+                holds = self._emit(ir.Step(f"_streak{self._aux}", "aux", ir.If(self.cond(s.when), ONE, ZERO)))
+                streaks.append(ir.Streak(s.name, s.label, holds, int(s.periods.value), s.action,
+                                         s.amount.value if s.amount is not None else None, s.flag))
+            elif isinstance(s, ast.Quota):
+                ties = []
+                for e in s.tie_by:
+                    self._aux += 1
+                    ties.append(self._emit(ir.Step(f"_tie{self._aux}", "aux", self.expr(e))))
+                quotas.append(ir.Quota(s.grade, s.at_most.value / (HUNDRED if s.at_most.suffix == "%" else 1),
+                                       s.at_most.suffix == "%", s.per, tuple(ties)))
+            elif isinstance(s, ast.Flag):
+                flags.append(ir.Flag(s.name, s.label, s.bottom.value / (HUNDRED if s.bottom.suffix == "%" else 1),
+                                     s.bottom.suffix == "%", s.per))
+        title = self.program.root.setting("rubric") or ""
+        return ir.Plan(
+            title=str(title), person=self.person, period="period", groups=self.groups,
+            columns=tuple(self.columns.values()), score_steps=tuple(self.score_steps), grades=grades,
+            result_steps=tuple(self.result_steps), exclude=excludes, best_of=tuple(best_of),
+            pools=tuple(pools), quotas=tuple(quotas), streaks=tuple(streaks), flags=tuple(flags),
+            money_round=money,
+        )
+
+
+def _all_vetoes(members):
+    for m in members:
+        yield from m.vetoes
+        if isinstance(m, ast.Section):
+            yield from _all_vetoes(m.members)
+
+
+def lower(program: Program, sources: dict[str, str] | None = None) -> ir.Plan:
+    return Lowerer(program, sources).lower()

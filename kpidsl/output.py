@@ -1,0 +1,183 @@
+"""Writing results: CSV, XLSX (what HR hands out) or JSON, one row per person
+per period.  Files are written beside the target and renamed into place at
+the end, so a failed run never leaves a partial file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable
+
+from . import ir
+from .evaluate import Result
+
+
+class Table:
+    """The output columns of a plan: keys (data names) and headers (labels, Chinese first)."""
+
+    def __init__(self, plan: ir.Plan):
+        self.plan = plan
+        cols: list[tuple[str, str, str]] = [(plan.person, plan.person, "text"), ("period", "period", "text")]
+        cols += [(g, g, "text") for g in plan.groups]
+        for s in plan.score_steps:
+            if s.kind in ("item", "section", "total"):
+                cols.append((s.name, s.label or s.name, "points"))
+        if plan.grades:
+            cols.append(("grade", "等级", "text"))
+        for s in plan.result_steps:
+            if s.kind in ("coefficient", "pay", "award"):
+                cols.append((s.name, s.label or s.name, "money" if s.kind != "coefficient" else "number"))
+        for b in plan.best_of:
+            cols.append((b.award, b.label or b.award, "money"))
+        for p in plan.pools:
+            cols.append((p.name, p.label or p.name, "money"))
+        for s in plan.streaks:
+            if s.action == "award":
+                cols.append((s.name, s.label or s.name, "money"))
+        cols += [("flags", "标记", "text"), ("status", "状态", "text"), ("notes", "说明", "text")]
+        self.columns = cols
+
+    @property
+    def keys(self) -> list[str]:
+        return [k for k, _, _ in self.columns]
+
+    @property
+    def headers(self) -> list[str]:
+        return [h for _, h, _ in self.columns]
+
+    def values(self, r: Result) -> dict[str, object]:
+        out: dict[str, object] = {self.plan.person: r.person, "period": r.period}
+        for g in self.plan.groups:
+            out[g] = r.row.groups.get(g, "")
+        for k, _, kind in self.columns:
+            if k in out:
+                continue
+            if k == "grade":
+                out[k] = (self.plan.grades[r.grade].label or self.plan.grades[r.grade].name) if r.grade is not None else ""
+            elif k == "flags":
+                out[k] = "; ".join(r.flags)
+            elif k == "status":
+                out[k] = r.status if r.reason is None else f"{r.status}: {r.reason}"
+            elif k == "notes":
+                out[k] = "; ".join(r.notes)
+            elif k in r.steps:
+                out[k] = r.steps[k]
+            elif k in r.awards:
+                out[k] = r.awards[k]
+            else:
+                out[k] = None
+        return out
+
+
+def _text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    return str(v)
+
+
+@contextmanager
+def atomic_path(target: Path, binary: bool = False):
+    """Yield a temporary file beside ``target``; rename it over the target only on success."""
+    target = Path(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv(table: Table, results: Iterable[Result], stream) -> None:
+    w = csv.writer(stream)
+    w.writerow(table.headers)
+    for r in results:
+        v = table.values(r)
+        w.writerow([_text(v[k]) for k in table.keys])
+
+
+def write_json(table: Table, results: Iterable[Result], stream) -> None:
+    doc = {
+        "rubric": table.plan.title,
+        "columns": [{"key": k, "label": h} for k, h, _ in table.columns],
+        "rows": [{k: _text(v) if isinstance(v, Decimal) else v for k, v in table.values(r).items()} for r in results],
+    }
+    json.dump(doc, stream, ensure_ascii=False, indent=2)
+    stream.write("\n")
+
+
+def write_xlsx(table: Table, results: Iterable[Result], path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = (table.plan.title or "结果")[:31].translate({ord(c): "_" for c in "[]:*?/\\"})
+    ws.append(table.headers)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in ws[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    formats = {"points": "0.00", "money": "#,##0.00", "number": "0.00"}
+    for r in results:
+        v = table.values(r)
+        row = []
+        for k, _, kind in table.columns:
+            row.append(_excel_value(v[k]))
+        ws.append(row)
+    for i, (k, header, kind) in enumerate(table.columns, start=1):
+        letter = get_column_letter(i)
+        if kind in formats:
+            for cell in ws[letter][1:]:
+                cell.number_format = formats[kind]
+        width = max([_width(header)] + [_width(_text(c.value)) for c in ws[letter][1:200]])
+        ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
+    ws.freeze_panes = "B2"
+    wb.save(path)
+
+
+def _excel_value(x: object) -> object:
+    """Excel keeps numbers as binary floats: a value goes in as a number only when
+    the float reads back as exactly the same decimal; otherwise as exact text."""
+    if not isinstance(x, Decimal):
+        return x
+    f = float(x)
+    return f if Decimal(repr(f)) == x else format(x, "f")
+
+
+def _width(text: str) -> int:
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def write(table: Table, results: list[Result], out: Path | None, fmt: str, stdout) -> None:
+    if out is None:
+        if fmt == "json":
+            write_json(table, results, stdout)
+        else:
+            write_csv(table, results, stdout)
+        return
+    with atomic_path(out) as tmp:
+        if fmt == "xlsx":
+            write_xlsx(table, results, tmp)
+        else:
+            with tmp.open("w", encoding="utf-8", newline="") as f:
+                (write_json if fmt == "json" else write_csv)(table, results, f)
+
+
+def to_csv_text(table: Table, results: list[Result]) -> str:
+    buf = io.StringIO()
+    write_csv(table, results, buf)
+    return buf.getvalue()
