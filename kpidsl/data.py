@@ -222,11 +222,15 @@ class Validator:
             na_listed = {x.strip() for x in re.split(r"[,，、;；\s]+", _text(get(self.na_list_col))) if x.strip()}
         for col in self.plan.columns:
             i = self.index.get(col.name)
+            if col.may_be_na and (i is None or _text(get(i)) == ""):
+                # `item.na` columns may be left out: the `not_applicable` list column says instead
+                cells[col.name] = Decimal(1 if col.name.removesuffix(".na") in na_listed else 0)
+                continue
             if i is None:
-                if col.may_be_na:
-                    cells[col.name] = Decimal(1 if col.name[:-3] in na_listed else 0)
-                continue  # an optional column: filled later (e.g. last period's value) or defaulted
+                continue  # an optional column: filled later (last period's value from the row before)
             v = get(i)
+            if col.optional and _text(v) == "":
+                continue  # e.g. last period's value: blank means "take it from the previous row"
             raw[col.name] = _text(v)
             parsed = self._cell(number, col, v)
             if parsed is not None:
