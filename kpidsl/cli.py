@@ -134,8 +134,12 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
         sys.exit(EXIT_PROBLEMS)
     except (OSError, UnicodeDecodeError) as e:
         _fail(_io_message(e))
+    paths = [Path(p) for p in data]
+    if out is not None and fmt == "csv" and explain_id is None and not scorer.evaluator.needs_batch:
+        _stream(scorer, paths, percent_cells, mapping, Path(out))
+        return
     try:
-        results = _score(scorer, [Path(p) for p in data], percent_cells, mapping)
+        results = _score(scorer, paths, percent_cells, mapping)
     except DataProblems as e:
         _report_data_problems(e.errors)
         sys.exit(EXIT_PROBLEMS)
@@ -155,6 +159,36 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
     if out:
         scored = sum(1 for r in results if r.status == "scored")
         click.echo(f"kpi: scored {scored} of {len(results)} rows -> {out}", err=True)
+
+
+def _stream(scorer, paths: list[Path], percent: str, mapping: dict[str, str], out: Path) -> None:
+    """Read, score and write one row at a time into a file renamed into place only if
+    every row was good: large inputs in flat memory, and never a partial file."""
+    from .data import iter_rows
+    from .output import Table, atomic_path, write_csv
+
+    errors: list = []
+    table = Table(scorer.plan)
+    total = _count_rows(paths)
+    show = total > 20000 and sys.stderr.isatty()
+    try:
+        with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="") as f, \
+                (click.progressbar(length=total, label="scoring", file=sys.stderr) if show else _NoBar()) as bar:
+            rows = iter_rows(scorer.plan, paths, errors, percent, mapping, (), bar.update if show else None)
+            write_csv(table, scorer.evaluator.stream(rows, errors), f)
+            f.flush()
+            if errors:
+                raise _Abandon()
+    except _Abandon:
+        _report_data_problems(errors)
+        sys.exit(EXIT_PROBLEMS)
+    except ValueError as e:
+        _fail(str(e))
+    click.echo(f"kpi: scored the data -> {out}", err=True)
+
+
+class _Abandon(Exception):
+    """Problems were found while streaming: the partial file is discarded."""
 
 
 def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str]):

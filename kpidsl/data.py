@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -53,7 +53,6 @@ class Row:
     period: str
     groups: dict[str, str]
     cells: dict[str, Decimal]
-    raw: dict[str, str] = field(default_factory=dict)
 
 
 class DataProblems(Exception):
@@ -155,6 +154,50 @@ def _read_json(path: Path):
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_PLAIN = re.compile(r"-?\d+(\.\d+)?\Z")
+
+
+def _fast_parser(col: ir.Column, percent: str):
+    """A parser for the common spelling of one column's cells (``93%``, ``3``, ``是``);
+    it returns None for anything else, which the full validator then explains."""
+    low, high, integer = col.low, col.high, col.integer
+    allowed = frozenset(col.allowed) if col.allowed is not None else None
+    if col.allowed_ranges is not None:
+        return lambda v: None
+    if col.unit == "yes/no":
+        one, zero = Decimal(1), Decimal(0)
+
+        def yes_no(v):
+            if type(v) is str:
+                t = v.strip().lower()
+                if t in YES:
+                    return one
+                if t in NO:
+                    return zero
+            return None
+        return yes_no
+    is_percent = col.unit == "percent"
+    match = _PLAIN.match
+
+    def number(v):
+        if type(v) is not str:
+            return None
+        if is_percent:
+            if v[-1:] != "%" or not match(v, 0, len(v) - 1):
+                return None
+            value = Decimal(v[:-1]).scaleb(-2)
+        elif match(v):
+            value = Decimal(v)
+        else:
+            return None
+        if allowed is not None and value not in allowed:
+            return None
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None
+        if integer and value != value.to_integral_value():
+            return None
+        return value
+    return number
 
 
 class Validator:
@@ -204,11 +247,18 @@ class Validator:
                hint: str | None = None) -> None:
         self.errors.append(DataError(self.file, row, column, message, col.line if col else None, hint))
 
+    def _plan_columns(self):
+        """(column, index in the row, fast parser) for every column the plan reads."""
+        if not hasattr(self, "_cols"):
+            self._cols = [(col, self.index.get(col.name), _fast_parser(col, self.percent)) for col in self.plan.columns]
+        return self._cols
+
     def row(self, number: int, values: list[object]) -> Row | None:
         n_before = len(self.errors)
+        n = len(values)
 
         def get(i):
-            return values[i] if i is not None and i < len(values) else None
+            return values[i] if i is not None and i < n else None
 
         person = _text(get(self.person_col))
         if not person:
@@ -216,28 +266,31 @@ class Validator:
         period = _text(get(self.period_col)) if self.period_col is not None else ""
         groups = {g: _text(get(i)) for g, i in self.group_cols.items() if i is not None}
         cells: dict[str, Decimal] = {}
-        raw: dict[str, str] = {}
-        na_listed = set()
-        if self.na_list_col is not None:
-            na_listed = {x.strip() for x in re.split(r"[,，、;；\s]+", _text(get(self.na_list_col))) if x.strip()}
-        for col in self.plan.columns:
-            i = self.index.get(col.name)
-            if col.may_be_na and (i is None or _text(get(i)) == ""):
-                # `item.na` columns may be left out: the `not_applicable` list column says instead
-                cells[col.name] = Decimal(1 if col.name.removesuffix(".na") in na_listed else 0)
-                continue
-            if i is None:
-                continue  # an optional column: filled later (last period's value from the row before)
-            v = get(i)
-            if col.optional and _text(v) == "":
-                continue  # e.g. last period's value: blank means "take it from the previous row"
-            raw[col.name] = _text(v)
-            parsed = self._cell(number, col, v)
-            if parsed is not None:
-                cells[col.name] = parsed
+        na_listed = None
+        for col, i, fast in self._plan_columns():
+            v = values[i] if i is not None and i < n else None
+            if col.may_be_na or col.optional:
+                if col.may_be_na and (v is None or _text(v) == ""):
+                    # `item.na` columns may be left out: the `not_applicable` list column says instead
+                    if na_listed is None:
+                        na_listed = self._na_listed(get(self.na_list_col))
+                    cells[col.name] = Decimal(1 if col.name.removesuffix(".na") in na_listed else 0)
+                    continue
+                if v is None or _text(v) == "":
+                    continue  # last period's value: taken from the row before
+            value = fast(v)
+            if value is None:
+                value = self._cell(number, col, v)  # unusual spelling, or a problem to report
+                if value is None:
+                    continue
+            cells[col.name] = value
         if len(self.errors) > n_before:
             return None
-        return Row(self.file, number, person, period, groups, cells, raw)
+        return Row(self.file, number, person, period, groups, cells)
+
+    @staticmethod
+    def _na_listed(cell) -> set[str]:
+        return {x.strip() for x in re.split(r"[,，、;；\s]+", _text(cell)) if x.strip()}
 
     def _cell(self, number: int, col: ir.Column, v: object) -> Decimal | None:
         title = col.name
@@ -344,15 +397,28 @@ def read_rows(plan: ir.Plan, paths: list[Path], percent: str = "strict",
               mapping: dict[str, str] | None = None, needs_groups: Iterable[str] = (),
               progress=None) -> list[Row]:
     """Every row of every file, validated; raises DataProblems listing all problems."""
-    rows: list[Row] = []
     errors: list[DataError] = []
-    seen: dict[tuple[str, str], Row] = {}
+    rows = list(iter_rows(plan, paths, errors, percent, mapping, needs_groups, progress))
+    if errors:
+        raise DataProblems(errors)
+    return rows
+
+
+def iter_rows(plan: ir.Plan, paths: list[Path], errors: list[DataError], percent: str = "strict",
+              mapping: dict[str, str] | None = None, needs_groups: Iterable[str] = (),
+              progress=None) -> Iterator[Row]:
+    """Validated rows, one at a time (CSV is streamed); problems are appended to ``errors``
+    and the row is skipped, so a caller can go on and report them all at the end.
+
+    Only each row's (person, period) is remembered, to catch duplicates."""
+    seen: dict[tuple[str, str], tuple[str, int]] = {}
     for path in paths:
         header, it = read_table(path)
         v = Validator(plan, str(path), header, percent, mapping, needs_groups)
         if v.errors:  # missing columns: no row can be read
             errors.extend(v.errors)
             continue
+        v.errors = errors  # report into the caller's list as we go
         for number, values in it:
             row = v.row(number, values)
             if progress is not None:
@@ -360,15 +426,11 @@ def read_rows(plan: ir.Plan, paths: list[Path], percent: str = "strict",
             if row is None:
                 continue
             key = (row.person, row.period)
-            if key in seen:
-                first = seen[key]
-                v.errors.append(DataError(str(path), number, None,
-                                          f"person {row.person!r} appears twice for period {row.period or '(none)'!r}",
-                                          hint=f"the first is {first.file}:{first.number}"))
+            first = seen.get(key)
+            if first is not None:
+                errors.append(DataError(str(path), number, None,
+                                        f"person {row.person!r} appears twice for period {row.period or '(none)'!r}",
+                                        hint=f"the first is {first[0]}:{first[1]}"))
                 continue
-            seen[key] = row
-            rows.append(row)
-        errors.extend(v.errors)
-    if errors:
-        raise DataProblems(errors)
-    return rows
+            seen[key] = (row.file, number)
+            yield row

@@ -63,11 +63,11 @@ class Evaluator:
         return out & set(p.groups)
 
     # ---- one row --------------------------------------------------------------------------
-    def score(self, row: Row) -> Result:
+    def score(self, row: Row, in_context: bool = False) -> Result:
         for cond, reason in self.plan.exclude:
             if interpret.truth(cond, row.cells, {}):
                 return Result(row, "excluded", reason or "excluded by the rubric")
-        values = self.compiled.score(row.cells)
+        values = (self.compiled.raw_score if in_context else self.compiled.score)(row.cells)
         steps = dict(zip(self.score_names, values))
         result = Result(row, steps=steps)
         result.grade = self._grade(steps, row)
@@ -76,10 +76,10 @@ class Evaluator:
     def _grade(self, steps, row: Row) -> int | None:
         if not self.plan.grades:
             return None
-        for i, g in enumerate(self.plan.grades):
-            if g.cond is None or interpret.truth(g.cond, row.cells, steps):
-                return i
-        raise ScoreError(f"no grade for a total of {steps['total'].normalize()}")
+        index = self.compiled.grade(row.cells, steps)
+        if index is None:
+            raise ScoreError(f"no grade for a total of {steps['total'].normalize()}")
+        return index
 
     def results_for_row(self, result: Result) -> None:
         """Result steps for one row with no batch rules (the streaming path)."""
@@ -92,6 +92,19 @@ class Evaluator:
         steps["grade"] = Decimal(result.grade if result.grade is not None else -1)
         values = self.compiled.result(result.row.cells, steps, agg)
         result.steps.update(zip(self.result_names, values))
+
+    def stream(self, rows: Iterable[Row], errors: list[DataError]) -> Iterable[Result]:
+        """Score rows one at a time, for rubrics with no batch rules: memory stays flat.
+        A row that cannot be scored is reported in ``errors`` and skipped."""
+        with decimal.localcontext(CONTEXT):  # entered once, not once a row
+            for row in rows:
+                try:
+                    result = self.score(row, in_context=True)
+                    self._result_steps(result, None)
+                except (ScoreError, decimal.InvalidOperation, decimal.DivisionByZero) as e:
+                    errors.append(DataError(row.file, row.number, None, _score_message(e)))
+                    continue
+                yield result
 
     # ---- the batch ----------------------------------------------------------------------------
     def evaluate(self, rows: Iterable[Row]) -> list[Result]:

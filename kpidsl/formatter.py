@@ -4,7 +4,8 @@ The layout: two spaces of indentation inside braces, one statement or clause a
 line, one ``when`` a line inside ``tiers``, one ``from`` a line inside
 ``progressive``, and a blank line around top-level sections and between
 groups of different statement kinds (header, reuse, declarations,
-sections/items, results).  Quantities print as written (``0.50``, ``90%``,
+sections/items, results), and before a top-level statement that has comments
+above it (so a banner comment starts a paragraph).  Quantities print as written (``0.50``, ``90%``,
 ``200元``); expressions get the fewest parentheses their precedence allows and
 ASCII operators (``×`` -> ``*``, ``÷`` -> ``/``, ``≥`` -> ``>=``, ``+-`` -> ``±``).
 Statements and clauses keep the order they were written in.
@@ -168,6 +169,7 @@ class _Line:
     text: str = ""
     closing: bool = False  # a `}` line: comments before it belong one level deeper
     blank: bool = False  # a blank line goes before it (and before its comments)
+    top: bool = False  # it starts a top-level statement
     leading: list[str] = field(default_factory=list)
     trailing: str | None = None
 
@@ -258,13 +260,14 @@ class _Printer:
 
     def statement(self, s, depth: int, blank: bool = False) -> None:
         self.newline(depth, self.keyword_of(s), blank=blank)
+        self.lines[-1].top = depth == 0
         getattr(self, "_" + type(s).__name__)(s, depth)
 
     def render(self, comments) -> str:
         eof = self._place(comments)
         out: list[str] = []
         for ln in self.lines:
-            if ln.blank and out:
+            if (ln.blank or ln.top and ln.leading) and out:
                 out.append("")
             pad = INDENT * (ln.depth + (1 if ln.closing else 0))
             out.extend(pad + c for c in ln.leading)
@@ -486,13 +489,16 @@ class _Printer:
 
     def _Award(self, s: ast.Award, depth: int) -> None:
         self.w(f"award {s.name}{_label(s.label)} {_q(s.amount)}")
-        if s.best_of is not None:
-            self.w(" to best ")
-            self.expr(s.best_of.expr)
-            self.w(f" per {s.best_of.group}")
-        if s.when is not None:
-            self.w(" when ")
-            self.condition(s.when)
+        parts = [p for p in (s.best_of, s.when) if p is not None]
+        # in the order written, so lines that a `progressive` adds stay in source order
+        for p in sorted(parts, key=lambda p: (p.span.line, p.span.column)):
+            if isinstance(p, ast.BestOf):
+                self.w(" to best ")
+                self.expr(p.expr)
+                self.w(f" per {p.group}")
+            else:
+                self.w(" when ")
+                self.condition(p)
         if s.requires is not None:
             self.w(f" requires grade {s.requires}")
 

@@ -100,9 +100,18 @@ def atomic_path(target: Path, binary: bool = False):
 def write_csv(table: Table, results: Iterable[Result], stream) -> None:
     w = csv.writer(stream)
     w.writerow(table.headers)
+    fixed = {"grade", "flags", "status", "notes", "period", table.plan.person, *table.plan.groups}
+    keys = table.keys
+    step_cols = [(i, k) for i, k in enumerate(keys) if k not in fixed]
     for r in results:
         v = table.values(r)
-        w.writerow([_text(v[k]) for k in table.keys])
+        if r.status == "scored" and not r.awards:
+            # the common row: every number is a step; format them directly
+            steps = r.steps
+            for i, k in step_cols:
+                x = steps.get(k)
+                v[k] = format(x, "f") if x is not None else ""
+        w.writerow([_text(v[k]) for k in keys])
 
 
 def write_json(table: Table, results: Iterable[Result], stream) -> None:

@@ -94,12 +94,13 @@ def generate(plan: ir.Plan) -> str:
     em = _Emitter()
     score_lines = em.lines(plan.score_steps, "score")
     score_vars = [v for v, _ in score_lines]
-    em.names = {}  # result steps see score steps through `s`
+    em.names = {}  # grades and result steps see score steps through `s`
+    grade_conds = ["True" if g.cond is None else em.cond(g.cond, "result") for g in plan.grades]
     result_lines = em.lines(plan.result_steps, "result")
     return _environment().get_template("python_backend.py.j2").render(
         title=plan.title,
         constants=[(name, text) for text, name in em.constants.items()],
-        score_lines=score_lines, score_vars=score_vars,
+        score_lines=score_lines, score_vars=score_vars, grade_conds=grade_conds,
         result_lines=result_lines, result_vars=[v for v, _ in result_lines],
     )
 
@@ -112,16 +113,18 @@ def _fail(message, shown):
 class Compiled:
     source: str
     score: Callable  # cells -> list of score-step values, in plan order
+    grade: Callable  # (cells, steps) -> index of the first grade that applies, or None
     result: Callable  # (cells, steps, agg) -> list of result-step values
+    raw_score: Callable  # score without entering the decimal context (the caller holds it)
 
 
 def compile_plan(plan: ir.Plan) -> Compiled:
     source = generate(plan)
     namespace = {"Decimal": decimal.Decimal, "_div": div, "_round": round_to, "_fail": _fail,
-                 "__builtins__": {"min": min, "max": max}}
+                 "__builtins__": {"min": min, "max": max, "True": True, "None": None}}
     code = compile(source, f"<kpidsl: {plan.title}>", "exec")
     exec(code, namespace)  # generated from the IR only; see the module docstring
-    score, result = namespace["score"], namespace["result"]
+    score, grade, result = namespace["score"], namespace["grade"], namespace["result"]
 
     def score_in_context(cells):
         with decimal.localcontext(CONTEXT):
@@ -131,4 +134,4 @@ def compile_plan(plan: ir.Plan) -> Compiled:
         with decimal.localcontext(CONTEXT):
             return result(cells, steps, agg)
 
-    return Compiled(source, score_in_context, result_in_context)
+    return Compiled(source, score_in_context, grade, result_in_context, score)
