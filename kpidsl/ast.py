@@ -391,8 +391,26 @@ class Item:
     span: Span
 
     @property
+    def entered_by(self) -> "EnteredBy | None":
+        """Who fills the item in: alone it is the rule (R14); beside levels, a scale or a
+        checklist it names the one person who picks, instead of the weighted raters."""
+        return next((r for r in self.rules if isinstance(r, EnteredBy)), None)
+
+    @property
     def rule(self) -> Rule | None:
+        scoring = [r for r in self.rules if not isinstance(r, EnteredBy)]
+        if scoring:
+            return scoring[0]
         return self.rules[0] if self.rules else None
+
+    @property
+    def extra_rules(self) -> tuple[Rule, ...]:
+        """Rules beyond the one the item is scored by: always a mistake."""
+        first = self.rule
+        picked = (Levels, Scale, Checklist)
+        return tuple(r for r in self.rules if r is not first
+                     and not (isinstance(r, EnteredBy) and isinstance(first, picked)
+                              and sum(isinstance(x, EnteredBy) for x in self.rules) == 1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,9 +134,32 @@ class Checker:
             if check is not None and isinstance(s, (ast.Award, ast.Pool, ast.Pay, ast.Exclude,
                                                      ast.Streak, ast.Quota, ast.Flag)):
                 check(s)
+        self._check_cycles(stmts)
         if not self.is_library:
             self._check_unused()
         return sorted(self.diagnostics, key=Diagnostic.sort_key)
+
+    def _check_cycles(self, stmts) -> None:
+        """Metrics, pays and pools that need each other's value can never be computed."""
+        formulas = {s.name: s for s in stmts if isinstance(s, (ast.Metric, ast.Pay, ast.Pool))}
+        uses = {n: {v.name for v in _vars(s.expr)} & formulas.keys() for n, s in formulas.items()}
+        state: dict[str, int] = {}
+
+        def visit(n: str, path: list[str]) -> None:
+            state[n] = 1
+            for m in sorted(uses[n]):
+                if state.get(m) == 1:
+                    cycle = path[path.index(m):] + [m] if m in path else [n, m]
+                    self.diagnostics.append(error(
+                        "KPI144", "formulas refer to each other in a circle: " + " → ".join(f"`{x}`" for x in cycle),
+                        _name_span(formulas[m]), "one of them must be computed from the others, not the reverse"))
+                elif m not in state:
+                    visit(m, path + [m])
+            state[n] = 2
+
+        for n in formulas:
+            if n not in state:
+                visit(n, [n])
 
     # ---- symbols -------------------------------------------------------------------
     def _collect(self, stmts) -> None:
@@ -500,12 +523,15 @@ class Checker:
         size = item.size.value if item.size_kind == "factor" else self._points_like(item.size)
         bonus = self._points_like(item.bonus) if item.bonus is not None else ZERO
         cap = size + bonus
-        if len(item.rules) > 1:
-            second = item.rules[1]
+        if item.extra_rules:
+            second = item.extra_rules[0]
             self.diagnostics.append(error(
-                "KPI105", f"item `{item.name}` has {len(item.rules)} scoring rules; an item is scored one way",
-                second.span, "split it into two items, or keep one rule",
-                (Related("the first rule is here", item.rules[0].span),)))
+                "KPI105", f"item `{item.name}` has {len(item.extra_rules) + 1} scoring rules; an item is scored one way",
+                second.span, "split it into two items, or keep one rule (`entered by` may join levels, "
+                "a scale or a checklist to say who picks)",
+                (Related("the first rule is here", item.rule.span),)))
+        if item.entered_by is not None and item.entered_by is not item.rule:
+            self._lookup(item.entered_by.rater, item.entered_by.span, ("rater",), "a rater")
         if item.not_applicable is not None and item.not_applicable.policy == "give":
             target = item.not_applicable.target
             sym = self._lookup(target, item.not_applicable.span, ("item",), "an item")
@@ -825,6 +851,22 @@ class Checker:
             self.diagnostics.append(warning(
                 "KPI141", f"{sym.kind} `{name}` is never used", _name_span(sym.node),
                 "remove it, or use it in a rule or formula"))
+
+
+def _vars(e):
+    """Every name a formula reads."""
+    if isinstance(e, ast.Var):
+        yield e
+    elif isinstance(e, ast.BinOp):
+        yield from _vars(e.left)
+        yield from _vars(e.right)
+    elif isinstance(e, ast.Neg):
+        yield from _vars(e.operand)
+    elif isinstance(e, ast.Call):
+        for a in e.args:
+            yield from _vars(a)
+    elif isinstance(e, ast.Progressive):
+        yield from _vars(e.subject)
 
 
 def _known(unit: str | None) -> bool:

@@ -171,6 +171,12 @@ _ALL = [
           "`over GROUP`).",
           _HEAD + 'input s "销售额": money\nitem a "A" points 100 { proportional mean(s over year) / 10000 }',
           _HEAD + 'input s "销售额": money\nitem a "A" points 100 { proportional average(s over year) / 10000 }'),
+    _code("KPI144", "error", "formulas in a circle",
+          "Metrics, pays or pools that each need the other's value can never be computed.",
+          _HEAD + 'input base "基本工资": money\nitem a "A" points 100\n'
+                  'pay p "绩效工资" = q * 10%\npay q "应发工资" = base + p',
+          _HEAD + 'input base "基本工资": money\nitem a "A" points 100\n'
+                  'pay p "绩效工资" = base * 10%\npay q "应发工资" = base + p'),
     _code("KPI150", "error", "grade bands leave a gap",
           "Some reachable total gets no grade. Totals are worked out from the items' ranges.",
           _HEAD + 'item a "A" points 100\ngrade good "良好" when >= 80\ngrade pass "合格" when >= 60 and < 79\n'

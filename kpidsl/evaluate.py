@@ -247,23 +247,16 @@ class Evaluator:
                                    ", ".join(w.person for w in winners if w is not r))
 
     def _pool(self, p: ir.Pool, scored: list[Result], errors: list[DataError]) -> None:
+        """Every row of a team must state the same team amount; the share itself is a step."""
         for (period, team), members in self._peers(scored, p.group).items():
-            amounts = {r.steps[p.step] for r in members}
-            if len(amounts) > 1:
-                first, other = members[0], next(r for r in members if r.steps[p.step] != members[0].steps[p.step])
+            first = members[0]
+            other = next((r for r in members if r.steps[p.step] != first.steps[p.step]), None)
+            if other is not None:
                 errors.append(DataError(other.row.file, other.row.number, None,
                                         f"the pool {p.label or p.name!r} for {p.group} {team!r} is "
                                         f"{other.steps[p.step].normalize()} here but "
                                         f"{first.steps[p.step].normalize()} in row {first.row.number}",
                                         hint="a team amount must be the same on every row of the team"))
-                continue
-            (amount,) = amounts
-            share = div(amount, Decimal(len(members)))
-            step, mode = self.plan.money_round
-            from .semantics import round_to
-            share = round_to(share, step, mode)
-            for r in members:
-                r.awards[p.name] = share
 
     def _streak(self, s: ir.Streak, scored: list[Result]) -> None:
         by_person: dict[str, list[Result]] = {}

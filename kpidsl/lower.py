@@ -217,13 +217,17 @@ class Lowerer:
             score = self._rater_entered(it, rule)
             why = {type(None): "entered by the raters", ast.Levels: "levels", ast.Scale: "scale",
                    ast.Checklist: "checklist, by failed checks"}[type(rule)]
+            if it.entered_by is not None:
+                why += f", picked by {it.entered_by.rater}"
         elif isinstance(rule, ast.EnteredBy):
             score = self._column(it.name, "points", it.label, it.span, low=Decimal(0), high=size)
             why = f"entered by {rule.rater}"
         else:
             score, trace = self._computed(it, rule, size, cap)
             why = f"{type(rule).__name__.lower()} {self._source(rule.span)}"
-        score = self._rounded("items", self._veto([v for v in it.vetoes if v.scope == "item"], score))
+        score = self._veto([v for v in it.vetoes if v.scope == "item"], score)
+        if it.size_kind == "points":  # a factor (R15) is a coefficient, not points to round
+            score = self._rounded("items", score)
         return self._emit(ir.Step(it.name, "item", score, it.label, it.span.line, why=why, trace=tuple(trace)))
 
     def _rater_cells(self, it: ast.Item, rule) -> list[tuple[Decimal, ir.Cell]]:
@@ -241,7 +245,7 @@ class Lowerer:
         elif isinstance(rule, ast.Checklist):
             unit = "count"
             kwargs = {"low": Decimal(0), "high": Decimal(len(rule.checks))}
-        if not self.raters:
+        if not self.raters or it.entered_by is not None:  # one person picks: one column
             return [(HUNDRED, self._column(it.name, unit, it.label, it.span, **kwargs))]
         return [(r.weight.value, self._column(f"{it.name}.{r.name}", unit,
                                               f"{it.label or it.name}.{r.label or r.name}", it.span, **kwargs))
@@ -434,7 +438,12 @@ class Lowerer:
                     compared = self._emit(ir.Step(f"_best{self._aux}", "aux", self.expr(s.best_of.expr)))
                     best_of.append(ir.BestOf(s.name, s.label, s.amount.value, compared, s.best_of.group, eligible_step))
             elif isinstance(s, ast.Pool):
+                # A share of a team amount is an aggregate over the team, so pays may use it
+                # like any other value; the batch check makes sure the team agrees on the amount.
                 amount = self._emit(ir.Step(f"_pool_{s.name}", "aux", self.expr(s.expr)))
+                share = ir.Bin("/", ir.Agg("max", amount, s.shared_by), ir.Agg("count", amount, s.shared_by))
+                self._emit(ir.Step(s.name, "pool", ir.Round(share, *money), s.label, s.span.line,
+                                   why=f"{self._source(s.expr.span)}, shared by {s.shared_by}"))
                 pools.append(ir.Pool(s.name, s.label, amount, s.shared_by))
             elif isinstance(s, ast.Streak):
                 self._aux += 1
@@ -455,10 +464,32 @@ class Lowerer:
         return ir.Plan(
             title=str(title), person=self.person, period="period", groups=self.groups,
             columns=tuple(self.columns.values()), score_steps=tuple(self.score_steps), grades=grades,
-            result_steps=tuple(self.result_steps), exclude=excludes, best_of=tuple(best_of),
+            result_steps=_in_dependency_order(self.result_steps), exclude=excludes, best_of=tuple(best_of),
             pools=tuple(pools), quotas=tuple(quotas), streaks=tuple(streaks), flags=tuple(flags),
             money_round=money,
         )
+
+
+def _in_dependency_order(steps: list[ir.Step]) -> tuple[ir.Step, ...]:
+    """Result steps may name each other in any order in the file (a pay may use a pool
+    declared below it); compute each after the steps it reads."""
+    by_name = {s.name: s for s in steps}
+    done: dict[str, ir.Step] = {}
+
+    def visit(step: ir.Step, path: tuple[str, ...]) -> None:
+        if step.name in done:
+            return
+        if step.name in path:
+            raise LoweringError("formulas refer to each other in a circle: " + " → ".join(path + (step.name,)))
+        for node in ir.walk(step.expr):
+            name = node.step if isinstance(node, (ir.Ref, ir.Agg)) else None
+            if name in by_name:
+                visit(by_name[name], path + (step.name,))
+        done[step.name] = step
+
+    for s in steps:
+        visit(s, ())
+    return tuple(done.values())
 
 
 def _all_vetoes(members):

@@ -31,12 +31,10 @@ class Table:
         if plan.grades:
             cols.append(("grade", "等级", "text"))
         for s in plan.result_steps:
-            if s.kind in ("coefficient", "pay", "award"):
+            if s.kind in ("coefficient", "pay", "award", "pool"):
                 cols.append((s.name, s.label or s.name, "money" if s.kind != "coefficient" else "number"))
         for b in plan.best_of:
             cols.append((b.award, b.label or b.award, "money"))
-        for p in plan.pools:
-            cols.append((p.name, p.label or p.name, "money"))
         for s in plan.streaks:
             if s.action == "award":
                 cols.append((s.name, s.label or s.name, "money"))

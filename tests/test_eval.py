@@ -176,7 +176,7 @@ def test_yearly_average_pool_and_streaks(write):
     assert str(res[("x", "2024-01")].steps["year_bonus"]) == "11500.00"
     # y: 0.5, 0.5, 0.5, 0.5 -> 5000.00
     assert str(res[("y", "2024-04")].steps["year_bonus"]) == "5000.00"
-    assert res[("x", "2024-03")].awards["public"] == D("150.00")  # 30000 × 1% ÷ 2
+    assert res[("x", "2024-03")].steps["public"] == D("150.00")  # 30000 × 1% ÷ 2
     assert res[("x", "2024-03")].awards["s3"] == 200 and res[("x", "2024-02")].awards["s3"] == 0
     assert "自动请辞" in res[("y", "2024-03")].flags
 
