@@ -10,6 +10,7 @@ the column and the rubric line that needs the value; nothing passes silently.
 from __future__ import annotations
 
 import csv
+from array import array
 import json
 import re
 from dataclasses import dataclass
@@ -247,6 +248,18 @@ class Validator:
                hint: str | None = None) -> None:
         self.errors.append(DataError(self.file, row, column, message, col.line if col else None, hint))
 
+    def _fast_row(self):
+        """A compiled reader for rows whose every cell is spelled the common way, or None
+        when the plan has columns it does not handle (optional, not-applicable, level ranges)."""
+        if not hasattr(self, "_fast"):
+            self._fast = None
+            cols = self.plan.columns
+            if all(c.name in self.index and not c.optional and not c.may_be_na and c.allowed_ranges is None
+                   for c in cols):
+                from .backends.python import compile_row_parser
+                self._fast = compile_row_parser(self.plan, [(c, self.index[c.name]) for c in cols])
+        return self._fast
+
     def _plan_columns(self):
         """(column, index in the row, fast parser) for every column the plan reads."""
         if not hasattr(self, "_cols"):
@@ -265,6 +278,11 @@ class Validator:
             self._error(number, None, "blank person id")
         period = _text(get(self.period_col)) if self.period_col is not None else ""
         groups = {g: _text(get(i)) for g, i in self.group_cols.items() if i is not None}
+        fast = self._fast_row()
+        if fast is not None and person:
+            cells = fast(values)
+            if cells is not None:
+                return Row(self.file, number, person, period, groups, cells)
         cells: dict[str, Decimal] = {}
         na_listed = None
         for col, i, fast in self._plan_columns():
@@ -410,9 +428,12 @@ def iter_rows(plan: ir.Plan, paths: list[Path], errors: list[DataError], percent
     """Validated rows, one at a time (CSV is streamed); problems are appended to ``errors``
     and the row is skipped, so a caller can go on and report them all at the end.
 
-    Only each row's (person, period) is remembered, to catch duplicates."""
-    seen: dict[tuple[str, str], tuple[str, int]] = {}
-    for path in paths:
+    To catch a person who appears twice in a period, only a 64-bit hash of each
+    (person, period) and where it stood are kept: 16 bytes a row.  Duplicates are
+    found when the last row has been read, and reported with both rows."""
+    keys = array("q")  # hash of (person, period), in reading order
+    places = array("q")  # file index << 32 | row number
+    for file_index, path in enumerate(paths):
         header, it = read_table(path)
         v = Validator(plan, str(path), header, percent, mapping, needs_groups)
         if v.errors:  # missing columns: no row can be read
@@ -425,12 +446,28 @@ def iter_rows(plan: ir.Plan, paths: list[Path], errors: list[DataError], percent
                 progress(1)
             if row is None:
                 continue
-            key = (row.person, row.period)
-            first = seen.get(key)
-            if first is not None:
-                errors.append(DataError(str(path), number, None,
-                                        f"person {row.person!r} appears twice for period {row.period or '(none)'!r}",
-                                        hint=f"the first is {first[0]}:{first[1]}"))
-                continue
-            seen[key] = (row.file, number)
+            keys.append(hash((row.person, row.period)))
+            places.append(file_index << 32 | number)
             yield row
+    errors.extend(_duplicates(keys, places, paths))
+
+
+def _duplicates(keys: array, places: array, paths: list[Path]) -> list[DataError]:
+    ordered = sorted(keys)
+    repeated = {a for a, b in zip(ordered, ordered[1:]) if a == b}
+    del ordered
+    if not repeated:
+        return []
+    first: dict[int, int] = {}
+    found = []
+    for key, place in zip(keys, places):
+        if key not in repeated:
+            continue
+        if key in first:
+            f = first[key]
+            found.append(DataError(str(paths[place >> 32]), place & 0xFFFFFFFF, None,
+                                   "this person appears twice in the same period",
+                                   hint=f"the first is {paths[f >> 32]}:{f & 0xFFFFFFFF}"))
+        else:
+            first[key] = place
+    return found

@@ -98,17 +98,26 @@ def atomic_path(target: Path, binary: bool = False):
 def write_csv(table: Table, results: Iterable[Result], stream) -> None:
     w = csv.writer(stream)
     w.writerow(table.headers)
-    fixed = {"grade", "flags", "status", "notes", "period", table.plan.person, *table.plan.groups}
+    plan = table.plan
     keys = table.keys
-    step_cols = [(i, k) for i, k in enumerate(keys) if k not in fixed]
+    fixed = {"grade", "flags", "status", "notes", "period", plan.person, *plan.groups}
+    step_keys = [k for k in keys if k not in fixed]
+    # the common row (scored, nothing but steps) in the output's column order
+    simple_layout = keys == [plan.person, "period", *plan.groups, *step_keys,
+                             *(["grade"] if plan.grades else []), "flags", "status", "notes"]
+    labels = [g.label or g.name for g in plan.grades]
     for r in results:
+        steps = r.steps
+        if simple_layout and r.status == "scored" and not r.awards and not r.flags and not r.notes \
+                and all(k in steps for k in step_keys):
+            line = [r.person, r.period, *[r.row.groups.get(g, "") for g in plan.groups],
+                    *[format(steps[k], "f") for k in step_keys]]
+            if plan.grades:
+                line.append(labels[r.grade] if r.grade is not None else "")
+            line += ["", "scored", ""]
+            w.writerow(line)
+            continue
         v = table.values(r)
-        if r.status == "scored" and not r.awards:
-            # the common row: every number is a step; format them directly
-            steps = r.steps
-            for i, k in step_cols:
-                x = steps.get(k)
-                v[k] = format(x, "f") if x is not None else ""
         w.writerow([_text(v[k]) for k in keys])
 
 

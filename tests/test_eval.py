@@ -269,7 +269,7 @@ def test_duplicate_person_period(write, tmp_path):
     with pytest.raises(DataProblems) as e:
         read_rows(s.plan, [data])
     (err,) = e.value.errors
-    assert err.row == 3 and "appears twice" in err.message and "d.csv:2" in err.hint
+    assert err.row == 3 and "appears twice in the same period" in err.message and "d.csv:2" in err.hint
 
 
 def test_a_rubric_with_errors_refuses_to_score(write):
