@@ -69,7 +69,8 @@ class Quantity:
         return self.value / 100 if self.suffix == "%" else self.value
 
     def __str__(self) -> str:
-        return f"{self.value}{self.suffix}"
+        # format(…, "f"): str(Decimal) may say 1E-7, which is not .kpi
+        return f"{format(self.value, 'f')}{self.suffix}"
 
 
 # ---- expressions ----------------------------------------------------------------

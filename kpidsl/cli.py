@@ -232,6 +232,51 @@ def _report_data_problems(errors) -> None:
 
 
 @main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if any file is not formatted.")
+@click.option("--diff", "show_diff", is_flag=True, help="Change nothing; print what formatting would change.")
+def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
+    """Rewrite rubrics in the one canonical layout, keeping every comment."""
+    import difflib
+
+    from .diagnostics import KpiError
+    from .formatter import format_text
+    from .report import SourceCache, render_human
+
+    files = collect_files(paths)
+    changed, broken = [], 0
+    for f in files:
+        try:
+            text = f.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            _fail(_io_message(e) if not isinstance(e, UnicodeDecodeError) else f"{f}: not UTF-8 text")
+        try:
+            formatted = format_text(text, str(f))
+        except KpiError as e:
+            broken += 1
+            click.echo(render_human(e.diagnostics, SourceCache({str(f): text})), err=True)
+            continue
+        if formatted == text:
+            continue
+        changed.append(f)
+        if show_diff:
+            click.echo("".join(difflib.unified_diff(text.splitlines(True), formatted.splitlines(True),
+                                                    f"{f} (as written)", f"{f} (formatted)")), nl=False)
+        elif check:
+            click.echo(f"would reformat {f}")
+        else:
+            from .output import atomic_path
+            with atomic_path(f) as tmp:
+                tmp.write_text(formatted, encoding="utf-8")
+            click.echo(f"reformatted {f}")
+    verb = "would be reformatted" if (check or show_diff) else "reformatted"
+    click.echo(f"{len(changed)} of {len(files)} files {verb}" + (f", {broken} could not be parsed" if broken else "") + ".",
+               err=True)
+    if broken or ((check or show_diff) and changed):
+        sys.exit(EXIT_PROBLEMS)
+
+
+@main.command()
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain a diagnostic code, with a wrong and a fixed example (e.g. kpi explain KPI101)."""

@@ -108,3 +108,32 @@ def test_hostile_control_characters_are_escaped(kpi, write):
     assert r.returncode == 1
     assert "\x1b" not in r.stdout and "\x07" not in r.stdout
     assert "\\u001b" in r.stdout
+
+
+MESSY = 'rubric   "x"\ninput late "迟到次数": count   # 次数\nitem a "纪律性" points 100 {   deduct 5 per late }\n'
+
+
+def test_fmt_check_diff_and_rewrite(kpi, write):
+    path = write(MESSY)
+    r = kpi("fmt", "--check", path)
+    assert r.returncode == 1 and "would reformat" in r.stdout
+    d = kpi("fmt", "--diff", path)
+    assert d.returncode == 1 and "+item a \"纪律性\" points 100 {" in d.stdout
+    assert path.read_text(encoding="utf-8") == MESSY  # --check and --diff change nothing
+    assert kpi("fmt", path).returncode == 0
+    text = path.read_text(encoding="utf-8")
+    assert "# 次数" in text and text != MESSY
+    assert kpi("fmt", "--check", path).returncode == 0
+
+
+def test_fmt_refuses_broken_files_without_touching_them(kpi, write):
+    path = write('input rate "及时率" = percent\n')
+    r = kpi("fmt", path)
+    assert r.returncode == 1 and "KPI001" in r.stderr
+    assert path.read_text(encoding="utf-8") == 'input rate "及时率" = percent\n'
+
+
+def test_shipped_rubrics_are_formatted(kpi):
+    from pathlib import Path
+    r = kpi("fmt", "--check", Path(__file__).resolve().parent.parent / "rubrics")
+    assert r.returncode == 0, r.stdout
