@@ -276,6 +276,103 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
         sys.exit(EXIT_PROBLEMS)
 
 
+@main.command("test")
+@click.argument("paths", nargs=-1, required=True)
+def test_(paths: tuple[str, ...]) -> None:
+    """Run the examples beside each rubric (examples/NAME.csv and examples/NAME.expected.csv)."""
+    from .api import RubricErrors
+    from .data import DataProblems
+    from .testing import run_examples
+
+    files = collect_files(paths)
+    passed = failed = 0
+    without = []
+    for f in files:
+        try:
+            cases = run_examples(f)
+        except RubricErrors:
+            failed += 1
+            click.echo(f"FAIL {f}: the rubric has errors (kpi check {f})")
+            continue
+        except DataProblems as e:
+            failed += 1
+            click.echo(f"FAIL {f}: its example data has problems:")
+            for err in e.errors[:10]:
+                click.echo(f"    {err}")
+            continue
+        except (ValueError, OSError) as e:
+            failed += 1
+            click.echo(f"FAIL {f}: {e}")
+            continue
+        if not cases:
+            without.append(f)
+            continue
+        for c in cases:
+            name = f"{f}: {c.person}" + (f" ({c.period})" if c.period else "")
+            if c.passed:
+                passed += 1
+                click.echo(f"ok   {name}")
+                continue
+            failed += 1
+            click.echo(f"FAIL {name}")
+            if c.error:
+                click.echo(f"    {c.error}")
+            for key, want, got in c.mismatches:
+                click.echo(f"    {key}: expected {want}, got {got}")
+    if without and len(without) == len(files):
+        _fail("no examples found: put examples/NAME.csv and examples/NAME.expected.csv beside NAME.kpi")
+    click.echo(f"{passed} passed, {failed} failed")
+    sys.exit(EXIT_PROBLEMS if failed else EXIT_CLEAN)
+
+
+@main.command()
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False),
+              help="Score this data with both versions and show whose result changes (repeatable).")
+@click.option("--percent-cells", type=click.Choice(["strict", "whole", "fraction"]), default="strict")
+def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str) -> None:
+    """What changed between two versions of a rubric: weights, tiers, rules, grades, pay."""
+    from .api import RubricErrors, load_rubric
+    from .data import DataProblems
+    from .diff import data_impact, describe_changes, render_impacts
+    from .loader import Loader
+
+    programs = []
+    for p in (old, new):
+        if not Path(p).is_file():
+            _fail(f"{p}: no such file")
+        loader = Loader()
+        program = loader.load(p)
+        if program is None:
+            from .report import SourceCache, render_human
+            click.echo(render_human(loader.diagnostics, SourceCache()), err=True)
+            _fail(f"{p} cannot be read as a rubric")
+        programs.append(program)
+    changes = describe_changes(list(programs[0].statements), list(programs[1].statements))
+    click.echo(f"--- {old}\n+++ {new}")
+    click.echo("\n".join(changes) if changes else "no change in meaning")
+    if not data:
+        return
+    try:
+        scorers = [load_rubric(old), load_rubric(new)]
+    except RubricErrors as e:
+        _fail(f"a rubric has errors; fix them before comparing scores ({len(e.diagnostics)} problems)")
+    try:
+        results = [_score(s, [Path(d) for d in data], percent_cells, {}) for s in scorers]
+    except DataProblems as e:
+        _report_data_problems(e.errors)
+        sys.exit(EXIT_PROBLEMS)
+    impacts = data_impact(scorers[0], scorers[1], results[0], results[1])
+    click.echo("")
+    if not impacts:
+        click.echo(f"no one's total, grade or pay changes ({len(results[1])} rows)")
+        return
+    click.echo(f"{len(impacts)} of {len(results[1])} rows change, largest first:")
+    for line in render_impacts(impacts):
+        click.echo("  " + line)
+
+
 @main.command()
 @click.argument("code")
 def explain(code: str) -> None:
