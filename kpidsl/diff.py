@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+
 from . import ast
 from .formatter import strip_spans
+from .semantics import show
 
 
 def _q(q: ast.Quantity | None) -> str:
@@ -204,7 +206,7 @@ def data_impact(old_scorer, new_scorer, old_results, new_results) -> list[Impact
 def _fmt(v) -> str:
     if v is None:
         return "—"
-    return format(v, "f") if isinstance(v, Decimal) else str(v)
+    return show(v) if isinstance(v, Decimal) else str(v)
 
 
 def render_impacts(impacts: list[Impact]) -> list[str]:
@@ -213,7 +215,7 @@ def render_impacts(impacts: list[Impact]) -> list[str]:
         who = i.person + (f" ({i.period})" if i.period else "")
         parts = []
         for label, a, b, delta in i.changes:
-            d = "" if delta is None else f" ({'+' if delta > 0 else ''}{format(delta, 'f')})"
+            d = "" if delta is None else f" ({'+' if delta > 0 else ''}{show(delta)})"
             parts.append(f"{label} {a} → {b}{d}")
         lines.append(f"{who}: " + "; ".join(parts))
     return lines

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+
 from . import interpret, ir
 from .evaluate import Result
+from .semantics import show
 
 
 def _num(x: Decimal, exact: bool = False) -> str:
     """A rounded step keeps its declared places (85.50); others drop trailing zeros."""
-    return format(x if exact else x.normalize(), "f")
+    return show(x if exact else x.normalize())
 
 
 def explain(plan: ir.Plan, r: Result, item_points: dict[str, Decimal] | None = None) -> str:

@@ -16,6 +16,7 @@ from typing import Iterable
 
 from . import ir
 from .evaluate import Result
+from .semantics import show
 
 
 class Table:
@@ -77,7 +78,7 @@ def _text(v: object) -> str:
     if v is None:
         return ""
     if isinstance(v, Decimal):
-        return format(v, "f")
+        return show(v)
     return str(v)
 
 
@@ -111,7 +112,7 @@ def write_csv(table: Table, results: Iterable[Result], stream) -> None:
         if simple_layout and r.status == "scored" and not r.awards and not r.flags and not r.notes \
                 and all(k in steps for k in step_keys):
             line = [r.person, r.period, *[r.row.groups.get(g, "") for g in plan.groups],
-                    *[format(steps[k], "f") for k in step_keys]]
+                    *[show(steps[k]) for k in step_keys]]
             if plan.grades:
                 line.append(labels[r.grade] if r.grade is not None else "")
             line += ["", "scored", ""]
@@ -170,7 +171,7 @@ def _excel_value(x: object) -> object:
     if not isinstance(x, Decimal):
         return x
     f = float(x)
-    return f if Decimal(repr(f)) == x else format(x, "f")
+    return f if Decimal(repr(f)) == x else show(x)
 
 
 def _width(text: str) -> int:

@@ -5,7 +5,7 @@ and SQL backends reproduce them."""
 from __future__ import annotations
 
 import decimal
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from .ir import DIVISION_PLACES
 
@@ -13,30 +13,65 @@ from .ir import DIVISION_PLACES
 CONTEXT = decimal.Context(prec=80, rounding=ROUND_HALF_EVEN, Emax=999999, Emin=-999999,
                           traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
 
-_QUANTUM = Decimal(1).scaleb(-DIVISION_PLACES)
 ZERO = Decimal(0)
 ONE = Decimal(1)
 
-MODES = {"half up": ROUND_HALF_UP, "half even": ROUND_HALF_EVEN, "up": ROUND_CEILING, "down": ROUND_FLOOR}
+MODES = ("half up", "half even", "up", "down")
 
 
 class ScoreError(Exception):
     """A value the rubric gives no score for, or a division by zero in the data."""
 
 
+def _ratio(a: Decimal, b: Decimal, shift: int) -> tuple[int, int]:
+    """a / b × 10**shift as an exact fraction of integers (numerator, denominator)."""
+    sa, da, ea = a.as_tuple()
+    sb, db, eb = b.as_tuple()
+    ca = int("".join(map(str, da)) or "0") * (-1 if sa else 1)
+    cb = int("".join(map(str, db)) or "0") * (-1 if sb else 1)
+    k = ea - eb + shift
+    if k >= 0:
+        return ca * 10 ** k, cb
+    return ca, cb * 10 ** (-k)
+
+
+def _divide(num: int, den: int, mode: str) -> int:
+    """num / den rounded to a whole number, exactly, in one of the rubric's modes."""
+    if den < 0:
+        num, den = -num, -den
+    q, r = divmod(num, den)  # floor division: r has den's sign (positive)
+    if r == 0 or mode == "down":
+        return q
+    if mode == "up":
+        return q + 1
+    twice = 2 * r
+    if twice > den or (twice == den and (mode == "half up" and num > 0 or mode == "half even" and q % 2 == 1)):
+        return q + 1
+    if twice == den and mode == "half up" and num < 0:
+        return q  # a tie below zero rounds away from zero, to the floor
+    return q
+
+
 def div(a: Decimal, b: Decimal) -> Decimal:
+    """a ÷ b to DIVISION_PLACES decimal places, ties to even, computed exactly on integers
+    so every backend (Python, JavaScript BigInt, SQL) gets the same digits."""
     if not b:
         raise ScoreError("division by zero")
-    return (a / b).quantize(_QUANTUM, rounding=ROUND_HALF_EVEN, context=CONTEXT)
+    num, den = _ratio(a, b, DIVISION_PLACES)
+    return Decimal(_divide(num, den, "half even")).scaleb(-DIVISION_PLACES, context=CONTEXT)
 
 
 def round_to(x: Decimal, step: Decimal, mode: str) -> Decimal:
-    """Round to a multiple of ``step`` (0.01, 0.5, 1, 5…), 四舍五入 by default."""
-    rounding = MODES[mode]
-    if step.as_tuple().digits == (1,):  # a power of ten: quantize keeps the declared places
-        return x.quantize(step, rounding=rounding, context=CONTEXT)
-    units = (x / step).quantize(ONE, rounding=rounding, context=CONTEXT)
-    return units * step
+    """Round to a multiple of ``step`` (0.01, 0.5, 1, 5…), 四舍五入 (half up) by default;
+    ``up`` and ``down`` mean toward +∞ and −∞."""
+    num, den = _ratio(x, step, 0)
+    return Decimal(_divide(num, den, mode)) * step  # keeps the step's places: 85 -> 85.00
+
+
+def show(x: Decimal) -> str:
+    """A value as every output writes it: the digits as computed (85.00 stays 85.00),
+    and never "-0" (Python keeps a sign on zero; JavaScript and SQL do not)."""
+    return format(x + ZERO, "f")
 
 
 def compare(op: str, a: Decimal, b: Decimal) -> bool:
