@@ -16,7 +16,7 @@ from typing import Iterable
 from . import interpret, ir
 from .backends.python import Compiled, compile_plan
 from .data import DataError, DataProblems, Row
-from .semantics import CONTEXT, ScoreError, div
+from .semantics import CONTEXT, ScoreError, div, round_to
 
 ZERO = Decimal(0)
 
@@ -70,6 +70,9 @@ class Evaluator:
         values = (self.compiled.raw_score if in_context else self.compiled.score)(row.cells)
         steps = dict(zip(self.score_names, values))
         result = Result(row, steps=steps)
+        for column, label, zeroed in self.plan.vetoes:
+            if row.cells.get(column):
+                result.notes.append(f"veto {label}: {zeroed} = 0")
         result.grade = self._grade(steps, row)
         return result
 
@@ -233,7 +236,7 @@ class Evaluator:
 
     def _best_of(self, b: ir.BestOf, scored: list[Result]) -> None:
         for r in scored:
-            r.awards.setdefault(b.award, ZERO)
+            r.awards.setdefault(b.award, round_to(ZERO, *self.plan.money_round))
         for _, members in self._peers(scored, b.group).items():
             eligible = [r for r in members if r.steps[b.eligible] == 1]
             if not eligible:
@@ -241,7 +244,7 @@ class Evaluator:
             top = max(r.steps[b.step] for r in eligible)
             winners = [r for r in eligible if r.steps[b.step] == top]
             for r in winners:
-                r.awards[b.award] = b.amount
+                r.awards[b.award] = round_to(b.amount, *self.plan.money_round)
                 if len(winners) > 1:
                     r.notes.append(f"{b.label or b.award}: tied with " +
                                    ", ".join(w.person for w in winners if w is not r))
@@ -268,11 +271,11 @@ class Evaluator:
             for r in history:
                 run = run + 1 if r.steps[s.step] == 1 else 0
                 if s.action == "award":
-                    r.awards.setdefault(s.name, ZERO)
+                    r.awards.setdefault(s.name, round_to(ZERO, *self.plan.money_round))
                 if run == s.periods:
                     run = 0  # a streak pays once; the next one starts afresh
                     if s.action == "award":
-                        r.awards[s.name] = s.amount
+                        r.awards[s.name] = round_to(s.amount, *self.plan.money_round)
                     else:
                         r.flags.append(s.flag or s.label or s.name)
 

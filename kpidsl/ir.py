@@ -226,6 +226,7 @@ class Plan:
     streaks: tuple[Streak, ...] = ()
     flags: tuple[Flag, ...] = ()
     money_round: tuple[Decimal, str] = (Decimal("0.01"), "half up")
+    vetoes: tuple[tuple[str, str, str], ...] = ()  # (yes/no column, label, what it zeroes)
     outputs: tuple[tuple[str, str], ...] = field(default=())  # (step, header) in output order
 
 

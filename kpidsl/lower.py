@@ -26,6 +26,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import ast, ir
+from .diff import expr_text, rule_text
 from .loader import Program
 
 ZERO = ir.Const(Decimal(0))
@@ -76,19 +77,9 @@ class Lowerer:
         self._lowered_metrics: set[str] = set()
         self._aux = 0
         self._phase = "score"
+        self.vetoes: list[tuple[str, str, str]] = []  # (column, label, what it zeroes)
 
     # ---- helpers ------------------------------------------------------------------------
-    def _source(self, span: ast.Span) -> str:
-        text = self.sources.get(span.file)
-        if text is None or span.line <= 0:
-            return ""
-        lines = text.split("\n")[span.line - 1:span.end_line]
-        if not lines:
-            return ""
-        if len(lines) == 1:
-            return lines[0][span.column - 1:span.end_column - 1].strip()
-        return " ".join(x.strip() for x in lines)[:160]
-
     def _emit(self, step: ir.Step) -> str:
         (self.score_steps if self._phase == "score" else self.result_steps).append(step)
         return step.name
@@ -176,7 +167,7 @@ class Lowerer:
         m = self.metrics[name]
         phase, self._phase = self._phase, "score"
         self._emit(ir.Step(name, "metric", self.expr(m.expr), m.label, m.span.line,
-                           why=f"metric {self._source(m.expr.span)}"))
+                           why=f"metric {expr_text(m.expr)}"))
         self._phase = phase
 
     def cond(self, c) -> ir.Cond:
@@ -201,9 +192,10 @@ class Lowerer:
             return ir.Round(x, step, mode)
         return x
 
-    def _veto(self, vetoes, x: ir.Expr) -> ir.Expr:
+    def _veto(self, vetoes, x: ir.Expr, scope: str = "") -> ir.Expr:
         for v in vetoes:
             x = ir.If(ir.IsTrue(self._input_cell(v.condition)), ZERO, x)
+            self.vetoes.append((v.condition, v.label or v.condition, scope))
         return x
 
     def item(self, it: ast.Item) -> str:
@@ -224,8 +216,8 @@ class Lowerer:
             why = f"entered by {rule.rater}"
         else:
             score, trace = self._computed(it, rule, size, cap)
-            why = f"{type(rule).__name__.lower()} {self._source(rule.span)}"
-        score = self._veto([v for v in it.vetoes if v.scope == "item"], score)
+            why = rule_text(rule)
+        score = self._veto([v for v in it.vetoes if v.scope == "item"], score, it.label or it.name)
         if it.size_kind == "points":  # a factor (R15) is a coefficient, not points to round
             score = self._rounded("items", score)
         return self._emit(ir.Step(it.name, "item", score, it.label, it.span.line, why=why, trace=tuple(trace)))
@@ -382,7 +374,7 @@ class Lowerer:
             inner = ir.Bin("*", inner, ir.Const(weight / s.out_of.value))
         vetoes = [v for v in s.vetoes if v.scope != "appraisal"] + [
             v for m in s.members if isinstance(m, ast.Item) for v in m.vetoes if v.scope == "section"]
-        value = self._rounded("sections", self._veto(vetoes, inner))
+        value = self._rounded("sections", self._veto(vetoes, inner, s.label or s.name))
         why = f"weight {s.weight}" + (f" out of {s.out_of}" if s.out_of else "") if s.weight else "group"
         name = self._emit(ir.Step(s.name, "section", value, s.label, s.span.line, why=why))
         points = weight if weight is not None else sum((p for _, p, _ in parts), Decimal(0))
@@ -398,7 +390,7 @@ class Lowerer:
         # A veto at the top level, or one that says `zeroes appraisal` anywhere, zeroes the total.
         vetoes = [v for v in self.stmts if isinstance(v, ast.Veto)] + [
             v for v in _all_vetoes(top) if v.scope == "appraisal"]
-        total = self._rounded("total", self._veto(vetoes, total))
+        total = self._rounded("total", self._veto(vetoes, total, "总分"))
         self._emit(ir.Step("total", "total", total, "总分", why="sum of the weighted sections and items"))
         grades = tuple(ir.Grade(g.name, g.label, self.band(g.band, ir.Ref("total")) if g.band else None,
                                 g.coefficient.value if g.coefficient is not None else None)
@@ -419,7 +411,7 @@ class Lowerer:
                 if s.when is not None:
                     value = ir.If(self.cond(s.when), value, ZERO)
                 self._emit(ir.Step(s.name, "pay", ir.Round(value, *money), s.label, s.span.line,
-                                   why=self._source(s.expr.span)))
+                                   why=expr_text(s.expr)))
             elif isinstance(s, ast.Award):
                 eligible: list[ir.Cond] = []
                 if s.when is not None:
@@ -429,8 +421,8 @@ class Lowerer:
                 gate = (eligible[0] if len(eligible) == 1 else ir.And(tuple(eligible))) if eligible else None
                 if s.best_of is None:
                     amount = ir.Const(s.amount.value)
-                    self._emit(ir.Step(s.name, "award", ir.If(gate, amount, ZERO) if gate else amount,
-                                       s.label, s.span.line, why=f"award {s.amount}"))
+                    value = ir.Round(ir.If(gate, amount, ZERO) if gate else amount, *money)
+                    self._emit(ir.Step(s.name, "award", value, s.label, s.span.line, why=f"award {s.amount}"))
                 else:
                     self._aux += 1
                     eligible_step = self._emit(ir.Step(f"_eligible{self._aux}", "aux",
@@ -443,7 +435,7 @@ class Lowerer:
                 amount = self._emit(ir.Step(f"_pool_{s.name}", "aux", self.expr(s.expr)))
                 share = ir.Bin("/", ir.Agg("max", amount, s.shared_by), ir.Agg("count", amount, s.shared_by))
                 self._emit(ir.Step(s.name, "pool", ir.Round(share, *money), s.label, s.span.line,
-                                   why=f"{self._source(s.expr.span)}, shared by {s.shared_by}"))
+                                   why=f"{expr_text(s.expr)}, shared by {s.shared_by}"))
                 pools.append(ir.Pool(s.name, s.label, amount, s.shared_by))
             elif isinstance(s, ast.Streak):
                 self._aux += 1
@@ -466,7 +458,7 @@ class Lowerer:
             columns=tuple(self.columns.values()), score_steps=tuple(self.score_steps), grades=grades,
             result_steps=_in_dependency_order(self.result_steps), exclude=excludes, best_of=tuple(best_of),
             pools=tuple(pools), quotas=tuple(quotas), streaks=tuple(streaks), flags=tuple(flags),
-            money_round=money,
+            money_round=money, vetoes=tuple(dict.fromkeys(self.vetoes)),
         )
 
 

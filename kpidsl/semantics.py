@@ -53,12 +53,16 @@ def _divide(num: int, den: int, mode: str) -> int:
 
 
 def div(a: Decimal, b: Decimal) -> Decimal:
-    """a ÷ b to DIVISION_PLACES decimal places, ties to even, computed exactly on integers
-    so every backend (Python, JavaScript BigInt, SQL) gets the same digits."""
+    """a ÷ b to DIVISION_PLACES decimal places, ties to even, without trailing zeros,
+    computed exactly on integers so every backend gets the same digits."""
     if not b:
         raise ScoreError("division by zero")
     num, den = _ratio(a, b, DIVISION_PLACES)
-    return Decimal(_divide(num, den, "half even")).scaleb(-DIVISION_PLACES, context=CONTEXT)
+    q, places = _divide(num, den, "half even"), DIVISION_PLACES
+    while places and q % 10 == 0:  # 10 ÷ 4 is 2.5, not 2.50000000000000000000
+        q //= 10
+        places -= 1
+    return Decimal(q).scaleb(-places, context=CONTEXT)
 
 
 def round_to(x: Decimal, step: Decimal, mode: str) -> Decimal:

@@ -49,7 +49,10 @@ const Dec = (() => {
   const div = (a, b) => {
     if (b.c === 0n) throw new Error("division by zero");
     const [num, den] = ratio(a, b, PLACES);
-    return make(divide(num, den, "half even"), PLACES);
+    let q = divide(num, den, "half even");
+    let places = PLACES;
+    while (places > 0 && q % TEN === 0n) { q /= TEN; places -= 1; }  // 2.5, not 2.50000…
+    return make(q, places);
   };
   const roundTo = (x, step, mode) => {
     const [num, den] = ratio(x, step, 0);
