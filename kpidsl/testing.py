@@ -48,8 +48,15 @@ def read_expected(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     return [h.strip() for h in (reader.fieldnames or [])], rows
 
 
-def same(expected: str, actual: object) -> bool:
-    """Equal to the last digit: 85.00 matches 85.00 and 85, but not 85.004."""
+def same(expected: str, actual: object, key: str = "") -> bool:
+    """Equal to the last digit: 85.00 matches 85.00 and 85, but not 85.004.
+    ``status`` compares its first word (the reason may follow); ``flags`` must
+    include every expected flag."""
+    if key == "status":
+        return expected == str(actual or "").split(":")[0].strip()
+    if key == "flags":
+        have = {f.strip() for f in str(actual or "").split(";")}
+        return all(f.strip() in have for f in expected.split(";") if f.strip())
     if isinstance(actual, Decimal):
         try:
             return Decimal(expected) == actual
@@ -86,7 +93,7 @@ def run_examples(rubric: Path) -> list[Case]:
                     continue
                 if k not in actual:
                     case.mismatches.append((k, want, "(no such result column)"))
-                elif not same(want, actual[k]):
+                elif not same(want, actual[k], k):
                     got = actual[k]
                     case.mismatches.append((k, want, show(got) if isinstance(got, Decimal) else str(got)))
         cases.append(case)
