@@ -374,6 +374,36 @@ def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str) -> None:
 
 
 @main.command()
+@click.argument("rubric", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), required=True, help="The HTML file to write.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the form.")
+@click.option("--rater", default=None, help="A form for one weighted rater (e.g. self): only their columns.")
+def form(rubric: str, out: str, lang: str, rater: str | None) -> None:
+    """Compile a rubric to one self-contained, fillable HTML appraisal form that scores as you type."""
+    from .api import RubricErrors, load_rubric
+    from .backends.html import render
+    from .output import atomic_path
+
+    if not Path(rubric).is_file():
+        _fail(f"{rubric}: no such file")
+    try:
+        scorer = load_rubric(rubric)
+    except RubricErrors as e:
+        from .report import SourceCache, render_human
+        click.echo(render_human([d for d in e.diagnostics if d.severity.value == "error"], SourceCache(e.sources)),
+                   err=True)
+        click.echo(f"kpi: {rubric} has errors; fix them before making a form", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    try:
+        html = render(scorer.plan, scorer.program, lang, rater)
+    except ValueError as e:
+        _fail(str(e))
+    with atomic_path(Path(out)) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    click.echo(f"kpi: wrote {out} ({len(html) // 1024} KiB, self-contained)", err=True)
+
+
+@main.command()
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain a diagnostic code, with a wrong and a fixed example (e.g. kpi explain KPI101)."""

@@ -1,0 +1,173 @@
+"""HTML backend: a rubric compiled to one self-contained, fillable appraisal form.
+
+The page carries its own CSS and JavaScript (no network), is rendered by
+jinja2 with autoescaping on, and scores live with the JavaScript backend's
+translation of the same IR that ``kpi eval`` runs.  Rubric text reaches the
+page only as escaped HTML, or as JSON inside a ``<script type="application/json">``
+element with ``<``, ``>`` and ``&`` escaped, so a hostile label shows as text
+and runs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from .. import ast, ir
+from ..semantics import show
+from .javascript import batch_only, decimal_library, generate, js_string
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "form"
+
+TEXT = {
+    "zh": {
+        "lang": "zh-CN", "name": "姓名", "position": "职位", "period": "考核期间", "appraiser": "考核人",
+        "data": "考核数据", "item": "考核项目", "criteria": "考核标准", "points": "分值", "score": "得分",
+        "total": "总分", "grade": "等级", "coefficient": "绩效系数", "results": "考核结果",
+        "provisional": "暂定：尚有 {n} 项未填写或有误", "final": "已填写完整", "export_json": "导出 JSON",
+        "export_csv": "导出 CSV", "print": "打印", "batch": "由 kpi eval 按团队统一计算", "failed": "未做到",
+        "section": "小计", "yes": "是", "no": "否", "choose": "请选择", "of": "满分", "rater": "评分人",
+        "levels": "等级", "pick": "选择", "range": "范围", "required": "必填", "bad_number": "请输入数字",
+        "out_of_range": "超出允许范围", "not_allowed": "不是允许的取值", "whole": "请输入整数",
+        "signatures": ["考核人签名", "考核日期", "总经理确认"], "title_suffix": "考核表",
+        "passed_checks": "勾选已做到的各项", "note": "说明", "vetoed": "否决",
+        "periods": {"monthly": "月度考核", "quarterly": "季度考核", "yearly": "年度考核"},
+    },
+    "en": {
+        "lang": "en", "name": "Name", "position": "Position", "period": "Period", "appraiser": "Appraiser",
+        "data": "Data", "item": "Item", "criteria": "Criteria", "points": "Points", "score": "Score",
+        "total": "Total", "grade": "Grade", "coefficient": "Coefficient", "results": "Results",
+        "provisional": "Provisional: {n} field(s) missing or invalid", "final": "Complete",
+        "export_json": "Export JSON", "export_csv": "Export CSV", "print": "Print",
+        "batch": "computed across the team by kpi eval", "failed": "not met", "section": "Subtotal",
+        "yes": "Yes", "no": "No", "choose": "Choose…", "of": "of", "rater": "Rater", "levels": "Levels",
+        "pick": "Pick", "range": "range", "required": "required", "bad_number": "Enter a number",
+        "out_of_range": "Outside the allowed range", "not_allowed": "Not an allowed value",
+        "whole": "Enter a whole number", "signatures": ["Appraiser's signature", "Date", "General manager"],
+        "title_suffix": "appraisal form", "passed_checks": "Tick each point that was met", "note": "Note",
+        "vetoed": "veto", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
+    },
+}
+
+
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("kpidsl", "templates/form"), undefined=StrictUndefined,
+                      autoescape=select_autoescape(["html", "j2"], default=True), keep_trailing_newline=True)
+    env.filters["kind"] = lambda node: type(node).__name__
+    return env
+
+
+def _dependencies(plan: ir.Plan) -> dict[str, list[str]]:
+    """For each step, the data columns it reads, directly or through other steps: a step
+    whose column is missing is shown as pending, not as a number."""
+    direct: dict[str, set[str]] = {}
+    refs: dict[str, set[str]] = {}
+    for s in plan.score_steps + plan.result_steps:
+        direct[s.name] = {n.column for n in ir.walk(s.expr) if isinstance(n, ir.Cell)}
+        refs[s.name] = {n.step for n in ir.walk(s.expr) if isinstance(n, ir.Ref)}
+    out: dict[str, list[str]] = {}
+
+    def resolve(name: str, seen: frozenset = frozenset()) -> set[str]:
+        cols = set(direct.get(name, ()))
+        for r in refs.get(name, ()):
+            if r not in seen:
+                cols |= resolve(r, seen | {name})
+        return cols
+    for name in direct:
+        out[name] = sorted(resolve(name))
+    return out
+
+
+def _num(x: Decimal | None) -> str | None:
+    return None if x is None else show(x)
+
+
+def _column_spec(c: ir.Column) -> dict:
+    return {"name": c.name, "unit": c.unit, "low": _num(c.low), "high": _num(c.high),
+            "allowed": [_num(a) for a in c.allowed] if c.allowed else None,
+            "ranges": [[_num(lo), _num(hi)] for lo, hi in c.allowed_ranges] if c.allowed_ranges else None,
+            "integer": c.integer, "optional": c.optional or c.may_be_na}
+
+
+def _items(statements) -> list:
+    return [s for s in statements if isinstance(s, (ast.Section, ast.Item))]
+
+
+def render(plan: ir.Plan, program, lang: str = "zh", rater: str | None = None) -> str:
+    t = TEXT[lang]
+    columns = {c.name: c for c in plan.columns}
+    raters = [s for s in program.statements if isinstance(s, ast.Rater) and s.weight is not None]
+    mirror: dict[str, str] = {}
+    if rater is not None:
+        chosen = [r for r in raters if r.name == rater]
+        if not chosen:
+            raise ValueError(f"no weighted rater named {rater!r}; the rubric has "
+                             + ", ".join(r.name for r in raters) if raters else "none")
+        # One rater's form: the other raters' columns mirror this rater's, so the total
+        # shown is this rater's own view of the appraisal.
+        for c in plan.columns:
+            if "." in c.name and not c.name.endswith((".last", ".na")):
+                item, who = c.name.rsplit(".", 1)
+                if who != rater and f"{item}.{rater}" in {x.name for x in plan.columns}:
+                    mirror[c.name] = f"{item}.{rater}"
+        raters = chosen
+    settings = {s.key: s.value for s in program.root.statements if isinstance(s, ast.Setting)}
+    fields = next((s.texts for s in program.root.statements if isinstance(s, ast.TextList) and s.kind == "fields"), None)
+    signatures = next((s.texts for s in program.root.statements if isinstance(s, ast.TextList)
+                       and s.kind == "signatures"), None) or t["signatures"]
+    notes = [s.text for s in program.root.statements if isinstance(s, ast.Note)]
+    rater_cols = {}
+    for c in plan.columns:
+        if "." in c.name and not c.name.endswith((".last", ".na")):
+            item, who = c.name.rsplit(".", 1)
+            rater_cols.setdefault(item, []).append((who, c))
+    item_cols = {name for name in columns if "." not in name and any(
+        isinstance(s, ast.Item) for s in _walk(program.statements) if s.name == name)}
+    data_cols = [c for c in plan.columns if c.name not in item_cols and c.name.split(".")[0] not in rater_cols
+                 and not c.name.endswith(".na")]
+    skip = batch_only(plan)
+    shown_steps = [{"name": s.name, "label": s.label or s.name, "kind": s.kind}
+                   for s in plan.result_steps if s.kind in ("coefficient", "pay", "award", "pool")]
+    config = {
+        "person": plan.person, "lang": lang, "text": t,
+        "columns": [_column_spec(c) for c in plan.columns],
+        "grades": [g.label or g.name for g in plan.grades],
+        "batch": sorted(skip),
+        "raters": [r.name for r in raters],
+        "vetoes": [list(v) for v in plan.vetoes],
+        "deps": _dependencies(plan),
+        "mirror": mirror,
+    }
+    template = _env().get_template("form.html.j2")
+    return template.render(
+        t=t, lang=lang, title=settings.get("rubric") or "", position=settings.get("position"),
+        period=settings.get("period"), fields=fields, signatures=signatures, notes=notes,
+        members=_items(program.statements), raters=raters, rater_cols=rater_cols, columns=columns,
+        item_cols=item_cols, data_cols=data_cols, shown_steps=shown_steps, batch=skip,
+        grades=plan.grades, show=_num, ast=ast,
+        groups=[k for k in program.statements if isinstance(k, ast.Key) and k.kind == "group"],
+        config_json=_safe_json(config),
+        css=(TEMPLATES / "form.css").read_text(encoding="utf-8"),
+        script=decimal_library() + generate(plan) + (TEMPLATES / "form.js").read_text(encoding="utf-8"),
+    )
+
+
+def _walk(statements):
+    for s in statements:
+        if isinstance(s, ast.Section):
+            yield s
+            yield from _walk(s.members)
+        elif isinstance(s, ast.Item):
+            yield s
+
+
+def _safe_json(value) -> str:
+    """JSON for a <script type="application/json"> element: it cannot close the element."""
+    return (json.dumps(value, ensure_ascii=False)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+__all__ = ["render", "js_string"]

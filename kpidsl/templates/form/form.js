@@ -1,0 +1,175 @@
+// The live form: read every field, validate it as `kpi eval` would, score with the
+// generated functions above (the same IR as the Python evaluator), show the points.
+function cell(c, name) { return c[name]; }
+function fail(message, value) { throw new Error(message + ": " + Dec.str(value)); }
+
+(function () {
+  "use strict";
+  const cfg = JSON.parse(document.getElementById("kpi-config").textContent);
+  const T = cfg.text;
+  const specs = cfg.columns;
+  const NUM = /^-?\d+(\.\d+)?$/;
+  const ZERO = Dec.parse("0");
+  const ONE = Dec.parse("1");
+  const q = (sel) => document.querySelectorAll(sel);
+  const attr = (name, value) => "[" + name + '="' + CSS.escape(value) + '"]';
+
+  function rawValue(name) {
+    const checks = q(attr("data-check", name));
+    if (checks.length) {  // a checklist: the cell is the number of points not met
+      let failed = 0;
+      checks.forEach((c) => { if (!c.checked) failed += 1; });
+      return String(failed);
+    }
+    const els = q(attr("data-column", name));
+    if (!els.length) return cfg.mirror && cfg.mirror[name] ? rawValue(cfg.mirror[name]) : null;
+    if (els[0].type === "radio") {
+      const on = Array.from(els).find((e) => e.checked);
+      return on ? on.value : "";
+    }
+    return els[0].value.trim();
+  }
+
+  function whole(v) { return v.s <= 0 || v.c % (10n ** BigInt(v.s)) === 0n; }
+
+  function parseCell(spec, text) {
+    if (text === "") return { value: null, error: spec.optional ? null : T.required };
+    if (spec.unit === "yes/no") {
+      if (text === "是") return { value: ONE };
+      if (text === "否") return { value: ZERO };
+      return { value: null, error: T.choose };
+    }
+    let t = text.replace(/[,，\s]/g, "");
+    let percent = false;
+    if (spec.unit === "percent") {
+      if (t.endsWith("%") || t.endsWith("％")) t = t.slice(0, -1);
+      percent = true;
+    }
+    if (!NUM.test(t)) return { value: null, error: T.bad_number };
+    let v = Dec.parse(t);
+    if (percent) v = Dec.make(v.c, v.s + 2);
+    if (spec.integer && !whole(v)) return { value: null, error: T.whole };
+    if (spec.allowed && !spec.allowed.some((a) => Dec.cmp(Dec.parse(a), v) === 0)) return { value: null, error: T.not_allowed };
+    if (spec.ranges && !spec.ranges.some(([lo, hi]) => Dec.cmp(v, Dec.parse(lo)) >= 0 && Dec.cmp(v, Dec.parse(hi)) <= 0)) {
+      return { value: null, error: T.not_allowed };
+    }
+    if ((spec.low !== null && Dec.cmp(v, Dec.parse(spec.low)) < 0) || (spec.high !== null && Dec.cmp(v, Dec.parse(spec.high)) > 0)) {
+      return { value: null, error: T.out_of_range };
+    }
+    return { value: v };
+  }
+
+  function mark(name, error) {
+    const field = document.querySelector(attr("data-field", name));
+    if (!field) return;
+    const msg = field.querySelector(".error");
+    if (msg) msg.textContent = error || "";
+    field.querySelectorAll("input, select").forEach((el) => {
+      if (el.type !== "radio" && el.type !== "checkbox") el.setAttribute("aria-invalid", error ? "true" : "false");
+    });
+  }
+
+  function show(name, text, pending) {
+    q(attr("data-step", name)).forEach((out) => {
+      out.textContent = text;
+      out.classList.toggle("pending", !!pending);
+    });
+  }
+
+  function recompute() {
+    const cells = {};
+    const bad = new Set();
+    let missing = 0;
+    for (const spec of specs) {
+      const text = rawValue(spec.name);
+      if (text === null) {  // not on this form: a last-period value, or another rater's column
+        if (spec.optional) { cells[spec.name] = ZERO; continue; }
+        missing += 1; bad.add(spec.name); cells[spec.name] = ZERO; continue;
+      }
+      const r = parseCell(spec, text);
+      mark(spec.name, text === "" ? null : r.error);
+      if (r.value === null) {
+        cells[spec.name] = ZERO;
+        if (!spec.optional) { missing += 1; bad.add(spec.name); }
+      } else {
+        cells[spec.name] = r.value;
+      }
+    }
+    if (!document.getElementById("f-person").value.trim()) missing += 1;
+    let steps = null, g = null, res = {}, error = null;
+    try {
+      steps = score(cells);
+      g = grade(cells, steps);
+      res = result(cells, Object.assign({}, steps, { grade: Dec.make(BigInt(g === null ? -1 : g), 0) }));
+    } catch (e) { error = e.message; }
+    const pendingStep = (name) => (cfg.deps[name] || []).some((c) => bad.has(c));
+    q("[data-step-error]").forEach((el) => { el.textContent = ""; });
+    for (const [name, value] of Object.entries(Object.assign({}, steps || {}, res))) {
+      show(name, pendingStep(name) ? "—" : Dec.str(value), pendingStep(name));
+    }
+    if (!steps) q("[data-step]").forEach((o) => { o.textContent = "—"; });
+    if (steps) show("total", Dec.str(steps.total), missing > 0);
+    show("grade", g === null ? "—" : cfg.grades[g], missing > 0);
+    const status = document.getElementById("status");
+    status.className = "status " + (missing ? "provisional" : "final");
+    status.textContent = error && !missing ? error : (missing ? T.provisional.replace("{n}", String(missing)) : T.final);
+    const vetoes = document.getElementById("vetoes");
+    vetoes.textContent = "";
+    for (const [column, label, zeroed] of cfg.vetoes) {
+      if (cells[column] && !Dec.isZero(cells[column])) {
+        const li = document.createElement("li");
+        li.textContent = T.vetoed + " " + label + ": " + zeroed + " = 0";
+        vetoes.appendChild(li);
+      }
+    }
+    document.body.dataset.complete = missing || error ? "no" : "yes";
+  }
+
+  // ---- export: a row `kpi eval` reads back unchanged ----------------------------------
+  function record() {
+    const rec = {};
+    rec[cfg.person] = document.getElementById("f-person").value.trim();
+    const period = document.getElementById("f-period").value.trim();
+    if (period) rec.period = period;
+    q("[data-group]").forEach((el) => { if (el.value.trim()) rec[el.dataset.group] = el.value.trim(); });
+    for (const spec of specs) {
+      const text = rawValue(spec.name);
+      if (text === null || text === "") continue;
+      if (spec.unit === "percent") {
+        const t = text.replace(/[%％\s]/g, "");
+        rec[spec.name] = t + "%";
+      } else {
+        rec[spec.name] = text.replace(/[,，\s]/g, "");
+      }
+    }
+    return rec;
+  }
+
+  function csvField(v) { return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
+
+  function download(name, type, text) {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([text], { type: type + ";charset=utf-8" }));
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+  }
+
+  function fileName(ext) {
+    const rec = record();
+    return ((rec[cfg.person] || "appraisal") + (rec.period ? "-" + rec.period : "")).replace(/[\\/:*?"<>|]/g, "_") + "." + ext;
+  }
+
+  document.getElementById("export-json").addEventListener("click", () => {
+    download(fileName("json"), "application/json", JSON.stringify({ rows: [record()] }, null, 2) + "\n");
+  });
+  document.getElementById("export-csv").addEventListener("click", () => {
+    const rec = record();
+    const keys = Object.keys(rec);
+    download(fileName("csv"), "text/csv", "\ufeff" + keys.map(csvField).join(",") + "\n" + keys.map((k) => csvField(rec[k])).join(",") + "\n");
+  });
+  document.addEventListener("input", recompute);
+  document.addEventListener("change", recompute);
+  recompute();
+})();

@@ -1,0 +1,191 @@
+"""The compiled form in a real headless Chromium (Debian's chromium, driven by Playwright):
+filled with each rubric's example data it shows the same item points and totals as
+`kpi eval`, its export round-trips through `kpi eval`, and hostile labels run nothing."""
+
+import csv
+import json
+import os
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from kpidsl.api import load_rubric
+from kpidsl.backends.html import render
+from kpidsl.backends.javascript import batch_only
+from kpidsl.data import read_rows
+from kpidsl.semantics import show
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("KPI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), "Chromium is needed: apt-get install chromium (.ci/run does)"
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.kpi_errors = errors
+    yield page
+    context.close()
+
+
+def fill(page, plan, person: str, period: str, raw: dict[str, str]) -> None:
+    page.fill("#f-person", person)
+    if period:
+        page.fill("#f-period", period)
+    for g in plan.groups:
+        if raw.get(g):
+            page.fill(f'[data-group="{g}"]', raw[g])
+    for col in plan.columns:
+        text = raw.get(col.name)
+        if text is None or text == "":
+            continue
+        checks = page.locator(f'[data-check="{col.name}"]')
+        if checks.count():  # a checklist cell is the number of points not met
+            for i in range(int(text)):
+                checks.nth(i).uncheck()
+            continue
+        el = page.locator(f'[data-column="{col.name}"]')
+        assert el.count(), f"the form has no field for {col.name}"
+        kind = el.first.evaluate("e => e.tagName + ':' + (e.type || '')")
+        if kind == "INPUT:radio":
+            value = show(Decimal(text))
+            page.locator(f'[data-column="{col.name}"][value="{value}"]').first.check()  # levels may share points
+        elif kind.startswith("SELECT"):
+            el.first.select_option(text if col.unit == "yes/no" else show(Decimal(text)))
+        else:
+            el.first.fill(text)
+
+
+def shown(page, name: str) -> str:
+    return page.locator(f'[data-step="{name}"]').first.text_content().strip()
+
+
+def example_rows(rubric: Path):
+    data = ROOT / "rubrics" / "examples" / f"{rubric.stem}.csv"
+    with data.open(encoding="utf-8-sig") as f:
+        return data, list(csv.DictReader(f))
+
+
+RUBRICS = sorted(p for p in (ROOT / "rubrics").glob("*.kpi") if (ROOT / "rubrics" / "examples" / f"{p.stem}.csv").exists())
+
+
+@pytest.mark.parametrize("rubric", RUBRICS, ids=lambda p: p.stem)
+def test_form_agrees_with_kpi_eval_and_round_trips(rubric, page, tmp_path):
+    scorer = load_rubric(rubric)
+    plan = scorer.plan
+    data, raw_rows = example_rows(rubric)
+    results = scorer.evaluator.evaluate(read_rows(plan, [data], needs_groups=scorer.evaluator.groups_needed()))
+    by_key = {(r.person, r.period): r for r in results}
+    form = tmp_path / "form.html"
+    form.write_text(render(plan, scorer.program), encoding="utf-8")
+    skip = batch_only(plan)
+    person_col = next(k for k in raw_rows[0] if k in (plan.person, "id", "工号", "姓名"))
+    checked = 0
+    for raw in raw_rows:
+        person, period = raw[person_col], raw.get("period", "")
+        expected = by_key[(person, period)]
+        if expected.status != "scored":
+            continue
+        page.goto(form.as_uri())
+        # last period's values the form cannot know from other rows: give them as the evaluator saw them
+        cells = {c.name: raw.get(c.name) or (show(expected.row.cells[c.name]) if c.name in expected.row.cells else None)
+                 for c in plan.columns}
+        for c in plan.columns:
+            if c.name.endswith(".last") and not raw.get(c.name) and c.name in expected.row.cells:
+                cells[c.name] = show(expected.row.cells[c.name] * 100) + "%" if c.unit == "percent" else show(
+                    expected.row.cells[c.name])
+        fill(page, plan, person, period, {k: v for k, v in {**raw, **cells}.items() if v is not None})
+        assert page.evaluate("document.body.dataset.complete") == "yes", page.locator("#status").text_content()
+        for step in plan.score_steps + plan.result_steps:
+            if step.kind in ("item", "section", "total", "coefficient", "pay") and step.name not in skip:
+                if page.locator(f'[data-step="{step.name}"]').count():
+                    assert shown(page, step.name) == show(expected.steps[step.name]), (person, step.name)
+                    checked += 1
+        if plan.grades:
+            g = plan.grades[expected.grade]
+            assert shown(page, "grade") == (g.label or g.name)
+        # export and read back with kpi eval
+        with page.expect_download() as d:
+            page.click("#export-json")
+        exported = json.loads(Path(d.value.path()).read_text(encoding="utf-8"))
+        (again,) = scorer.evaluate(exported["rows"])
+        for step in plan.score_steps:
+            assert again.steps[step.name] == expected.steps[step.name], (person, step.name)
+        with page.expect_download() as d2:
+            page.click("#export-csv")
+        back = tmp_path / "back.csv"
+        back.write_bytes(Path(d2.value.path()).read_bytes())
+        (again_csv,) = scorer.evaluator.evaluate(read_rows(plan, [back]))
+        assert again_csv.steps["total"] == expected.steps["total"]
+    assert checked > 0
+    assert page.kpi_errors == []
+
+
+# Labels cannot hold a double quote (a label ends at the next one); everything else goes in.
+HOSTILE = (
+    'rubric "</title><script>window.pwned=1</script>"\n'
+    'input r "<img src=x onerror=window.pwned=2>": percent\n'
+    'rater qa "质检 \u202e{{ 7*7 }} \x07"\n'
+    'item a "</script><script>window.pwned=3</script>" points 60 {\n'
+    "  criteria \"' onmouseover='window.pwned=4' x=' ` ${window.pwned=5} \\\\ </textarea>\"\n"
+    '  level "<b>粗体</b>&amp;": 60\n'
+    '  level "{{ config }}": 0\n'
+    '}\n'
+    'item b "b\u2028c" points 40 { ratio r target 90% ±1pt base 30 }\n'
+)
+
+
+def test_hostile_labels_render_as_text_and_run_nothing(page, tmp_path, write):
+    scorer = load_rubric(write(HOSTILE))
+    form = tmp_path / "hostile.html"
+    form.write_text(render(scorer.plan, scorer.program), encoding="utf-8")
+    page.goto(form.as_uri())
+    page.locator('[data-column="a"][value="60"]').check()
+    page.fill('[data-column="r"]', "95")
+    page.fill("#f-person", "x")
+    page.locator("td.criteria").first.hover()
+    assert page.evaluate("window.pwned") is None
+    assert page.title() == "</title><script>window.pwned=1</script>"
+    assert page.locator("text=<b>粗体</b>&amp;").count() == 1
+    assert page.locator("text={{ config }}").count() == 1
+    assert page.locator("text=${window.pwned=5}").count() == 1
+    assert page.locator("script").count() == 2  # only the form's own config and code
+    assert page.locator("img").count() == 0
+    assert shown(page, "total") == "95"  # 60 + (30 + 5)
+    assert page.kpi_errors == []
+
+
+def test_invalid_entries_are_marked_and_total_is_provisional(page, tmp_path):
+    rubric = ROOT / "rubrics" / "installation_aftersales_card.kpi"
+    scorer = load_rubric(rubric)
+    form = tmp_path / "f.html"
+    form.write_text(render(scorer.plan, scorer.program, "en"), encoding="utf-8")
+    page.goto(form.as_uri())
+    first_percent = next(c.name for c in scorer.plan.columns if c.unit == "percent")
+    page.fill(f'[data-column="{first_percent}"]', "abc")
+    field = page.locator(f'[data-field="{first_percent}"]')
+    assert field.locator(".error").text_content() == "Enter a number"
+    assert field.locator("input").get_attribute("aria-invalid") == "true"
+    assert "Provisional" in page.locator("#status").text_content()
+    # every input has a label the screen reader reads
+    unlabelled = page.evaluate("""Array.from(document.querySelectorAll('input:not([type=radio]):not([type=checkbox]), select'))
+        .filter(e => !(e.labels && e.labels.length)).map(e => e.id)""")
+    assert unlabelled == []
