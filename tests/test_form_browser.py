@@ -27,7 +27,11 @@ playwright = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture(scope="module")
 def browser():
-    assert Path(CHROMIUM).exists(), "Chromium is needed: apt-get install chromium (.ci/run does)"
+    if not Path(CHROMIUM).exists():
+        message = "the browser tests need Debian's chromium: apt-get install chromium (.ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # in CI a missing browser is a broken install, not a skip
+        pytest.skip(message)
     with playwright.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
