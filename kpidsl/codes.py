@@ -84,6 +84,11 @@ _ALL = [
           "give two answers.",
           _HEAD + 'input n "次数": count\nitem a "A" points 100 {\n  level "好": 100\n  deduct 5 per n\n}',
           _HEAD + 'input n "次数": count\nitem a "A" points 100 {\n  deduct 5 per n\n}'),
+    _code("KPI106", "error", "a clause given twice",
+          "A clause that can only hold one value (a range, a source, a weight, `out of`, a bonus, "
+          "`not applicable`, an award's `when`) appears twice; one of them would be silently ignored.",
+          _HEAD + 'input r "及时率": percent range 0%..100% range 0%..120%\nitem a "A" points 100 { proportional r }',
+          _HEAD + 'input r "及时率": percent range 0%..120%\nitem a "A" points 100 { proportional r }'),
     _code("KPI110", "error", "a rule can award more than the item is worth",
           "The rule's best case exceeds the item's points. Lower it, or declare the excess with "
           "`bonus up to N` if it is meant.",

@@ -113,6 +113,16 @@ class _Builder(Transformer):
     def __init__(self, file: str = "<string>"):
         super().__init__(visit_tokens=False)
         self.file = file
+        self.problems: list[Diagnostic] = []  # clauses the grammar allows but the meaning cannot hold
+
+    def _once(self, children, what: str, test) -> None:
+        """A clause that may appear once (a range, a weight, a bonus…): a second one is an error,
+        never silently dropped."""
+        seen = [x for x in children if test(x)]
+        for extra in seen[1:]:
+            span = extra.span if hasattr(extra, "span") else self._s([extra])
+            self.problems.append(error("KPI106", f"{what} is given twice", span,
+                                       "keep one: a second would be silently ignored"))
 
     # helpers
     def _s(self, children) -> ast.Span:
@@ -198,6 +208,8 @@ class _Builder(Transformer):
         return ast.Source(c[0].value, _text(c[1]) if len(c) > 1 else None, self._s(c))
 
     def input_decl(self, c):
+        self._once(c, "`range`", lambda x: isinstance(x, ast.Range))
+        self._once(c, "`from`", lambda x: isinstance(x, ast.Source))
         name, label = self._name_label(c)
         unit = next(x for x in c if isinstance(x, str) and not isinstance(x, Token))
         rng = next(iter(_split(c, ast.Range)), None)
@@ -205,6 +217,10 @@ class _Builder(Transformer):
         return ast.Input(name, label, unit, rng, src, self._s(c))
 
     def metric_decl(self, c):
+        self._once(c, "`range`", lambda x: isinstance(x, ast.Range))
+        for src in _split(c, ast.Source):
+            self.problems.append(error("KPI106", "a metric is computed by its formula; `from` has no meaning here",
+                                       src.span, "put `from` on the inputs the formula reads"))
         name, label = self._name_label(c)
         unit = next(x for x in c if isinstance(x, str) and not isinstance(x, Token))
         rng = next(iter(_split(c, ast.Range)), None)
@@ -226,6 +242,8 @@ class _Builder(Transformer):
         return ("out_of", self._q(c[0]))
 
     def section(self, c):
+        self._once(c, "`weight`", lambda x: isinstance(x, tuple) and x[0] == "weight")
+        self._once(c, "`out of`", lambda x: isinstance(x, tuple) and x[0] == "out_of")
         name, label = self._name_label(c)
         opts = dict(x for x in c if isinstance(x, tuple))
         members = tuple(x for x in c if isinstance(x, (ast.Item, ast.Section)))
@@ -266,6 +284,8 @@ class _Builder(Transformer):
         return ast.Veto(name, label, scope, self._s(c))
 
     def item(self, c):
+        self._once(c, "`bonus up to`", lambda x: isinstance(x, tuple) and x[0] == "bonus")
+        self._once(c, "`not applicable`", lambda x: isinstance(x, ast.NotApplicable))
         name, label = self._name_label(c)
         size_kind = size = bonus = na = None
         criteria, rules, levels, vetoes, notes = [], [], [], [], []
@@ -387,6 +407,9 @@ class _Builder(Transformer):
         return ("requires", c[0].value)
 
     def award(self, c):
+        self._once(c, "`when`", lambda x: isinstance(x, tuple) and x[0] == "when")
+        self._once(c, "`requires grade`", lambda x: isinstance(x, tuple) and x[0] == "requires")
+        self._once(c, "`to best`", lambda x: isinstance(x, ast.BestOf))
         name, label = self._name_label(c)
         amount = self._q(next(t for t in c if isinstance(t, Token) and t.type == "QUANTITY"))
         opts = dict(x for x in c if isinstance(x, tuple))
@@ -477,10 +500,13 @@ def parse(text: str, file: str = "<string>") -> ast.Rubric:
     parser = _lark()
     _comments = _Comments()
     _BUILDER.file = file
+    _BUILDER.problems = []
     try:
         statements = parser.parse(text)
     except UnexpectedInput:
         raise KpiError(_collect_syntax_errors(text, file)) from None
+    if _BUILDER.problems:
+        raise KpiError(list(_BUILDER.problems))
     comments = tuple(ast.Comment(t.value, _span(file, t)) for t in _comments)
     return ast.Rubric(file, tuple(statements), comments)
 

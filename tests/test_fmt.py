@@ -327,7 +327,15 @@ def item(draw, n):
     head = f"item i{n}{draw(maybe_label)} {draw(st.sampled_from(['points', 'factor']))} {draw(q)}"
     if draw(st.booleans()):
         return head
-    return head + " { " + " ".join(draw(st.lists(clause(), max_size=4))) + " }"
+    clauses, once = [], set()
+    for c in draw(st.lists(clause(), max_size=4)):
+        kind = next((k for k in ("bonus up to", "not applicable") if c.startswith(k)), None)
+        if kind in once:
+            continue  # a second one is KPI106, not a formatting question
+        if kind:
+            once.add(kind)
+        clauses.append(c)
+    return head + " { " + " ".join(clauses) + " }"
 
 
 @st.composite
