@@ -106,7 +106,6 @@ def _io_message(e: Exception) -> str:
 def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, explain_id: str | None,
           percent_cells: str, mappings: tuple[str, ...]) -> None:
     """Score people: RUBRIC applied to DATA files (CSV, XLSX or JSON, one row per person per period)."""
-    from .api import RubricErrors, load_rubric
     from .data import DataProblems
 
     for p in (rubric, *data):
@@ -123,17 +122,7 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
         _fail(f"{out}: unknown output format; use .csv, .xlsx or .json (or --format)")
     if fmt == "xlsx" and out is None:
         _fail("XLSX output needs a file: add -o results.xlsx")
-    try:
-        scorer = load_rubric(rubric)
-    except RubricErrors as e:
-        from .report import SourceCache, render_human, summary_line
-
-        click.echo(render_human([d for d in e.diagnostics if d.severity.value == "error"], SourceCache(e.sources)),
-                   err=True)
-        click.echo(f"kpi: {rubric} has errors; fix them before scoring (kpi check {rubric})", err=True)
-        sys.exit(EXIT_PROBLEMS)
-    except (OSError, UnicodeDecodeError) as e:
-        _fail(_io_message(e))
+    scorer = _load_for(rubric, "scoring")
     paths = [Path(p) for p in data]
     if out is not None and fmt == "csv" and explain_id is None and not scorer.evaluator.needs_batch:
         _stream(scorer, paths, percent_cells, mapping, Path(out))
@@ -189,6 +178,22 @@ def _stream(scorer, paths: list[Path], percent: str, mapping: dict[str, str], ou
 
 class _Abandon(Exception):
     """Problems were found while streaming: the partial file is discarded."""
+
+
+def _load_for(rubric: str, purpose: str):
+    """A compiled rubric, or its errors printed and exit 1: nothing is scored from a broken rubric."""
+    from .api import RubricErrors, load_rubric
+    from .report import SourceCache, render_human
+
+    try:
+        return load_rubric(rubric)
+    except RubricErrors as e:
+        errors = [d for d in e.diagnostics if d.severity.value == "error"]
+        click.echo(render_human(errors, SourceCache(e.sources)), err=True)
+        click.echo(f"kpi: {rubric} has errors; fix them before {purpose} (kpi check {rubric})", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    except (OSError, UnicodeDecodeError) as e:
+        _fail(_io_message(e))
 
 
 def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str]):
@@ -380,20 +385,12 @@ def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str) -> None:
 @click.option("--rater", default=None, help="A form for one weighted rater (e.g. self): only their columns.")
 def form(rubric: str, out: str, lang: str, rater: str | None) -> None:
     """Compile a rubric to one self-contained, fillable HTML appraisal form that scores as you type."""
-    from .api import RubricErrors, load_rubric
     from .backends.html import render
     from .output import atomic_path
 
     if not Path(rubric).is_file():
         _fail(f"{rubric}: no such file")
-    try:
-        scorer = load_rubric(rubric)
-    except RubricErrors as e:
-        from .report import SourceCache, render_human
-        click.echo(render_human([d for d in e.diagnostics if d.severity.value == "error"], SourceCache(e.sources)),
-                   err=True)
-        click.echo(f"kpi: {rubric} has errors; fix them before making a form", err=True)
-        sys.exit(EXIT_PROBLEMS)
+    scorer = _load_for(rubric, "making a form")
     try:
         html = render(scorer.plan, scorer.program, lang, rater)
     except ValueError as e:
