@@ -109,10 +109,14 @@ def write_csv(table: Table, results: Iterable[Result], stream) -> None:
     labels = [g.label or g.name for g in plan.grades]
     for r in results:
         steps = r.steps
-        if simple_layout and r.status == "scored" and not r.awards and not r.flags and not r.notes \
-                and all(k in steps for k in step_keys):
-            line = [r.person, r.period, *[r.row.groups.get(g, "") for g in plan.groups],
-                    *[show(steps[k]) for k in step_keys]]
+        if simple_layout and r.status == "scored" and not r.awards and not r.flags and not r.notes:
+            try:
+                numbers = [show(steps[k]) for k in step_keys]
+            except KeyError:  # a step this row lacks: take the general path
+                v = table.values(r)
+                w.writerow([_text(v[k]) for k in keys])
+                continue
+            line = [r.person, r.period, *[r.row.groups.get(g, "") for g in plan.groups], *numbers]
             if plan.grades:
                 line.append(labels[r.grade] if r.grade is not None else "")
             line += ["", "scored", ""]

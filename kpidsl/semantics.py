@@ -17,6 +17,8 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 
 MODES = ("half up", "half even", "up", "down")
+_DECIMAL_MODES = {"half up": decimal.ROUND_HALF_UP, "half even": ROUND_HALF_EVEN,
+                  "up": decimal.ROUND_CEILING, "down": decimal.ROUND_FLOOR}
 
 
 class ScoreError(Exception):
@@ -52,11 +54,25 @@ def _divide(num: int, den: int, mode: str) -> int:
     return q
 
 
+# Divides without trapping, so an inexact quotient is noticed and redone exactly.
+_TRIAL = decimal.Context(prec=80, rounding=ROUND_HALF_EVEN, Emax=999999, Emin=-999999,
+                         traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
+_PLACES = Decimal(1).scaleb(-DIVISION_PLACES)
+
+
 def div(a: Decimal, b: Decimal) -> Decimal:
     """a ÷ b to DIVISION_PLACES decimal places, ties to even, without trailing zeros,
-    computed exactly on integers so every backend gets the same digits."""
+    decided exactly (on integers when the quotient does not terminate), so every
+    backend gets the same digits."""
     if not b:
         raise ScoreError("division by zero")
+    _TRIAL.clear_flags()
+    q = _TRIAL.divide(a, b)
+    if not _TRIAL.flags[decimal.Inexact]:  # the common case: 25000 ÷ 20000 = 1.25 exactly
+        if q.as_tuple().exponent < -DIVISION_PLACES:
+            q = q.quantize(_PLACES, rounding=ROUND_HALF_EVEN, context=_TRIAL)
+        q = q.normalize(_TRIAL)
+        return q.quantize(ONE, context=_TRIAL) if q.as_tuple().exponent > 0 else q
     num, den = _ratio(a, b, DIVISION_PLACES)
     q, places = _divide(num, den, "half even"), DIVISION_PLACES
     while places and q % 10 == 0:  # 10 ÷ 4 is 2.5, not 2.50000000000000000000
@@ -68,14 +84,17 @@ def div(a: Decimal, b: Decimal) -> Decimal:
 def round_to(x: Decimal, step: Decimal, mode: str) -> Decimal:
     """Round to a multiple of ``step`` (0.01, 0.5, 1, 5…), 四舍五入 (half up) by default;
     ``up`` and ``down`` mean toward +∞ and −∞."""
+    if step.as_tuple().digits == (1,):  # 0.01, 0.1, 1: Decimal's own quantize is exact here
+        return x.quantize(step, rounding=_DECIMAL_MODES[mode], context=_TRIAL)
     num, den = _ratio(x, step, 0)
-    return Decimal(_divide(num, den, mode)) * step  # keeps the step's places: 85 -> 85.00
+    return CONTEXT.multiply(Decimal(_divide(num, den, mode)), step)  # keeps the step's places
 
 
 def show(x: Decimal) -> str:
     """A value as every output writes it: the digits as computed (85.00 stays 85.00),
     and never "-0" (Python keeps a sign on zero; JavaScript and SQL do not)."""
-    return format(x + ZERO, "f")
+    text = format(x, "f")
+    return text[1:] if not x and text[0] == "-" else text
 
 
 def compare(op: str, a: Decimal, b: Decimal) -> bool:

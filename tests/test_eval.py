@@ -332,3 +332,33 @@ def test_not_applicable_by_column_and_blank(write):
     assert r.steps["total"] == D("80.00")
     (r,) = s.evaluate([{"id": "p", "a": "25", "b": "30", "c": "10", "a.na": ""}])
     assert r.steps["total"] == D("65.00")
+
+
+def test_xlsx_input_with_percent_cells_and_chinese_titles(kpi, write, tmp_path):
+    from openpyxl import Workbook
+
+    rubric = write({"card.kpi": CARD})
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["id", "一次合格率", "售后回访服务满意度", "违反次数", "inspection", "基本工资"])
+    ws.append(["张三", 0.93, "97%", 1, 18, 4000])
+    ws["B2"].number_format = "0%"  # Excel shows 93%; the cell holds 0.93
+    data = tmp_path / "data.xlsx"
+    wb.save(data)
+    r = kpi("eval", rubric, data, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    row = json.loads(r.stdout)["rows"][0]
+    assert (row["installs"], row["total"], row["salary"]) == ("23", "85.00", "4250.00")
+
+
+def test_json_input_and_a_bad_json_file(kpi, write, tmp_path):
+    rubric = write({"card.kpi": CARD})
+    data = tmp_path / "d.json"
+    data.write_text(json.dumps({"rows": [{"id": "a", "installs_ok": "93%", "satisfaction": "97%", "violations": 1,
+                                          "inspection": 18, "base_salary": 4000}]}), encoding="utf-8")
+    r = kpi("eval", rubric, data)
+    assert r.returncode == 0 and "85.00" in r.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"rows": [', encoding="utf-8")
+    r = kpi("eval", rubric, bad)
+    assert r.returncode == 2 and "bad.json:1:" in r.stderr and "not valid JSON" in r.stderr
