@@ -16,7 +16,6 @@ import subprocess
 from decimal import Decimal
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

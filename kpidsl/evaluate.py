@@ -175,7 +175,7 @@ class Evaluator:
         index = next(i for i, g in enumerate(self.plan.grades) if g.name == q.grade)
         label = self.plan.grades[index].label or q.grade
         below = self.plan.grades[index + 1] if index + 1 < len(self.plan.grades) else None
-        for (period, team), members in self._peers(scored, q.group).items():
+        for (_period, team), members in self._peers(scored, q.group).items():
             holders = [r for r in members if r.grade == index]
             allowed = int((q.at_most * len(members)).to_integral_value(ROUND_FLOOR)) if q.is_share else int(q.at_most)
             if len(holders) <= allowed or below is None:
@@ -251,7 +251,7 @@ class Evaluator:
 
     def _pool(self, p: ir.Pool, scored: list[Result], errors: list[DataError]) -> None:
         """Every row of a team must state the same team amount; the share itself is a step."""
-        for (period, team), members in self._peers(scored, p.group).items():
+        for (_period, team), members in self._peers(scored, p.group).items():
             first = members[0]
             other = next((r for r in members if r.steps[p.step] != first.steps[p.step]), None)
             if other is not None:

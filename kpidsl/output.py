@@ -54,7 +54,7 @@ class Table:
         out: dict[str, object] = {self.plan.person: r.person, "period": r.period}
         for g in self.plan.groups:
             out[g] = r.row.groups.get(g, "")
-        for k, _, kind in self.columns:
+        for k, _, _kind in self.columns:
             if k in out:
                 continue
             if k == "grade":
@@ -154,11 +154,8 @@ def write_xlsx(table: Table, results: Iterable[Result], path: Path) -> None:
     formats = {"points": "0.00", "money": "#,##0.00", "number": "0.00"}
     for r in results:
         v = table.values(r)
-        row = []
-        for k, _, kind in table.columns:
-            row.append(_excel_value(v[k]))
-        ws.append(row)
-    for i, (k, header, kind) in enumerate(table.columns, start=1):
+        ws.append([_excel_value(v[k]) for k in table.keys])
+    for i, (_, header, kind) in enumerate(table.columns, start=1):
         letter = get_column_letter(i)
         if kind in formats:
             for cell in ws[letter][1:]:
