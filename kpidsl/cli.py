@@ -42,11 +42,11 @@ def collect_files(paths: tuple[str, ...]) -> list[Path]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kpi")
-def main() -> None:
+def cli() -> None:
     """kpidsl: write appraisal rubrics (KPI 考核表) once, check them, score from them."""
 
 
-@main.command()
+@cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["human", "json", "github", "sarif"]), default="human",
               show_default=True, help="How to print the diagnostics.")
@@ -89,7 +89,7 @@ def _io_message(e: Exception) -> str:
     return str(e)
 
 
-@main.command("eval")
+@cli.command("eval")
 @click.argument("rubric", type=click.Path(dir_okay=False))
 @click.argument("data", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
@@ -236,7 +236,7 @@ def _report_data_problems(errors) -> None:
     click.echo(f"kpi: {len(errors)} problem(s) in the data; nothing was written", err=True)
 
 
-@main.command()
+@cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if any file is not formatted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Change nothing; print what formatting would change.")
@@ -281,7 +281,7 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
         sys.exit(EXIT_PROBLEMS)
 
 
-@main.command("test")
+@cli.command("test")
 @click.argument("paths", nargs=-1, required=True)
 def test_(paths: tuple[str, ...]) -> None:
     """Run the examples beside each rubric (examples/NAME.csv and examples/NAME.expected.csv)."""
@@ -330,7 +330,7 @@ def test_(paths: tuple[str, ...]) -> None:
     sys.exit(EXIT_PROBLEMS if failed else EXIT_CLEAN)
 
 
-@main.command()
+@cli.command()
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False))
 @click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False),
@@ -378,7 +378,7 @@ def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str) -> None:
         click.echo("  " + line)
 
 
-@main.command()
+@cli.command()
 @click.argument("rubric", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), required=True, help="The HTML file to write.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the form.")
@@ -400,7 +400,7 @@ def form(rubric: str, out: str, lang: str, rater: str | None) -> None:
     click.echo(f"kpi: wrote {out} ({len(html) // 1024} KiB, self-contained)", err=True)
 
 
-@main.command()
+@cli.command()
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain a diagnostic code, with a wrong and a fixed example (e.g. kpi explain KPI101)."""
@@ -411,6 +411,23 @@ def explain(code: str) -> None:
         known = ", ".join(sorted(CODES))
         _fail(f"unknown code {code!r}; known codes: {known}")
     click.echo(text)
+
+
+def main() -> None:
+    """The `kpi` entry point. Bad input is always reported as a diagnostic; anything that
+    still escapes is a bug in kpi, said so plainly instead of a traceback."""
+    try:
+        cli(prog_name="kpi")
+    except KeyboardInterrupt:
+        click.echo("kpi: interrupted", err=True)
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - the last line of defence, by design
+        click.echo(f"kpi: internal error: {type(e).__name__}: {e}\n"
+                   "This is a bug in kpi, not in your rubric or data; please report it with the files "
+                   "that caused it (KPI_DEBUG=1 shows the details).", err=True)
+        if os.environ.get("KPI_DEBUG"):
+            raise
+        sys.exit(70)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -137,3 +137,21 @@ def test_shipped_rubrics_are_formatted(kpi):
     from pathlib import Path
     r = kpi("fmt", "--check", Path(__file__).resolve().parent.parent / "rubrics")
     assert r.returncode == 0, r.stdout
+
+
+def test_an_internal_bug_is_reported_without_a_traceback():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, kpidsl.api as api\n"
+            "def broken(*a): raise ZeroDivisionError('simulated bug')\n"
+            "api.check_files = broken\n"
+            "from kpidsl.cli import main\n"
+            "sys.argv = ['kpi', 'check', 'rubrics']\n"
+            "main()\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       cwd=Path(__file__).resolve().parent.parent)
+    assert r.returncode == 70
+    assert "internal error: ZeroDivisionError: simulated bug" in r.stderr and "bug in kpi" in r.stderr
+    assert "Traceback" not in r.stderr
