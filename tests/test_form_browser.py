@@ -193,3 +193,15 @@ def test_invalid_entries_are_marked_and_total_is_provisional(page, tmp_path):
     unlabelled = page.evaluate("""Array.from(document.querySelectorAll('input:not([type=radio]):not([type=checkbox]), select'))
         .filter(e => !(e.labels && e.labels.length)).map(e => e.id)""")
     assert unlabelled == []
+
+
+def test_form_prints_to_a4_with_its_signature_lines(page, tmp_path):
+    scorer = load_rubric(ROOT / "rubrics" / "service_supervisor.kpi")
+    form = tmp_path / "print.html"
+    form.write_text(render(scorer.plan, scorer.program), encoding="utf-8")
+    page.goto(form.as_uri())
+    page.emulate_media(media="print")
+    assert page.locator(".actions").is_hidden()  # buttons are not printed
+    assert page.locator(".signatures .line").count() >= 2
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 1
