@@ -16,7 +16,7 @@ import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import ast
+from . import ast, ir
 from .diagnostics import Diagnostic, Related, error, info, warning
 from .intervals import INF, Interval, Range, gaps
 from .loader import Program
@@ -39,13 +39,8 @@ BUILTINS = {"total": "points", "coefficient": "number"}
 
 
 def default_range(unit: str) -> Range:
-    if unit == "percent":
-        return Range(ZERO, ONE)
-    if unit == "level":
-        return Range(ONE, Decimal(5))
-    if unit == "yes/no":
-        return Range(ZERO, ONE)
-    return Range(ZERO, INF)
+    low, high = ir.DEFAULT_RANGES.get(unit, (ir.DEFAULT_LOW, None))
+    return Range(low, INF if high is None else high)
 
 
 def _fmt(x: Decimal) -> str:

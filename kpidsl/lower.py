@@ -95,18 +95,11 @@ class Lowerer:
 
     def _input_cell(self, name: str) -> ir.Cell:
         s = self.inputs[name]
-        low = high = None
         if s.range is not None:
             low = s.range.low.magnitude
             high = s.range.high.magnitude if s.range.high is not None else None
-        elif s.unit == "percent":
-            low = Decimal(0)  # percents may exceed 100% (超额完成) unless a range says otherwise
-        elif s.unit == "yes/no":
-            low, high = Decimal(0), Decimal(1)
-        elif s.unit == "level":
-            low, high = Decimal(1), Decimal(5)
-        elif s.unit in ("count", "money", "hours", "days", "points", "number"):
-            low = Decimal(0) if s.unit in ("count", "hours", "days") else None
+        else:
+            low, high = ir.DEFAULT_RANGES.get(s.unit, (ir.DEFAULT_LOW, None))
         return self._column(name, s.unit, s.label, s.span, low=low, high=high)
 
     # ---- expressions ---------------------------------------------------------------------

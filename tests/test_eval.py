@@ -362,3 +362,15 @@ def test_json_input_and_a_bad_json_file(kpi, write, tmp_path):
     bad.write_text('{"rows": [', encoding="utf-8")
     r = kpi("eval", rubric, bad)
     assert r.returncode == 2 and "bad.json:1:" in r.stderr and "not valid JSON" in r.stderr
+
+
+def test_data_is_held_to_the_ranges_the_checker_assumed(write):
+    """A percent with no declared range runs 0%..100% for the checker, so 120% in the data
+    is refused with a hint, not scored by tiers that were never checked above 100%."""
+    s = scorer(write, CARD)
+    row = {"id": "a", "installs_ok": "120%", "satisfaction": "97%", "violations": "1", "inspection": "18",
+           "base_salary": "4000"}
+    with pytest.raises(DataProblems) as e:
+        s.evaluate([row])
+    (err,) = e.value.errors
+    assert "above the highest allowed value 100%" in err.message and err.column == "installs_ok"

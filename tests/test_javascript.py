@@ -73,8 +73,8 @@ def test_javascript_equals_python_on_generated_rubrics(case):
 def test_division_and_rounding_agree_on_hard_cases(write):
     text = '''rubric "除法"
 round items to 0.01
-input a "A": number
-input b "B": number
+input a "A": number range -1000000000..
+input b "B": number range -1000000000..
 item x "X" points 100 { entered by qa }
 rater qa "质检"
 metric q "Q": number = a / b
