@@ -205,3 +205,31 @@ def test_form_prints_to_a4_with_its_signature_lines(page, tmp_path):
     assert page.locator(".signatures .line").count() >= 2
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 1
+
+
+def test_a_one_rater_form_scores_that_raters_own_view(page, tmp_path):
+    rubric = ROOT / "rubrics" / "taobao_presales_agent.kpi"
+    scorer = load_rubric(rubric)
+    plan = scorer.plan
+    _, raw_rows = example_rows(rubric)
+    raw = dict(raw_rows[0])
+    form = tmp_path / "self.html"
+    form.write_text(render(plan, scorer.program, rater="self"), encoding="utf-8")
+    page.goto(form.as_uri())
+    assert page.locator('[data-column$=".supervisor"]').count() == 0  # only the rater's own column
+    person = next(raw[k] for k in (plan.person, "id", "姓名") if raw.get(k))
+    fill(page, plan, person, raw.get("period", ""),
+         {k: v for k, v in raw.items() if not k.endswith(".supervisor")})
+    # the same row scored by kpi eval with the supervisor's columns equal to self's
+    mirrored = {k: (raw[k[: -len(".supervisor")] + ".self"] if k.endswith(".supervisor") else v) for k, v in raw.items()}
+    (expected,) = scorer.evaluate([mirrored])
+    assert shown(page, "total") == show(expected.steps["total"])
+    with page.expect_download() as d:
+        page.click("#export-json")
+    exported = json.loads(Path(d.value.path()).read_text(encoding="utf-8"))["rows"][0]
+    assert not [k for k in exported if k.endswith(".supervisor")]
+
+
+def test_unknown_rater_is_a_usage_error(kpi, tmp_path):
+    r = kpi("form", ROOT / "rubrics" / "taobao_presales_agent.kpi", "-o", tmp_path / "f.html", "--rater", "boss")
+    assert r.returncode == 2 and "no weighted rater named 'boss'" in r.stderr

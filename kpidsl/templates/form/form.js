@@ -14,7 +14,7 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
   const q = (sel) => document.querySelectorAll(sel);
   const attr = (name, value) => "[" + name + '="' + CSS.escape(value) + '"]';
 
-  function rawValue(name) {
+  function rawValue(name, mirrored = true) {
     const checks = q(attr("data-check", name));
     if (checks.length) {  // a checklist: the cell is the number of points not met
       let failed = 0;
@@ -22,7 +22,7 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
       return String(failed);
     }
     const els = q(attr("data-column", name));
-    if (!els.length) return cfg.mirror && cfg.mirror[name] ? rawValue(cfg.mirror[name]) : null;
+    if (!els.length) return mirrored && cfg.mirror[name] ? rawValue(cfg.mirror[name]) : null;
     if (els[0].type === "radio") {
       const on = Array.from(els).find((e) => e.checked);
       return on ? on.value : "";
@@ -133,7 +133,7 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
     if (period) rec.period = period;
     q("[data-group]").forEach((el) => { if (el.value.trim()) rec[el.dataset.group] = el.value.trim(); });
     for (const spec of specs) {
-      const text = rawValue(spec.name);
+      const text = rawValue(spec.name, false);  // only what this form asked for
       if (text === null || text === "") continue;
       if (spec.unit === "percent") {
         const t = text.replace(/[%％\s]/g, "");
