@@ -219,9 +219,10 @@ class Validator:
                 if candidate and candidate in titles:
                     self.index[col.name] = titles[candidate]
                     break
-        self.person_col = self._find(titles, (plan.person,) + PERSON_TITLES)
+        key_label = dict(plan.key_labels)
+        self.person_col = self._find(titles, (plan.person, key_label.get(plan.person)) + PERSON_TITLES)
         self.period_col = self._find(titles, (plan.period,) + PERIOD_TITLES)
-        self.group_cols = {g: titles.get(g) for g in plan.groups}
+        self.group_cols = {g: self._find(titles, (g, key_label.get(g))) for g in plan.groups}
         self.na_list_col = titles.get("not_applicable", titles.get("不适用"))
         if self.person_col is None:
             self.errors.append(DataError(file, 1, None, f"no column names the person (looked for {plan.person!r}, "
@@ -240,7 +241,7 @@ class Validator:
     @staticmethod
     def _find(titles, candidates):
         for c in candidates:
-            if c in titles:
+            if c and c in titles:
                 return titles[c]
         return None
 
@@ -284,18 +285,21 @@ class Validator:
             if cells is not None:
                 return Row(self.file, number, person, period, groups, cells)
         cells: dict[str, Decimal] = {}
-        na_listed = None
+        na_items = self._not_applicable(number, get(self.na_list_col), values)
         for col, i, fast in self._plan_columns():
             v = values[i] if i is not None and i < n else None
-            if col.may_be_na or col.optional:
-                if col.may_be_na and (v is None or _text(v) == ""):
-                    # `item.na` columns may be left out: the `not_applicable` list column says instead
-                    if na_listed is None:
-                        na_listed = self._na_listed(get(self.na_list_col))
-                    cells[col.name] = Decimal(1 if col.name.removesuffix(".na") in na_listed else 0)
-                    continue
+            if col.may_be_na:
+                item = col.name.removesuffix(".na")
                 if v is None or _text(v) == "":
-                    continue  # last period's value: taken from the row before
+                    cells[col.name] = Decimal(1 if item in na_items else 0)
+                    continue
+            elif _item_of(col.name) in na_items and _text(v).lower() in NA:
+                cells[col.name] = Decimal(0)  # the item does not apply: its cells hold nothing
+                continue
+            elif col.optional and (v is None or _text(v) == ""):
+                continue  # last period's value: taken from the row before
+            elif i is None:
+                continue
             value = fast(v)
             if value is None:
                 value = self._cell(number, col, v)  # unusual spelling, or a problem to report
@@ -305,6 +309,27 @@ class Validator:
         if len(self.errors) > n_before:
             return None
         return Row(self.file, number, person, period, groups, cells)
+
+    def _not_applicable(self, number: int, listed, values) -> set[str]:
+        """Items marked not applicable in this row: named in the `not_applicable` column
+        (by name or label), or written 不适用 / n/a in their own cells."""
+        allowed = {c.name.removesuffix(".na"): (c.label or "").removesuffix(".不适用")
+                   for c in self.plan.columns if c.may_be_na}
+        by_label = {label: name for name, label in allowed.items() if label}
+        out: set[str] = set()
+        for word in self._na_listed(listed):
+            name = word if word in allowed else by_label.get(word)
+            if name is None:
+                self._error(number, "not_applicable", f"{word!r} is not an item that may be marked not applicable",
+                            hint="items that may: " + (", ".join(allowed) or "none (add `not applicable:` to an item)"))
+            else:
+                out.add(name)
+        if allowed:
+            for col, i, _ in self._plan_columns():
+                item = _item_of(col.name)
+                if item in allowed and i is not None and i < len(values) and _text(values[i]).lower() in NA:
+                    out.add(item)
+        return out
 
     @staticmethod
     def _na_listed(cell) -> set[str]:
@@ -397,8 +422,13 @@ class Validator:
         return None
 
 
+def _item_of(column: str) -> str:
+    """`discipline.self` and `discipline` both belong to the item `discipline`."""
+    return column.split(".", 1)[0]
+
+
 def _text(v: object) -> str:
-    if v is None:
+    if v is None or (isinstance(v, float) and v != v):  # None, or NaN: a DataFrame's empty cell
         return ""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))

@@ -9,6 +9,7 @@ team pools, streaks and bottom-rank flags.  Everything is ``Decimal``.
 from __future__ import annotations
 
 import decimal
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Iterable
@@ -16,7 +17,7 @@ from typing import Iterable
 from . import interpret, ir
 from .backends.python import Compiled, compile_plan
 from .data import DataError, DataProblems, Row
-from .semantics import CONTEXT, ScoreError, div, round_to
+from .semantics import CONTEXT, ScoreError, div, round_to, show
 
 ZERO = Decimal(0)
 
@@ -81,7 +82,7 @@ class Evaluator:
             return None
         index = self.compiled.grade(row.cells, steps)
         if index is None:
-            raise ScoreError(f"no grade for a total of {steps['total'].normalize()}")
+            raise ScoreError(f"no grade for a total of {show(steps['total'].normalize())}")
         return index
 
     def results_for_row(self, result: Result) -> None:
@@ -150,7 +151,7 @@ class Evaluator:
             by_person.setdefault(r.person, []).append(r)
         errors = []
         for history in by_person.values():
-            history.sort(key=lambda r: r.period)
+            history.sort(key=lambda r: period_key(r.period))
             for prev, row in zip([None] + history[:-1], history):
                 for col in self.last_columns:
                     if col.name in row.cells:
@@ -189,7 +190,7 @@ class Evaluator:
                 r.notes.append(
                     f"moved from {label} to {below.label or below.name}: at most {limit} of {q.group} "
                     f"{team!r} may be {label} ({allowed} of {len(members)}); ranked {rank} of {len(holders)}"
-                    + (f" by {', '.join(q.tie_by)}" if q.tie_by else " by total"))
+                    + (f" by {', '.join(q.tie_text or q.tie_by)}" if q.tie_by else " by total"))
 
     def _step(self, name: str) -> ir.Step:
         return next(s for s in self.plan.result_steps + self.plan.score_steps if s.name == name)
@@ -257,8 +258,8 @@ class Evaluator:
             if other is not None:
                 errors.append(DataError(other.row.file, other.row.number, None,
                                         f"the pool {p.label or p.name!r} for {p.group} {team!r} is "
-                                        f"{other.steps[p.step].normalize()} here but "
-                                        f"{first.steps[p.step].normalize()} in row {first.row.number}",
+                                        f"{show(other.steps[p.step].normalize())} here but "
+                                        f"{show(first.steps[p.step].normalize())} in row {first.row.number}",
                                         hint="a team amount must be the same on every row of the team"))
 
     def _streak(self, s: ir.Streak, scored: list[Result]) -> None:
@@ -266,7 +267,7 @@ class Evaluator:
         for r in scored:
             by_person.setdefault(r.person, []).append(r)
         for history in by_person.values():
-            history.sort(key=lambda r: r.period)
+            history.sort(key=lambda r: period_key(r.period))
             run = 0
             for r in history:
                 run = run + 1 if r.steps[s.step] == 1 else 0
@@ -300,9 +301,18 @@ def _same(a: Result, b: Result, over: str) -> bool:
 
 
 def _quarter(period: str) -> int:
-    digits = "".join(ch for ch in period[4:] if ch.isdigit())
-    month = int(digits[:2]) if digits else 1
+    """The quarter of "2024Q2", "2024-Q2" or a month such as "2024-05" (0 to 3)."""
+    m = re.search(r"[Qq]\s*([1-4])", period[4:])
+    if m:
+        return int(m.group(1)) - 1
+    digits = re.findall(r"\d+", period[4:])
+    month = int(digits[0]) if digits else 1
     return (month - 1) // 3
+
+
+def period_key(period: str) -> tuple:
+    """Periods in time order: "2024-9" before "2024-10" (numbers compared as numbers)."""
+    return tuple(int(p) if p.isdigit() else p for p in re.findall(r"\d+|\D+", period))
 
 
 def _aggregate(func: str, values: list[Decimal]) -> Decimal:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Callable, Mapping
 
 from . import ir
-from .semantics import CONTEXT, ONE, ZERO, ScoreError, compare, div, round_to
+from .semantics import CONTEXT, ONE, ZERO, ScoreError, compare, div, round_to, show
 
 AggFn = Callable[[str, str, str], Decimal]
 
@@ -52,7 +52,7 @@ def _value(e, cells, steps, agg) -> Decimal:
     if t is ir.Round:
         return round_to(_value(e.a, cells, steps, agg), e.step, e.mode)
     if t is ir.Fail:
-        raise ScoreError(f"{e.message}: {_value(e.show, cells, steps, agg).normalize()}")
+        raise ScoreError(f"{e.message}: {show(_value(e.show, cells, steps, agg).normalize())}")
     if t is ir.Agg:
         if agg is None:
             raise ScoreError("an aggregate over the batch needs the whole batch")

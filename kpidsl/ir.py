@@ -197,6 +197,7 @@ class Quota:
     is_share: bool  # 20% of the group, or a number of people
     group: str
     tie_by: tuple[str, ...]  # steps, compared in order, higher first
+    tie_text: tuple[str, ...] = ()  # the tie-break formulas as written, for notes
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +238,7 @@ class Plan:
     flags: tuple[Flag, ...] = ()
     money_round: tuple[Decimal, str] = (Decimal("0.01"), "half up")
     vetoes: tuple[tuple[str, str, str], ...] = ()  # (yes/no column, label, what it zeroes)
+    key_labels: tuple[tuple[str, str], ...] = ()  # (person or group key, its label): either titles the column
     outputs: tuple[tuple[str, str], ...] = field(default=())  # (step, header) in output order
 
 

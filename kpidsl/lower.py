@@ -23,17 +23,29 @@ named after the item.
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 
 from . import ast, ir
 from .diff import expr_text, rule_text
 from .loader import Program
+from .semantics import div
 
 ZERO = ir.Const(Decimal(0))
 ONE = ir.Const(Decimal(1))
 HUNDRED = Decimal(100)
 INTEGER_UNITS = {"count", "level", "yes/no"}
 _RATER_RULES = (type(None), ast.Levels, ast.Scale, ast.Checklist)
+
+
+def _ratio_const(a: Decimal, b: Decimal) -> Decimal:
+    """A constant quotient: exact when it terminates (1 ÷ 0.01 stays 1E+2, so 3% × it prints 3),
+    else to 20 places by the language's division rule, never Python's default 28 digits."""
+    with decimal.localcontext(decimal.Context(prec=80)) as ctx:
+        q = a / b
+        if not ctx.flags[decimal.Inexact]:
+            return q
+    return div(a, b)
 
 
 def _c(v) -> ir.Const:
@@ -268,7 +280,7 @@ class Lowerer:
             per = rule.per.magnitude if rule.per is not None else (
                 Decimal("0.01") if self._unit_of(rule.subject) == "percent" else Decimal(1))
             raw = ir.Bin("+", base, ir.Bin("*", ir.Bin("-", x, ir.Const(rule.target.magnitude)),
-                                         ir.Const(rule.step.value / per)))
+                                         ir.Const(_ratio_const(rule.step.value, per))))
             return _clamp(raw, ZERO, cap), [(self._shown("value", rule.subject), x), ("before clamping", raw)]
         if isinstance(rule, ast.Proportional):
             x = self.expr(rule.subject)
@@ -280,7 +292,7 @@ class Lowerer:
         if isinstance(rule, ast.Change):
             x = self.expr(rule.subject)
             last = self._last(rule.subject)
-            raw = ir.Bin("+", base, ir.Bin("*", ir.Bin("-", x, last), ir.Const(rule.by.value / rule.per.magnitude)))
+            raw = ir.Bin("+", base, ir.Bin("*", ir.Bin("-", x, last), ir.Const(_ratio_const(rule.by.value, rule.per.magnitude))))
             return _clamp(raw, ZERO, cap), [(self._shown("this period", rule.subject), x),
                                             (self._shown("last period", rule.subject), last)]
         raise LoweringError(f"cannot lower rule {type(rule).__name__}")
@@ -340,7 +352,7 @@ class Lowerer:
             policy = k.not_applicable.policy
             if policy == "give":
                 target = next((n, p) for n, p in others if n.name == k.not_applicable.target)
-                extra[target[0].name].append(ir.Bin("*", flags[k.name], ir.Const(pk / target[1])))
+                extra[target[0].name].append(ir.Bin("*", flags[k.name], ir.Const(_ratio_const(pk, target[1]))))
                 continue
             live = _sum([ir.Bin("*", applicable[n.name], ir.Const(p if policy == "proportionally" else 1))
                          for n, p in others])
@@ -364,7 +376,7 @@ class Lowerer:
         parts = self.members(s.members, scale if scale is not None else parent_scale)
         inner = _sum([c for _, _, c in parts])
         if weight is not None and s.out_of is not None and s.out_of.value != weight:
-            inner = ir.Bin("*", inner, ir.Const(weight / s.out_of.value))
+            inner = ir.Bin("*", inner, ir.Const(_ratio_const(weight, s.out_of.value)))
         vetoes = [v for v in s.vetoes if v.scope != "appraisal"] + [
             v for m in s.members if isinstance(m, ast.Item) for v in m.vetoes if v.scope == "section"]
         value = self._rounded("sections", self._veto(vetoes, inner, s.label or s.name))
@@ -441,7 +453,8 @@ class Lowerer:
                     self._aux += 1
                     ties.append(self._emit(ir.Step(f"_tie{self._aux}", "aux", self.expr(e))))
                 quotas.append(ir.Quota(s.grade, s.at_most.value / (HUNDRED if s.at_most.suffix == "%" else 1),
-                                       s.at_most.suffix == "%", s.per, tuple(ties)))
+                                       s.at_most.suffix == "%", s.per, tuple(ties),
+                                       tuple(expr_text(e) for e in s.tie_by)))
             elif isinstance(s, ast.Flag):
                 flags.append(ir.Flag(s.name, s.label, s.bottom.value / (HUNDRED if s.bottom.suffix == "%" else 1),
                                      s.bottom.suffix == "%", s.per))
@@ -452,6 +465,7 @@ class Lowerer:
             result_steps=_in_dependency_order(self.result_steps), exclude=excludes, best_of=tuple(best_of),
             pools=tuple(pools), quotas=tuple(quotas), streaks=tuple(streaks), flags=tuple(flags),
             money_round=money, vetoes=tuple(dict.fromkeys(self.vetoes)),
+            key_labels=tuple((k.name, k.label) for k in self.stmts if isinstance(k, ast.Key) and k.label),
         )
 
 

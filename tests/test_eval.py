@@ -374,3 +374,44 @@ def test_data_is_held_to_the_ranges_the_checker_assumed(write):
         s.evaluate([row])
     (err,) = e.value.errors
     assert "above the highest allowed value 100%" in err.message and err.column == "installs_ok"
+
+
+def test_not_applicable_by_label_by_cell_and_a_wrong_name(write):
+    s = scorer(write, NA.replace('item a "A"', 'item a "投诉处理"'))
+    (r,) = s.evaluate([{"id": "p", "a": "不适用", "b": "30", "c": "10"}])
+    assert r.steps["total"] == D("80.00")
+    (r,) = s.evaluate([{"id": "p", "a": "0", "b": "30", "c": "10", "not_applicable": "投诉处理"}])
+    assert r.steps["total"] == D("80.00")
+    with pytest.raises(DataProblems) as e:
+        s.evaluate([{"id": "p", "a": "0", "b": "30", "c": "10", "not_applicable": "b"}])
+    (err,) = e.value.errors
+    assert "'b' is not an item that may be marked not applicable" in err.message and "a" in err.hint
+    with pytest.raises(DataProblems):
+        s.evaluate([{"id": "p", "a": "0", "b": "不适用", "c": "10"}])  # b may not be n/a
+
+
+def test_person_and_group_columns_match_their_labels(write):
+    s = scorer(write, GROUPS.replace('group department "部门"', 'group department "部门"\nperson emp "工号"'))
+    rows = [{"工号": "E1", "部门": "售前", "late": "0", "full": "是", "absent": "0"},
+            {"工号": "E2", "部门": "售前", "late": "1", "full": "否", "absent": "0"}]
+    res = {r.person: r for r in s.evaluate(rows)}
+    assert set(res) == {"E1", "E2"} and res["E1"].row.groups["department"] == "售前"
+
+
+def test_dataframe_like_records_with_nan_are_blank(write):
+    s = scorer(write, CHANGE)
+
+    class Frame:  # the one method of a DataFrame the API uses
+        def to_dict(self, orient):
+            return [{"id": "a", "period": "2024-01", "leftover": "5%", "leftover.last": "4%", "complaints": 0},
+                    {"id": "a", "period": "2024-02", "leftover": "2%", "leftover.last": float("nan"), "complaints": 1}]
+    res = {r.period: r for r in s.evaluate(Frame())}
+    assert res["2024-02"].steps["left"] == 16  # NaN is a blank cell: last period's value comes from January
+
+
+def test_periods_sort_as_time_not_text(write):
+    s = scorer(write, CHANGE)
+    rows = [{"id": "a", "period": "2024-10", "leftover": "2%", "complaints": "0"},
+            {"id": "a", "period": "2024-9", "leftover": "5%", "leftover.last": "5%", "complaints": "0"}]
+    res = {r.period: r for r in s.evaluate(rows)}
+    assert res["2024-10"].steps["left"] == 16  # September (5%) is the period before October

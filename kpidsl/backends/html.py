@@ -104,8 +104,8 @@ def render(plan: ir.Plan, program, lang: str = "zh", rater: str | None = None) -
     if rater is not None:
         chosen = [r for r in raters if r.name == rater]
         if not chosen:
-            raise ValueError(f"no weighted rater named {rater!r}; the rubric has "
-                             + ", ".join(r.name for r in raters) if raters else "none")
+            have = ", ".join(r.name for r in raters) if raters else "no weighted raters"
+            raise ValueError(f"no weighted rater named {rater!r}; the rubric has {have}")
         # One rater's form: the other raters' columns mirror this rater's, so the total
         # shown is this rater's own view of the appraisal.
         for c in plan.columns:

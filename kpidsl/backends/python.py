@@ -17,7 +17,7 @@ from typing import Callable
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .. import ir
-from ..semantics import CONTEXT, ScoreError, div, round_to
+from ..semantics import CONTEXT, ScoreError, div, round_to, show
 
 
 def _environment() -> Environment:
@@ -106,7 +106,7 @@ def generate(plan: ir.Plan) -> str:
 
 
 def _fail(message, shown):
-    raise ScoreError(f"{message}: {shown.normalize()}")
+    raise ScoreError(f"{message}: {show(shown.normalize())}")
 
 
 @dataclass(frozen=True)
