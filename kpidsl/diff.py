@@ -67,6 +67,46 @@ def rule_text(rule) -> str:
     return type(rule).__name__
 
 
+def condition_text(c) -> str:
+    if isinstance(c, ast.Compare):
+        return f"{expr_text(c.left)} {c.op} {expr_text(c.right)}"
+    if isinstance(c, ast.Truth):
+        return expr_text(c.expr)
+    if isinstance(c, ast.GradeTest):
+        return f"grade {c.test} {c.grade}"
+    return "?"
+
+
+def statement_text(s) -> str:
+    """One line for the statements the detailed comparison above does not cover."""
+    if isinstance(s, ast.Rounding):
+        return f"round {s.level} to {s.step} {s.mode}"
+    if isinstance(s, ast.Quota):
+        ties = f" tie by {', '.join(expr_text(e) for e in s.tie_by)}" if s.tie_by else ""
+        return f"quota {s.grade} at most {s.at_most} per {s.per}{ties}"
+    if isinstance(s, ast.Flag):
+        return f"flag {s.name} bottom {s.bottom} per {s.per}"
+    if isinstance(s, ast.Streak):
+        then = f"award {s.amount}" if s.action == "award" else f'flag "{s.flag}"'
+        return f"streak {s.name} when {condition_text(s.when)} for {s.periods} periods {then}"
+    if isinstance(s, ast.Exclude):
+        return f"exclude when {condition_text(s.when)}"
+    if isinstance(s, ast.Veto):
+        return f"veto {s.condition} zeroes {s.scope}"
+    if isinstance(s, ast.Key):
+        return f"{s.kind} {s.name}"
+    if isinstance(s, ast.TextList):
+        return f"{s.kind} " + ", ".join(s.texts)
+    if isinstance(s, ast.Note):
+        return f'note "{s.text}"'
+    if isinstance(s, ast.Use):
+        return f'use "{s.path}"' if s.names is None else f'use {", ".join(s.names)} from "{s.path}"'
+    return type(s).__name__.lower()
+
+
+_OTHER = (ast.Rounding, ast.Quota, ast.Flag, ast.Streak, ast.Exclude, ast.Veto, ast.Key, ast.TextList, ast.Note, ast.Use)
+
+
 def _members(statements) -> dict[str, tuple[str, object]]:
     """Every section and item by name, with its path for messages."""
     out: dict[str, tuple[str, object]] = {}
@@ -135,6 +175,13 @@ def describe_changes(old: list, new: list) -> list[str]:
                 lines.append(f"item {path}: rule {rule_text(x.rule)}\n    → {rule_text(y.rule)}")
             if str(x.bonus) != str(y.bonus):
                 lines.append(f"item {path}: bonus {_q(x.bonus)} → {_q(y.bonus)}")
+            for what, a1, b1 in (("not applicable", x.not_applicable, y.not_applicable),
+                                 ("vetoes", x.vetoes, y.vetoes), ("criteria", x.criteria, y.criteria),
+                                 ("entered by", x.entered_by, y.entered_by)):
+                if strip_spans(a1) != strip_spans(b1):
+                    lines.append(f"item {path}: {what} changed")
+        if isinstance(x, ast.Section) and isinstance(y, ast.Section) and strip_spans(x.vetoes) != strip_spans(y.vetoes):
+            lines.append(f"section {path}: vetoes changed")
     ga, gb = _named(old, ast.Grade), _named(new, ast.Grade)
     for n in sorted(ga.keys() - gb.keys()):
         lines.append(f"removed grade {_label(ga[n])}")
@@ -160,6 +207,10 @@ def describe_changes(old: list, new: list) -> list[str]:
                                  else f"award {_label(y)}: conditions changed")
                 else:
                     lines.append(f"{word} {_label(y)}: {expr_text(x.expr)} → {expr_text(y.expr)}")
+    before = {statement_text(x) for x in old if isinstance(x, _OTHER)}
+    after = {statement_text(x) for x in new if isinstance(x, _OTHER)}
+    lines += [f"removed: {t}" for t in sorted(before - after)]
+    lines += [f"added: {t}" for t in sorted(after - before)]
     return lines
 
 
@@ -176,8 +227,8 @@ def data_impact(old_scorer, new_scorer, old_results, new_results) -> list[Impact
     from .output import Table
 
     old_t, new_t = Table(old_scorer.plan), Table(new_scorer.plan)
-    money = {s.name for s in new_scorer.plan.result_steps if s.kind in ("pay", "award", "pool")}
-    keys = ["total", "grade"] + sorted(money)
+    keys = [k for k, _, kind in new_t.columns
+            if k in ("total", "grade", "coefficient", "flags") or kind == "money"]
     labels = dict((k, h) for k, h, _ in new_t.columns)
     old_by = {(r.person, r.period): old_t.values(r) for r in old_results}
     impacts = []

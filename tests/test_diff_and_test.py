@@ -57,3 +57,18 @@ def test_kpi_test_fails_with_expected_and_actual(kpi, write):
 def test_kpi_test_without_examples_is_a_usage_error(kpi, write):
     r = kpi("test", write({"r.kpi": RUBRIC}))
     assert r.returncode == 2 and "no examples found" in r.stderr
+
+
+def test_diff_sees_quotas_flags_rounding_and_item_clauses():
+    from kpidsl.api import load_text
+    from kpidsl.diff import describe_changes
+
+    old, _ = load_text('rubric "x"\ngroup team\nround money to 0.01\nitem a "A" points 100\n'
+                       'grade ok "优" when >= 0\nquota ok at most 20% per team\n', "old.kpi")
+    new, _ = load_text('rubric "x"\ngroup team\nround money to 0.1\nitem a "A" points 100 { not applicable: spread evenly }\n'
+                       'grade ok "优" when >= 0\nquota ok at most 30% per team\nflag last "末位" bottom 1 per team\n', "new.kpi")
+    lines = describe_changes(list(old.statements), list(new.statements))
+    assert "item a: not applicable changed" in lines
+    assert "removed: quota ok at most 20% per team" in lines and "added: quota ok at most 30% per team" in lines
+    assert "added: flag last bottom 1 per team" in lines
+    assert "added: round money to 0.1 half up" in lines
