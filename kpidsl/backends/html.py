@@ -149,6 +149,9 @@ def render(plan: ir.Plan, program, lang: str = "zh", rater: str | None = None) -
         item_cols=item_cols, data_cols=data_cols, shown_steps=shown_steps, batch=skip,
         grades=plan.grades, show=_num, ast=ast,
         groups=[k for k in program.statements if isinstance(k, ast.Key) and k.kind == "group"],
+        # header lines the form already asks for (name, period) are not asked twice
+        header_words={t["name"], t["period"], "姓名", "被考核人", "员工姓名", "考核月份", "考核期间", "评核期",
+                      "月份", "Name", "Period"},
         config_json=_safe_json(config),
         css=(TEMPLATES / "form.css").read_text(encoding="utf-8"),
         script=decimal_library() + generate(plan) + (TEMPLATES / "form.js").read_text(encoding="utf-8"),

@@ -81,16 +81,18 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
     const bad = new Set();
     let missing = 0;
     for (const spec of specs) {
+      const onForm = rawValue(spec.name, false) !== null;  // a mirrored column is another rater's
       const text = rawValue(spec.name);
       if (text === null) {  // not on this form: a last-period value, or another rater's column
         if (spec.optional) { cells[spec.name] = ZERO; continue; }
         missing += 1; bad.add(spec.name); cells[spec.name] = ZERO; continue;
       }
       const r = parseCell(spec, text);
-      mark(spec.name, text === "" ? null : r.error);
+      if (onForm) mark(spec.name, text === "" ? null : r.error);
       if (r.value === null) {
         cells[spec.name] = ZERO;
-        if (!spec.optional) { missing += 1; bad.add(spec.name); }
+        bad.add(spec.name);
+        if (!spec.optional && onForm) missing += 1;  // counted once, at the field itself
       } else {
         cells[spec.name] = r.value;
       }
