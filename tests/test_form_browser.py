@@ -233,3 +233,18 @@ def test_a_one_rater_form_scores_that_raters_own_view(page, tmp_path):
 def test_unknown_rater_is_a_usage_error(kpi, tmp_path):
     r = kpi("form", ROOT / "rubrics" / "taobao_presales_agent.kpi", "-o", tmp_path / "f.html", "--rater", "boss")
     assert r.returncode == 2 and "no weighted rater named 'boss'" in r.stderr
+
+
+def test_the_form_says_when_a_person_is_excluded(page, tmp_path):
+    rubric = ROOT / "rubrics" / "taobao_presales_agent.kpi"
+    scorer = load_rubric(rubric)
+    data, raw_rows = example_rows(rubric)
+    results = scorer.evaluator.evaluate(read_rows(scorer.plan, [data], needs_groups=scorer.evaluator.groups_needed()))
+    out = next(r for r in results if r.status == "excluded")
+    raw = next(x for x in raw_rows if out.person in x.values())
+    form = tmp_path / "f.html"
+    form.write_text(render(scorer.plan, scorer.program), encoding="utf-8")
+    page.goto(form.as_uri())
+    fill(page, scorer.plan, out.person, raw.get("period", ""), raw)
+    assert page.evaluate("document.body.dataset.excluded") == "yes"
+    assert out.reason in page.locator("#status").text_content()

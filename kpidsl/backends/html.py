@@ -35,6 +35,7 @@ TEXT = {
         "signatures": ["考核人签名", "考核日期", "总经理确认"], "title_suffix": "考核表",
         "passed_checks": "勾选已做到的各项", "note": "说明", "vetoed": "否决",
         "periods": {"monthly": "月度考核", "quarterly": "季度考核", "yearly": "年度考核"},
+        "excluded": "不参与本期考评：",
     },
     "en": {
         "lang": "en", "name": "Name", "position": "Position", "period": "Period", "appraiser": "Appraiser",
@@ -48,7 +49,7 @@ TEXT = {
         "out_of_range": "Outside the allowed range", "not_allowed": "Not an allowed value",
         "whole": "Enter a whole number", "signatures": ["Appraiser's signature", "Date", "General manager"],
         "title_suffix": "appraisal form", "passed_checks": "Tick each point that was met", "note": "Note",
-        "vetoed": "veto", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
+        "vetoed": "veto", "excluded": "Not appraised this period: ", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
     },
 }
 

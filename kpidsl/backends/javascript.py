@@ -95,7 +95,8 @@ def batch_only(plan: ir.Plan) -> set[str]:
 
 
 def generate(plan: ir.Plan) -> str:
-    """The scoring functions for one rubric: score(cells), grade(cells, steps), result(cells, steps)."""
+    """The scoring functions for one rubric: score(cells), grade(cells, steps), excluded(cells)
+    (the reason a person is not scored, or null) and result(cells, steps)."""
     em = _Emitter()
     score = em.steps(plan.score_steps)
     em.names = {}
@@ -108,6 +109,9 @@ def generate(plan: ir.Plan) -> str:
     lines.append("  return {" + ", ".join(f"{key}: {var}" for var, key, _ in score) + "};")
     lines += ["}", "function grade(c, s) {"]
     lines += [f"  if ({cond}) return {i};" for i, cond in enumerate(grades)]
+    lines += ["  return null;", "}", "function excluded(c) {"]
+    for cond, reason in plan.exclude:
+        lines.append(f"  if ({em.cond(cond)}) return {js_string(reason or 'excluded')};")
     lines += ["  return null;", "}", "function result(c, s) {"]
     lines += [f"  const {var} = {code};" for var, _, code in result]
     lines.append("  return {" + ", ".join(f"{key}: {var}" for var, key, _ in result) + "};")

@@ -114,7 +114,9 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
     show("grade", g === null ? "—" : cfg.grades[g], missing > 0);
     const status = document.getElementById("status");
     status.className = "status " + (missing ? "provisional" : "final");
-    status.textContent = error && !missing ? error : (missing ? T.provisional.replace("{n}", String(missing)) : T.final);
+    const why = missing ? null : excluded(cells);
+    status.textContent = why !== null ? T.excluded + why
+      : (error && !missing ? error : (missing ? T.provisional.replace("{n}", String(missing)) : T.final));
     const vetoes = document.getElementById("vetoes");
     vetoes.textContent = "";
     for (const [column, label, zeroed] of cfg.vetoes) {
@@ -125,6 +127,7 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
       }
     }
     document.body.dataset.complete = missing || error ? "no" : "yes";
+    document.body.dataset.excluded = why !== null ? "yes" : "no";
   }
 
   // ---- export: a row `kpi eval` reads back unchanged ----------------------------------
