@@ -103,6 +103,8 @@ def generate(plan: ir.Plan) -> str:
     grades = [("true" if g.cond is None else em.cond(g.cond)) for g in plan.grades]
     skip = batch_only(plan)
     result = em.steps([s for s in plan.result_steps if s.name not in skip])
+    exclusions = [(em.cond(cond), reason) for cond, reason in plan.exclude]
+    # every constant is known only now, after all code is emitted
     lines = ["const K = [" + ", ".join(f"Dec.parse({js_string(t)})" for t in em.constants) + "];",
              "function score(c) {"]
     lines += [f"  const {var} = {code};" for var, _, code in score]
@@ -110,8 +112,7 @@ def generate(plan: ir.Plan) -> str:
     lines += ["}", "function grade(c, s) {"]
     lines += [f"  if ({cond}) return {i};" for i, cond in enumerate(grades)]
     lines += ["  return null;", "}", "function excluded(c) {"]
-    for cond, reason in plan.exclude:
-        lines.append(f"  if ({em.cond(cond)}) return {js_string(reason or 'excluded')};")
+    lines += [f"  if ({cond}) return {js_string(reason or 'excluded')};" for cond, reason in exclusions]
     lines += ["  return null;", "}", "function result(c, s) {"]
     lines += [f"  const {var} = {code};" for var, _, code in result]
     lines.append("  return {" + ", ".join(f"{key}: {var}" for var, key, _ in result) + "};")
