@@ -10,6 +10,7 @@ the column and the rubric line that needs the value; nothing passes silently.
 from __future__ import annotations
 
 import csv
+import heapq
 from array import array
 import json
 import re
@@ -459,8 +460,8 @@ def iter_rows(plan: ir.Plan, paths: list[Path], errors: list[DataError], percent
     and the row is skipped, so a caller can go on and report them all at the end.
 
     To catch a person who appears twice in a period, only a 64-bit hash of each
-    (person, period) and where it stood are kept: 16 bytes a row.  Duplicates are
-    found when the last row has been read, and reported with both rows."""
+    (person, period) and where it stood are kept: 16 bytes a row (24 while they are
+    sorted at the end).  Duplicates are reported with both rows."""
     keys = array("q")  # hash of (person, period), in reading order
     places = array("q")  # file index << 32 | row number
     for file_index, path in enumerate(paths):
@@ -482,10 +483,17 @@ def iter_rows(plan: ir.Plan, paths: list[Path], errors: list[DataError], percent
     errors.extend(_duplicates(keys, places, paths))
 
 
-def _duplicates(keys: array, places: array, paths: list[Path]) -> list[DataError]:
-    ordered = sorted(keys)
-    repeated = {a for a, b in zip(ordered, ordered[1:]) if a == b}
-    del ordered
+def _duplicates(keys: array, places: array, paths: list[Path], chunk: int = 65536) -> list[DataError]:
+    """Pairs of rows with the same (person, period) hash. Sorted in chunks and merged, so
+    finding them costs a few bytes a row more, not a Python list of every key."""
+    runs = [array("q", sorted(keys[i:i + chunk])) for i in range(0, len(keys), chunk)]
+    repeated = set()
+    previous = None
+    for key in heapq.merge(*runs):
+        if key == previous:
+            repeated.add(key)
+        previous = key
+    del runs
     if not repeated:
         return []
     first: dict[int, int] = {}

@@ -415,3 +415,15 @@ def test_periods_sort_as_time_not_text(write):
             {"id": "a", "period": "2024-9", "leftover": "5%", "leftover.last": "5%", "complaints": "0"}]
     res = {r.period: r for r in s.evaluate(rows)}
     assert res["2024-10"].steps["left"] == 16  # September (5%) is the period before October
+
+
+def test_duplicates_are_found_across_sorted_chunks():
+    from array import array
+    from pathlib import Path
+
+    from kpidsl.data import _duplicates
+
+    keys = array("q", [9, 3, 7, 1, 5, 3, 8, 2, 6, 9])  # 3 and 9 repeat, in different chunks of 4
+    places = array("q", [(0 << 32) | (n + 2) for n in range(len(keys))])
+    errors = _duplicates(keys, places, [Path("d.csv")], chunk=4)
+    assert sorted((e.row, e.hint) for e in errors) == [(7, "the first is d.csv:3"), (11, "the first is d.csv:2")]
