@@ -98,7 +98,6 @@ def generate(plan: ir.Plan) -> str:
     grade_conds = ["True" if g.cond is None else em.cond(g.cond, "result") for g in plan.grades]
     result_lines = em.lines(plan.result_steps, "result")
     return _environment().get_template("python_backend.py.j2").render(
-        title=plan.title,
         constants=[(name, text) for text, name in em.constants.items()],
         score_lines=score_lines, score_vars=score_vars, grade_conds=grade_conds,
         result_lines=result_lines, result_vars=[v for v, _ in result_lines],
@@ -160,7 +159,7 @@ def compile_row_parser(plan: ir.Plan, columns: list[tuple[ir.Column, int]]) -> C
             sets[name] = frozenset(c.allowed)
             cols[-1]["allowed"] = name
     template = _environment().get_template("row_parser.py.j2")
-    body = template.render(title=plan.title, cols=cols, width=max((i for _, i in columns), default=-1) + 1)
+    body = template.render(cols=cols, width=max((i for _, i in columns), default=-1) + 1)
     consts = "".join(f"{name} = Decimal({text!r})\n" for text, name in em.constants.items())
     source = consts + body
     namespace = {"Decimal": decimal.Decimal, "D": decimal.Decimal, "YES": frozenset(YES), "NO": frozenset(NO),
