@@ -85,10 +85,6 @@ class Evaluator:
             raise ScoreError(f"no grade for a total of {show(steps['total'].normalize())}")
         return index
 
-    def results_for_row(self, result: Result) -> None:
-        """Result steps for one row with no batch rules (the streaming path)."""
-        self._result_steps(result, None)
-
     def _result_steps(self, result: Result, agg) -> None:
         if result.status != "scored" or not self.plan.result_steps:
             return

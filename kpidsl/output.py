@@ -5,7 +5,6 @@ the end, so a failed run never leaves a partial file."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import tempfile
@@ -193,9 +192,3 @@ def write(table: Table, results: list[Result], out: Path | None, fmt: str, stdou
         else:
             with tmp.open("w", encoding="utf-8", newline="") as f:
                 (write_json if fmt == "json" else write_csv)(table, results, f)
-
-
-def to_csv_text(table: Table, results: list[Result]) -> str:
-    buf = io.StringIO()
-    write_csv(table, results, buf)
-    return buf.getvalue()

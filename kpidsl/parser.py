@@ -96,13 +96,6 @@ def _split(children, *types):
     return [c for c in children if isinstance(c, types)]
 
 
-def _optional_label(children) -> str | None:
-    for c in children:
-        if isinstance(c, Token) and c.type == "STRING":
-            return _text(c)
-    return None
-
-
 _RULES = (ast.Scale, ast.Tiers, ast.Ratio, ast.Proportional, ast.Deduct, ast.Change,
           ast.Checklist, ast.EnteredBy)
 
