@@ -101,6 +101,10 @@ class Scorer:
 
     def evaluate(self, records, percent: str = "strict", file: str = "<records>"):
         """Score rows given as dicts (or anything with ``to_dict("records")``, like a DataFrame)."""
+        return self.evaluator.evaluate(self.rows(records, percent, file))
+
+    def rows(self, records, percent: str = "strict", file: str = "<records>"):
+        """Validated data rows from dicts; raises DataProblems listing every problem."""
         from .data import DataProblems, Validator
 
         if hasattr(records, "to_dict"):
@@ -121,7 +125,7 @@ class Scorer:
                 rows.append(row)
         if v.errors:
             raise DataProblems(v.errors)
-        return self.evaluator.evaluate(rows)
+        return rows
 
     def explain(self, result) -> str:
         from .explain import explain

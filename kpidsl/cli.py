@@ -3,6 +3,7 @@ or I/O error.  Nothing here prints a traceback for bad input."""
 
 from __future__ import annotations
 
+import csv
 import os
 import sys
 from pathlib import Path
@@ -164,7 +165,12 @@ def _stream(scorer, paths: list[Path], percent: str, mapping: dict[str, str], ou
         with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="") as f, \
                 (click.progressbar(length=total, label="scoring", file=sys.stderr) if show else _NoBar()) as bar:
             rows = iter_rows(scorer.plan, paths, errors, percent, mapping, (), bar.update if show else None)
-            write_csv(table, scorer.evaluator.stream(rows, errors), f)
+            if scorer.evaluator.streams_lines:
+                w = csv.writer(f)
+                w.writerow(table.headers)
+                w.writerows(scorer.evaluator.stream_lines(rows, errors))
+            else:
+                write_csv(table, scorer.evaluator.stream(rows, errors), f)
             f.flush()
             if errors:
                 raise _Abandon()

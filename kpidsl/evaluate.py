@@ -9,17 +9,20 @@ team pools, streaks and bottom-rank flags.  Everything is ``Decimal``.
 from __future__ import annotations
 
 import decimal
+import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Iterable
 
 from . import interpret, ir
-from .backends.python import Compiled, compile_plan
+from .backends.python import Compiled, compile_plan, output_steps
 from .data import DataError, DataProblems, Row
 from .semantics import CONTEXT, ScoreError, div, round_to, show
 
 ZERO = Decimal(0)
+_F = itertools.repeat("f")
+_signed = Decimal.is_signed
 
 
 @dataclass
@@ -105,6 +108,42 @@ class Evaluator:
                     errors.append(DataError(row.file, row.number, None, _score_message(e)))
                     continue
                 yield result
+
+    @property
+    def streams_lines(self) -> bool:
+        """Rows can go straight from cells to output text: no batch rules, exclusions or vetoes."""
+        return not self.needs_batch and not self.plan.exclude and not self.plan.vetoes
+
+    def stream_lines(self, rows: Iterable[Row], errors: list[DataError]):
+        """Output rows as text, one data row at a time, with the one-pass compiled function:
+        the same columns and digits as writing ``stream()``'s results (a test holds them equal),
+        without building a Result per row."""
+        plan = self.plan
+        before, _ = output_steps(plan)
+        n_before = len(before)
+        total_at = before.index("total")
+        labels = [g.label or g.name for g in plan.grades]
+        groups = plan.groups
+        outcome = self.compiled.outcome
+        with decimal.localcontext(CONTEXT):
+            for row in rows:
+                try:
+                    values, g = outcome(row.cells)
+                except (ScoreError, decimal.InvalidOperation, decimal.DivisionByZero) as e:
+                    errors.append(DataError(row.file, row.number, None, _score_message(e)))
+                    continue
+                if labels and g is None:
+                    errors.append(DataError(row.file, row.number, None,
+                                            f"no grade for a total of {show(values[total_at].normalize())}"))
+                    continue
+                # format() in C for every value; show() only where a zero may carry a sign
+                texts = [show(v) for v in values] if any(map(_signed, values)) else list(map(format, values, _F))
+                line = [row.person, row.period, *[row.groups.get(x, "") for x in groups], *texts[:n_before]]
+                if labels:
+                    line.append(labels[g])
+                line += texts[n_before:]
+                line += ["", "scored", ""]
+                yield line
 
     # ---- the batch ----------------------------------------------------------------------------
     def evaluate(self, rows: Iterable[Row]) -> list[Result]:

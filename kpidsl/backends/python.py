@@ -97,11 +97,34 @@ def generate(plan: ir.Plan) -> str:
     em.names = {}  # grades and result steps see score steps through `s`
     grade_conds = ["True" if g.cond is None else em.cond(g.cond, "result") for g in plan.grades]
     result_lines = em.lines(plan.result_steps, "result")
+    outcome = _outcome(em, plan)
     return _environment().get_template("python_backend.py.j2").render(
         constants=[(name, text) for text, name in em.constants.items()],
         score_lines=score_lines, score_vars=score_vars, grade_conds=grade_conds,
-        result_lines=result_lines, result_vars=[v for v, _ in result_lines],
+        result_lines=result_lines, result_vars=[v for v, _ in result_lines], **outcome,
     )
+
+
+def output_steps(plan: ir.Plan) -> tuple[list[str], list[str]]:
+    """The steps an output row shows, in order: before the grade column, and after it."""
+    before = [s.name for s in plan.score_steps if s.kind in ("item", "section", "total")]
+    after = [s.name for s in plan.result_steps if s.kind in ("coefficient", "pay", "award", "pool")]
+    return before, after
+
+
+def _outcome(em: _Emitter, plan: ir.Plan) -> dict:
+    """The one-pass function: score steps as locals, the grade as `g`, then result steps."""
+    if any(isinstance(n, ir.Agg) for s in plan.result_steps for n in ir.walk(s.expr)):
+        # a batch-only rubric never uses the one-pass function
+        return {"outcome_scores": [], "outcome_grades": [], "outcome_results": [], "outcome_vars": []}
+    em.names = {}
+    scores = em.lines(plan.score_steps, "score")
+    em.names["grade"] = "g"
+    grades = ["True" if g.cond is None else em.cond(g.cond, "score") for g in plan.grades]
+    results = em.lines(plan.result_steps, "score")
+    before, after = output_steps(plan)
+    return {"outcome_scores": scores, "outcome_grades": grades, "outcome_results": results,
+            "outcome_vars": [em.names[n] for n in before + after]}
 
 
 def _fail(message, shown):
@@ -115,6 +138,7 @@ class Compiled:
     grade: Callable  # (cells, steps) -> index of the first grade that applies, or None
     result: Callable  # (cells, steps, agg) -> list of result-step values
     raw_score: Callable  # score without entering the decimal context (the caller holds it)
+    outcome: Callable  # cells -> (output values, grade index): the one-pass row, caller holds the context
 
 
 def compile_plan(plan: ir.Plan) -> Compiled:
@@ -133,7 +157,7 @@ def compile_plan(plan: ir.Plan) -> Compiled:
         with decimal.localcontext(CONTEXT):
             return result(cells, steps, agg)
 
-    return Compiled(source, score_in_context, grade, result_in_context, score)
+    return Compiled(source, score_in_context, grade, result_in_context, score, namespace["outcome"])
 
 
 def compile_row_parser(plan: ir.Plan, columns: list[tuple[ir.Column, int]]) -> Callable:
