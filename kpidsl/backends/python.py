@@ -183,12 +183,15 @@ def compile_row_parser(plan: ir.Plan, columns: list[tuple[ir.Column, int]]) -> C
             sets[name] = frozenset(c.allowed)
             cols[-1]["allowed"] = name
     template = _environment().get_template("row_parser.py.j2")
-    body = template.render(cols=cols, width=max((i for _, i in columns), default=-1) + 1)
+    body = template.render(cols=cols)
     consts = "".join(f"{name} = Decimal({text!r})\n" for text, name in em.constants.items())
     source = consts + body
     namespace = {"Decimal": decimal.Decimal, "D": decimal.Decimal, "YES": frozenset(YES), "NO": frozenset(NO),
                  "ONE": decimal.Decimal(1), "ZERO": decimal.Decimal(0), **sets,
-                 "match": re.compile(r"-?\d+(\.\d+)?\Z").match,
-                 "__builtins__": {"len": len, "str": str, "frozenset": frozenset, "None": None}}
+                 "number": re.compile(r"-?\d+(\.\d+)?\Z").match, "whole": re.compile(r"-?\d+\Z").match,
+                 "percent": re.compile(r"-?\d+(\.\d+)?%\Z").match,
+                 "__builtins__": {"len": len, "str": str, "frozenset": frozenset, "None": None,
+                                  "TypeError": TypeError, "IndexError": IndexError,
+                                  "AttributeError": AttributeError}}
     exec(compile(source, f"<kpidsl rows: {plan.title}>", "exec"), namespace)  # from the plan only
     return namespace["parse"]
