@@ -47,7 +47,7 @@ class DataError:
         return f"{where}: {self.message}{tail}{hint}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     file: str
     number: int
@@ -269,6 +269,19 @@ class Validator:
         return self._cols
 
     def row(self, number: int, values: list[object]) -> Row | None:
+        fast = self._fast_row()
+        if fast is not None:
+            # The common row, read without the general machinery: every cell in its usual
+            # spelling, a text id and period, no groups to look up.
+            cells = fast(values)
+            if cells is not None and not self.group_cols:
+                try:
+                    person = values[self.person_col].strip()
+                    period = values[self.period_col].strip() if self.period_col is not None else ""
+                except (AttributeError, IndexError, TypeError):
+                    person = ""
+                if person:
+                    return Row(self.file, number, person, period, {}, cells)
         n_before = len(self.errors)
         n = len(values)
 
@@ -280,7 +293,6 @@ class Validator:
             self._error(number, None, "blank person id")
         period = _text(get(self.period_col)) if self.period_col is not None else ""
         groups = {g: _text(get(i)) for g, i in self.group_cols.items() if i is not None}
-        fast = self._fast_row()
         if fast is not None and person:
             cells = fast(values)
             if cells is not None:

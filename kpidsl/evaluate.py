@@ -138,12 +138,12 @@ class Evaluator:
                     continue
                 # format() in C for every value; show() only where a zero may carry a sign
                 texts = [show(v) for v in values] if any(map(_signed, values)) else list(map(format, values, _F))
-                line = [row.person, row.period, *[row.groups.get(x, "") for x in groups], *texts[:n_before]]
                 if labels:
-                    line.append(labels[g])
-                line += texts[n_before:]
-                line += ["", "scored", ""]
-                yield line
+                    texts.insert(n_before, labels[g])
+                if groups:
+                    yield [row.person, row.period, *[row.groups.get(x, "") for x in groups], *texts, "", "scored", ""]
+                else:
+                    yield [row.person, row.period, *texts, "", "scored", ""]
 
     # ---- the batch ----------------------------------------------------------------------------
     def evaluate(self, rows: Iterable[Row]) -> list[Result]:
