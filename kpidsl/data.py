@@ -269,7 +269,7 @@ class Validator:
         return self._cols
 
     def row(self, number: int, values: list[object]) -> Row | None:
-        fast = self._fast_row()
+        fast = self._fast if hasattr(self, "_fast") else self._fast_row()
         if fast is not None:
             # The common row, read without the general machinery: every cell in its usual
             # spelling, a text id and period, no groups to look up.
