@@ -93,7 +93,8 @@ def _read_csv(path: Path):
     def rows():
         try:
             for i, r in enumerate(reader, start=2):
-                if any(cell.strip() for cell in r):
+                # skip blank lines; the first cell (the id) settles it for almost every row
+                if r and (r[0].strip() or any(cell.strip() for cell in r)):
                     yield i, r
         except UnicodeDecodeError as e:
             raise ValueError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
