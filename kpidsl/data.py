@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import heapq
+import tempfile
 from array import array
 import json
 import re
@@ -471,12 +472,8 @@ def iter_rows(plan: ir.Plan, paths: list[Path], errors: list[DataError], percent
               progress=None) -> Iterator[Row]:
     """Validated rows, one at a time (CSV is streamed); problems are appended to ``errors``
     and the row is skipped, so a caller can go on and report them all at the end.
-
-    To catch a person who appears twice in a period, only a 64-bit hash of each
-    (person, period) and where it stood are kept: 16 bytes a row (24 while they are
-    sorted at the end).  Duplicates are reported with both rows."""
-    keys = array("q")  # hash of (person, period), in reading order
-    places = array("q")  # file index << 32 | row number
+    A person who appears twice in a period is found by ``DuplicateIndex`` in bounded memory."""
+    seen = DuplicateIndex()
     for file_index, path in enumerate(paths):
         header, it = read_table(path)
         v = Validator(plan, str(path), header, percent, mapping, needs_groups)
@@ -484,41 +481,73 @@ def iter_rows(plan: ir.Plan, paths: list[Path], errors: list[DataError], percent
             errors.extend(v.errors)
             continue
         v.errors = errors  # report into the caller's list as we go
+        add = seen.add
         for number, values in it:
             row = v.row(number, values)
             if progress is not None:
                 progress(1)
             if row is None:
                 continue
-            keys.append(hash((row.person, row.period)))
-            places.append(file_index << 32 | number)
+            add(hash((row.person, row.period)), file_index << 32 | number)
             yield row
-    errors.extend(_duplicates(keys, places, paths))
+    errors.extend(DataError(str(paths[later >> 32]), later & 0xFFFFFFFF, None,
+                            "this person appears twice in the same period",
+                            hint=f"the first is {paths[first >> 32]}:{first & 0xFFFFFFFF}")
+                  for first, later in seen.duplicates())
 
 
-def _duplicates(keys: array, places: array, paths: list[Path], chunk: int = 65536) -> list[DataError]:
-    """Pairs of rows with the same (person, period) hash. Sorted in chunks and merged, so
-    finding them costs a few bytes a row more, not a Python list of every key."""
-    runs = [array("q", sorted(keys[i:i + chunk])) for i in range(0, len(keys), chunk)]
-    repeated = set()
-    previous = None
-    for key in heapq.merge(*runs):
-        if key == previous:
-            repeated.add(key)
-        previous = key
-    del runs
-    if not repeated:
-        return []
-    first: dict[int, int] = {}
-    found = []
-    for key, place in zip(keys, places):
-        if key not in repeated:
-            continue
-        if key in first:
-            f = first[key]
-            found.append(DataError(str(paths[place >> 32]), place & 0xFFFFFFFF, None,
-                                   "this person appears twice in the same period",
-                                   hint=f"the first is {paths[f >> 32]}:{f & 0xFFFFFFFF}"))
+class DuplicateIndex:
+    """Which rows share a (person, period), in memory that does not grow with the data.
+
+    Each row leaves a 64-bit hash of its (person, period) and where it stood (file
+    index << 32 | row).  Every ``chunk`` rows the pairs are sorted and spilled to a
+    temporary file; at the end the sorted runs are merged, and equal hashes next to
+    each other are the duplicates (two different pairs sharing a hash, about once in
+    10^19, would be reported, never passed over)."""
+
+    def __init__(self, chunk: int = 1 << 16):
+        self.chunk = chunk
+        self.keys = array("q")
+        self.places = array("q")
+        self.runs: list = []  # temporary files, each a sorted run of (key, place) pairs
+
+    def add(self, key: int, place: int) -> None:
+        self.keys.append(key)
+        self.places.append(place)
+        if len(self.keys) >= self.chunk:
+            self._spill()
+
+    def _spill(self) -> None:
+        pairs = sorted(zip(self.keys, self.places))
+        flat = array("q", (x for pair in pairs for x in pair))
+        f = tempfile.TemporaryFile()
+        flat.tofile(f)
+        f.seek(0)
+        self.runs.append(f)
+        self.keys, self.places = array("q"), array("q")
+
+    @staticmethod
+    def _read(f, block: int = 1 << 13):
+        while True:
+            data = f.read(16 * block)
+            if not data:
+                f.close()
+                return
+            a = array("q")
+            a.frombytes(data)
+            yield from zip(a[0::2], a[1::2])
+
+    def duplicates(self) -> Iterator[tuple[int, int]]:
+        """(first place, later place) for every repeated (person, period), in reading order."""
+        if not self.runs:
+            pairs = iter(sorted(zip(self.keys, self.places)))
         else:
-            first[key] = place
-    return found
+            if self.keys:
+                self._spill()
+            pairs = heapq.merge(*(self._read(f) for f in self.runs))
+        first_key, first_place = None, 0
+        for key, place in pairs:  # equal keys arrive together, earliest place first
+            if key == first_key:
+                yield first_place, place
+            else:
+                first_key, first_place = key, place

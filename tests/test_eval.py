@@ -417,13 +417,16 @@ def test_periods_sort_as_time_not_text(write):
     assert res["2024-10"].steps["left"] == 16  # September (5%) is the period before October
 
 
-def test_duplicates_are_found_across_sorted_chunks():
-    from array import array
-    from pathlib import Path
+def test_duplicates_are_found_across_spilled_runs():
+    from kpidsl.data import DuplicateIndex
 
-    from kpidsl.data import _duplicates
-
-    keys = array("q", [9, 3, 7, 1, 5, 3, 8, 2, 6, 9])  # 3 and 9 repeat, in different chunks of 4
-    places = array("q", [(0 << 32) | (n + 2) for n in range(len(keys))])
-    errors = _duplicates(keys, places, [Path("d.csv")], chunk=4)
-    assert sorted((e.row, e.hint) for e in errors) == [(7, "the first is d.csv:3"), (11, "the first is d.csv:2")]
+    keys = [9, 3, 7, 1, 5, 3, 8, 2, 6, 9, 3]  # 3 thrice and 9 twice, across runs of 4 spilled to disk
+    index = DuplicateIndex(chunk=4)
+    for n, key in enumerate(keys):
+        index.add(key, n + 2)
+    assert len(index.runs) == 2 and len(index.keys) == 3
+    assert sorted(index.duplicates()) == [(2, 11), (3, 7), (3, 12)]
+    small = DuplicateIndex(chunk=100)  # never spills: sorted in memory
+    for n, key in enumerate(keys):
+        small.add(key, n + 2)
+    assert sorted(small.duplicates()) == [(2, 11), (3, 7), (3, 12)]
