@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import heapq
+import itertools
 import tempfile
 from array import array
 import json
@@ -519,7 +520,7 @@ class DuplicateIndex:
 
     def _spill(self) -> None:
         pairs = sorted(zip(self.keys, self.places))
-        flat = array("q", (x for pair in pairs for x in pair))
+        flat = array("q", itertools.chain.from_iterable(pairs))
         f = tempfile.TemporaryFile()
         flat.tofile(f)
         f.seek(0)
