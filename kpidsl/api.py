@@ -143,4 +143,4 @@ def load_rubric(path) -> Scorer:
         raise RubricErrors(diags, sources)
     loader = Loader(read=lambda p: sources[str(p)] if str(p) in sources else p.read_text(encoding="utf-8"))
     program = loader.load(path)
-    return Scorer(lower(program, sources), program)
+    return Scorer(lower(program), program)

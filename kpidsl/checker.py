@@ -601,7 +601,7 @@ class Checker:
             values = [pts(q) for q in rule.scores]
             return Range(min(values), max(values)), False
         if isinstance(rule, ast.Tiers):
-            return self._tiers(item, rule, pts), False
+            return self._tiers(rule, pts), False
         if isinstance(rule, ast.Ratio):
             unit, dom = self._expr(rule.subject)
             if unit is None or dom is None:
@@ -667,7 +667,7 @@ class Checker:
                 lo_c = hi_c = True
         return Interval(lo, hi, lo_c, hi_c, integer)
 
-    def _tiers(self, item: ast.Item, rule: ast.Tiers, pts) -> Range | None:
+    def _tiers(self, rule: ast.Tiers, pts) -> Range | None:
         unit, dom = self._expr(rule.subject)
         points = [pts(t.points) for t in rule.tiers]
         full = Range(min(points), max(points))

@@ -162,7 +162,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _PLAIN = re.compile(r"-?\d+(\.\d+)?\Z")
 
 
-def _fast_parser(col: ir.Column, percent: str):
+def _fast_parser(col: ir.Column):
     """A parser for the common spelling of one column's cells (``93%``, ``3``, ``是``);
     it returns None for anything else, which the full validator then explains."""
     low, high, integer = col.low, col.high, col.integer
@@ -262,13 +262,13 @@ class Validator:
             if all(c.name in self.index and not c.optional and not c.may_be_na and c.allowed_ranges is None
                    for c in cols):
                 from .backends.python import compile_row_parser
-                self._fast = compile_row_parser(self.plan, [(c, self.index[c.name]) for c in cols])
+                self._fast = compile_row_parser([(c, self.index[c.name]) for c in cols])
         return self._fast
 
     def _plan_columns(self):
         """(column, index in the row, fast parser) for every column the plan reads."""
         if not hasattr(self, "_cols"):
-            self._cols = [(col, self.index.get(col.name), _fast_parser(col, self.percent)) for col in self.plan.columns]
+            self._cols = [(col, self.index.get(col.name), _fast_parser(col)) for col in self.plan.columns]
         return self._cols
 
     def row(self, number: int, values: list[object]) -> Row | None:

@@ -70,9 +70,8 @@ class LoweringError(Exception):
 
 
 class Lowerer:
-    def __init__(self, program: Program, sources: dict[str, str] | None = None):
+    def __init__(self, program: Program):
         self.program = program
-        self.sources = sources or {}
         self.stmts = program.statements
         self.inputs = {s.name: s for s in self.stmts if isinstance(s, ast.Input)}
         self.metrics = {s.name: s for s in self.stmts if isinstance(s, ast.Metric)}
@@ -220,7 +219,7 @@ class Lowerer:
             score = self._column(it.name, "points", it.label, it.span, low=Decimal(0), high=size)
             why = f"entered by {rule.rater}"
         else:
-            score, trace = self._computed(it, rule, size, cap)
+            score, trace = self._computed(rule, size, cap)
             why = rule_text(rule)
         score = self._veto([v for v in it.vetoes if v.scope == "item"], score, it.label or it.name)
         if it.size_kind == "points":  # a factor (R15) is a coefficient, not points to round
@@ -265,7 +264,7 @@ class Lowerer:
             out = ir.If(ir.Cmp("=", x, _c(key)), _c(value), out)
         return out
 
-    def _computed(self, it: ast.Item, rule, size: Decimal, cap: ir.Const):
+    def _computed(self, rule, size: Decimal, cap: ir.Const):
         base = ir.Const(rule.base.value) if getattr(rule, "base", None) is not None else ir.Const(size)
         if isinstance(rule, ast.Tiers):
             x = self.expr(rule.subject)
@@ -498,5 +497,5 @@ def _all_vetoes(members):
             yield from _all_vetoes(m.members)
 
 
-def lower(program: Program, sources: dict[str, str] | None = None) -> ir.Plan:
-    return Lowerer(program, sources).lower()
+def lower(program: Program) -> ir.Plan:
+    return Lowerer(program).lower()

@@ -82,7 +82,7 @@ def _text(v: object) -> str:
 
 
 @contextmanager
-def atomic_path(target: Path, binary: bool = False):
+def atomic_path(target: Path):
     """Yield a temporary file beside ``target``; rename it over the target only on success."""
     target = Path(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")

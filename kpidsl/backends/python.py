@@ -145,7 +145,7 @@ def compile_plan(plan: ir.Plan) -> Compiled:
     source = generate(plan)
     namespace = {"Decimal": decimal.Decimal, "_div": div, "_round": round_to, "_fail": _fail,
                  "__builtins__": {"min": min, "max": max, "True": True, "None": None}}
-    code = compile(source, f"<kpidsl: {plan.title}>", "exec")
+    code = compile(source, "<kpidsl scoring>", "exec")
     exec(code, namespace)  # generated from the IR only; see the module docstring
     score, grade, result = namespace["score"], namespace["grade"], namespace["result"]
 
@@ -160,7 +160,7 @@ def compile_plan(plan: ir.Plan) -> Compiled:
     return Compiled(source, score_in_context, grade, result_in_context, score, namespace["outcome"])
 
 
-def compile_row_parser(plan: ir.Plan, columns: list[tuple[ir.Column, int]]) -> Callable:
+def compile_row_parser(columns: list[tuple[ir.Column, int]]) -> Callable:
     """The fast path of reading a data row, generated for this plan's columns (see
     templates/row_parser.py.j2). Column names appear only as repr() literals."""
     import re
@@ -193,5 +193,5 @@ def compile_row_parser(plan: ir.Plan, columns: list[tuple[ir.Column, int]]) -> C
                  "__builtins__": {"len": len, "str": str, "frozenset": frozenset, "None": None,
                                   "TypeError": TypeError, "IndexError": IndexError,
                                   "AttributeError": AttributeError}}
-    exec(compile(source, f"<kpidsl rows: {plan.title}>", "exec"), namespace)  # from the plan only
+    exec(compile(source, "<kpidsl rows>", "exec"), namespace)  # from the plan only; names as repr()
     return namespace["parse"]
