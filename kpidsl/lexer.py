@@ -1,4 +1,4 @@
-"""A contextual lexer for kpi.lark, plugged into lark's LALR parser.
+"""A contextual lexer for kpi.lark, shared by lark's LALR parser and ours.
 
 lark's own contextual lexer costs about 8 µs a token here, which put a
 10,000-item rubric at several seconds; one ``re`` scan plus a dictionary
@@ -13,6 +13,7 @@ so kpi.lark stays the one place the language is defined.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from lark.exceptions import UnexpectedCharacters
 from lark.lexer import Lexer, Token
@@ -29,28 +30,51 @@ _SCAN = re.compile(
     re.VERBOSE,
 )
 
+# Terminals defined as alternatives of words (`PERIOD_KIND: "monthly" | ...`).
+_WORD_SETS = ("PERIOD_KIND", "ROUND_LEVEL", "VETO_SCOPE", "KEY_KIND", "GRADE_TEST", "PLUSMINUS")
 
-class KpiLexer(Lexer):
-    __future_interface__ = 1
 
-    def __init__(self, lexer_conf):
-        self.callbacks = lexer_conf.callbacks
+class Tok(NamedTuple):
+    """A token.  Lighter than lark's ``Token`` (a str with eight slots to fill),
+    which counts at 200,000 tokens a large rubric; tokens never span lines."""
+
+    type: str
+    value: str
+    line: int
+    column: int
+    end_column: int
+    start_pos: int
+    end_pos: int
+
+    @property
+    def end_line(self) -> int:
+        return self.line
+
+
+class Scanner:
+    """Turns text into lark Tokens, asking the parser's current state which
+    terminal an ambiguous word is.  ``stack`` is the parser's live state stack:
+    the state a token is read in is ``stack[-1]``."""
+
+    def __init__(self, terminals):
         # word or punctuation text -> the terminal names it can stand for
         self.literal: dict[str, tuple[str, ...]] = {}
-        for term in lexer_conf.terminals:
+        for term in terminals:
             p = term.pattern
             if p.type == "str":
                 self._add(p.value, term.name)
-            elif term.name in ("PERIOD_KIND", "ROUND_LEVEL", "VETO_SCOPE", "KEY_KIND", "GRADE_TEST", "PLUSMINUS"):
+            elif term.name in _WORD_SETS:
                 for alt in re.findall(r"[^|()?:\\]+(?:\\ [a-z]+)?", p.value):
                     self._add(alt.replace("\\ ", " ").replace("\\", ""), term.name)
         self._add("+-", "PLUSMINUS")
+        # (state, text) -> terminal; the parse table never changes, so neither does this
+        self.memo: dict = {}
 
     def _add(self, text: str, name: str) -> None:
         self.literal[text] = self.literal.get(text, ()) + (name,)
 
-    def _resolve(self, state: int, accepts, value: str, is_word: bool) -> str:
-        """Which terminal ``value`` is in parser state ``state``."""
+    def _resolve(self, accepts, value: str, is_word: bool) -> str:
+        """Which terminal ``value`` is in a state that accepts ``accepts``."""
         names = self.literal.get(value, ())
         for n in names:
             if n in accepts:
@@ -60,15 +84,11 @@ class KpiLexer(Lexer):
         # Nothing fits: hand the parser the keyword so its error names it.
         return names[0] if names else "NAME"
 
-    def lex(self, lexer_state, parser_state):
-        text = lexer_state.text
-        text = getattr(text, "text", text)
-        states = parser_state.parse_conf.parse_table.states
-        memo: dict = {}
+    def tokens(self, text: str, states, stack: list, on_comment=None):
+        memo = self.memo
         resolve = self._resolve
-        comment_cb = self.callbacks.get("COMMENT")
         scan = _SCAN.match
-        new_str = str.__new__
+        new = tuple.__new__
         pos, line, line_start, end = 0, 1, 0, len(text)
         while True:
             m = scan(text, pos)
@@ -81,8 +101,7 @@ class KpiLexer(Lexer):
                 if nl:
                     line += nl
                     line_start = text.rindex("\n", pos, stop) + 1
-                raise UnexpectedCharacters(text, stop, line, stop - line_start + 1,
-                                           allowed=None, state=parser_state.position)
+                raise UnexpectedCharacters(text, stop, line, stop - line_start + 1, allowed=None)
             start = m.start(kind)
             if start != pos:
                 nl = text.count("\n", pos, start)
@@ -93,32 +112,41 @@ class KpiLexer(Lexer):
             npos = m.end()
             col = start - line_start + 1
             if kind == "COMMENT":
-                if comment_cb is not None:
-                    comment_cb(Token("COMMENT", value, start, line, col, line, col + len(value), npos))
+                if on_comment is not None:
+                    on_comment(new(Tok, ("COMMENT", value, line, col, col + len(value), start, npos)))
                 pos = npos
                 continue
             if kind == "WORD" or kind == "PUNCT":
+                state = stack[-1]
                 if value == "at" and text.startswith(" least", npos):
-                    state = parser_state.position
                     if "GRADE_TEST" in states[state]:
                         value, npos = "at least", npos + 6
                 elif kind == "WORD" and value.endswith("/no") and value != "yes/no":
                     value, npos = value[:-3], npos - 3
-                state = parser_state.position
-                key = (state, value)
-                resolved = memo.get(key)
+                resolved = memo.get((state, value))
                 if resolved is None:
-                    resolved = memo[key] = resolve(state, states[state], value, kind == "WORD")
+                    resolved = memo[state, value] = resolve(states[state], value, kind == "WORD")
                 kind = resolved
-            # Token() goes through a keyword-compatibility shim; filling the
-            # slots directly is a third of the lexer's time saved.
-            tok = new_str(Token, value)
-            tok.type = kind
-            tok.value = value
-            tok.start_pos = start
-            tok.line = tok.end_line = line
-            tok.column = col
-            tok.end_column = col + (npos - start)
-            tok.end_pos = npos
-            yield tok
+            yield new(Tok, (kind, value, line, col, col + (npos - start), start, npos))
             pos = npos
+
+
+class KpiLexer(Lexer):
+    """The Scanner behind lark's lexer interface, for lark's own parser, which
+    explains syntax errors: its exceptions want lark Tokens."""
+
+    __future_interface__ = 1
+
+    def __init__(self, lexer_conf):
+        self.scanner = Scanner(lexer_conf.terminals)
+
+    def lex(self, lexer_state, parser_state):
+        text = lexer_state.text
+        text = getattr(text, "text", text)
+        states = parser_state.parse_conf.parse_table.states
+        try:
+            for t in self.scanner.tokens(text, states, parser_state.state_stack):
+                yield Token(t.type, t.value, t.start_pos, t.line, t.column, t.line, t.end_column, t.end_pos)
+        except UnexpectedCharacters as exc:
+            exc.state = parser_state.position
+            raise

@@ -11,12 +11,13 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Token, Transformer
+from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import ast
 from .diagnostics import Diagnostic, KpiError, error
-from .lexer import KpiLexer
+from .lalr import Driver, Rejected
+from .lexer import KpiLexer, Scanner, Tok
 from .syntax_errors import describe_unexpected_char, describe_unexpected_token
 
 _HERE = Path(__file__).resolve().parent
@@ -32,31 +33,12 @@ def grammar_path() -> Path:
     raise FileNotFoundError("kpi.lark grammar not found next to the kpidsl package")
 
 
-class _Comments(list):
-    """Collects comments while lark ignores them; swapped in per parse."""
-
-
-_comments = _Comments()
-
-
-def _keep_comment(token: Token) -> Token:
-    _comments.append(token)
-    return token
-
-
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
-    # The builder runs inside the parser (no intermediate lark tree), which
-    # roughly halves the time on large rubrics; its file name is set per parse.
-    return Lark.open(
-        str(grammar_path()),
-        parser="lalr",
-        lexer=KpiLexer,
-        transformer=_BUILDER,
-        maybe_placeholders=False,
-        cache=True,
-        lexer_callbacks={"COMMENT": _keep_comment},
-    )
+    # lark analyses the grammar (cached on disk, so the CLI starts fast) and
+    # explains syntax errors; text that parses goes through ``lalr.Driver``.
+    return Lark.open(str(grammar_path()), parser="lalr", lexer=KpiLexer,
+                     maybe_placeholders=False, cache=True)
 
 
 def _span(file: str, meta_or_token) -> ast.Span:
@@ -64,31 +46,54 @@ def _span(file: str, meta_or_token) -> ast.Span:
     return ast.Span(file, m.line, m.column, m.end_line, m.end_column)
 
 
-def _edge(x):
-    if isinstance(x, Token):
-        return (x.line, x.column, x.end_line, x.end_column)
+def _first(x):
+    """(line, column) where ``x`` starts, or None if it has no position."""
+    if type(x) is Tok:
+        return x[2], x[3]
     span = getattr(x, "span", None)
     if span is not None:
-        return (span.line, span.column, span.end_line, span.end_column)
+        return span.line, span.column
     if isinstance(x, (tuple, list)):
-        edges = [e for e in map(_edge, x) if e is not None]
-        if edges:
-            return (edges[0][0], edges[0][1], edges[-1][2], edges[-1][3])
+        for y in x:
+            found = _first(y)
+            if found is not None:
+                return found
     return None
 
 
-def _text(token: Token) -> str:
+def _last(x):
+    """(line, column) where ``x`` ends, or None if it has no position."""
+    if type(x) is Tok:
+        return x[2], x[4]
+    span = getattr(x, "span", None)
+    if span is not None:
+        return span.end_line, span.end_column
+    if isinstance(x, (tuple, list)):
+        for y in reversed(x):
+            found = _last(y)
+            if found is not None:
+                return found
+    return None
+
+
+def _text(token: Tok) -> str:
     return token.value[1:-1]
 
 
 _SUFFIX_CHARS = "".join(sorted(set("".join(ast.SUFFIX_UNITS))))
 
 
-def _quantity(file: str, token: Token) -> ast.Quantity:
-    v = token.value
-    number = v.rstrip(_SUFFIX_CHARS)  # suffixes hold no digits, numbers hold no suffix letters
-    return ast.Quantity(Decimal(number), v[len(number):],
-                        ast.Span(file, token.line, token.column, token.end_line, token.end_column))
+@lru_cache(maxsize=4096)
+def _number(text: str) -> tuple[Decimal, str]:
+    """A quantity's text -> (value, suffix). Rubrics repeat their numbers, and
+    ``Decimal(str)`` is among the parser's dearest calls."""
+    number = text.rstrip(_SUFFIX_CHARS)  # suffixes hold no digits, numbers hold no suffix letters
+    return Decimal(number), text[len(number):]
+
+
+def _quantity(file: str, token: Tok) -> ast.Quantity:
+    value, suffix = _number(token[1])
+    return ast.Quantity(value, suffix, ast.Span(file, token[2], token[3], token[2], token[4]))
 
 
 def _split(children, *types):
@@ -100,20 +105,21 @@ _RULES = (ast.Scale, ast.Tiers, ast.Ratio, ast.Proportional, ast.Deduct, ast.Cha
           ast.Checklist, ast.EnteredBy)
 
 
-class _Builder(Transformer):
+class _Builder:
     """lark tree -> AST. One method per grammar rule, named as in kpi.lark."""
 
     def __init__(self, file: str = "<string>"):
-        super().__init__(visit_tokens=False)
         self.file = file
         self.problems: list[Diagnostic] = []  # clauses the grammar allows but the meaning cannot hold
 
     def _once(self, children, what: str, test) -> None:
         """A clause that may appear once (a range, a weight, a bonus…): a second one is an error,
         never silently dropped."""
-        seen = [x for x in children if test(x)]
+        self._twice([x for x in children if test(x)], what)
+
+    def _twice(self, seen: list, what: str) -> None:
         for extra in seen[1:]:
-            span = extra.span if hasattr(extra, "span") else self._s([extra])
+            span = self._s([extra])
             self.problems.append(error("KPI106", f"{what} is given twice", span,
                                        "keep one: a second would be silently ignored"))
 
@@ -125,25 +131,32 @@ class _Builder(Transformer):
         so spans are rebuilt from the tokens and nodes each rule keeps; a
         statement's span therefore starts at its name, not its keyword.
         """
-        first = last = None
-        for x in children:
-            first = _edge(x)
-            if first is not None:
-                break
-        for x in reversed(children):
-            last = _edge(x)
-            if last is not None:
-                break
+        first = _first(children[0]) if children else None
         if first is None:
-            return ast.Span(self.file, 0, 0, 0, 0)
-        return ast.Span(self.file, first[0], first[1], last[2], last[3])
+            for x in children:
+                first = _first(x)
+                if first is not None:
+                    break
+            else:
+                return ast.Span(self.file, 0, 0, 0, 0)
+        last = _last(children[-1])
+        if last is None:
+            for x in reversed(children):
+                last = _last(x)
+                if last is not None:
+                    break
+        return ast.Span(self.file, first[0], first[1], last[0], last[1])
 
-    def _q(self, token: Token) -> ast.Quantity:
+    def _t(self, token: Tok) -> ast.Span:
+        """The span of one token."""
+        return ast.Span(self.file, token[2], token[3], token[2], token[4])
+
+    def _q(self, token: Tok) -> ast.Quantity:
         return _quantity(self.file, token)
 
     def _name_label(self, children):
         name = children[0].value
-        label = _text(children[1]) if len(children) > 1 and isinstance(children[1], Token) and children[1].type == "STRING" else None
+        label = _text(children[1]) if len(children) > 1 and isinstance(children[1], Tok) and children[1].type == "STRING" else None
         return name, label
 
     def start(self, c):
@@ -204,7 +217,7 @@ class _Builder(Transformer):
         self._once(c, "`range`", lambda x: isinstance(x, ast.Range))
         self._once(c, "`from`", lambda x: isinstance(x, ast.Source))
         name, label = self._name_label(c)
-        unit = next(x for x in c if isinstance(x, str) and not isinstance(x, Token))
+        unit = next(x for x in c if isinstance(x, str))
         rng = next(iter(_split(c, ast.Range)), None)
         src = next(iter(_split(c, ast.Source)), None)
         return ast.Input(name, label, unit, rng, src, self._s(c))
@@ -215,7 +228,7 @@ class _Builder(Transformer):
             self.problems.append(error("KPI106", "a metric is computed by its formula; `from` has no meaning here",
                                        src.span, "put `from` on the inputs the formula reads"))
         name, label = self._name_label(c)
-        unit = next(x for x in c if isinstance(x, str) and not isinstance(x, Token))
+        unit = next(x for x in c if isinstance(x, str))
         rng = next(iter(_split(c, ast.Range)), None)
         return ast.Metric(name, label, unit, rng, c[-1], self._s(c))
 
@@ -235,10 +248,10 @@ class _Builder(Transformer):
         return ("out_of", self._q(c[0]))
 
     def section(self, c):
-        self._once(c, "`weight`", lambda x: isinstance(x, tuple) and x[0] == "weight")
-        self._once(c, "`out of`", lambda x: isinstance(x, tuple) and x[0] == "out_of")
+        self._once(c, "`weight`", lambda x: type(x) is tuple and x[0] == "weight")
+        self._once(c, "`out of`", lambda x: type(x) is tuple and x[0] == "out_of")
         name, label = self._name_label(c)
-        opts = dict(x for x in c if isinstance(x, tuple))
+        opts = dict(x for x in c if type(x) is tuple)
         members = tuple(x for x in c if isinstance(x, (ast.Item, ast.Section)))
         return ast.Section(name, label, opts.get("weight"), opts.get("out_of"), members,
                            tuple(_split(c, ast.Veto)), tuple(_split(c, ast.Note)), self._s(c))
@@ -277,18 +290,16 @@ class _Builder(Transformer):
         return ast.Veto(name, label, scope, self._s(c))
 
     def item(self, c):
-        self._once(c, "`bonus up to`", lambda x: isinstance(x, tuple) and x[0] == "bonus")
-        self._once(c, "`not applicable`", lambda x: isinstance(x, ast.NotApplicable))
         name, label = self._name_label(c)
-        size_kind = size = bonus = na = None
-        criteria, rules, levels, vetoes, notes = [], [], [], [], []
+        size_kind = size = None
+        criteria, rules, levels, vetoes, notes, bonuses, nas = [], [], [], [], [], [], []
         for x in c:  # one pass: this runs once per item, 10,000 times in a large rubric
-            if isinstance(x, tuple):
+            if type(x) is tuple:
                 key, value = x
                 if key == "criteria":
                     criteria.append(value)
                 elif key == "bonus":
-                    bonus = value
+                    bonuses.append(x)
                 else:
                     size_kind, size = key, value
             elif isinstance(x, ast.Level):
@@ -300,7 +311,11 @@ class _Builder(Transformer):
             elif isinstance(x, ast.Note):
                 notes.append(x)
             elif isinstance(x, ast.NotApplicable):
-                na = x
+                nas.append(x)
+        self._twice(bonuses, "`bonus up to`")
+        self._twice(nas, "`not applicable`")
+        bonus = bonuses[0][1] if bonuses else None
+        na = nas[0] if nas else None
         if levels:
             first, last = levels[0].span, levels[-1].span
             span = ast.Span(first.file, first.line, first.column, last.end_line, last.end_column)
@@ -353,7 +368,7 @@ class _Builder(Transformer):
         per = base = None
         rest = c[4:]
         for x in rest:
-            if isinstance(x, Token):
+            if isinstance(x, Tok):
                 per = self._q(x)
             else:
                 base = x
@@ -373,7 +388,7 @@ class _Builder(Transformer):
         return ast.Change(c[0], c[1], self._q(c[2]), c[3] if len(c) > 3 else None, self._s(c))
 
     def checklist(self, c):
-        checks = tuple(_text(x) for x in c if isinstance(x, Token))
+        checks = tuple(_text(x) for x in c if isinstance(x, Tok))
         scores = tuple(x for x in c if isinstance(x, ast.Quantity))
         return ast.Checklist(checks, scores, self._s(c))
 
@@ -387,7 +402,7 @@ class _Builder(Transformer):
     def grade(self, c):
         name, label = self._name_label(c)
         band = next((x for x in c if isinstance(x, ast.Band)), None)
-        coef = self._q(c[-1]) if isinstance(c[-1], Token) and c[-1].type == "QUANTITY" else None
+        coef = self._q(c[-1]) if isinstance(c[-1], Tok) and c[-1].type == "QUANTITY" else None
         return ast.Grade(name, label, band, coef, self._s(c))
 
     def when_clause(self, c):
@@ -400,12 +415,12 @@ class _Builder(Transformer):
         return ("requires", c[0].value)
 
     def award(self, c):
-        self._once(c, "`when`", lambda x: isinstance(x, tuple) and x[0] == "when")
-        self._once(c, "`requires grade`", lambda x: isinstance(x, tuple) and x[0] == "requires")
+        self._once(c, "`when`", lambda x: type(x) is tuple and x[0] == "when")
+        self._once(c, "`requires grade`", lambda x: type(x) is tuple and x[0] == "requires")
         self._once(c, "`to best`", lambda x: isinstance(x, ast.BestOf))
         name, label = self._name_label(c)
-        amount = self._q(next(t for t in c if isinstance(t, Token) and t.type == "QUANTITY"))
-        opts = dict(x for x in c if isinstance(x, tuple))
+        amount = self._q(next(t for t in c if isinstance(t, Tok) and t.type == "QUANTITY"))
+        opts = dict(x for x in c if type(x) is tuple)
         best = next((x for x in c if isinstance(x, ast.BestOf)), None)
         return ast.Award(name, label, amount, opts.get("when"), best, opts.get("requires"), self._s(c))
 
@@ -415,7 +430,7 @@ class _Builder(Transformer):
 
     def pay(self, c):
         name, label = self._name_label(c)
-        when = c[-1][1] if isinstance(c[-1], tuple) else None
+        when = c[-1][1] if type(c[-1]) is tuple else None
         expr = c[-2] if when is not None else c[-1]
         return ast.Pay(name, label, expr, when, self._s(c))
 
@@ -457,7 +472,7 @@ class _Builder(Transformer):
         return ast.Number(q, q.span)
 
     def var(self, c):
-        return ast.Var(c[0].value, self._s(c))
+        return ast.Var(c[0].value, self._t(c[0]))
 
     def _bin(op):
         def build(self, c):
@@ -470,7 +485,7 @@ class _Builder(Transformer):
         return ast.Neg(c[0], self._s(c))
 
     def call(self, c):
-        over = c[-1].value if isinstance(c[-1], Token) else None
+        over = c[-1].value if isinstance(c[-1], Tok) else None
         args = tuple(c[1:-1] if over is not None else c[1:])
         return ast.Call(c[0].value, args, over, self._s(c))
 
@@ -484,24 +499,28 @@ class _Builder(Transformer):
 _BUILDER = _Builder()
 
 
+@lru_cache(maxsize=1)
+def _driver() -> Driver:
+    lark = _lark()
+    return Driver(lark.parser.parser.parser.parse_table, Scanner(lark.terminals), _BUILDER)
+
+
 # ---- public entry points -----------------------------------------------------------
 
 
 def parse(text: str, file: str = "<string>") -> ast.Rubric:
     """Parse one file. Raises ``KpiError`` with every syntax problem found."""
-    global _comments
-    parser = _lark()
-    _comments = _Comments()
+    comments: list[Tok] = []
     _BUILDER.file = file
     _BUILDER.problems = []
     try:
-        statements = parser.parse(text)
-    except UnexpectedInput:
+        statements = _driver().parse(text, comments.append)
+    except Rejected:
+        # lark's own driver, on the same table, says where and why
         raise KpiError(_collect_syntax_errors(text, file)) from None
     if _BUILDER.problems:
         raise KpiError(list(_BUILDER.problems))
-    comments = tuple(ast.Comment(t.value, _span(file, t)) for t in _comments)
-    return ast.Rubric(file, tuple(statements), comments)
+    return ast.Rubric(file, tuple(statements), tuple(ast.Comment(t.value, _span(file, t)) for t in comments))
 
 
 def _diagnose(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:

@@ -4,11 +4,17 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from lark import Tree
+from lark.exceptions import UnexpectedInput
 
+from kpidsl import parser as kpi_parser
 from kpidsl.api import check_text
 from kpidsl.diagnostics import Diagnostic
 from kpidsl.intervals import Interval, gaps
+from kpidsl.lalr import Driver, Rejected
+from kpidsl.lexer import Scanner
 
 # KPI_EXAMPLES=5000 python -m pytest tests/test_properties.py for a longer hunt.
 EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "300"))
@@ -67,6 +73,57 @@ def test_mutated_rubrics_give_only_diagnostics(sample, data):
         insert = data.draw(st.sampled_from(TOKENS + [""]))
         text = text[:i] + insert + text[j:]
     _only_diagnostics(text)
+
+
+# ---- the fast driver against lark's own, on the same table ----------------------------------------
+
+
+class _Trees:
+    """A builder that makes lark's own parse trees, so the fast driver's shaping
+    (dropped keywords, ``?rule`` expansion, spliced repetitions) can be compared
+    with lark's."""
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)  # lark's repetition rules: spliced, never built
+        return lambda children: Tree(name, list(children))
+
+
+def _shape(x):
+    if isinstance(x, Tree):
+        return (x.data, [_shape(c) for c in x.children])
+    return (x.type, x.value, x.line, x.column, x.end_column)
+
+
+def _same_as_lark(text: str) -> None:
+    lark = kpi_parser._lark()
+    driver = Driver(lark.parser.parser.parser.parse_table, Scanner(lark.terminals), _Trees())
+    try:
+        ours = _shape(driver.parse(text))
+    except Rejected:
+        ours = "rejected"
+    try:
+        theirs = _shape(lark.parse(text))
+    except UnexpectedInput:
+        theirs = "rejected"
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("sample", range(len(SAMPLES)))
+def test_fast_driver_builds_what_lark_builds(sample):
+    assert kpi_parser.parse(SAMPLES[sample])  # the sample parses at all, so the comparison means something
+    _same_as_lark(SAMPLES[sample])
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SAMPLES), st.data())
+def test_fast_driver_accepts_and_rejects_what_lark_does(sample, data):
+    text = sample
+    for _ in range(data.draw(st.integers(0, 3))):
+        i = data.draw(st.integers(0, len(text)))
+        j = data.draw(st.integers(i, min(len(text), i + 12)))
+        text = text[:i] + data.draw(st.sampled_from(TOKENS + [""])) + text[j:]
+    _same_as_lark(text)
 
 
 # ---- intervals: the arithmetic behind gap and overlap checks -----------------------------------
