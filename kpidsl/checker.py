@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from . import ast, ir
 from .diagnostics import Diagnostic, Related, error, info, warning
+from .gcpause import cycle_gc_paused
 from .intervals import INF, Interval, Range, gaps
 from .loader import Program
 
@@ -906,4 +907,5 @@ def _describe(iv: Interval, unit: str | None) -> str:
 
 
 def check(program: Program) -> list[Diagnostic]:
-    return Checker(program).run()
+    with cycle_gc_paused():
+        return Checker(program).run()

@@ -22,10 +22,13 @@ same trees; tests/test_properties.py holds them to it.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from lark.exceptions import UnexpectedCharacters
 from lark.parsers.lalr_analysis import Shift
 
-_GOTO, _PICK, _BUILD = 0, 1, 2
+# What a reduction does with the values it pops (see _compile).
+_GOTO, _PICK, _WHOLE, _SOME, _SPLICE = range(5)
 
 
 class Rejected(Exception):
@@ -36,6 +39,15 @@ class _Repeat(list):
     """The children of one of lark's repetition rules, to splice into the parent."""
 
     __slots__ = ()
+
+
+class _End(tuple):
+    """The end-of-input token."""
+
+    __slots__ = ()
+
+
+_END = _End(("$END",))
 
 
 class Driver:
@@ -60,88 +72,101 @@ class Driver:
                     row[symbol] = ~rule_index[arg]
 
     def parse(self, text: str, on_comment=None):
-        table, rules, stack, values = self.table, self.rules, [self.start_state], []
+        table, rules, end = self.table, self.rules, self.end_state
+        state = self.start_state
+        stack, values = [state], []
+        push_state, push = stack.append, values.append
+        tokens = self.scanner.tokens(text, self.states, stack, on_comment)
         try:
-            for token in self.scanner.tokens(text, self.states, stack, on_comment):
+            # One loop for the tokens and the end marker after them: this is
+            # the hot path of a large rubric, so reductions are inlined.
+            for token in _then_end(tokens):
                 kind = token[0]
                 while True:
-                    act = table[stack[-1]].get(kind)
+                    act = table[state].get(kind)
                     if act is None:
                         raise Rejected
                     if act >= 0:
-                        stack.append(act)
-                        values.append(token)
+                        push_state(act)
+                        push(token)
+                        state = act
                         break
-                    rule = rules[~act]
-                    if rule[2] == _GOTO:  # a chain rule: the value stays, only the state changes
-                        stack[-1] = table[stack[-2]][rule[1]]
+                    size, origin, how, arg, build = rules[~act]
+                    if how == _GOTO:  # a chain rule: the value stays, only the state changes
+                        state = stack[-1] = table[stack[-2]][origin]
+                        if state == end:
+                            return values[-1]
+                        continue
+                    if size:
+                        children = values[-size:]
+                        del stack[-size:]
+                        del values[-size:]
                     else:
-                        _reduce(rule, table, stack, values)
+                        children = []
+                    if how == _PICK:
+                        value = children[arg]
+                    else:
+                        if how == _SOME:
+                            children = arg(children)
+                        elif how == _SPLICE:
+                            children = _splice(children, arg)
+                        value = build(children) if build is not None else _Repeat(children)
+                    state = table[stack[-1]][origin]
+                    push_state(state)
+                    push(value)
+                    if state == end:
+                        return values[-1]
         except UnexpectedCharacters:
             raise Rejected from None
-        end = self.end_state
-        while stack[-1] != end:
-            act = table[stack[-1]].get("$END")
-            if act is None or act >= 0:
-                raise Rejected
-            rule = rules[~act]
-            if rule[2] == _GOTO:
-                stack[-1] = table[stack[-2]][rule[1]]
+        raise Rejected
+
+
+def _then_end(tokens):
+    yield from tokens
+    yield _END
+
+
+def _splice(children, parts) -> _Repeat:
+    kept = None
+    for i, splice in parts:
+        child = children[i]
+        if splice:
+            if kept is None:
+                kept = child  # left recursion: grow the child's list in place
             else:
-                _reduce(rule, table, stack, values)
-        return values[-1]
-
-
-def _reduce(rule, table, stack, values) -> None:
-    size, origin, kind, arg, build, expand1 = rule
-    if size:
-        children = values[-size:]
-        del stack[-size:]
-        del values[-size:]
-    else:
-        children = []
-    if kind == _PICK:
-        value = children[arg]
-    else:
-        if arg is not None:
-            kept = None
-            for i, splice in arg:
-                child = children[i]
-                if splice:
-                    if kept is None:
-                        kept = child  # left recursion: grow the child's list in place
-                    else:
-                        kept.extend(child)
-                elif kept is None:
-                    kept = _Repeat((child,))
-                else:
-                    kept.append(child)
-            children = kept if kept is not None else _Repeat()
-        if build is None:
-            value = children if type(children) is _Repeat else _Repeat(children)
-        elif expand1 and len(children) == 1:
-            value = children[0]
+                kept.extend(child)
+        elif kept is None:
+            kept = _Repeat((child,))
         else:
-            value = build(children)
-    values.append(value)
-    stack.append(table[stack[-1]][origin])
+            kept.append(child)
+    return kept if kept is not None else _Repeat()
 
 
 def _compile(rule, builder) -> tuple:
-    """(size, origin, kind, arg, build, expand1) for one grammar rule."""
-    keep_all = rule.options.keep_all_tokens
+    """(size, origin, how, arg, build) for one grammar rule."""
     kept = [(i, not sym.is_term and sym.name.startswith("_"))
             for i, sym in enumerate(rule.expansion)
-            if keep_all or not (sym.is_term and sym.filter_out)]
+            if rule.options.keep_all_tokens or not (sym.is_term and sym.filter_out)]
     size, origin = len(rule.expansion), rule.origin.name
-    expand1 = bool(rule.options.expand1) and not rule.alias
-    if expand1 and len(kept) == 1 and not kept[0][1]:
+    if rule.options.expand1 and not rule.alias:
+        # ``?rule``: one child left means that child.  No rule of kpi.lark
+        # keeps several children under a ``?`` without naming them (`-> name`).
+        if len(kept) != 1 or kept[0][1]:
+            raise TypeError(f"grammar rule {origin!r} keeps {len(kept)} children under `?`")
         if size == 1:
-            return (size, origin, _GOTO, None, None, True)
-        return (size, origin, _PICK, kept[0][0], None, True)
+            return (size, origin, _GOTO, None, None)
+        return (size, origin, _PICK, kept[0][0], None)
     name = rule.alias or origin
     build = getattr(builder, name, None)
     if build is None and not name.startswith("_"):
         raise TypeError(f"the AST builder has no method for grammar rule {name!r}")
-    whole = len(kept) == size and not any(splice for _, splice in kept)
-    return (size, origin, _BUILD, None if whole else tuple(kept), build, expand1)
+    if any(splice for _, splice in kept):
+        return (size, origin, _SPLICE, tuple(kept), build)
+    if len(kept) == size:
+        return (size, origin, _WHOLE, None, build)
+    if not kept:
+        return (size, origin, _SOME, lambda children: [], build)
+    if len(kept) == 1:
+        i = kept[0][0]
+        return (size, origin, _SOME, lambda children: [children[i]], build)
+    return (size, origin, _SOME, itemgetter(*(i for i, _ in kept)), build)

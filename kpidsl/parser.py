@@ -16,6 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import ast
 from .diagnostics import Diagnostic, KpiError, error
+from .gcpause import cycle_gc_paused
 from .lalr import Driver, Rejected
 from .lexer import KpiLexer, Scanner, Tok
 from .syntax_errors import describe_unexpected_char, describe_unexpected_token
@@ -514,7 +515,8 @@ def parse(text: str, file: str = "<string>") -> ast.Rubric:
     _BUILDER.file = file
     _BUILDER.problems = []
     try:
-        statements = _driver().parse(text, comments.append)
+        with cycle_gc_paused():
+            statements = _driver().parse(text, comments.append)
     except Rejected:
         # lark's own driver, on the same table, says where and why
         raise KpiError(_collect_syntax_errors(text, file)) from None
