@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Union
+from typing import NamedTuple, Union
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
+    """Where a node was written.  An immutable record rather than a node: a
+    large rubric makes a hundred thousand of them, and a tuple is built at a
+    third of a frozen dataclass's cost."""
+
     file: str
     line: int
     column: int

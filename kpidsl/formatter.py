@@ -101,8 +101,6 @@ class _Tokens:
                 line += nl
                 line_start = text.rindex("\n", pos, start) + 1
             value, npos = m.group(kind), m.end()
-            if kind == "WORD" and value.endswith("/no") and value != "yes/no":
-                value, npos = value[:-3], npos - 3  # `a/no` is three tokens, as in the lexer
             if kind != "COMMENT":
                 self.values.append(value)
                 self.pos.append((line, start - line_start + 1))

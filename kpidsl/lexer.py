@@ -19,12 +19,14 @@ from lark.exceptions import UnexpectedCharacters
 from lark.lexer import Lexer, Token
 
 # Leading white space is folded into every match: one regex call a token.
+# No token spans lines, so the parser's scanner goes line by line (no newline
+# counting); the formatter scans the whole text with the same pattern.
 _SCAN = re.compile(
     r"""[ \t\f\r\n]*(?:
         (?P<COMMENT>\#[^\n]*)
       | (?P<STRING>"[^"\n]*")
       | (?P<QUANTITY>\d+(?:\.\d+)?(?:%|pt|分|元|小时|h|天|d|次)?)
-      | (?P<WORD>[^\W\d]\w*(?:/no)?)
+      | (?P<WORD>yes/no(?!\w)|[^\W\d]\w*)
       | (?P<PUNCT>\.\.|>=|<=|\+-|[-+*/×÷(){}:,=<>≥≤±])
     )?""",
     re.VERBOSE,
@@ -89,46 +91,37 @@ class Scanner:
         resolve = self._resolve
         scan = _SCAN.match
         new = tuple.__new__
-        pos, line, line_start, end = 0, 1, 0, len(text)
-        while True:
-            m = scan(text, pos)
-            kind = m.lastgroup
-            if kind is None:
-                stop = m.end()
-                if stop >= end:
-                    return
-                nl = text.count("\n", pos, stop)
-                if nl:
-                    line += nl
-                    line_start = text.rindex("\n", pos, stop) + 1
-                raise UnexpectedCharacters(text, stop, line, stop - line_start + 1, allowed=None)
-            start = m.start(kind)
-            if start != pos:
-                nl = text.count("\n", pos, start)
-                if nl:
-                    line += nl
-                    line_start = text.rindex("\n", pos, start) + 1
-            value = m.group(kind)
-            npos = m.end()
-            col = start - line_start + 1
-            if kind == "COMMENT":
-                if on_comment is not None:
-                    on_comment(new(Tok, ("COMMENT", value, line, col, col + len(value), start, npos)))
-                pos = npos
-                continue
-            if kind == "WORD" or kind == "PUNCT":
-                state = stack[-1]
-                if value == "at" and text.startswith(" least", npos):
-                    if "GRADE_TEST" in states[state]:
+        offset = 0  # of the line in the text
+        for line, source in enumerate(text.split("\n"), 1):
+            pos, end = 0, len(source)
+            while True:
+                m = scan(source, pos)
+                kind = m.lastgroup
+                if kind is None:
+                    stop = m.end()
+                    if stop >= end:
+                        break
+                    raise UnexpectedCharacters(text, offset + stop, line, stop + 1, allowed=None)
+                value = m[kind]
+                npos = m.end()
+                start = npos - len(value)
+                if kind == "COMMENT":
+                    if on_comment is not None:
+                        on_comment(new(Tok, ("COMMENT", value, line, start + 1, npos + 1,
+                                             offset + start, offset + npos)))
+                    pos = npos
+                    continue
+                if kind == "WORD" or kind == "PUNCT":
+                    state = stack[-1]
+                    if value == "at" and source.startswith(" least", npos) and "GRADE_TEST" in states[state]:
                         value, npos = "at least", npos + 6
-                elif kind == "WORD" and value.endswith("/no") and value != "yes/no":
-                    value, npos = value[:-3], npos - 3
-                resolved = memo.get((state, value))
-                if resolved is None:
-                    resolved = memo[state, value] = resolve(states[state], value, kind == "WORD")
-                kind = resolved
-            yield new(Tok, (kind, value, line, col, col + (npos - start), start, npos))
-            pos = npos
+                    resolved = memo.get((state, value))
+                    if resolved is None:
+                        resolved = memo[state, value] = resolve(states[state], value, kind == "WORD")
+                    kind = resolved
+                yield new(Tok, (kind, value, line, start + 1, npos + 1, offset + start, offset + npos))
+                pos = npos
+            offset += end + 1
 
 
 class KpiLexer(Lexer):
