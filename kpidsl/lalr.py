@@ -76,11 +76,10 @@ class Driver:
         state = self.start_state
         stack, values = [state], []
         push_state, push = stack.append, values.append
-        tokens = self.scanner.tokens(text, self.states, stack, on_comment)
         try:
             # One loop for the tokens and the end marker after them: this is
             # the hot path of a large rubric, so reductions are inlined.
-            for token in _then_end(tokens):
+            for token in self.scanner.tokens(text, self.states, stack, on_comment, _END):
                 kind = token[0]
                 while True:
                     act = table[state].get(kind)
@@ -119,11 +118,6 @@ class Driver:
         except UnexpectedCharacters:
             raise Rejected from None
         raise Rejected
-
-
-def _then_end(tokens):
-    yield from tokens
-    yield _END
 
 
 def _splice(children, parts) -> _Repeat:

@@ -19,15 +19,17 @@ from lark.exceptions import UnexpectedCharacters
 from lark.lexer import Lexer, Token
 
 # Leading white space is folded into every match: one regex call a token.
+# The alternatives start with different characters, so their order is free:
+# the commonest come first.
 # No token spans lines, so the parser's scanner goes line by line (no newline
 # counting); the formatter scans the whole text with the same pattern.
 _SCAN = re.compile(
     r"""[ \t\f\r\n]*(?:
-        (?P<COMMENT>\#[^\n]*)
-      | (?P<STRING>"[^"\n]*")
-      | (?P<QUANTITY>\d+(?:\.\d+)?(?:%|pt|分|元|小时|h|天|d|次)?)
-      | (?P<WORD>yes/no(?!\w)|[^\W\d]\w*)
+        (?P<WORD>yes/no(?!\w)|[^\W\d]\w*)
       | (?P<PUNCT>\.\.|>=|<=|\+-|[-+*/×÷(){}:,=<>≥≤±])
+      | (?P<QUANTITY>\d+(?:\.\d+)?(?:%|pt|分|元|小时|h|天|d|次)?)
+      | (?P<STRING>"[^"\n]*")
+      | (?P<COMMENT>\#[^\n]*)
     )?""",
     re.VERBOSE,
 )
@@ -86,7 +88,8 @@ class Scanner:
         # Nothing fits: hand the parser the keyword so its error names it.
         return names[0] if names else "NAME"
 
-    def tokens(self, text: str, states, stack: list, on_comment=None):
+    def tokens(self, text: str, states, stack: list, on_comment=None, end_marker=None):
+        """The tokens of ``text``, then ``end_marker`` if one is given."""
         memo = self.memo
         resolve = self._resolve
         scan = _SCAN.match
@@ -122,6 +125,8 @@ class Scanner:
                 yield new(Tok, (kind, value, line, start + 1, npos + 1, offset + start, offset + npos))
                 pos = npos
             offset += end + 1
+        if end_marker is not None:
+            yield end_marker
 
 
 class KpiLexer(Lexer):

@@ -92,9 +92,15 @@ def _number(text: str) -> tuple[Decimal, str]:
     return Decimal(number), text[len(number):]
 
 
+# Spans and tokens are named tuples; building them straight from a tuple skips
+# the generated __new__, which counts at 100,000 spans a large rubric.
+_new = tuple.__new__
+_Span = ast.Span
+
+
 def _quantity(file: str, token: Tok) -> ast.Quantity:
     value, suffix = _number(token[1])
-    return ast.Quantity(value, suffix, ast.Span(file, token[2], token[3], token[2], token[4]))
+    return ast.Quantity(value, suffix, _new(_Span, (file, token[2], token[3], token[2], token[4])))
 
 
 def _split(children, *types):
@@ -132,25 +138,37 @@ class _Builder:
         so spans are rebuilt from the tokens and nodes each rule keeps; a
         statement's span therefore starts at its name, not its keyword.
         """
-        first = _first(children[0]) if children else None
-        if first is None:
-            for x in children:
-                first = _first(x)
-                if first is not None:
-                    break
+        if children:  # the common case: both ends are a token or a node
+            a, b = children[0], children[-1]
+            if type(a) is Tok:
+                line, column = a[2], a[3]
+            elif type(a) is not tuple and (span := getattr(a, "span", None)) is not None:
+                line, column = span[1], span[2]
             else:
-                return ast.Span(self.file, 0, 0, 0, 0)
-        last = _last(children[-1])
-        if last is None:
-            for x in reversed(children):
-                last = _last(x)
-                if last is not None:
-                    break
-        return ast.Span(self.file, first[0], first[1], last[0], last[1])
+                return self._s_slow(children)
+            if type(b) is Tok:
+                return _new(_Span, (self.file, line, column, b[2], b[4]))
+            if type(b) is not tuple and (span := getattr(b, "span", None)) is not None:
+                return _new(_Span, (self.file, line, column, span[3], span[4]))
+        return self._s_slow(children)
+
+    def _s_slow(self, children) -> ast.Span:
+        first = last = None
+        for x in children:
+            first = _first(x)
+            if first is not None:
+                break
+        else:
+            return _new(_Span, (self.file, 0, 0, 0, 0))
+        for x in reversed(children):
+            last = _last(x)
+            if last is not None:
+                break
+        return _new(_Span, (self.file, first[0], first[1], last[0], last[1]))
 
     def _t(self, token: Tok) -> ast.Span:
         """The span of one token."""
-        return ast.Span(self.file, token[2], token[3], token[2], token[4])
+        return _new(_Span, (self.file, token[2], token[3], token[2], token[4]))
 
     def _q(self, token: Tok) -> ast.Quantity:
         return _quantity(self.file, token)
