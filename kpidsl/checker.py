@@ -16,17 +16,17 @@ import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import ast, ir
+from . import ast
 from .diagnostics import Diagnostic, Related, error, info, warning
 from .gcpause import cycle_gc_paused
 from .intervals import INF, Interval, Range, gaps
 from .loader import Program
+from .units import DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 
-INTEGER_UNITS = {"count", "level", "yes/no"}
 DIMENSIONLESS = {"percent", "number"}
 UNIT_WORDS = {
     "percent": "a percent", "count": "a count", "money": "money", "hours": "hours",
@@ -40,7 +40,7 @@ BUILTINS = {"total": "points", "coefficient": "number"}
 
 
 def default_range(unit: str) -> Range:
-    low, high = ir.DEFAULT_RANGES.get(unit, (ir.DEFAULT_LOW, None))
+    low, high = DEFAULT_RANGES.get(unit, (DEFAULT_LOW, None))
     return Range(low, INF if high is None else high)
 
 

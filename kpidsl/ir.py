@@ -27,16 +27,6 @@ from typing import Union
 
 DIVISION_PLACES = 20
 
-# The values an input may take when the rubric declares no `range`: the checker
-# reasons about these and the data is held to them, so the two never disagree.
-# (A percent above 100%, like 超额完成, needs `range 0%..150%`.)
-DEFAULT_RANGES: dict[str, tuple[Decimal, Decimal | None]] = {
-    "percent": (Decimal(0), Decimal(1)),
-    "level": (Decimal(1), Decimal(5)),
-    "yes/no": (Decimal(0), Decimal(1)),
-}
-DEFAULT_LOW = Decimal(0)  # every other unit: from zero, unbounded above
-
 
 @dataclass(frozen=True, slots=True)
 class Const:

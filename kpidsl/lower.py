@@ -30,11 +30,11 @@ from . import ast, ir
 from .diff import expr_text, rule_text
 from .loader import Program
 from .semantics import div
+from .units import DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS
 
 ZERO = ir.Const(Decimal(0))
 ONE = ir.Const(Decimal(1))
 HUNDRED = Decimal(100)
-INTEGER_UNITS = {"count", "level", "yes/no"}
 _RATER_RULES = (type(None), ast.Levels, ast.Scale, ast.Checklist)
 
 
@@ -110,7 +110,7 @@ class Lowerer:
             low = s.range.low.magnitude
             high = s.range.high.magnitude if s.range.high is not None else None
         else:
-            low, high = ir.DEFAULT_RANGES.get(s.unit, (ir.DEFAULT_LOW, None))
+            low, high = DEFAULT_RANGES.get(s.unit, (DEFAULT_LOW, None))
         return self._column(name, s.unit, s.label, s.span, low=low, high=high)
 
     # ---- expressions ---------------------------------------------------------------------
