@@ -69,10 +69,13 @@ def div(a: Decimal, b: Decimal) -> Decimal:
     _TRIAL.clear_flags()
     q = _TRIAL.divide(a, b)
     if not _TRIAL.flags[decimal.Inexact]:  # the common case: 25000 ÷ 20000 = 1.25 exactly
-        if q.as_tuple().exponent < -DIVISION_PLACES:
-            q = q.quantize(_PLACES, rounding=ROUND_HALF_EVEN, context=_TRIAL)
+        # as_tuple() builds a tuple of every digit: asked once in the common case
         q = q.normalize(_TRIAL)
-        return q.quantize(ONE, context=_TRIAL) if q.as_tuple().exponent > 0 else q
+        exponent = q.as_tuple().exponent
+        if exponent < -DIVISION_PLACES:
+            q = q.quantize(_PLACES, rounding=ROUND_HALF_EVEN, context=_TRIAL).normalize(_TRIAL)
+            exponent = q.as_tuple().exponent
+        return q.quantize(ONE, context=_TRIAL) if exponent > 0 else q
     num, den = _ratio(a, b, DIVISION_PLACES)
     q, places = _divide(num, den, "half even"), DIVISION_PLACES
     while places and q % 10 == 0:  # 10 ÷ 4 is 2.5, not 2.50000000000000000000
@@ -81,11 +84,21 @@ def div(a: Decimal, b: Decimal) -> Decimal:
     return Decimal(q).scaleb(-places, context=CONTEXT)
 
 
+def is_power_of_ten(step: Decimal) -> bool:
+    """0.01, 0.1, 1, 1E+1: steps Decimal's own quantize rounds to exactly."""
+    return step.as_tuple().digits == (1,)
+
+
+def quantize(x: Decimal, step: Decimal, mode: str) -> Decimal:
+    """round_to() for a power-of-ten step; compiled code calls it directly."""
+    return x.quantize(step, rounding=_DECIMAL_MODES[mode], context=_TRIAL)
+
+
 def round_to(x: Decimal, step: Decimal, mode: str) -> Decimal:
     """Round to a multiple of ``step`` (0.01, 0.5, 1, 5…), 四舍五入 (half up) by default;
     ``up`` and ``down`` mean toward +∞ and −∞."""
-    if step.as_tuple().digits == (1,):  # 0.01, 0.1, 1: Decimal's own quantize is exact here
-        return x.quantize(step, rounding=_DECIMAL_MODES[mode], context=_TRIAL)
+    if is_power_of_ten(step):
+        return quantize(x, step, mode)
     num, den = _ratio(x, step, 0)
     return CONTEXT.multiply(Decimal(_divide(num, den, mode)), step)  # keeps the step's places
 

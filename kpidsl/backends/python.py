@@ -17,7 +17,7 @@ from typing import Callable
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .. import ir
-from ..semantics import CONTEXT, ScoreError, div, round_to, show
+from ..semantics import CONTEXT, ScoreError, div, is_power_of_ten, quantize, round_to, show
 
 
 def _environment() -> Environment:
@@ -60,7 +60,8 @@ class _Emitter:
         if t is ir.If:
             return f"({self.expr(e.then, scope)} if {self.cond(e.cond, scope)} else {self.expr(e.else_, scope)})"
         if t is ir.Round:
-            return f"_round({self.expr(e.a, scope)}, {self.const(e.step)}, {e.mode!r})"
+            how = "_quantize" if is_power_of_ten(e.step) else "_round"  # decided here, not every row
+            return f"{how}({self.expr(e.a, scope)}, {self.const(e.step)}, {e.mode!r})"
         if t is ir.Fail:
             return f"_fail({e.message!r}, {self.expr(e.show, scope)})"
         if t is ir.Agg:
@@ -143,7 +144,7 @@ class Compiled:
 
 def compile_plan(plan: ir.Plan) -> Compiled:
     source = generate(plan)
-    namespace = {"Decimal": decimal.Decimal, "_div": div, "_round": round_to, "_fail": _fail,
+    namespace = {"Decimal": decimal.Decimal, "_div": div, "_round": round_to, "_quantize": quantize, "_fail": _fail,
                  "__builtins__": {"min": min, "max": max, "True": True, "None": None}}
     code = compile(source, "<kpidsl scoring>", "exec")
     exec(code, namespace)  # generated from the IR only; see the module docstring
