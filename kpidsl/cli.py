@@ -159,8 +159,9 @@ def _stream(scorer, paths: list[Path], percent: str, mapping: dict[str, str], ou
 
     errors: list = []
     table = Table(scorer.plan)
-    total = _count_rows(paths)
-    show = total > 20000 and sys.stderr.isatty()
+    # counting the rows reads the files once more: only for a bar someone will see
+    total = _count_rows(paths) if sys.stderr.isatty() else 0
+    show = total > 20000
     try:
         with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="") as f, \
                 (click.progressbar(length=total, label="scoring", file=sys.stderr) if show else _NoBar()) as bar:
@@ -205,8 +206,9 @@ def _load_for(rubric: str, purpose: str):
 def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str]):
     from .data import read_rows
 
-    total = _count_rows(paths)
-    show = total > 20000 and sys.stderr.isatty()
+    # counting the rows reads the files once more: only for a bar someone will see
+    total = _count_rows(paths) if sys.stderr.isatty() else 0
+    show = total > 20000
     with click.progressbar(length=total, label="reading", file=sys.stderr) if show else _NoBar() as bar:
         rows = read_rows(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(),
                          progress=bar.update if show else None)
@@ -229,7 +231,7 @@ def _count_rows(paths: list[Path]) -> int:
     for p in paths:
         if p.suffix.lower() == ".csv" and p.stat().st_size > 1_000_000:
             with p.open("rb") as f:
-                n += sum(1 for _ in f) - 1
+                n += sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b"")) - 1
     return n
 
 

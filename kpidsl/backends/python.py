@@ -170,19 +170,28 @@ def compile_row_parser(columns: list[tuple[ir.Column, int]]) -> Callable:
 
     em = _Emitter()
     cols = []
-    sets: dict[str, frozenset] = {}
+    sets: dict[str, object] = {}
     for c, index in columns:
         kind = "yesno" if c.unit == "yes/no" else "percent" if c.unit == "percent" else "number"
         cols.append({
             "name": c.name, "index": index, "kind": kind, "integer": c.integer,
             "low": em.const(c.low) if c.low is not None else None,
             "high": em.const(c.high) if c.high is not None else None,
-            "allowed": None,
+            "allowed": None, "spellings": None,
         })
         if c.allowed:
             name = f"A{len(sets)}"
             sets[name] = frozenset(c.allowed)
             cols[-1]["allowed"] = name
+            if kind == "number":
+                # A level's points, as the rubric writes them ("3", "1.5"): one look-up
+                # gives the value, already known to be allowed and in range.
+                texts = (format(d, "f") for d in c.allowed)
+                name = f"S{len(sets)}"
+                sets[name] = {t: decimal.Decimal(t) for t in texts
+                              if (c.low is None or decimal.Decimal(t) >= c.low)
+                              and (c.high is None or decimal.Decimal(t) <= c.high)}
+                cols[-1]["spellings"] = name
     template = _environment().get_template("row_parser.py.j2")
     body = template.render(cols=cols)
     consts = "".join(f"{name} = Decimal({text!r})\n" for text, name in em.constants.items())
