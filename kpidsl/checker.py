@@ -707,7 +707,10 @@ class Checker:
                 reachable.append(p)
         for i, (t1, a, p1) in enumerate(bands):
             for t2, b, p2 in bands[i + 1:]:
-                common = a.intersect(b).intersect(domain)
+                common = a.intersect(b)
+                if common.is_empty():  # the usual answer: leave the domain out of it
+                    continue
+                common = common.intersect(domain)
                 if common.is_empty():
                     continue
                 at = _describe(common, unit)

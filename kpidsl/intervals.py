@@ -17,6 +17,9 @@ from typing import NamedTuple
 # thousand on a large rubric: immutable tuples cost a third of a frozen dataclass.
 
 
+_new = tuple.__new__
+
+
 class Interval(NamedTuple):
     lo: Decimal | None
     hi: Decimal | None
@@ -56,9 +59,21 @@ class Interval(NamedTuple):
         return n.lo == n.hi and not (n.lo_closed and n.hi_closed)
 
     def intersect(self, other: "Interval") -> "Interval":
-        lo, lo_closed = _max_lo((self.lo, self.lo_closed), (other.lo, other.lo_closed))
-        hi, hi_closed = _min_hi((self.hi, self.hi_closed), (other.hi, other.hi_closed))
-        return Interval(lo, hi, lo_closed, hi_closed, self.integer or other.integer)
+        # the larger lower bound and the smaller upper bound; at a tie, closed only if both are
+        lo, lo_closed, hi, hi_closed = self.lo, self.lo_closed, self.hi, self.hi_closed
+        o = other.lo
+        if o is not None:
+            if lo is None or o > lo:
+                lo, lo_closed = o, other.lo_closed
+            elif o == lo:
+                lo_closed = lo_closed and other.lo_closed
+        o = other.hi
+        if o is not None:
+            if hi is None or o < hi:
+                hi, hi_closed = o, other.hi_closed
+            elif o == hi:
+                hi_closed = hi_closed and other.hi_closed
+        return _new(Interval, (lo, hi, lo_closed, hi_closed, self.integer or other.integer))
 
     def overlaps(self, other: "Interval") -> bool:
         return not self.intersect(other).is_empty()
@@ -90,32 +105,6 @@ class Interval(NamedTuple):
     def is_point(self) -> bool:
         n = self.normalized()
         return n.lo is not None and n.lo == n.hi and not n.is_empty()
-
-
-def _max_lo(a, b):
-    (x, xc), (y, yc) = a, b
-    if x is None:
-        return y, yc
-    if y is None:
-        return x, xc
-    if x > y:
-        return x, xc
-    if y > x:
-        return y, yc
-    return x, xc and yc
-
-
-def _min_hi(a, b):
-    (x, xc), (y, yc) = a, b
-    if x is None:
-        return y, yc
-    if y is None:
-        return x, xc
-    if x < y:
-        return x, xc
-    if y < x:
-        return y, yc
-    return x, xc and yc
 
 
 def gaps(domain: Interval, parts: list[Interval]) -> list[Interval]:

@@ -96,18 +96,19 @@ class Driver:
                         if state == end:
                             return values[-1]
                         continue
-                    if size:
+                    if how == _SOME:  # pick the kept children straight off the stack
+                        children = arg(values)
+                    elif size:
                         children = values[-size:]
-                        del stack[-size:]
-                        del values[-size:]
                     else:
                         children = []
+                    if size:
+                        del stack[-size:]
+                        del values[-size:]
                     if how == _PICK:
                         value = children[arg]
                     else:
-                        if how == _SOME:
-                            children = arg(children)
-                        elif how == _SPLICE:
+                        if how == _SPLICE:
                             children = _splice(children, arg)
                         value = build(children) if build is not None else _Repeat(children)
                     state = table[stack[-1]][origin]
@@ -158,9 +159,10 @@ def _compile(rule, builder) -> tuple:
         return (size, origin, _SPLICE, tuple(kept), build)
     if len(kept) == size:
         return (size, origin, _WHOLE, None, build)
+    # _SOME reads the kept children off the value stack, counting from its top
     if not kept:
-        return (size, origin, _SOME, lambda children: [], build)
+        return (size, origin, _SOME, lambda values: (), build)
     if len(kept) == 1:
-        i = kept[0][0]
-        return (size, origin, _SOME, lambda children: [children[i]], build)
-    return (size, origin, _SOME, itemgetter(*(i for i, _ in kept)), build)
+        i = kept[0][0] - size
+        return (size, origin, _SOME, lambda values: (values[i],), build)
+    return (size, origin, _SOME, itemgetter(*(i - size for i, _ in kept)), build)
