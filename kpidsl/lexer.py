@@ -18,11 +18,10 @@ from typing import NamedTuple
 from lark.exceptions import UnexpectedCharacters
 from lark.lexer import Lexer, Token
 
-# Leading white space is folded into every match: one regex call a token.
-# The alternatives start with different characters, so their order is free:
-# the commonest come first.
-# No token spans lines, so the parser's scanner goes line by line (no newline
-# counting); the formatter scans the whole text with the same pattern.
+# Leading white space is folded into every match: one regex call a token.  The
+# alternatives start with different characters, so their order is free: the
+# commonest come first.  No token spans lines, so the parser's scanner goes
+# line by line (no newline counting); the formatter scans the whole text.
 _SCAN = re.compile(
     r"""[ \t\f\r\n]*(?:
         (?P<WORD>yes/no(?!\w)|[^\W\d]\w*)
@@ -56,8 +55,8 @@ class Tok(NamedTuple):
 
 
 class Scanner:
-    """Turns text into lark Tokens, asking the parser's current state which
-    terminal an ambiguous word is.  ``stack`` is the parser's live state stack:
+    """Turns text into tokens, asking the parser's current state which
+    terminal a keyword-like word is.  ``stack`` is the parser's live state stack:
     the state a token is read in is ``stack[-1]``."""
 
     def __init__(self, terminals):
@@ -71,7 +70,8 @@ class Scanner:
                 for alt in re.findall(r"[^|()?:\\]+(?:\\ [a-z]+)?", p.value):
                     self._add(alt.replace("\\ ", " ").replace("\\", ""), term.name)
         self._add("+-", "PLUSMINUS")
-        # (state, text) -> terminal; the parse table never changes, so neither does this
+        # (state, keyword) -> terminal; the parse table never changes, so neither
+        # does this, and it holds keywords only, so it stays small
         self.memo: dict = {}
 
     def _add(self, text: str, name: str) -> None:
@@ -90,7 +90,7 @@ class Scanner:
 
     def tokens(self, text: str, states, stack: list, on_comment=None, end_marker=None):
         """The tokens of ``text``, then ``end_marker`` if one is given."""
-        memo = self.memo
+        memo, literal = self.memo, self.literal
         resolve = self._resolve
         scan = _SCAN.match
         new = tuple.__new__
@@ -118,10 +118,13 @@ class Scanner:
                     state = stack[-1]
                     if value == "at" and source.startswith(" least", npos) and "GRADE_TEST" in states[state]:
                         value, npos = "at least", npos + 6
-                    resolved = memo.get((state, value))
-                    if resolved is None:
-                        resolved = memo[state, value] = resolve(states[state], value, kind == "WORD")
-                    kind = resolved
+                    if value in literal:
+                        resolved = memo.get((state, value))
+                        if resolved is None:
+                            resolved = memo[state, value] = resolve(states[state], value, kind == "WORD")
+                        kind = resolved
+                    else:  # a word no rule uses as a keyword
+                        kind = "NAME"
                 yield new(Tok, (kind, value, line, start + 1, npos + 1, offset + start, offset + npos))
                 pos = npos
             offset += end + 1
