@@ -96,6 +96,9 @@ class Scanner:
         new = tuple.__new__
         offset = 0  # of the line in the text
         for line, source in enumerate(text.split("\n"), 1):
+            if not source:  # blank lines, and the padding that keeps a piece's lines true
+                offset += 1
+                continue
             pos, end = 0, len(source)
             while True:
                 m = scan(source, pos)

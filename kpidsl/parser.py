@@ -566,10 +566,15 @@ def _collect_syntax_errors(text: str, file: str) -> list[Diagnostic]:
     braces; each piece is parsed alone, padded with blank lines so positions
     stay true.
     """
-    parser = _lark()
+    parser, driver = _lark(), _driver()
     found: list[Diagnostic] = []
     for start_line, chunk in _statement_chunks(text):
         padded = "\n" * (start_line - 1) + chunk
+        try:
+            driver.parse(padded)  # most pieces are fine: the fast driver says so sooner
+            continue
+        except Rejected:
+            pass
         try:
             parser.parse(padded)
         except UnexpectedInput as exc:
