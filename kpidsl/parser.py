@@ -113,7 +113,8 @@ _RULES = (ast.Scale, ast.Tiers, ast.Ratio, ast.Proportional, ast.Deduct, ast.Cha
 
 
 class _Builder:
-    """lark tree -> AST. One method per grammar rule, named as in kpi.lark."""
+    """Grammar rules -> AST nodes: one method per rule (or `-> alias`) of kpi.lark, called by
+    the driver with the rule's kept children as each rule is reduced."""
 
     def __init__(self, file: str = "<string>"):
         self.file = file
