@@ -63,16 +63,19 @@ def test_any_token_soup_gives_only_diagnostics(tokens):
     _only_diagnostics(" ".join(tokens))
 
 
+def _mutate(text: str, data, edits: tuple[int, int]) -> str:
+    """``text`` with a few spans replaced by pieces people really type."""
+    for _ in range(data.draw(st.integers(*edits))):
+        i = data.draw(st.integers(0, len(text)))
+        j = data.draw(st.integers(i, min(len(text), i + 12)))
+        text = text[:i] + data.draw(st.sampled_from(TOKENS + [""])) + text[j:]
+    return text
+
+
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(SAMPLES), st.data())
 def test_mutated_rubrics_give_only_diagnostics(sample, data):
-    text = sample
-    for _ in range(data.draw(st.integers(1, 4))):
-        i = data.draw(st.integers(0, len(text)))
-        j = data.draw(st.integers(i, min(len(text), i + 12)))
-        insert = data.draw(st.sampled_from(TOKENS + [""]))
-        text = text[:i] + insert + text[j:]
-    _only_diagnostics(text)
+    _only_diagnostics(_mutate(sample, data, (1, 4)))
 
 
 # ---- the fast driver against lark's own, on the same table ----------------------------------------
@@ -118,12 +121,7 @@ def test_fast_driver_builds_what_lark_builds(sample):
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(SAMPLES), st.data())
 def test_fast_driver_accepts_and_rejects_what_lark_does(sample, data):
-    text = sample
-    for _ in range(data.draw(st.integers(0, 3))):
-        i = data.draw(st.integers(0, len(text)))
-        j = data.draw(st.integers(i, min(len(text), i + 12)))
-        text = text[:i] + data.draw(st.sampled_from(TOKENS + [""])) + text[j:]
-    _same_as_lark(text)
+    _same_as_lark(_mutate(sample, data, (0, 3)))
 
 
 # ---- intervals: the arithmetic behind gap and overlap checks -----------------------------------
