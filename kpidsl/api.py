@@ -17,7 +17,7 @@ class _RecordingReader:
 
     def __call__(self, path: Path) -> str:
         try:
-            text = path.read_bytes().decode("utf-8")
+            text = path.read_bytes().decode("utf-8-sig")
         except UnicodeDecodeError as e:
             e.filename = str(path)  # type: ignore[attr-defined]
             raise
@@ -141,6 +141,6 @@ def load_rubric(path) -> Scorer:
     diags, sources = check_files(files)
     if any(d.severity.value == "error" for d in diags):
         raise RubricErrors(diags, sources)
-    loader = Loader(read=lambda p: sources[str(p)] if str(p) in sources else p.read_text(encoding="utf-8"))
+    loader = Loader(read=lambda p: sources[str(p)] if str(p) in sources else p.read_text(encoding="utf-8-sig"))
     program = loader.load(path)
     return Scorer(lower(program), program)

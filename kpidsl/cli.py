@@ -260,7 +260,7 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     changed, broken = [], 0
     for f in files:
         try:
-            text = f.read_bytes().decode("utf-8")
+            text = f.read_bytes().decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as e:
             _fail(_io_message(e) if not isinstance(e, UnicodeDecodeError) else f"{f}: not UTF-8 text")
         try:

@@ -54,7 +54,7 @@ def format_text(text: str, file: str = "<string>") -> str:
 
 def format_file(path: str | Path) -> str:
     path = Path(path)
-    return format_text(path.read_text(encoding="utf-8"), str(path))
+    return format_text(path.read_text(encoding="utf-8-sig"), str(path))
 
 
 def strip_spans(node):

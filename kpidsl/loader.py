@@ -33,7 +33,7 @@ def _named(stmt) -> str | None:
 
 
 class Loader:
-    def __init__(self, read=lambda p: p.read_text(encoding="utf-8")):
+    def __init__(self, read=lambda p: p.read_text(encoding="utf-8-sig")):
         self._read = read
         self._parsed: dict[Path, ast.Rubric] = {}
         self.diagnostics: list[Diagnostic] = []

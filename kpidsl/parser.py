@@ -627,5 +627,5 @@ def _brace_delta(line: str) -> int:
 
 def parse_file(path: str | Path) -> ast.Rubric:
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     return parse(text, str(path))

@@ -29,7 +29,7 @@ class SourceCache:
     def line(self, file: str, n: int) -> str | None:
         if file not in self._lines:
             try:
-                self._lines[file] = Path(file).read_text(encoding="utf-8").split("\n")
+                self._lines[file] = Path(file).read_text(encoding="utf-8-sig").split("\n")
             except (OSError, UnicodeDecodeError):
                 self._lines[file] = []
         lines = self._lines[file]

@@ -48,6 +48,22 @@ def test_non_utf8_file_is_named(kpi, tmp_path):
     assert "gbk.kpi" in r.stderr and "not UTF-8" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_a_byte_order_mark_is_read_past(kpi, write):
+    """Notepad on Windows saves UTF-8 with a BOM; the file is still the rubric it shows."""
+    path = write("\ufeff" + BROKEN)
+    r = kpi("check", path)
+    assert r.returncode == 1 and "unexpected character" not in r.stdout
+    assert '2 | section task "任务绩效" weight 100% {' in r.stdout  # lines and columns as the editor shows
+    clean = write("\ufeff" + CLEAN, "clean.kpi")
+    assert kpi("check", clean).returncode == 0
+    assert kpi("fmt", "--check", write("\ufeff" + CLEAN.replace("points 100", "points  100"), "messy.kpi")).returncode == 1
+    fixed = write("\ufeff" + CLEAN.replace("points 100", "points  100"), "fix.kpi")
+    assert kpi("fmt", fixed).returncode == 0
+    from kpidsl.formatter import format_text
+
+    assert fixed.read_text(encoding="utf-8") == format_text(CLEAN)  # formatted, and the BOM dropped
+
+
 def test_empty_folder_is_a_usage_error(kpi, tmp_path):
     r = kpi("check", tmp_path)
     assert r.returncode == 2 and "no .kpi files" in r.stderr
