@@ -7,6 +7,7 @@ from pathlib import Path
 from .checker import check
 from .diagnostics import Diagnostic
 from .loader import Loader, Program
+from .parser import read_source
 
 
 class _RecordingReader:
@@ -17,7 +18,7 @@ class _RecordingReader:
 
     def __call__(self, path: Path) -> str:
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            text = read_source(path)
         except UnicodeDecodeError as e:
             e.filename = str(path)  # type: ignore[attr-defined]
             raise
@@ -141,6 +142,6 @@ def load_rubric(path) -> Scorer:
     diags, sources = check_files(files)
     if any(d.severity.value == "error" for d in diags):
         raise RubricErrors(diags, sources)
-    loader = Loader(read=lambda p: sources[str(p)] if str(p) in sources else p.read_text(encoding="utf-8-sig"))
+    loader = Loader(read=lambda p: sources[str(p)] if str(p) in sources else read_source(p))
     program = loader.load(path)
     return Scorer(lower(program), program)

@@ -254,13 +254,14 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
 
     from .diagnostics import KpiError
     from .formatter import format_text
+    from .parser import read_source
     from .report import SourceCache, render_human
 
     files = collect_files(paths)
     changed, broken = [], 0
     for f in files:
         try:
-            text = f.read_bytes().decode("utf-8-sig")
+            text = read_source(f)
         except (OSError, UnicodeDecodeError) as e:
             _fail(_io_message(e) if not isinstance(e, UnicodeDecodeError) else f"{f}: not UTF-8 text")
         try:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from . import ast
 from .lexer import _SCAN
-from .parser import parse
+from .parser import parse, read_source
 
 __all__ = ["format_text", "format_file", "strip_spans", "ast_equal"]
 
@@ -54,7 +54,7 @@ def format_text(text: str, file: str = "<string>") -> str:
 
 def format_file(path: str | Path) -> str:
     path = Path(path)
-    return format_text(path.read_text(encoding="utf-8-sig"), str(path))
+    return format_text(read_source(path), str(path))
 
 
 def strip_spans(node):

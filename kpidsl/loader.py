@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import ast
 from .diagnostics import Diagnostic, KpiError, error
-from .parser import parse
+from .parser import parse, read_source
 
 _HEADER = (ast.Setting, ast.Rounding, ast.TextList, ast.Note)
 _DECLARATIONS = (ast.Input, ast.Metric, ast.Rater, ast.Key)
@@ -33,7 +33,7 @@ def _named(stmt) -> str | None:
 
 
 class Loader:
-    def __init__(self, read=lambda p: p.read_text(encoding="utf-8-sig")):
+    def __init__(self, read=read_source):
         self._read = read
         self._parsed: dict[Path, ast.Rubric] = {}
         self.diagnostics: list[Diagnostic] = []

@@ -625,7 +625,11 @@ def _brace_delta(line: str) -> int:
     return delta
 
 
+def read_source(path: str | Path) -> str:
+    """A .kpi file's text: UTF-8, read past a byte-order mark (Windows Notepad writes one).
+    Every reader of a rubric goes through here."""
+    return Path(path).read_bytes().decode("utf-8-sig")
+
+
 def parse_file(path: str | Path) -> ast.Rubric:
-    path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")
-    return parse(text, str(path))
+    return parse(read_source(path), str(path))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from .diagnostics import Diagnostic, Severity
+from .parser import read_source
 from .syntax_errors import display_width
 
 JSON_SCHEMA = "kpidsl.check/1"
@@ -29,7 +30,7 @@ class SourceCache:
     def line(self, file: str, n: int) -> str | None:
         if file not in self._lines:
             try:
-                self._lines[file] = Path(file).read_text(encoding="utf-8-sig").split("\n")
+                self._lines[file] = read_source(file).split("\n")
             except (OSError, UnicodeDecodeError):
                 self._lines[file] = []
         lines = self._lines[file]
