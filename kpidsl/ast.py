@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 
 class Span(NamedTuple):
@@ -94,14 +94,14 @@ class Var:
 @dataclass(frozen=True, slots=True)
 class BinOp:
     op: str  # one of + - * /
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Neg:
-    operand: "Expr"
+    operand: Expr
     span: Span
 
 
@@ -110,7 +110,7 @@ class Call:
     """``min(a, b)``, ``sum(sales over team)``, ``average(coefficient over year)``."""
 
     func: str
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     over: str | None
     span: Span
 
@@ -126,12 +126,12 @@ class Bracket:
 class Progressive:
     """Bracketed rates, each on its own slice of ``subject``."""
 
-    subject: "Expr"
+    subject: Expr
     brackets: tuple[Bracket, ...]
     span: Span
 
 
-Expr = Union[Number, Var, BinOp, Neg, Call, Progressive]
+Expr = Number | Var | BinOp | Neg | Call | Progressive
 
 
 # ---- bands and conditions -----------------------------------------------------------
@@ -173,7 +173,7 @@ class GradeTest:
     span: Span
 
 
-Condition = Union[Compare, Truth, GradeTest]
+Condition = Compare | Truth | GradeTest
 
 
 # ---- header and declarations ---------------------------------------------------------------
@@ -370,7 +370,7 @@ class EnteredBy:
     span: Span
 
 
-Rule = Union[Levels, Scale, Tiers, Ratio, Proportional, Deduct, Change, Checklist, EnteredBy]
+Rule = Levels | Scale | Tiers | Ratio | Proportional | Deduct | Change | Checklist | EnteredBy
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,7 +395,7 @@ class Item:
     span: Span
 
     @property
-    def entered_by(self) -> "EnteredBy | None":
+    def entered_by(self) -> EnteredBy | None:
         """Who fills the item in: alone it is the rule (R14); beside levels, a scale or a
         checklist it names the one person who picks, instead of the weighted raters."""
         return next((r for r in self.rules if isinstance(r, EnteredBy)), None)
@@ -423,7 +423,7 @@ class Section:
     label: str | None
     weight: Quantity | None
     out_of: Quantity | None
-    members: tuple["Item | Section", ...]
+    members: tuple[Item | Section, ...]
     vetoes: tuple[Veto, ...]
     notes: tuple[Note, ...]
     span: Span
@@ -514,10 +514,28 @@ class Flag:
     span: Span
 
 
-Statement = Union[
-    Setting, Rounding, TextList, Note, Use, Input, Metric, Rater, Key, Section, Item,
-    Veto, Grade, Award, Pool, Pay, Exclude, Streak, Quota, Flag,
-]
+Statement = (
+    Setting
+    | Rounding
+    | TextList
+    | Note
+    | Use
+    | Input
+    | Metric
+    | Rater
+    | Key
+    | Section
+    | Item
+    | Veto
+    | Grade
+    | Award
+    | Pool
+    | Pay
+    | Exclude
+    | Streak
+    | Quota
+    | Flag
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ def _use_color(stream) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
-def _fail(message: str) -> "NoReturn":  # noqa: F821
+def _fail(message: str) -> NoReturn:  # noqa: F821
     click.echo(f"kpi: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
@@ -413,7 +413,8 @@ def form(rubric: str, out: str, lang: str, rater: str | None) -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain a diagnostic code, with a wrong and a fixed example (e.g. kpi explain KPI101)."""
-    from .codes import CODES, explain as explain_code
+    from .codes import CODES
+    from .codes import explain as explain_code
 
     text = explain_code(code)
     if text is None:

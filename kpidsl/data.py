@@ -12,14 +12,14 @@ from __future__ import annotations
 import csv
 import heapq
 import itertools
-import tempfile
-from array import array
 import json
 import re
+import tempfile
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from . import ir
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-
 from . import ast
 from .formatter import strip_spans
 from .semantics import show

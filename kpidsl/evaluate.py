@@ -11,9 +11,9 @@ from __future__ import annotations
 import decimal
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
-from typing import Iterable
 
 from . import interpret, ir
 from .backends.python import Compiled, compile_plan, output_steps

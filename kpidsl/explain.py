@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-
 from . import interpret, ir
 from .evaluate import Result
 from .semantics import show

@@ -8,8 +8,8 @@ against it.  Both use ``semantics.py`` for arithmetic.
 from __future__ import annotations
 
 import decimal
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Callable, Mapping
 
 from . import ir
 from .semantics import CONTEXT, ONE, ZERO, ScoreError, compare, div, round_to, show

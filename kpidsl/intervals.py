@@ -29,14 +29,14 @@ class Interval(NamedTuple):
 
     # ---- construction
     @staticmethod
-    def everything(integer: bool = False) -> "Interval":
+    def everything(integer: bool = False) -> Interval:
         return Interval(None, None, False, False, integer)
 
     @staticmethod
-    def point(x: Decimal, integer: bool = False) -> "Interval":
+    def point(x: Decimal, integer: bool = False) -> Interval:
         return Interval(x, x, True, True, integer)
 
-    def normalized(self) -> "Interval":
+    def normalized(self) -> Interval:
         """On an integer domain, tighten open or fractional bounds to whole numbers."""
         if not self.integer:
             return self
@@ -58,7 +58,7 @@ class Interval(NamedTuple):
             return True
         return n.lo == n.hi and not (n.lo_closed and n.hi_closed)
 
-    def intersect(self, other: "Interval") -> "Interval":
+    def intersect(self, other: Interval) -> Interval:
         # the larger lower bound and the smaller upper bound; at a tie, closed only if both are
         lo, lo_closed, hi, hi_closed = self.lo, self.lo_closed, self.hi, self.hi_closed
         o = other.lo
@@ -75,7 +75,7 @@ class Interval(NamedTuple):
                 hi_closed = hi_closed and other.hi_closed
         return _new(Interval, (lo, hi, lo_closed, hi_closed, self.integer or other.integer))
 
-    def overlaps(self, other: "Interval") -> bool:
+    def overlaps(self, other: Interval) -> bool:
         return not self.intersect(other).is_empty()
 
     def contains(self, x: Decimal) -> bool:
@@ -142,20 +142,20 @@ class Range(NamedTuple):
     lo: Decimal
     hi: Decimal
 
-    def __add__(self, o: "Range") -> "Range":
+    def __add__(self, o: Range) -> Range:
         return Range(self.lo + o.lo, self.hi + o.hi)
 
-    def __sub__(self, o: "Range") -> "Range":
+    def __sub__(self, o: Range) -> Range:
         return Range(self.lo - o.hi, self.hi - o.lo)
 
-    def __neg__(self) -> "Range":
+    def __neg__(self) -> Range:
         return Range(-self.hi, -self.lo)
 
-    def __mul__(self, o: "Range") -> "Range":
+    def __mul__(self, o: Range) -> Range:
         ps = [_fmul(a, b) for a in (self.lo, self.hi) for b in (o.lo, o.hi)]
         return Range(min(ps), max(ps))
 
-    def __truediv__(self, o: "Range") -> "Range":
+    def __truediv__(self, o: Range) -> Range:
         if o.lo <= 0 <= o.hi:  # the divisor may be zero: say only what the signs allow
             if self.lo >= 0 and o.lo >= 0:
                 return Range(Decimal(0), INF)
@@ -163,10 +163,10 @@ class Range(NamedTuple):
         inv = Range(1 / o.hi, 1 / o.lo)
         return self * inv
 
-    def clamp(self, lo: Decimal, hi: Decimal) -> "Range":
+    def clamp(self, lo: Decimal, hi: Decimal) -> Range:
         return Range(min(max(self.lo, lo), hi), max(min(self.hi, hi), lo))
 
-    def hull(self, o: "Range") -> "Range":
+    def hull(self, o: Range) -> Range:
         return Range(min(self.lo, o.lo), max(self.hi, o.hi))
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Union
 
 DIVISION_PLACES = 20
 
@@ -48,58 +47,58 @@ class Ref:
 @dataclass(frozen=True, slots=True)
 class Bin:
     op: str  # + - * /
-    a: "Expr"
-    b: "Expr"
+    a: Expr
+    b: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Neg:
-    a: "Expr"
+    a: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Min:
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Max:
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Cmp:
     op: str  # < <= > >= = !=
-    a: "Expr"
-    b: "Expr"
+    a: Expr
+    b: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class And:
-    args: tuple["Cond", ...]
+    args: tuple[Cond, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
-    a: "Cond"
+    a: Cond
 
 
 @dataclass(frozen=True, slots=True)
 class IsTrue:
     """A yes/no value used as a condition."""
-    a: "Expr"
+    a: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class If:
-    cond: "Cond"
-    then: "Expr"
-    else_: "Expr"
+    cond: Cond
+    then: Expr
+    else_: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Round:
-    a: "Expr"
+    a: Expr
     step: Decimal
     mode: str  # "half up", "half even", "up", "down"
 
@@ -108,7 +107,7 @@ class Round:
 class Fail:
     """Evaluating this is a data error: a value the rubric gives no score for."""
     message: str
-    show: "Expr"  # the value to name in the error
+    show: Expr  # the value to name in the error
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +119,8 @@ class Agg:
     over: str
 
 
-Expr = Union[Const, Cell, Ref, Bin, Neg, Min, Max, If, Round, Fail, Agg]
-Cond = Union[Cmp, And, Not, IsTrue]
+Expr = Const | Cell | Ref | Bin | Neg | Min | Max | If | Round | Fail | Agg
+Cond = Cmp | And | Not | IsTrue
 
 
 # ---- the plan ----------------------------------------------------------------------------

@@ -8,10 +8,10 @@ import csv
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable
 
 from . import ir
 from .evaluate import Result

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .diagnostics import Diagnostic, Severity
 from .parser import read_source

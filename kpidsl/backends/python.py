@@ -11,8 +11,8 @@ and run here, once per rubric, like a jinja2 template is.
 from __future__ import annotations
 
 import decimal
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
