@@ -23,13 +23,12 @@ named after the item.
 
 from __future__ import annotations
 
-import decimal
 from decimal import Decimal
 
-from . import ast, ir
+from . import ast, ir, rules
 from .diff import expr_text, rule_text
 from .loader import Program
-from .semantics import div
+from .rules import exact_quotient
 from .units import DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS
 
 ZERO = ir.Const(Decimal(0))
@@ -38,22 +37,8 @@ HUNDRED = Decimal(100)
 _RATER_RULES = (type(None), ast.Levels, ast.Scale, ast.Checklist)
 
 
-def _ratio_const(a: Decimal, b: Decimal) -> Decimal:
-    """A constant quotient: exact when it terminates (1 ÷ 0.01 stays 1E+2, so 3% × it prints 3),
-    else to 20 places by the language's division rule, never Python's default 28 digits."""
-    with decimal.localcontext(decimal.Context(prec=80)) as ctx:
-        q = a / b
-        if not ctx.flags[decimal.Inexact]:
-            return q
-    return div(a, b)
-
-
 def _c(v) -> ir.Const:
     return ir.Const(Decimal(v))
-
-
-def _clamp(x: ir.Expr, lo: ir.Expr, hi: ir.Expr) -> ir.Expr:
-    return ir.Min((ir.Max((x, lo)), hi))
 
 
 def _sum(terms: list[ir.Expr]) -> ir.Expr:
@@ -63,6 +48,31 @@ def _sum(terms: list[ir.Expr]) -> ir.Expr:
     for t in terms[1:]:
         out = ir.Bin("+", out, t)
     return out
+
+
+class IRAlgebra:
+    """Formulas as IR expressions: what backends compute."""
+
+    def const(self, v: Decimal) -> ir.Expr:
+        return ir.Const(v)
+
+    def add(self, a: ir.Expr, b: ir.Expr) -> ir.Expr:
+        return ir.Bin("+", a, b)
+
+    def sub(self, a: ir.Expr, b: ir.Expr) -> ir.Expr:
+        return ir.Bin("-", a, b)
+
+    def mul(self, a: ir.Expr, b: ir.Expr) -> ir.Expr:
+        return ir.Bin("*", a, b)
+
+    def max(self, a: ir.Expr, b: ir.Expr) -> ir.Expr:
+        return ir.Max((a, b))
+
+    def clamp(self, x: ir.Expr, lo: ir.Expr, hi: ir.Expr) -> ir.Expr:
+        return ir.Min((ir.Max((x, lo)), hi))
+
+
+IR = IRAlgebra()
 
 
 class LoweringError(Exception):
@@ -205,7 +215,7 @@ class Lowerer:
     def item(self, it: ast.Item) -> str:
         size = it.size.value
         bonus = it.bonus.value if it.bonus is not None else Decimal(0)
-        cap = ir.Const(size + bonus)
+        cap = size + bonus
         rule = it.rule
         trace: list[tuple[str, ir.Expr]] = []
         why = ""
@@ -264,8 +274,8 @@ class Lowerer:
             out = ir.If(ir.Cmp("=", x, _c(key)), _c(value), out)
         return out
 
-    def _computed(self, rule, size: Decimal, cap: ir.Const):
-        base = ir.Const(rule.base.value) if getattr(rule, "base", None) is not None else ir.Const(size)
+    def _computed(self, rule, size: Decimal, cap: Decimal):
+        base = rules.base_or_size(rule.base.value if getattr(rule, "base", None) is not None else None, size)
         if isinstance(rule, ast.Tiers):
             x = self.expr(rule.subject)
             fallback = next((t for t in rule.tiers if t.band is None), None)
@@ -276,24 +286,21 @@ class Lowerer:
             return out, [(self._shown("value", rule.subject), x)]
         if isinstance(rule, ast.Ratio):
             x = self.expr(rule.subject)
-            per = rule.per.magnitude if rule.per is not None else (
-                Decimal("0.01") if self._unit_of(rule.subject) == "percent" else Decimal(1))
-            raw = ir.Bin("+", base, ir.Bin("*", ir.Bin("-", x, ir.Const(rule.target.magnitude)),
-                                         ir.Const(_ratio_const(rule.step.value, per))))
-            return _clamp(raw, ZERO, cap), [(self._shown("value", rule.subject), x), ("before clamping", raw)]
+            per = rule.per.magnitude if rule.per is not None else rules.default_per(self._unit_of(rule.subject))
+            r = rules.ratio(IR, x, target=rule.target.magnitude, step=rule.step.value, per=per, base=base, cap=cap)
+            return r.score, [(self._shown("value", rule.subject), x), ("before clamping", r.raw)]
         if isinstance(rule, ast.Proportional):
             x = self.expr(rule.subject)
-            return _clamp(ir.Bin("*", ir.Const(size), x), ZERO, cap), [("ratio %", x)]
+            return rules.proportional(IR, x, size=size, cap=cap).score, [("ratio %", x)]
         if isinstance(rule, ast.Deduct):
             n = self.expr(rule.per)
-            raw = ir.Bin("-", base, ir.Bin("*", ir.Const(rule.amount.value), n))
-            return (ir.Max((raw, ZERO)) if rule.floored else raw), [("count", n)]
+            return rules.deduct(IR, n, amount=rule.amount.value, base=base, floored=rule.floored).score, [("count", n)]
         if isinstance(rule, ast.Change):
             x = self.expr(rule.subject)
             last = self._last(rule.subject)
-            raw = ir.Bin("+", base, ir.Bin("*", ir.Bin("-", x, last), ir.Const(_ratio_const(rule.by.value, rule.per.magnitude))))
-            return _clamp(raw, ZERO, cap), [(self._shown("this period", rule.subject), x),
-                                            (self._shown("last period", rule.subject), last)]
+            r = rules.change(IR, x, last, by=rule.by.value, per=rule.per.magnitude, base=base, cap=cap)
+            return r.score, [(self._shown("this period", rule.subject), x),
+                             (self._shown("last period", rule.subject), last)]
         raise LoweringError(f"cannot lower rule {type(rule).__name__}")
 
     def _last(self, e) -> ir.Expr:
@@ -351,7 +358,7 @@ class Lowerer:
             policy = k.not_applicable.policy
             if policy == "give":
                 target = next((n, p) for n, p in others if n.name == k.not_applicable.target)
-                extra[target[0].name].append(ir.Bin("*", flags[k.name], ir.Const(_ratio_const(pk, target[1]))))
+                extra[target[0].name].append(ir.Bin("*", flags[k.name], ir.Const(exact_quotient(pk, target[1]))))
                 continue
             live = _sum([ir.Bin("*", applicable[n.name], ir.Const(p if policy == "proportionally" else 1))
                          for n, p in others])
@@ -370,12 +377,13 @@ class Lowerer:
     def section(self, s: ast.Section, parent_scale: Decimal) -> tuple[object, Decimal, ir.Expr]:
         weight = None
         if s.weight is not None:
-            weight = s.weight.value * parent_scale / HUNDRED if s.weight.suffix == "%" else s.weight.value
-        scale = s.out_of.value if s.out_of is not None else weight
-        parts = self.members(s.members, scale if scale is not None else parent_scale)
+            weight = rules.weight_points(s.weight.value, s.weight.suffix == "%", parent_scale)
+        out_of = s.out_of.value if s.out_of is not None else None
+        parts = self.members(s.members, rules.member_scale(weight, out_of, parent_scale))
         inner = _sum([c for _, _, c in parts])
-        if weight is not None and s.out_of is not None and s.out_of.value != weight:
-            inner = ir.Bin("*", inner, ir.Const(_ratio_const(weight, s.out_of.value)))
+        factor = rules.rescale(weight, out_of)
+        if factor is not None:
+            inner = ir.Bin("*", inner, ir.Const(factor))
         vetoes = [v for v in s.vetoes if v.scope != "appraisal"] + [
             v for m in s.members if isinstance(m, ast.Item) for v in m.vetoes if v.scope == "section"]
         value = self._rounded("sections", self._veto(vetoes, inner, s.label or s.name))
