@@ -29,7 +29,7 @@ from . import ast, ir, rules
 from .diff import expr_text, rule_text
 from .loader import Program
 from .rules import exact_quotient
-from .units import DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS
+from .units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, expr_unit
 
 ZERO = ir.Const(Decimal(0))
 ONE = ir.Const(Decimal(1))
@@ -323,10 +323,12 @@ class Lowerer:
         return name + " %" if self._unit_of(subject) == "percent" else name
 
     def _unit_of(self, e) -> str | None:
-        if isinstance(e, ast.Var):
-            s = self.inputs.get(e.name) or self.metrics.get(e.name)
-            return s.unit if s is not None else None
-        return None
+        """A formula's unit by the checker's own rules (``units.expr_unit``): a ratio on
+        ``(a + b) / 2`` of percents steps per percentage point, as the checker assumed."""
+        def name_unit(name: str) -> str | None:
+            s = self.inputs.get(name) or self.metrics.get(name)
+            return s.unit if s is not None else BUILTIN_UNITS.get(name)
+        return expr_unit(e, name_unit)
 
     def members(self, members, parent_scale: Decimal) -> list[tuple[object, Decimal, ir.Expr]]:
         """Lower each member; return (node, points in the parent's scale, contribution)."""

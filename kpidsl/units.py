@@ -19,3 +19,75 @@ DEFAULT_LOW = Decimal(0)  # every other unit: from zero, unbounded above
 
 # Units whose values are whole numbers: a tier `> 3` on a count starts at 4.
 INTEGER_UNITS = frozenset({"count", "level", "yes/no"})
+
+# What a formula's unit is, worked out once for the checker (which also reports
+# clashes) and for the lowering (which needs it for a ratio's default `per`).
+DIMENSIONLESS = frozenset({"percent", "number"})
+BUILTIN_UNITS = {"total": "points", "coefficient": "number"}
+
+
+def compatible(a: str, b: str) -> bool:
+    return a == b or (a in DIMENSIONLESS and b in DIMENSIONLESS)
+
+
+def known(unit: str | None) -> bool:
+    """A definite unit, as opposed to unknown (None) or a bare number that takes any unit."""
+    return unit is not None and unit != "bare"
+
+
+class UnitClash(Exception):
+    """Quantities of two units added, subtracted or mixed in one call."""
+
+
+def combine(op: str, lu: str | None, ru: str | None) -> str | None:
+    """The unit of ``l op r`` (``bare`` for a plain literal, ``None`` for unknown)."""
+    if op in "+-":
+        if known(lu) and known(ru) and not compatible(lu, ru):  # type: ignore[arg-type]
+            raise UnitClash(op)
+        return lu if known(lu) else ru
+    if op == "*":
+        if lu in DIMENSIONLESS or lu == "bare":
+            return ru
+        if ru in DIMENSIONLESS or ru == "bare":
+            return lu
+        return None
+    # division: a unit over itself is a plain number; over a plain number it stays
+    if lu is not None and lu == ru and lu != "bare":
+        return "number"
+    if ru in DIMENSIONLESS or ru == "bare":
+        return lu
+    return None
+
+
+def call_unit(func: str, arg_units: list[str | None]) -> str | None:
+    """The unit of ``func(args)``; ``None`` when an argument's unit is unknown."""
+    if func == "count":
+        return "count"
+    if any(u is None for u in arg_units):
+        return None
+    units = {u for u in arg_units if u != "bare"}
+    if len(units) > 1 and not units <= DIMENSIONLESS:
+        raise UnitClash(func)
+    return next(iter(sorted(units)), "bare")
+
+
+def expr_unit(e, unit_of_name) -> str | None:
+    """The unit of an AST formula, given each name's unit; ``None`` where unknown or clashing."""
+    from . import ast
+
+    try:
+        if isinstance(e, ast.Number):
+            return e.quantity.unit or "bare"
+        if isinstance(e, ast.Var):
+            return unit_of_name(e.name)
+        if isinstance(e, ast.Neg):
+            return expr_unit(e.operand, unit_of_name)
+        if isinstance(e, ast.BinOp):
+            return combine(e.op, expr_unit(e.left, unit_of_name), expr_unit(e.right, unit_of_name))
+        if isinstance(e, ast.Call):
+            return call_unit(e.func, [expr_unit(a, unit_of_name) for a in e.args])
+        if isinstance(e, ast.Progressive):
+            return "money"
+    except UnitClash:
+        return None
+    return None

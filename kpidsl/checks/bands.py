@@ -1,0 +1,153 @@
+"""Tiers and bands: tiers that leave a gap, contradict or overlap each other, can
+never apply, or go up and down; grade bands that overlap or leave totals with
+no grade.  The interval arithmetic is ``intervals.py``'s."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .. import ast
+from ..diagnostics import Related, error, warning
+from ..intervals import INF, Interval, Range, gaps
+from ..units import INTEGER_UNITS
+from .base import ZERO, describe, fmt, fmt_in
+from .names import NamesAndUnits
+
+
+class Bands(NamesAndUnits):
+    def _band(self, band: ast.Band, unit: str | None, integer: bool) -> Interval | None:
+        lo = hi = None
+        lo_c = hi_c = False
+        for b in band.bounds:
+            v = self._literal(b.value, unit)
+            if v is None:
+                return None
+            if b.op in (">", ">="):
+                lo, lo_c = v, b.op == ">="
+            elif b.op in ("<", "<="):
+                hi, hi_c = v, b.op == "<="
+            else:  # "="
+                lo = hi = v
+                lo_c = hi_c = True
+        return Interval(lo, hi, lo_c, hi_c, integer)
+
+    def _tiers(self, rule: ast.Tiers, pts) -> Range | None:
+        unit, dom = self._expr(rule.subject)
+        points = [pts(t.points) for t in rule.tiers]
+        full = Range(min(points), max(points))
+        if unit is None or dom is None:
+            return full
+        u = unit if unit != "bare" else None
+        integer = unit in INTEGER_UNITS
+        domain = Interval(dom.lo if dom.lo != -INF else None, dom.hi if dom.hi != INF else None,
+                          dom.lo != -INF, dom.hi != INF, integer)
+        bands: list[tuple[ast.Tier, Interval, Decimal]] = []
+        has_else = False
+        broken = False
+        for t, p in zip(rule.tiers, points):
+            if t.band is None:
+                has_else = True
+                continue
+            iv = self._band(t.band, u, integer)
+            if iv is None:
+                broken = True
+                continue
+            bands.append((t, iv, p))
+        if broken:
+            return full
+        reachable = []
+        overlapping = False
+        for t, iv, p in bands:
+            if iv.is_empty():
+                self.diagnostics.append(warning("KPI123", "this tier can never apply: its bounds leave no value", t.span,
+                                                "check the direction of `>` and `<`"))
+            elif not iv.overlaps(domain):
+                self.diagnostics.append(warning(
+                    "KPI123", f"this tier can never apply: `{_subject_text(rule.subject)}` lies in "
+                    f"{fmt_in(dom.lo, unit)}..{fmt_in(dom.hi, unit)}", t.span,
+                    "declare a wider range on the input, or remove the tier"))
+            else:
+                reachable.append(p)
+        for i, (t1, a, p1) in enumerate(bands):
+            for t2, b, p2 in bands[i + 1:]:
+                common = a.intersect(b)
+                if common.is_empty():  # the usual answer: leave the domain out of it
+                    continue
+                common = common.intersect(domain)
+                if common.is_empty():
+                    continue
+                at = describe(common, unit)
+                overlapping = True
+                if p1 != p2:
+                    self.diagnostics.append(error(
+                        "KPI121", f"two tiers contradict each other: for {at} one gives {fmt(p1)} and the other {fmt(p2)}",
+                        t2.span, "make the bands exclusive, e.g. `> 3` and `<= 3`",
+                        (Related("the other tier", t1.span),)))
+                else:
+                    self.diagnostics.append(warning(
+                        "KPI122", f"two tiers overlap (for {at}), both giving {fmt(p1)}", t2.span,
+                        "merge them or make the bands exclusive", (Related("the other tier", t1.span),)))
+        if not has_else:
+            holes = gaps(domain, [iv for _, iv, _ in bands])
+            if holes:
+                hole = holes[0]
+                verb = "gets" if hole.is_point() else "get"
+                self.diagnostics.append(error(
+                    "KPI120", f"the tiers leave a gap: {describe(hole, unit)} {verb} no tier",
+                    rule.span, "add a tier for it, widen a neighbouring bound (`>=` for `>`), or add `else: 0`"))
+                reachable.append(ZERO)  # the evaluator refuses such a value; count it as nothing
+        else:
+            reachable += [p for t, p in zip(rule.tiers, points) if t.band is None]
+        if len(bands) >= 3 and not overlapping:  # with overlaps there is no order to speak of
+            ordered = sorted(bands, key=lambda b: (b[1].lo if b[1].lo is not None else -INF))
+            seq = [p for _, _, p in ordered]
+            ups = any(b > a for a, b in zip(seq, seq[1:]))
+            downs = any(b < a for a, b in zip(seq, seq[1:]))
+            if ups and downs:
+                self.diagnostics.append(warning(
+                    "KPI124", "the tiers' points go up and down as the value rises: "
+                    + ", ".join(fmt(p) for p in seq), rule.span,
+                    "a better result should not score less; check each tier's points"))
+        if not reachable:
+            return full
+        return Range(min(reachable), max(reachable))
+
+    def _check_grades(self, grades: list[ast.Grade]) -> None:
+        if not grades:
+            return
+        bands = []
+        otherwise = False
+        for g in grades:
+            if g.band is None:
+                otherwise = True
+                continue
+            iv = self._band(g.band, "points", False)
+            if iv is not None:
+                bands.append((g, iv))
+        for i, (g1, a) in enumerate(bands):
+            for g2, b in bands[i + 1:]:
+                common = a.intersect(b)
+                if not common.is_empty():
+                    w = common.witness()
+                    self.diagnostics.append(error(
+                        "KPI151", f"grades `{g1.name}` and `{g2.name}` overlap: a total of {fmt(w)} is both",
+                        g2.band.span, "make the bands exclusive, e.g. `>= 80 and < 90` below `>= 90`",
+                        (Related(f"`{g1.name}` is here", g1.band.span),)))
+        if otherwise or self.total_range is None:
+            return
+        r = self.total_range
+        domain = Interval(r.lo if r.lo != -INF else None, r.hi if r.hi != INF else None,
+                          r.lo != -INF, r.hi != INF)
+        holes = gaps(domain, [iv for _, iv in bands])
+        if holes:
+            hole = holes[0]
+            self.diagnostics.append(error(
+                "KPI150", f"the grade bands leave a gap: totals {describe(hole, 'points').removeprefix('values ')} get no grade "
+                f"(totals run {fmt(r.lo)}..{fmt(r.hi)})", grades[-1].span,
+                "extend a band to meet its neighbour, or end with `grade … otherwise`"))
+
+
+def _subject_text(e) -> str:
+    if isinstance(e, ast.Var):
+        return e.name
+    return "the value"

@@ -1,0 +1,336 @@
+"""Names and units: every name defined once and used where it is defined, every
+formula's unit worked out (by the rules in ``units.py``) and every literal read
+in the unit of what it is compared with."""
+
+from __future__ import annotations
+
+import difflib
+from decimal import Decimal
+
+from .. import ast
+from ..diagnostics import Related, error, warning
+from ..intervals import INF, Range
+from ..units import BUILTIN_UNITS, UnitClash, call_unit, combine, compatible, known
+from .base import UNIT_WORDS, ZERO, CheckerBase, Symbol, default_range, name_span
+
+AGGREGATES = {"sum", "average", "count", "max", "min"}
+FUNCTIONS = AGGREGATES | {"abs"}
+PERIOD_WORDS = {"year", "quarter", "month", "period"}
+
+
+class NamesAndUnits(CheckerBase):
+    def _collect(self, stmts) -> None:
+        def add(kind, node, unit):
+            name = node.name
+            imported = id(node) in self.program.imported
+            prev = self.symbols.get(name)
+            if prev is not None:
+                if prev.node is node:
+                    return
+                self.diagnostics.append(error(
+                    "KPI142", f"`{name}` is defined twice", name_span(node),
+                    "every input, metric, section, item, rater, grade and pay needs its own name",
+                    (Related(f"`{name}` was first defined here, as {prev.kind}", name_span(prev.node)),)))
+                return
+            self.symbols[name] = Symbol(kind, node, unit, imported)
+
+        def walk(members):
+            for m in members:
+                if isinstance(m, ast.Section):
+                    add("section", m, "points")
+                    walk(m.members)
+                elif isinstance(m, ast.Item):
+                    add("item", m, "points" if m.size_kind == "points" else "number")
+
+        for s in stmts:
+            if isinstance(s, ast.Input):
+                add("input", s, s.unit)
+            elif isinstance(s, ast.Metric):
+                add("metric", s, s.unit)
+            elif isinstance(s, ast.Rater):
+                add("rater", s, None)
+            elif isinstance(s, ast.Key):
+                add("key", s, None)
+            elif isinstance(s, (ast.Section, ast.Item)):
+                walk([s])
+            elif isinstance(s, ast.Grade):
+                add("grade", s, None)
+            elif isinstance(s, (ast.Pay, ast.Pool)):
+                add("pay" if isinstance(s, ast.Pay) else "pool", s, "money")
+            elif isinstance(s, ast.Award):
+                add("award", s, "money")
+            elif isinstance(s, ast.Streak):
+                add("streak", s, None)
+            elif isinstance(s, ast.Flag):
+                add("flag", s, None)
+
+    def _lookup(self, name: str, span: ast.Span, kinds: tuple[str, ...] | None = None,
+                what: str = "name") -> Symbol | None:
+        sym = self.symbols.get(name)
+        if sym is not None and (kinds is None or sym.kind in kinds):
+            sym.used = True
+            return sym
+        key = (name, span.line, span.column)
+        if key in self._reported_undefined:
+            return None
+        self._reported_undefined.add(key)
+        candidates = [n for n, s in self.symbols.items() if kinds is None or s.kind in kinds]
+        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+        if sym is not None:
+            message = f"`{name}` is {sym.kind if sym.kind != 'input' else 'an input'}, not {what}"
+        else:
+            message = f"`{name}` is not defined"
+            if what != "name":
+                message = f"{what} `{name}` is not defined"
+        hint = f"did you mean `{close[0]}`?" if close else None
+        if hint is None and sym is None and kinds and "input" in kinds:
+            hint = f'declare it first, e.g. `input {name} "…": count`'
+        self.diagnostics.append(error("KPI140", message, span, hint))
+        return None
+
+    def _check_cycles(self, stmts) -> None:
+        """Metrics, pays and pools that need each other's value can never be computed."""
+        formulas = {s.name: s for s in stmts if isinstance(s, (ast.Metric, ast.Pay, ast.Pool))}
+        uses = {n: {v.name for v in _vars(s.expr)} & formulas.keys() for n, s in formulas.items()}
+        state: dict[str, int] = {}
+
+        def visit(n: str, path: list[str]) -> None:
+            state[n] = 1
+            for m in sorted(uses[n]):
+                if state.get(m) == 1:
+                    cycle = path[path.index(m):] + [m] if m in path else [n, m]
+                    self.diagnostics.append(error(
+                        "KPI144", "formulas refer to each other in a circle: " + " → ".join(f"`{x}`" for x in cycle),
+                        name_span(formulas[m]), "one of them must be computed from the others, not the reverse"))
+                elif m not in state:
+                    visit(m, path + [m])
+            state[n] = 2
+
+        for n in formulas:
+            if n not in state:
+                visit(n, [n])
+
+    def _check_unused(self) -> None:
+        # A name another rule needs only at evaluation (a rater, a key) is not "unused".
+        for name, sym in self.symbols.items():
+            if sym.used or sym.imported or sym.kind not in ("input", "metric"):
+                continue
+            if sym.node.span.file != self.program.root.file:
+                continue
+            self.diagnostics.append(warning(
+                "KPI141", f"{sym.kind} `{name}` is never used", name_span(sym.node),
+                "remove it, or use it in a rule or formula"))
+
+    def _check_input(self, s: ast.Input) -> None:
+        if s.range is not None:
+            self._range_of(s.unit, s.range)
+        if s.source is not None and s.source.who != "system":
+            self._lookup(s.source.who, s.source.span, ("rater",), "a rater")
+
+    def _check_metric(self, s: ast.Metric) -> None:
+        unit, _ = self._expr(s.expr)
+        if s.range is not None:
+            self._range_of(s.unit, s.range)
+        if known(unit) and not compatible(unit, s.unit):
+            self.diagnostics.append(error(
+                "KPI130", f"`{s.name}` is declared as {UNIT_WORDS[s.unit]} but its formula gives {UNIT_WORDS[unit]}",
+                s.expr.span, f"change the declared unit to `{unit}` or fix the formula"))
+
+    def _range_of(self, unit: str, r: ast.Range | None) -> Range:
+        if r is None:
+            return default_range(unit)
+        lo = self._literal(r.low, unit)
+        hi = self._literal(r.high, unit) if r.high is not None else INF
+        if lo is None or hi is None:
+            return default_range(unit)
+        if lo > hi:
+            self.diagnostics.append(error("KPI160", f"the range {r.low}..{r.high} runs backwards", r.span,
+                                          f"write `{r.high}..{r.low}`"))
+            return Range(hi, lo)
+        return Range(lo, hi)
+
+    def _symbol_range(self, sym: Symbol) -> Range | None:
+        node = sym.node
+        if sym.kind in ("input", "metric") and sym.range is None:
+            sym.range = default_range(node.unit) if node.range is None else self._quiet_range(node.unit, node.range)
+        return sym.range
+
+    @staticmethod
+    def _quiet_range(unit: str, r: ast.Range) -> Range:
+        # The declaration reports mistakes in its range once; each use stays quiet.
+        def value(q: ast.Quantity) -> Decimal:
+            return q.value / 100 if unit == "percent" and not q.suffix else q.magnitude
+        lo = value(r.low)
+        hi = value(r.high) if r.high is not None else INF
+        return Range(min(lo, hi), max(lo, hi))
+
+    def _literal(self, q: ast.Quantity, unit: str | None, context: str = "") -> Decimal | None:
+        """A number compared with something of ``unit``: its value in that unit's scale.
+
+        A bare number on a percent is an error (90 means 9000%); it is read as
+        the percent that was surely meant, so later checks do not echo it."""
+        if unit == "percent" and q.suffix == "":
+            if q.value != 0:
+                self.diagnostics.append(error(
+                    "KPI131", f"`{q}` is compared with a percent{context}; a bare number here means {q.value * 100}%",
+                    q.span, f"write `{q.value}%`"))
+            return q.value / 100
+        if q.unit is not None and unit is not None and not compatible(q.unit, unit):
+            self.diagnostics.append(error(
+                "KPI130", f"`{q}` is {UNIT_WORDS[q.unit]}, but it is compared with {UNIT_WORDS[unit]}{context}",
+                q.span, _unit_hint(unit)))
+            return None
+        return q.magnitude
+
+    def _points_like(self, q: ast.Quantity, allow_percent: bool = False) -> Decimal:
+        if q.suffix in ("", "pt", "分") or (allow_percent and q.suffix == "%"):
+            return q.value
+        self.diagnostics.append(error(
+            "KPI130", f"`{q}` is {UNIT_WORDS[q.unit]}, but points are expected here", q.span,
+            f"write the number of points, e.g. `{q.value}`"))
+        return q.value
+
+    def _expr(self, e) -> tuple[str | None, Range | None]:
+        """Unit and range of a formula; ``None`` where unknown. Reports undefined names and unit clashes."""
+        if isinstance(e, ast.Number):
+            q = e.quantity
+            v = q.magnitude
+            return (q.unit or "bare"), Range(v, v)
+        if isinstance(e, ast.Var):
+            if e.name in BUILTIN_UNITS and e.name not in self.symbols:
+                if e.name == "total":
+                    return "points", self.total_range
+                return BUILTIN_UNITS[e.name], Range(ZERO, INF)
+            sym = self._lookup(e.name, e.span, ("input", "metric", "item", "section", "pay", "pool", "award"))
+            if sym is None:
+                return None, None
+            return sym.unit, self._symbol_range(sym)
+        if isinstance(e, ast.Neg):
+            u, r = self._expr(e.operand)
+            return u, (-r if r is not None else None)
+        if isinstance(e, ast.BinOp):
+            lu, lr = self._expr(e.left)
+            ru, rr = self._expr(e.right)
+            rng = None
+            if lr is not None and rr is not None:
+                rng = {"+": lambda: lr + rr, "-": lambda: lr - rr, "*": lambda: lr * rr,
+                       "/": lambda: lr / rr}[e.op]()
+            try:
+                return combine(e.op, lu, ru), rng
+            except UnitClash:
+                verb = "adds" if e.op == "+" else "subtracts"
+                self.diagnostics.append(error(
+                    "KPI130", f"this formula {verb} {UNIT_WORDS[ru]} {'to' if e.op == '+' else 'from'} {UNIT_WORDS[lu]}",
+                    e.span, "only quantities of one unit can be added or subtracted; convert one side first"))
+                return None, rng
+        if isinstance(e, ast.Call):
+            return self._call(e)
+        if isinstance(e, ast.Progressive):
+            unit, _ = self._expr(e.subject)
+            prev = None
+            for b in e.brackets:
+                start = self._literal(b.start, unit if unit not in (None, "bare") else None)
+                if b.rate.suffix != "%":
+                    self.diagnostics.append(error("KPI130", f"a bracket's rate is a percent; `{b.rate}` is not",
+                                                  b.rate.span, f"write `{b.rate.value}%`"))
+                if start is not None and prev is not None and start <= prev:
+                    self.diagnostics.append(error(
+                        "KPI162", f"brackets must rise: {b.start} does not come after the bracket before it",
+                        b.span, "list brackets from the lowest amount to the highest"))
+                prev = start if start is not None else prev
+            return "money", Range(ZERO, INF)
+        return None, None
+
+    def _call(self, e: ast.Call) -> tuple[str | None, Range | None]:
+        if e.func not in FUNCTIONS:
+            close = difflib.get_close_matches(e.func, sorted(FUNCTIONS), n=1)
+            self.diagnostics.append(error(
+                "KPI143", f"unknown function `{e.func}`", e.span,
+                f"did you mean `{close[0]}`?" if close else "functions: " + ", ".join(sorted(FUNCTIONS))))
+            for a in e.args:
+                self._expr(a)
+            return None, None
+        if e.over is not None:
+            if e.func not in AGGREGATES:
+                self.diagnostics.append(error("KPI143", f"`{e.func}` does not take `over`", e.span))
+            elif e.over not in PERIOD_WORDS:
+                self._lookup(e.over, e.span, ("key",), "a group")
+        infos = [self._expr(a) for a in e.args]
+        try:
+            unit = call_unit(e.func, [u for u, _ in infos])
+        except UnitClash:
+            units = {u for u, _ in infos if u not in (None, "bare")}
+            self.diagnostics.append(error("KPI130", f"`{e.func}` mixes " + " and ".join(UNIT_WORDS[u] for u in sorted(units)),
+                                          e.span, "give every argument the same unit"))
+            return None, None
+        if e.func == "count":
+            return unit, Range(ZERO, INF)
+        if unit is None:  # an argument already reported, or of unknown unit
+            return None, None
+        rngs = [r for _, r in infos]
+        if None in rngs or not rngs:
+            return unit, None
+        if e.func in ("max", "min") and e.over is None:
+            pick = max if e.func == "max" else min
+            return unit, Range(pick(r.lo for r in rngs), pick(r.hi for r in rngs))
+        if e.func == "sum":  # a sum over a group of unknown size
+            r = rngs[0]
+            return unit, Range(-INF if r.lo < 0 else ZERO, INF if r.hi > 0 else ZERO)
+        return unit, rngs[0]  # an average, max or min stays within one person's range
+
+    def _condition(self, c) -> None:
+        if isinstance(c, ast.Compare):
+            lu, _ = self._expr(c.left)
+            ru, _ = self._expr(c.right)
+            if isinstance(c.right, ast.Number) and lu not in (None, "bare"):
+                self._literal(c.right.quantity, lu)
+            elif isinstance(c.left, ast.Number) and ru not in (None, "bare"):
+                self._literal(c.left.quantity, ru)
+            elif lu not in (None, "bare") and ru not in (None, "bare") and not compatible(lu, ru):
+                self.diagnostics.append(error(
+                    "KPI130", f"this compares {UNIT_WORDS[lu]} with {UNIT_WORDS[ru]}", c.span,
+                    "compare quantities of one unit"))
+        elif isinstance(c, ast.Truth):
+            unit, _ = self._expr(c.expr)
+            if unit is not None and unit != "yes/no":
+                self.diagnostics.append(error(
+                    "KPI171", f"a condition needs a yes/no or a comparison; this is {UNIT_WORDS.get(unit, unit)}",
+                    c.span, "compare it, e.g. `when absent_days > 2`"))
+        elif isinstance(c, ast.GradeTest):
+            self._lookup(c.grade, c.span, ("grade",), "a grade")
+
+    def _all_vetoes(self):
+        return [s for s in self.program.statements if isinstance(s, ast.Veto)]
+
+    def _check_veto(self, v: ast.Veto) -> None:
+        sym = self._lookup(v.condition, v.span, ("input",), "an input")
+        if sym is not None and sym.unit != "yes/no":
+            self.diagnostics.append(error(
+                "KPI171", f"a veto needs a yes/no input; `{v.condition}` is {UNIT_WORDS[sym.unit]}", v.span,
+                f'declare it as `input {v.condition} "…": yes/no`'))
+
+
+def _vars(e):
+    """Every name a formula reads."""
+    if isinstance(e, ast.Var):
+        yield e
+    elif isinstance(e, ast.BinOp):
+        yield from _vars(e.left)
+        yield from _vars(e.right)
+    elif isinstance(e, ast.Neg):
+        yield from _vars(e.operand)
+    elif isinstance(e, ast.Call):
+        for a in e.args:
+            yield from _vars(a)
+    elif isinstance(e, ast.Progressive):
+        yield from _vars(e.subject)
+
+def _unit_hint(unit: str) -> str:
+    return {
+        "percent": "write it as a percent, e.g. `90%`",
+        "count": "write a plain count, e.g. `3`",
+        "money": "write an amount, e.g. `200元` or `200`",
+        "hours": "write hours, e.g. `24h`",
+        "days": "write days, e.g. `3d`",
+        "points": "write points, e.g. `5`",
+    }.get(unit, "use the unit of the value it is compared with")
