@@ -28,7 +28,6 @@ class Span(NamedTuple):
         return f"{self.file}:{self.line}:{self.column}"
 
 
-NOWHERE = Span("<builtin>", 0, 0, 0, 0)
 
 
 @dataclass(frozen=True, slots=True)

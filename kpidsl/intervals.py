@@ -27,15 +27,6 @@ class Interval(NamedTuple):
     hi_closed: bool = True
     integer: bool = False
 
-    # ---- construction
-    @staticmethod
-    def everything(integer: bool = False) -> Interval:
-        return Interval(None, None, False, False, integer)
-
-    @staticmethod
-    def point(x: Decimal, integer: bool = False) -> Interval:
-        return Interval(x, x, True, True, integer)
-
     def normalized(self) -> Interval:
         """On an integer domain, tighten open or fractional bounds to whole numbers."""
         if not self.integer:
