@@ -28,8 +28,6 @@ class Span(NamedTuple):
         return f"{self.file}:{self.line}:{self.column}"
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class Comment:
     text: str
