@@ -79,7 +79,7 @@ class Checker(Weights):
             if isinstance(s, ast.Rounding) and s.step.value <= 0:
                 self.diagnostics.append(error("KPI170", "a rounding step must be greater than zero", s.step.span,
                                               "write e.g. `round total to 0.01`"))
-            if isinstance(s, ast.Setting) and s.key == "total" and s.value.value <= 0:
+            if isinstance(s, ast.Setting) and s.key == "total" and isinstance(s.value, ast.Quantity) and s.value.value <= 0:
                 self.diagnostics.append(error("KPI170", "the declared total must be greater than zero", s.span))
 
     def _check_award(self, a: ast.Award) -> None:

@@ -133,7 +133,7 @@ class Range(NamedTuple):
     lo: Decimal
     hi: Decimal
 
-    def __add__(self, o: Range) -> Range:
+    def __add__(self, o: Range) -> Range:  # type: ignore[override]  # ranges add, tuples concatenate
         return Range(self.lo + o.lo, self.hi + o.hi)
 
     def __sub__(self, o: Range) -> Range:
@@ -142,7 +142,7 @@ class Range(NamedTuple):
     def __neg__(self) -> Range:
         return Range(-self.hi, -self.lo)
 
-    def __mul__(self, o: Range) -> Range:
+    def __mul__(self, o: Range) -> Range:  # type: ignore[override]
         ps = [_fmul(a, b) for a in (self.lo, self.hi) for b in (o.lo, o.hi)]
         return Range(min(ps), max(ps))
 

@@ -65,7 +65,7 @@ def call_unit(func: str, arg_units: list[str | None]) -> str | None:
         return "count"
     if any(u is None for u in arg_units):
         return None
-    units = {u for u in arg_units if u != "bare"}
+    units = {u for u in arg_units if u is not None and u != "bare"}
     if len(units) > 1 and not units <= DIMENSIONLESS:
         raise UnitClash(func)
     return next(iter(sorted(units)), "bare")

@@ -127,8 +127,8 @@ class Bands(NamesAndUnits):
         for i, (g1, a) in enumerate(bands):
             for g2, b in bands[i + 1:]:
                 common = a.intersect(b)
-                if not common.is_empty():
-                    w = common.witness()
+                w = common.witness()
+                if w is not None and g1.band is not None and g2.band is not None:
                     self.diagnostics.append(error(
                         "KPI151", f"grades `{g1.name}` and `{g2.name}` overlap: a total of {fmt(w)} is both",
                         g2.band.span, "make the bands exclusive, e.g. `>= 80 and < 90` below `>= 90`",

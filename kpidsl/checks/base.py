@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from .. import ast
 from ..diagnostics import Diagnostic
@@ -17,7 +18,8 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 
-UNIT_WORDS = {
+# Keyed by unit; a message asks only for units it has established are known.
+UNIT_WORDS: dict[Any, str] = {
     "percent": "a percent", "count": "a count", "money": "money", "hours": "hours",
     "days": "days", "points": "points", "number": "a plain number", "level": "a level",
     "yes/no": "a yes/no",
@@ -62,7 +64,7 @@ def describe(iv: Interval, unit: str | None) -> str:
 @dataclass
 class Symbol:
     kind: str  # input metric rater key section item grade pay pool award streak flag
-    node: object
+    node: Any  # the defining statement: any kind of AST node
     unit: str | None
     imported: bool = False
     used: bool = False
@@ -71,7 +73,7 @@ class Symbol:
 
 @dataclass
 class Contribution:
-    node: object
+    node: Any  # an item, a section or a rater
     amount: Decimal  # in the parent's scale
     span: ast.Span
 

@@ -131,7 +131,7 @@ class NamesAndUnits(CheckerBase):
         unit, _ = self._expr(s.expr)
         if s.range is not None:
             self._range_of(s.unit, s.range)
-        if known(unit) and not compatible(unit, s.unit):
+        if unit is not None and known(unit) and not compatible(unit, s.unit):
             self.diagnostics.append(error(
                 "KPI130", f"`{s.name}` is declared as {UNIT_WORDS[s.unit]} but its formula gives {UNIT_WORDS[unit]}",
                 s.expr.span, f"change the declared unit to `{unit}` or fix the formula"))
@@ -267,8 +267,8 @@ class NamesAndUnits(CheckerBase):
             return unit, Range(ZERO, INF)
         if unit is None:  # an argument already reported, or of unknown unit
             return None, None
-        rngs = [r for _, r in infos]
-        if None in rngs or not rngs:
+        rngs = [r for _, r in infos if r is not None]
+        if len(rngs) < len(infos) or not rngs:
             return unit, None
         if e.func in ("max", "min") and e.over is None:
             pick = max if e.func == "max" else min

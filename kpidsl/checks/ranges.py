@@ -26,16 +26,17 @@ class Ranges(Bands):
                 "KPI105", f"item `{item.name}` has {len(item.extra_rules) + 1} scoring rules; an item is scored one way",
                 second.span, "split it into two items, or keep one rule (`entered by` may join levels, "
                 "a scale or a checklist to say who picks)",
-                (Related("the first rule is here", item.rule.span),)))
+                (Related("the first rule is here", item.rule.span if item.rule is not None else item.span),)))
         if item.entered_by is not None and item.entered_by is not item.rule:
             self._lookup(item.entered_by.rater, item.entered_by.span, ("rater",), "a rater")
-        if item.not_applicable is not None and item.not_applicable.policy == "give":
+        if item.not_applicable is not None and item.not_applicable.policy == "give" and item.not_applicable.target:
             target = item.not_applicable.target
             sym = self._lookup(target, item.not_applicable.span, ("item",), "an item")
             if sym is not None and sym.node is item:
                 self.diagnostics.append(error("KPI190", f"item `{item.name}` gives its weight to itself when not applicable",
                                               item.not_applicable.span, "name another item, or `spread proportionally`"))
         rule = item.rule
+        rng: Range | None
         if rule is None or isinstance(rule, ast.EnteredBy):
             if isinstance(rule, ast.EnteredBy):
                 self._lookup(rule.rater, rule.span, ("rater",), "a rater")
@@ -43,7 +44,7 @@ class Ranges(Bands):
             clamped = True
         else:
             rng, clamped = self._rule_range(item, rule, size, cap)
-        if rng is None:
+        if rng is None:  # a name or unit already reported: nothing more to prove
             return None
         if item.vetoes:
             rng = rng.hull(Range(ZERO, ZERO))
@@ -115,7 +116,8 @@ class Ranges(Bands):
             if target is None or per is None:
                 return None, True
             if per <= 0:
-                self.diagnostics.append(error("KPI163", "`per` must be greater than zero", rule.per.span))
+                self.diagnostics.append(error("KPI163", "`per` must be greater than zero",
+                                              rule.per.span if rule.per is not None else rule.span))
                 return None, True
             return rules.ratio(rules.RANGES, dom, target=target, step=self._points_like(rule.step), per=per,
                                base=base_of(rule), cap=cap).score, True

@@ -19,6 +19,7 @@ class Weights(Ranges):
             return
         contributions = []
         for r in weighted:
+            assert r.weight is not None
             self._points_like(r.weight, allow_percent=True)
             amount = r.weight.value  # 40% and 40 both mean forty out of a hundred
             contributions.append(Contribution(r, amount, r.span))
