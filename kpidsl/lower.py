@@ -27,8 +27,8 @@ import decimal
 from decimal import Decimal
 
 from . import ast, ir
-from .diff import expr_text, rule_text
 from .loader import Program
+from .printer import expr_text, rule_text
 from .semantics import div
 from .units import DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS
 

@@ -7,11 +7,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kpidsl.diagnostics import KpiError
-from kpidsl.formatter import ast_equal, format_text, strip_spans
+from kpidsl.formatter import format_text
 from kpidsl.parser import parse
+from kpidsl.printer import ast_equal, strip_spans
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "fmt"
