@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from . import ast
 from .printer import band_text, expr_text, rule_text, statement_text, strip_spans
@@ -33,7 +34,7 @@ def _members(statements) -> dict[str, tuple[str, object]]:
     return out
 
 
-def _named(statements, kind) -> dict[str, object]:
+def _named(statements, kind) -> dict[str, Any]:
     return {s.name: s for s in statements if isinstance(s, kind)}
 
 
@@ -104,8 +105,8 @@ def describe_changes(old: list, new: list) -> list[str]:
             lines.append(f"grade {_label(y)}: {band_text(x.band)} → {band_text(y.band)}")
         if str(x.coefficient) != str(y.coefficient):
             lines.append(f"grade {_label(y)}: coefficient {_q(x.coefficient)} → {_q(y.coefficient)}")
-    for kind, word in ((ast.Pay, "pay"), (ast.Pool, "pool"), (ast.Award, "award")):
-        a2, b2 = _named(old, kind), _named(new, kind)
+    for result, word in ((ast.Pay, "pay"), (ast.Pool, "pool"), (ast.Award, "award")):
+        a2, b2 = _named(old, result), _named(new, result)
         for n in sorted(a2.keys() - b2.keys()):
             lines.append(f"removed {word} {_label(a2[n])}")
         for n in sorted(b2.keys() - a2.keys()):
@@ -113,7 +114,7 @@ def describe_changes(old: list, new: list) -> list[str]:
         for n in sorted(a2.keys() & b2.keys()):
             if strip_spans(a2[n]) != strip_spans(b2[n]):
                 x, y = a2[n], b2[n]
-                if kind is ast.Award:
+                if result is ast.Award:
                     lines.append(f"award {_label(y)}: {x.amount} → {y.amount}" if str(x.amount) != str(y.amount)
                                  else f"award {_label(y)}: conditions changed")
                 else:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import cast
 
 from . import ast
 from .lexer import _SCAN
@@ -42,7 +43,7 @@ def format_text(text: str, file: str = "<string>") -> str:
     rubric = parse(text, file)
     tokens = _Tokens(text)
     printed = source_lines(rubric.statements, _SourceLayout(tokens))
-    lines = [_Line(ln.depth, ln.anchor, ln.text, ln.closing, top=ln.statement is not None) for ln in printed]
+    lines = [_Line(ln.depth, cast(int, ln.anchor), ln.text, ln.closing, top=ln.statement is not None) for ln in printed]
     _blank_lines(lines, [ln.statement for ln in printed if ln.statement is not None])
     return _render(lines, _place(tokens, lines, rubric.comments))
 
@@ -59,8 +60,8 @@ class _Tokens:
         pos, line, line_start, end = 0, 1, 0, len(text)
         while pos < end:
             m = _SCAN.match(text, pos)
-            kind = m.lastgroup
-            if kind is None:
+            kind = m.lastgroup if m is not None else None
+            if m is None or kind is None:
                 break
             start = m.start(kind)
             nl = text.count("\n", pos, start)

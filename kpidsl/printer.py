@@ -260,8 +260,8 @@ class _Printer:
         if s.bonus is not None:
             clauses.append((lay.line(s.bonus, "bonus"), "bonus", s.bonus))
         for rule in s.rules:
-            for node in rule.levels if isinstance(rule, ast.Levels) else (rule,):
-                clauses.append((lay.line(node, keyword(node)), "rule", node))
+            for clause in rule.levels if isinstance(rule, ast.Levels) else (rule,):
+                clauses.append((lay.line(clause, keyword(clause)), "rule", clause))
         if s.not_applicable is not None:
             clauses.append((lay.not_applicable(s), "na", s.not_applicable))
         clauses += [(lay.line(n, keyword(n)), "rule", n) for n in (*s.vetoes, *s.notes)]
