@@ -5,102 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from . import ast
-from .formatter import strip_spans
+from .printer import band_text, expr_text, rule_text, statement_text, strip_spans
 from .semantics import show
 
 
 def _q(q: ast.Quantity | None) -> str:
     return "—" if q is None else str(q)
-
-
-def expr_text(e) -> str:
-    if isinstance(e, ast.Number):
-        return str(e.quantity)
-    if isinstance(e, ast.Var):
-        return e.name
-    if isinstance(e, ast.Neg):
-        return f"-{expr_text(e.operand)}"
-    if isinstance(e, ast.BinOp):
-        return f"({expr_text(e.left)} {e.op} {expr_text(e.right)})"
-    if isinstance(e, ast.Call):
-        over = f" over {e.over}" if e.over else ""
-        return f"{e.func}({', '.join(expr_text(a) for a in e.args)}{over})"
-    if isinstance(e, ast.Progressive):
-        return f"progressive {expr_text(e.subject)} {{ " + ", ".join(
-            f"from {b.start}: {b.rate}" for b in e.brackets) + " }"
-    return "?"
-
-
-def band_text(b: ast.Band | None) -> str:
-    if b is None:
-        return "else"
-    return " and ".join(f"{x.op} {x.value}" for x in b.bounds)
-
-
-def rule_text(rule) -> str:
-    """One line a reviewer can read: the rule's kind and every number in it."""
-    if rule is None:
-        return "entered directly"
-    if isinstance(rule, ast.Levels):
-        return "levels " + ", ".join(f'"{lv.text}": {lv.low}' + (f"..{lv.high}" if lv.high else "") for lv in rule.levels)
-    if isinstance(rule, ast.Scale):
-        return "scale " + ", ".join(f"{s.step}: {s.points}" for s in rule.steps)
-    if isinstance(rule, ast.Tiers):
-        return f"tiers {expr_text(rule.subject)}: " + "; ".join(f"{band_text(t.band)} → {t.points}" for t in rule.tiers)
-    if isinstance(rule, ast.Ratio):
-        return (f"ratio {expr_text(rule.subject)} target {rule.target} ±{rule.step}"
-                + (f" per {rule.per}" if rule.per else "") + (f" base {rule.base}" if rule.base else ""))
-    if isinstance(rule, ast.Proportional):
-        return f"proportional {expr_text(rule.subject)}"
-    if isinstance(rule, ast.Deduct):
-        return (f"deduct {rule.amount} per {expr_text(rule.per)}" + (f" base {rule.base}" if rule.base else "")
-                + ("" if rule.floored else " no floor"))
-    if isinstance(rule, ast.Change):
-        return f"change {expr_text(rule.subject)} by {rule.by} per {rule.per}" + (f" base {rule.base}" if rule.base else "")
-    if isinstance(rule, ast.Checklist):
-        return f"checklist of {len(rule.checks)} scores " + ", ".join(str(q) for q in rule.scores)
-    if isinstance(rule, ast.EnteredBy):
-        return f"entered by {rule.rater}"
-    return type(rule).__name__
-
-
-def condition_text(c) -> str:
-    if isinstance(c, ast.Compare):
-        return f"{expr_text(c.left)} {c.op} {expr_text(c.right)}"
-    if isinstance(c, ast.Truth):
-        return expr_text(c.expr)
-    if isinstance(c, ast.GradeTest):
-        return f"grade {c.test} {c.grade}"
-    return "?"
-
-
-def statement_text(s) -> str:
-    """One line for the statements the detailed comparison above does not cover."""
-    if isinstance(s, ast.Rounding):
-        return f"round {s.level} to {s.step} {s.mode}"
-    if isinstance(s, ast.Quota):
-        ties = f" tie by {', '.join(expr_text(e) for e in s.tie_by)}" if s.tie_by else ""
-        return f"quota {s.grade} at most {s.at_most} per {s.per}{ties}"
-    if isinstance(s, ast.Flag):
-        return f"flag {s.name} bottom {s.bottom} per {s.per}"
-    if isinstance(s, ast.Streak):
-        then = f"award {s.amount}" if s.action == "award" else f'flag "{s.flag}"'
-        return f"streak {s.name} when {condition_text(s.when)} for {s.periods} periods {then}"
-    if isinstance(s, ast.Exclude):
-        return f"exclude when {condition_text(s.when)}"
-    if isinstance(s, ast.Veto):
-        return f"veto {s.condition} zeroes {s.scope}"
-    if isinstance(s, ast.Key):
-        return f"{s.kind} {s.name}"
-    if isinstance(s, ast.TextList):
-        return f"{s.kind} " + ", ".join(s.texts)
-    if isinstance(s, ast.Note):
-        return f'note "{s.text}"'
-    if isinstance(s, ast.Use):
-        return f'use "{s.path}"' if s.names is None else f'use {", ".join(s.names)} from "{s.path}"'
-    return type(s).__name__.lower()
 
 
 _OTHER = (ast.Rounding, ast.Quota, ast.Flag, ast.Streak, ast.Exclude, ast.Veto, ast.Key, ast.TextList, ast.Note, ast.Use)
@@ -121,7 +34,7 @@ def _members(statements) -> dict[str, tuple[str, object]]:
     return out
 
 
-def _named(statements, kind) -> dict[str, object]:
+def _named(statements, kind) -> dict[str, Any]:
     return {s.name: s for s in statements if isinstance(s, kind)}
 
 
@@ -192,8 +105,8 @@ def describe_changes(old: list, new: list) -> list[str]:
             lines.append(f"grade {_label(y)}: {band_text(x.band)} → {band_text(y.band)}")
         if str(x.coefficient) != str(y.coefficient):
             lines.append(f"grade {_label(y)}: coefficient {_q(x.coefficient)} → {_q(y.coefficient)}")
-    for kind, word in ((ast.Pay, "pay"), (ast.Pool, "pool"), (ast.Award, "award")):
-        a2, b2 = _named(old, kind), _named(new, kind)
+    for result, word in ((ast.Pay, "pay"), (ast.Pool, "pool"), (ast.Award, "award")):
+        a2, b2 = _named(old, result), _named(new, result)
         for n in sorted(a2.keys() - b2.keys()):
             lines.append(f"removed {word} {_label(a2[n])}")
         for n in sorted(b2.keys() - a2.keys()):
@@ -201,7 +114,7 @@ def describe_changes(old: list, new: list) -> list[str]:
         for n in sorted(a2.keys() & b2.keys()):
             if strip_spans(a2[n]) != strip_spans(b2[n]):
                 x, y = a2[n], b2[n]
-                if kind is ast.Award:
+                if result is ast.Award:
                     lines.append(f"award {_label(y)}: {x.amount} → {y.amount}" if str(x.amount) != str(y.amount)
                                  else f"award {_label(y)}: conditions changed")
                 else:

@@ -26,8 +26,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import ast, ir, rules
-from .diff import expr_text, rule_text
 from .loader import Program
+from .printer import expr_text, rule_text
 from .rules import exact_quotient
 from .units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, expr_unit
 

@@ -7,11 +7,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kpidsl.diagnostics import KpiError
-from kpidsl.formatter import ast_equal, format_text, strip_spans
+from kpidsl.formatter import format_text
 from kpidsl.parser import parse
+from kpidsl.printer import ast_equal, expr_text, source_text, strip_spans
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "fmt"
@@ -265,7 +267,7 @@ def _wrap(e, paren):
 
 def _extend(sub):
     return st.one_of(
-        st.builds(lambda l, op, r, pl, pr: f"{_wrap(l, pl)} {op} {_wrap(r, pr)}",
+        st.builds(lambda left, op, r, pl, pr: f"{_wrap(left, pl)} {op} {_wrap(r, pr)}",
                   sub, st.sampled_from(["+", "-", "*", "/", "×", "÷"]), sub, st.booleans(), st.booleans()),
         st.builds(lambda e, p: f"-{_wrap(e, p)}", sub, st.booleans()),
         st.builds(lambda x, y: f"min({x}, {y})", sub, sub),
@@ -453,3 +455,26 @@ def _paren_pairs(text):
         elif ch == ")":
             pairs.append((stack.pop(), k))
     return pairs
+
+
+# ---- the printer alone, with no source to consult ---------------------------------------------------
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rubric_text())
+def test_generated_rubrics_print_back_from_the_tree_alone(text):
+    """printer.source_text knows only the tree (no `between`, no default words): it still means the same."""
+    before = parse(text)
+    printed = source_text(before)
+    assert ast_equal(before, parse(printed)), f"meaning changed:\n{text}\n---- printed ----\n{printed}"
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(expr)
+def test_one_line_expression_text_means_the_expression(e):
+    """Lowering's labels and kpi diff show expr_text: every operation parenthesised, same meaning."""
+    tree = parse(f"metric m: number = {e}").statements[0].expr
+    if "progressive" in e:
+        return  # folded onto one line with commas, which is no .kpi syntax
+    text = expr_text(tree)
+    assert ast_equal(tree, parse(f"metric m: number = {text}").statements[0].expr), text
