@@ -56,7 +56,10 @@ class Checker(Weights):
         for s in stmts:
             if isinstance(s, ast.Veto):
                 self._check_veto(s)
-        self._check_grades([s for s in stmts if isinstance(s, ast.Grade)])
+        grades = [s for s in stmts if isinstance(s, ast.Grade)]
+        self._check_grades(grades)
+        if not self.is_library or not self.program.root.statements:
+            self._check_scores_something(stmts)
         for s in stmts:
             check = getattr(self, f"_check_{type(s).__name__.lower()}", None)
             if check is not None and isinstance(s, (ast.Award, ast.Pool, ast.Pay, ast.Exclude,
@@ -66,6 +69,15 @@ class Checker(Weights):
         if not self.is_library:
             self._check_unused()
         return sorted(self.diagnostics, key=Diagnostic.sort_key)
+
+    def _check_scores_something(self, stmts) -> None:
+        """A rubric that scores nothing would give everyone 0 without a word.  (One without
+        grades is fine: most of our users' scorecards give a total and no grade.)"""
+        scored = any(isinstance(s, (ast.Section, ast.Item)) for s in stmts)
+        if not scored and not any(isinstance(s, (ast.Pay, ast.Award, ast.Pool)) for s in stmts):
+            self.diagnostics.append(error(
+                "KPI107", "the rubric scores nothing: it has no items, and no pay or award", self._title_span(),
+                'add the items it scores, e.g. `item quality "质量" points 100 { proportional rate }`'))
 
     def _title_span(self) -> ast.Span:
         for s in self.program.root.statements:

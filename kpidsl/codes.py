@@ -89,6 +89,11 @@ _ALL = [
           "`not applicable`, an award's `when`) appears twice; one of them would be silently ignored.",
           _HEAD + 'input r "及时率": percent range 0%..100% range 0%..120%\nitem a "A" points 100 { proportional r }',
           _HEAD + 'input r "及时率": percent range 0%..120%\nitem a "A" points 100 { proportional r }'),
+    _code("KPI107", "error", "the rubric scores nothing",
+          "A rubric (not a library) with no items and no pay or award would give everyone 0. An empty "
+          "file, or one of comments only, is the usual cause.",
+          _HEAD + '# 考核项目待定',
+          _HEAD + 'input rate "及时率": percent\nitem a "及时率" points 100 { proportional rate }'),
     _code("KPI110", "error", "a rule can award more than the item is worth",
           "The rule's best case exceeds the item's points. Lower it, or declare the excess with "
           "`bonus up to N` if it is meant.",
@@ -194,6 +199,12 @@ _ALL = [
                   'grade fail "不合格" when < 60',
           _HEAD + 'item a "A" points 100\ngrade good "良好" when >= 80\ngrade pass "合格" when >= 60 and < 80\n'
                   'grade fail "不合格" when < 60'),
+    _code("KPI152", "error", "a grade after `otherwise`",
+          "Grades are tried in order, and an `otherwise` grade takes every total left, so a grade "
+          "written after it can never be given.",
+          _HEAD + 'item a "A" points 100\ngrade pass "合格" when >= 60\ngrade fail "不合格" otherwise\n'
+                  'grade poor "差" otherwise',
+          _HEAD + 'item a "A" points 100\ngrade pass "合格" when >= 60\ngrade fail "不合格" otherwise'),
     _code("KPI160", "error", "a range runs backwards",
           "A range's low end is above its high end, as in `4..3`.",
           _HEAD + 'item a "部门协作" points 100 {\n  level "积极": 100\n  level "一般": 80..60\n}',

@@ -38,7 +38,8 @@ class Bands(NamesAndUnits):
         if unit is None or dom is None:
             return full
         u = unit if unit != "bare" else None
-        integer = unit in INTEGER_UNITS
+        # A count divided (`late / 3`) can land between two whole numbers: check it as fractional.
+        integer = unit in INTEGER_UNITS and self._whole(rule.subject)
         domain = Interval(dom.lo if dom.lo != -INF else None, dom.hi if dom.hi != INF else None,
                           dom.lo != -INF, dom.hi != INF, integer)
         bands: list[tuple[ast.Tier, Interval, Decimal]] = []
@@ -116,10 +117,16 @@ class Bands(NamesAndUnits):
         if not grades:
             return
         bands = []
-        otherwise = False
+        otherwise: ast.Grade | None = None
         for g in grades:
+            if otherwise is not None:  # grades are tried in order: nothing gets past `otherwise`
+                self.diagnostics.append(error(
+                    "KPI152", f"grade `{g.name}` comes after `{otherwise.name} … otherwise` and can never be given",
+                    g.span, f"move `{otherwise.name}` to the end, or give `{g.name}` up",
+                    (Related(f"`{otherwise.name}` takes every total left", otherwise.span),)))
+                continue
             if g.band is None:
-                otherwise = True
+                otherwise = g
                 continue
             iv = self._band(g.band, "points", False)
             if iv is not None:
@@ -133,7 +140,7 @@ class Bands(NamesAndUnits):
                         "KPI151", f"grades `{g1.name}` and `{g2.name}` overlap: a total of {fmt(w)} is both",
                         g2.band.span, "make the bands exclusive, e.g. `>= 80 and < 90` below `>= 90`",
                         (Related(f"`{g1.name}` is here", g1.band.span),)))
-        if otherwise or self.total_range is None:
+        if otherwise is not None or self.total_range is None:
             return
         r = self.total_range
         domain = Interval(r.lo if r.lo != -INF else None, r.hi if r.hi != INF else None,

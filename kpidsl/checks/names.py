@@ -10,7 +10,7 @@ from decimal import Decimal
 from .. import ast
 from ..diagnostics import Related, error, warning
 from ..intervals import INF, Range
-from ..units import BUILTIN_UNITS, UnitClash, call_unit, combine, compatible, known
+from ..units import BUILTIN_UNITS, INTEGER_UNITS, UnitClash, call_unit, combine, compatible, known
 from .base import UNIT_WORDS, ZERO, CheckerBase, Symbol, default_range, name_span
 
 AGGREGATES = {"sum", "average", "count", "max", "min"}
@@ -135,6 +135,28 @@ class NamesAndUnits(CheckerBase):
             self.diagnostics.append(error(
                 "KPI130", f"`{s.name}` is declared as {UNIT_WORDS[s.unit]} but its formula gives {UNIT_WORDS[unit]}",
                 s.expr.span, f"change the declared unit to `{unit}` or fix the formula"))
+
+    def _whole(self, e, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether a formula gives whole numbers only: counts, levels and yes/no combined by
+        +, -, ×, abs, max, min, sum or count (a division or an average may not)."""
+        if isinstance(e, ast.Number):
+            return e.quantity.suffix != "%" and e.quantity.value == e.quantity.value.to_integral_value()
+        if isinstance(e, ast.Var):
+            sym = self.symbols.get(e.name)
+            if sym is None or sym.unit not in INTEGER_UNITS:
+                return False
+            if sym.kind == "metric" and e.name not in seen:
+                return self._whole(sym.node.expr, seen | {e.name})
+            return sym.kind in ("input", "metric")
+        if isinstance(e, ast.Neg):
+            return self._whole(e.operand, seen)
+        if isinstance(e, ast.BinOp):
+            return e.op != "/" and self._whole(e.left, seen) and self._whole(e.right, seen)
+        if isinstance(e, ast.Call):
+            if e.func == "count":
+                return True
+            return e.func in ("abs", "max", "min", "sum") and all(self._whole(a, seen) for a in e.args)
+        return False
 
     def _range_of(self, unit: str, r: ast.Range | None) -> Range:
         if r is None:
