@@ -121,7 +121,7 @@ class Scorer:
     def explain(self, result) -> str:
         from .explain import explain
 
-        return explain(self.plan, result, self.item_points())
+        return explain(self.plan, result)
 
 
 def load_rubric(path) -> Scorer:
