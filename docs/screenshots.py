@@ -27,7 +27,7 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for lang, width in (("zh", 1100), ("en", 1100)):
             html = Path(d) / f"form-{lang}.html"
-            html.write_text(render(scorer.plan, scorer.program, lang), encoding="utf-8")
+            html.write_text(render(scorer.plan, lang), encoding="utf-8")
             page = browser.new_page(viewport={"width": width, "height": 900})
             page.goto(html.as_uri())
             fill(page, scorer.plan, person, row.get("period", ""), row)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
+from . import ir
 from .checker import check
 from .diagnostics import Diagnostic
 from .loader import Loader, Program
@@ -78,27 +80,15 @@ class Scorer:
     >>> results = scorer.evaluate([{"id": "张三", "installs_ok": "93%", ...}])  # doctest: +SKIP
     """
 
-    def __init__(self, plan, program=None):
+    def __init__(self, plan: ir.Plan):
         from .evaluate import Evaluator
 
         self.plan = plan
-        self.program = program
         self.evaluator = Evaluator(plan)
 
-    def item_points(self) -> dict:
-        from . import ast as a
-
-        out = {}
-
-        def walk(members):
-            for m in members:
-                if isinstance(m, a.Item):
-                    out[m.name] = m.size.value
-                elif isinstance(m, a.Section):
-                    walk(m.members)
-        if self.program is not None:
-            walk([s for s in self.program.statements if isinstance(s, (a.Item, a.Section))])
-        return out
+    def item_points(self) -> dict[str, Decimal]:
+        """Each item's points (a factor item's top coefficient), by item name."""
+        return {it.name: it.size for it in self.plan.outline.items()}
 
     def evaluate(self, records, percent: str = "strict", file: str = "<records>"):
         """Score rows given as dicts (or anything with ``to_dict("records")``, like a DataFrame)."""
@@ -131,7 +121,7 @@ class Scorer:
     def explain(self, result) -> str:
         from .explain import explain
 
-        return explain(self.plan, result, self.item_points())
+        return explain(self.plan, result)
 
 
 def load_rubric(path) -> Scorer:
@@ -144,4 +134,6 @@ def load_rubric(path) -> Scorer:
         raise RubricErrors(diags, sources)
     loader = Loader(read=lambda p: sources[str(p)] if str(p) in sources else read_source(p))
     program = loader.load(path)
-    return Scorer(lower(program), program)
+    if program is None:  # checked clean above, so it loads; a file changed in between does not
+        raise RubricErrors(loader.diagnostics, sources)
+    return Scorer(lower(program))

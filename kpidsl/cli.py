@@ -401,7 +401,7 @@ def form(rubric: str, out: str, lang: str, rater: str | None) -> None:
         _fail(f"{rubric}: no such file")
     scorer = _load_for(rubric, "making a form")
     try:
-        html = render(scorer.plan, scorer.program, lang, rater)
+        html = render(scorer.plan, lang, rater)
     except ValueError as e:
         _fail(str(e))
     with atomic_path(Path(out)) as tmp:

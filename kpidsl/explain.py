@@ -18,7 +18,8 @@ def _num(x: Decimal, exact: bool = False) -> str:
     return show(x if exact else x.normalize())
 
 
-def explain(plan: ir.Plan, r: Result, item_points: dict[str, Decimal] | None = None) -> str:
+def explain(plan: ir.Plan, r: Result) -> str:
+    item_points = {it.name: it.size for it in plan.outline.items()}
     head = f"{r.person}" + (f" ({r.period})" if r.period else "")
     if r.status != "scored":
         return f"{head}: {r.status} — {r.reason}"
@@ -27,7 +28,7 @@ def explain(plan: ir.Plan, r: Result, item_points: dict[str, Decimal] | None = N
         if s.kind in ("aux",) or s.name not in r.steps:
             continue
         label = f" {s.label}" if s.label else ""
-        of = f"  (of {_num(item_points[s.name])})" if item_points and s.name in item_points else ""
+        of = f"  (of {_num(item_points[s.name])})" if s.name in item_points else ""
         lines.append(f"  {s.name}{label} = {_num(r.steps[s.name], isinstance(s.expr, ir.Round))}{of}")
         details = []
         if s.why:

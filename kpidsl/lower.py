@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from . import ast, ir, rules
+from . import ast, ir, outline, rules
 from .loader import Program
 from .printer import expr_text, rule_text
 from .rules import exact_quotient
@@ -99,6 +99,8 @@ class Lowerer:
         self._aux = 0
         self._phase = "score"
         self.vetoes: list[tuple[str, str, str]] = []  # (column, label, what it zeroes)
+        # item -> (weighted rater, or None for the one person who fills it; column), for the outline
+        self.fills: dict[str, tuple[tuple[str | None, str], ...]] = {}
 
     # ---- helpers ------------------------------------------------------------------------
     def _emit(self, step: ir.Step) -> str:
@@ -227,6 +229,7 @@ class Lowerer:
                 why += f", picked by {it.entered_by.rater}"
         elif isinstance(rule, ast.EnteredBy):
             score = self._column(it.name, "points", it.label, it.span, low=Decimal(0), high=size)
+            self.fills[it.name] = ((None, score.column),)
             why = f"entered by {rule.rater}"
         else:
             score, trace = self._computed(rule, size, cap)
@@ -252,10 +255,13 @@ class Lowerer:
             unit = "count"
             kwargs = {"low": Decimal(0), "high": Decimal(len(rule.checks))}
         if not self.raters or it.entered_by is not None:  # one person picks: one column
-            return [(HUNDRED, self._column(it.name, unit, it.label, it.span, **kwargs))]
-        return [(r.weight.value, self._column(f"{it.name}.{r.name}", unit,
-                                              f"{it.label or it.name}.{r.label or r.name}", it.span, **kwargs))
-                for r in self.raters]
+            cell = self._column(it.name, unit, it.label, it.span, **kwargs)
+            self.fills[it.name] = ((None, cell.column),)
+            return [(HUNDRED, cell)]
+        cells = [(r, self._column(f"{it.name}.{r.name}", unit, f"{it.label or it.name}.{r.label or r.name}",
+                                  it.span, **kwargs)) for r in self.raters]
+        self.fills[it.name] = tuple((r.name, c.column) for r, c in cells)
+        return [(r.weight.value, c) for r, c in cells]
 
     def _rater_entered(self, it: ast.Item, rule) -> ir.Expr:
         terms = []
@@ -475,6 +481,7 @@ class Lowerer:
             pools=tuple(pools), quotas=tuple(quotas), streaks=tuple(streaks), flags=tuple(flags),
             money_round=money, vetoes=tuple(dict.fromkeys(self.vetoes)),
             key_labels=tuple((k.name, k.label) for k in self.stmts if isinstance(k, ast.Key) and k.label),
+            outline=outline.build(self.program, self.fills),
         )
 
 

@@ -106,7 +106,7 @@ def test_evaluator_agrees_with_the_naive_reference(case):
     program, _ = load_text(text, "gen.kpi")
     plan = lower(program)
     from kpidsl.api import Scorer
-    results = Scorer(plan, program).evaluate(rows)
+    results = Scorer(plan).evaluate(rows)
     ref = Reference(program)
     for row, res in zip(rows, results):
         expected = ref.scores(_fraction_row(row))
@@ -124,7 +124,7 @@ def test_compiled_backend_equals_the_interpreter_and_scores_stay_in_range(case):
     plan = lower(program)
     ev = Evaluator(plan)
     from kpidsl.api import Scorer
-    results = Scorer(plan, program).evaluate(rows)
+    results = Scorer(plan).evaluate(rows)
     sizes = {s.name: s for s in program.statements if hasattr(s, "size")}
     for res in results:
         steps: dict[str, Decimal] = {}
@@ -156,7 +156,7 @@ def test_the_one_pass_stream_writes_what_the_general_path_writes(case):
 
     text, rows = case
     program, _ = load_text(text, "gen.kpi")
-    scorer = Scorer(lower(program), program)
+    scorer = Scorer(lower(program))
     if not scorer.evaluator.streams_lines:
         return  # vetoes and exclusions take the general path
     data = scorer.rows(rows)

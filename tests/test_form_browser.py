@@ -99,7 +99,7 @@ def test_form_agrees_with_kpi_eval_and_round_trips(rubric, page, tmp_path):
     results = scorer.evaluator.evaluate(read_rows(plan, [data], needs_groups=scorer.evaluator.groups_needed()))
     by_key = {(r.person, r.period): r for r in results}
     form = tmp_path / "form.html"
-    form.write_text(render(plan, scorer.program), encoding="utf-8")
+    form.write_text(render(plan), encoding="utf-8")
     skip = batch_only(plan)
     person_col = next(k for k in raw_rows[0] if k in (plan.person, "id", "工号", "姓名"))
     checked = 0
@@ -160,7 +160,7 @@ HOSTILE = (
 def test_hostile_labels_render_as_text_and_run_nothing(page, tmp_path, write):
     scorer = load_rubric(write(HOSTILE))
     form = tmp_path / "hostile.html"
-    form.write_text(render(scorer.plan, scorer.program), encoding="utf-8")
+    form.write_text(render(scorer.plan), encoding="utf-8")
     page.goto(form.as_uri())
     page.locator('[data-column="a"][value="60"]').check()
     page.fill('[data-column="r"]', "95")
@@ -181,7 +181,7 @@ def test_invalid_entries_are_marked_and_total_is_provisional(page, tmp_path):
     rubric = ROOT / "rubrics" / "installation_aftersales_card.kpi"
     scorer = load_rubric(rubric)
     form = tmp_path / "f.html"
-    form.write_text(render(scorer.plan, scorer.program, "en"), encoding="utf-8")
+    form.write_text(render(scorer.plan, "en"), encoding="utf-8")
     page.goto(form.as_uri())
     first_percent = next(c.name for c in scorer.plan.columns if c.unit == "percent")
     page.fill(f'[data-column="{first_percent}"]', "abc")
@@ -198,7 +198,7 @@ def test_invalid_entries_are_marked_and_total_is_provisional(page, tmp_path):
 def test_form_prints_to_a4_with_its_signature_lines(page, tmp_path):
     scorer = load_rubric(ROOT / "rubrics" / "service_supervisor.kpi")
     form = tmp_path / "print.html"
-    form.write_text(render(scorer.plan, scorer.program), encoding="utf-8")
+    form.write_text(render(scorer.plan), encoding="utf-8")
     page.goto(form.as_uri())
     page.emulate_media(media="print")
     assert page.locator(".actions").is_hidden()  # buttons are not printed
@@ -214,7 +214,7 @@ def test_a_one_rater_form_scores_that_raters_own_view(page, tmp_path):
     _, raw_rows = example_rows(rubric)
     raw = dict(raw_rows[0])
     form = tmp_path / "self.html"
-    form.write_text(render(plan, scorer.program, rater="self"), encoding="utf-8")
+    form.write_text(render(plan, rater="self"), encoding="utf-8")
     page.goto(form.as_uri())
     assert page.locator('[data-column$=".supervisor"]').count() == 0  # only the rater's own column
     person = next(raw[k] for k in (plan.person, "id", "姓名") if raw.get(k))
@@ -243,7 +243,7 @@ def test_the_form_says_when_a_person_is_excluded(page, tmp_path):
     out = next(r for r in results if r.status == "excluded")
     raw = next(x for x in raw_rows if out.person in x.values())
     form = tmp_path / "f.html"
-    form.write_text(render(scorer.plan, scorer.program), encoding="utf-8")
+    form.write_text(render(scorer.plan), encoding="utf-8")
     page.goto(form.as_uri())
     fill(page, scorer.plan, out.person, raw.get("period", ""), raw)
     assert page.evaluate("document.body.dataset.excluded") == "yes"

@@ -66,7 +66,7 @@ def test_javascript_equals_python_on_generated_rubrics(case):
     text, rows = case
     program, _ = load_text(text, "gen.kpi")
     plan = lower(program)
-    results = Scorer(plan, program).evaluate(rows)
+    results = Scorer(plan).evaluate(rows)
     assert_same(plan, results)
 
 

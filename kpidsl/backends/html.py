@@ -16,7 +16,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from .. import ast, ir
+from .. import ir
 from ..semantics import show
 from .javascript import batch_only, decimal_library, generate, js_string
 
@@ -57,7 +57,7 @@ TEXT = {
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("kpidsl", "templates/form"), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html", "j2"], default=True), keep_trailing_newline=True)
-    env.filters["kind"] = lambda node: type(node).__name__
+    env.tests["section"] = lambda m: isinstance(m, ir.ShownSection)
     return env
 
 
@@ -93,14 +93,14 @@ def _column_spec(c: ir.Column) -> dict:
             "integer": c.integer, "optional": c.optional or c.may_be_na}
 
 
-def _items(statements) -> list:
-    return [s for s in statements if isinstance(s, (ast.Section, ast.Item))]
-
-
-def render(plan: ir.Plan, program, lang: str = "zh", rater: str | None = None) -> str:
+def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None) -> str:
     t = TEXT[lang]
+    outline = plan.outline
     columns = {c.name: c for c in plan.columns}
-    raters = [s for s in program.statements if isinstance(s, ast.Rater) and s.weight is not None]
+    raters = [r for r in outline.raters if r.weight is not None]
+    items = outline.items()
+    # each column a weighted rater fills -> (item, rater)
+    filled_by = {col: (it.name, who) for it in items for who, col in it.rater_columns}
     mirror: dict[str, str] = {}
     if rater is not None:
         chosen = [r for r in raters if r.name == rater]
@@ -109,26 +109,16 @@ def render(plan: ir.Plan, program, lang: str = "zh", rater: str | None = None) -
             raise ValueError(f"no weighted rater named {rater!r}; the rubric has {have}")
         # One rater's form: the other raters' columns mirror this rater's, so the total
         # shown is this rater's own view of the appraisal.
+        own = {it.name: dict(it.rater_columns)[rater] for it in items if rater in dict(it.rater_columns)}
         for c in plan.columns:
-            if "." in c.name and not c.name.endswith((".last", ".na")):
-                item, who = c.name.rsplit(".", 1)
-                if who != rater and f"{item}.{rater}" in {x.name for x in plan.columns}:
-                    mirror[c.name] = f"{item}.{rater}"
+            if c.name in filled_by:
+                item, who = filled_by[c.name]
+                if who != rater and item in own:
+                    mirror[c.name] = own[item]
         raters = chosen
-    settings = {s.key: s.value for s in program.root.statements if isinstance(s, ast.Setting)}
-    fields = next((s.texts for s in program.root.statements if isinstance(s, ast.TextList) and s.kind == "fields"), None)
-    signatures = next((s.texts for s in program.root.statements if isinstance(s, ast.TextList)
-                       and s.kind == "signatures"), None) or t["signatures"]
-    notes = [s.text for s in program.root.statements if isinstance(s, ast.Note)]
-    rater_cols = {}
-    for c in plan.columns:
-        if "." in c.name and not c.name.endswith((".last", ".na")):
-            item, who = c.name.rsplit(".", 1)
-            rater_cols.setdefault(item, []).append((who, c))
-    item_cols = {name for name in columns if "." not in name and any(
-        isinstance(s, ast.Item) for s in _walk(program.statements) if s.name == name)}
-    data_cols = [c for c in plan.columns if c.name not in item_cols and c.name.split(".")[0] not in rater_cols
-                 and not c.name.endswith(".na")]
+    rater_cols = {it.name: [(who, columns[col]) for who, col in it.rater_columns] for it in items if it.rater_columns}
+    item_cols = {it.column for it in items if it.column is not None}
+    data_cols = [c for c in plan.columns if c.name not in item_cols and c.name not in filled_by and not c.may_be_na]
     skip = batch_only(plan)
     shown_steps = [{"name": s.name, "label": s.label or s.name, "kind": s.kind}
                    for s in plan.result_steps if s.kind in ("coefficient", "pay", "award", "pool")]
@@ -142,14 +132,15 @@ def render(plan: ir.Plan, program, lang: str = "zh", rater: str | None = None) -
         "deps": _dependencies(plan),
         "mirror": mirror,
     }
+    key_labels = dict(plan.key_labels)
     template = _env().get_template("form.html.j2")
     return template.render(
-        t=t, lang=lang, title=settings.get("rubric") or "", position=settings.get("position"),
-        period=settings.get("period"), fields=fields, signatures=signatures, notes=notes,
-        members=_items(program.statements), raters=raters, rater_cols=rater_cols, columns=columns,
-        item_cols=item_cols, data_cols=data_cols, shown_steps=shown_steps, batch=skip,
-        grades=plan.grades, show=_num, ast=ast,
-        groups=[k for k in program.statements if isinstance(k, ast.Key) and k.kind == "group"],
+        t=t, lang=lang, title=plan.title, position=outline.position,
+        period=outline.period, fields=outline.fields, signatures=outline.signatures or t["signatures"],
+        notes=outline.notes, members=outline.members, raters=raters, rater_cols=rater_cols, columns=columns,
+        data_cols=data_cols, shown_steps=shown_steps, batch=skip,
+        grades=plan.grades, show=_num,
+        groups=[{"name": g, "label": key_labels.get(g)} for g in plan.groups],
         # header lines the form already asks for (name, period) are not asked twice
         header_words={t["name"], t["period"], "姓名", "被考核人", "员工姓名", "考核月份", "考核期间", "评核期",
                       "月份", "Name", "Period"},
@@ -157,15 +148,6 @@ def render(plan: ir.Plan, program, lang: str = "zh", rater: str | None = None) -
         css=(TEMPLATES / "form.css").read_text(encoding="utf-8"),
         script=decimal_library() + generate(plan) + (TEMPLATES / "form.js").read_text(encoding="utf-8"),
     )
-
-
-def _walk(statements):
-    for s in statements:
-        if isinstance(s, ast.Section):
-            yield s
-            yield from _walk(s.members)
-        elif isinstance(s, ast.Item):
-            yield s
 
 
 def _safe_json(value) -> str:
