@@ -2,7 +2,7 @@
 
 Lowering calls ``build`` once; from then on the form, explanations and the API read
 the outline, never the tree. Numbers a reader sees are kept as the author wrote them
-(``str(quantity)``: ``90%``, ``1pt``), so every backend shows the same text.
+(``printer.quantity_text``: ``90%``, ``1pt``), so every backend shows the same text.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from collections.abc import Mapping
 
 from . import ast, ir
 from .loader import Program
-from .printer import expr_text, rule_text
+from .printer import expr_text, quantity_text, rule_text
 
 
 def _text(q: ast.Quantity | None) -> str | None:
-    return None if q is None else str(q)
+    return None if q is None else quantity_text(q)
 
 
 def rule(r: ast.Rule | None) -> ir.ShownRule | None:
@@ -24,19 +24,19 @@ def rule(r: ast.Rule | None) -> ir.ShownRule | None:
         return None
     text = rule_text(r)
     if isinstance(r, ast.Tiers):
-        tiers = tuple(ir.ShownTier(tuple(ir.ShownBound(b.op, str(b.value)) for b in t.band.bounds)
+        tiers = tuple(ir.ShownTier(tuple(ir.ShownBound(b.op, quantity_text(b.value)) for b in t.band.bounds)
                                    if t.band is not None else (), t.points.value) for t in r.tiers)
         return ir.ShownRule("tiers", text, expr_text(r.subject), tiers=tiers)
     if isinstance(r, ast.Ratio):
-        return ir.ShownRule("ratio", text, expr_text(r.subject), target=str(r.target), step=str(r.step),
+        return ir.ShownRule("ratio", text, expr_text(r.subject), target=quantity_text(r.target), step=quantity_text(r.step),
                             per=_text(r.per), base=_text(r.base))
     if isinstance(r, ast.Proportional):
         return ir.ShownRule("proportional", text, expr_text(r.subject))
     if isinstance(r, ast.Deduct):
-        return ir.ShownRule("deduct", text, expr_text(r.per), amount=str(r.amount), base=_text(r.base),
+        return ir.ShownRule("deduct", text, expr_text(r.per), amount=quantity_text(r.amount), base=_text(r.base),
                             floored=r.floored)
     if isinstance(r, ast.Change):
-        return ir.ShownRule("change", text, expr_text(r.subject), by=str(r.by), per=str(r.per), base=_text(r.base))
+        return ir.ShownRule("change", text, expr_text(r.subject), by=quantity_text(r.by), per=quantity_text(r.per), base=_text(r.base))
     if isinstance(r, ast.Levels):
         levels = tuple(ir.ShownLevel(lv.text, lv.low.value, lv.high.value if lv.high is not None else None)
                        for lv in r.levels)

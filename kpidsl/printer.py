@@ -109,8 +109,12 @@ class Line:
 # ---- atoms -----------------------------------------------------------------------------------------
 
 
-def _q(q: ast.Quantity) -> str:
-    return format(q.value, "f") + q.suffix
+def quantity_text(q: ast.Quantity) -> str:
+    """A number as written (``90%``, ``1pt``, ``0.5``): ``Quantity.__str__`` is its one spelling."""
+    return str(q)
+
+
+_q = quantity_text
 
 
 def _strings(texts) -> str:
