@@ -7,6 +7,7 @@ import csv
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -20,7 +21,7 @@ def _use_color(stream) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
-def _fail(message: str) -> NoReturn:  # noqa: F821
+def _fail(message: str) -> NoReturn:
     click.echo(f"kpi: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 

@@ -23,7 +23,9 @@ named after the item.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from . import ast, ir, outline, rules
 from .loader import Program
@@ -41,7 +43,7 @@ def _c(v) -> ir.Const:
     return ir.Const(Decimal(v))
 
 
-def _sum(terms: list[ir.Expr]) -> ir.Expr:
+def _sum(terms: Sequence[ir.Expr]) -> ir.Expr:
     if not terms:
         return ZERO
     out = terms[0]
@@ -261,7 +263,7 @@ class Lowerer:
         cells = [(r, self._column(f"{it.name}.{r.name}", unit, f"{it.label or it.name}.{r.label or r.name}",
                                   it.span, **kwargs)) for r in self.raters]
         self.fills[it.name] = tuple((r.name, c.column) for r, c in cells)
-        return [(r.weight.value, c) for r, c in cells]
+        return [(r.weight.value, c) for r, c in cells if r.weight is not None]
 
     def _rater_entered(self, it: ast.Item, rule) -> ir.Expr:
         terms = []
@@ -287,8 +289,9 @@ class Lowerer:
             fallback = next((t for t in rule.tiers if t.band is None), None)
             out: ir.Expr = (ir.Const(fallback.points.value) if fallback is not None
                             else ir.Fail("no tier covers this value", x))
-            for t in reversed([t for t in rule.tiers if t.band is not None]):
-                out = ir.If(self.band(t.band, x), ir.Const(t.points.value), out)
+            for t in reversed(rule.tiers):
+                if t.band is not None:
+                    out = ir.If(self.band(t.band, x), ir.Const(t.points.value), out)
             return out, [(self._shown("value", rule.subject), x)]
         if isinstance(rule, ast.Ratio):
             x = self.expr(rule.subject)
@@ -336,9 +339,9 @@ class Lowerer:
             return s.unit if s is not None else BUILTIN_UNITS.get(name)
         return expr_unit(e, name_unit)
 
-    def members(self, members, parent_scale: Decimal) -> list[tuple[object, Decimal, ir.Expr]]:
+    def members(self, members, parent_scale: Decimal) -> list[tuple[Any, Decimal, ir.Expr]]:
         """Lower each member; return (node, points in the parent's scale, contribution)."""
-        out = []
+        out: list[tuple[Any, Decimal, ir.Expr]] = []
         for m in members:
             if isinstance(m, ast.Item):
                 name = self.item(m)
@@ -350,28 +353,28 @@ class Lowerer:
 
     def _not_applicable(self, out):
         """Re-spread the points of items marked not applicable, as each declares."""
-        na_items = [(node, pts) for node, pts, _ in out
+        na_items = [(node, node.not_applicable, pts) for node, pts, _ in out
                     if isinstance(node, ast.Item) and node.not_applicable is not None]
         if not na_items:
             return out
         flags = {node.name: self._column(f"{node.name}.na", "yes/no", f"{node.label or node.name}.不适用",
-                                         node.not_applicable.span, low=Decimal(0), high=Decimal(1),
+                                         na.span, low=Decimal(0), high=Decimal(1),
                                          optional=True, may_be_na=True)
-                 for node, _ in na_items}
+                 for node, na, _ in na_items}
         applicable = {node.name: (ir.Bin("-", ONE, flags[node.name]) if node.name in flags else ONE)
                       for node, _, _ in out if hasattr(node, "name")}
         extra: dict[str, list[ir.Expr]] = {node.name: [] for node, _, _ in out}
-        for k, pk in na_items:
+        for k, na, pk in na_items:
             others = [(n, p) for n, p, _ in out if n is not k]
-            policy = k.not_applicable.policy
+            policy = na.policy
             if policy == "give":
-                target = next((n, p) for n, p in others if n.name == k.not_applicable.target)
+                target = next((n, p) for n, p in others if n.name == na.target)
                 extra[target[0].name].append(ir.Bin("*", flags[k.name], ir.Const(exact_quotient(pk, target[1]))))
                 continue
-            live = _sum([ir.Bin("*", applicable[n.name], ir.Const(p if policy == "proportionally" else 1))
+            live = _sum([ir.Bin("*", applicable[n.name], ir.Const(p if policy == "proportionally" else Decimal(1)))
                          for n, p in others])
             for n, p in others:
-                weight = ir.Const(p if policy == "proportionally" else 1)
+                weight = ir.Const(p if policy == "proportionally" else Decimal(1))
                 # this member's share of k's points, as a multiple of its own points
                 share = ir.Bin("/", ir.Bin("*", ir.Const(pk), weight), ir.Bin("*", live, ir.Const(p)))
                 extra[n.name].append(ir.Bin("*", flags[k.name], share))
@@ -452,11 +455,11 @@ class Lowerer:
             elif isinstance(s, ast.Pool):
                 # A share of a team amount is an aggregate over the team, so pays may use it
                 # like any other value; the batch check makes sure the team agrees on the amount.
-                amount = self._emit(ir.Step(f"_pool_{s.name}", "aux", self.expr(s.expr)))
-                share = ir.Bin("/", ir.Agg("max", amount, s.shared_by), ir.Agg("count", amount, s.shared_by))
+                pooled = self._emit(ir.Step(f"_pool_{s.name}", "aux", self.expr(s.expr)))
+                share = ir.Bin("/", ir.Agg("max", pooled, s.shared_by), ir.Agg("count", pooled, s.shared_by))
                 self._emit(ir.Step(s.name, "pool", ir.Round(share, *money), s.label, s.span.line,
                                    why=f"{expr_text(s.expr)}, shared by {s.shared_by}"))
-                pools.append(ir.Pool(s.name, s.label, amount, s.shared_by))
+                pools.append(ir.Pool(s.name, s.label, pooled, s.shared_by))
             elif isinstance(s, ast.Streak):
                 self._aux += 1
                 holds = self._emit(ir.Step(f"_streak{self._aux}", "aux", ir.If(self.cond(s.when), ONE, ZERO)))
