@@ -12,6 +12,9 @@ that would only echo it are skipped.
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass
+from typing import Any
+
 from . import ast
 from .checks.base import UNIT_WORDS, ZERO, Contribution
 from .checks.weights import Weights
@@ -26,6 +29,12 @@ class Checker(Weights):
 
     def run(self) -> list[Diagnostic]:
         stmts = self.program.statements
+        deep = _too_deep(stmts)
+        if deep is not None:  # every later pass recurses over formulas: refuse before they run
+            self.diagnostics.append(error(
+                "KPI145", f"this formula is nested more than {MAX_DEPTH} levels deep", deep.span,
+                "split it into metrics, each a step of the calculation"))
+            return self.diagnostics
         self._collect(stmts)
         self._check_header(stmts)
         self._check_raters(stmts)
@@ -139,6 +148,32 @@ class Checker(Weights):
 
     def _check_flag(self, f: ast.Flag) -> None:
         self._lookup(f.per, f.span, ("key",), "a group")
+
+
+# Deeper formulas would exhaust the checker's, the evaluator's and the generated code's
+# recursion (Python's own parser refuses 200 nested parentheses); no real rubric comes near.
+MAX_DEPTH = 64
+
+
+def _too_deep(stmts) -> Any:
+    """The first node more than MAX_DEPTH formula levels deep, found without recursion."""
+    stack: list[tuple[object, int]] = [(s, 0) for s in reversed(stmts)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, tuple):
+            stack.extend((x, depth) for x in reversed(node))
+            continue
+        if not is_dataclass(node):
+            continue
+        if isinstance(node, _FORMULA_NODES):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return node
+        stack.extend((getattr(node, f.name), depth) for f in reversed(fields(node)) if f.name != "span")
+    return None
+
+
+_FORMULA_NODES = (ast.BinOp, ast.Neg, ast.Call, ast.Progressive, ast.Compare, ast.Truth)
 
 
 def check(program: Program) -> list[Diagnostic]:

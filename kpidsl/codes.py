@@ -187,6 +187,15 @@ _ALL = [
                   'pay p "绩效工资" = q * 10%\npay q "应发工资" = base + p',
           _HEAD + 'input base "基本工资": money\nitem a "A" points 100\n'
                   'pay p "绩效工资" = base * 10%\npay q "应发工资" = base + p'),
+    _code("KPI145", "error", "a formula nested too deeply",
+          "A formula more than 64 levels deep (a sum of 70 terms written in one line, or 70 nested "
+          "parentheses around operations) is refused: checking and scoring it would exhaust Python's "
+          "recursion. Split it into metrics, each a step of the calculation.",
+          _HEAD + 'input a "甲": count\nmetric m "合计": count = ' + " + ".join(["a"] * 70) +
+          '\nitem x "X" points 100 { deduct 1 per m }',
+          _HEAD + 'input a "甲": count\nmetric half "前半": count = ' + " + ".join(["a"] * 33) +
+          '\nmetric m "合计": count = half + ' + " + ".join(["a"] * 32) +
+          '\nitem x "X" points 100 { deduct 1 per m }'),
     _code("KPI150", "error", "grade bands leave a gap",
           "Some reachable total gets no grade. Totals are worked out from the items' ranges.",
           _HEAD + 'item a "A" points 100\ngrade good "良好" when >= 80\ngrade pass "合格" when >= 60 and < 79\n'

@@ -74,3 +74,25 @@ def test_eval_refuses_a_rubric_that_scores_nothing(kpi, write, tmp_path):
     data.write_text("id\nx\n", encoding="utf-8")
     r = kpi("eval", write("# 考核项目待定\n"), data)
     assert r.returncode != 0 and "KPI107" in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("formula", [
+    " + ".join(["late"] * 1000),                      # a long sum: a left-deep chain
+    "(" * 1000 + "late" + " * 1)" * 1000,             # nested parentheses around operations
+    "-" * 300 + "late",
+])
+def test_a_formula_too_deep_is_a_diagnostic_not_a_crash(formula):
+    text = f'rubric "r"\ninput late "迟到": count\nmetric m "m": count = {formula}\n' \
+           'item a "A" points 100 { deduct 1 per m }\n'
+    diags = check_text(text, "a.kpi")  # documented never to raise
+    assert [d.code for d in diags] == ["KPI145"] and diags[0].span.line == 3
+
+
+def test_a_formula_at_the_depth_limit_checks_and_scores(write):
+    from kpidsl.api import load_rubric
+
+    text = 'rubric "r"\ninput late "迟到": count\nmetric m "m": count = ' + " + ".join(["late"] * 64) + \
+           '\nitem a "A" points 100 { deduct 1 per m }\n'
+    assert "KPI145" not in codes(text)
+    (r,) = load_rubric(write({"r.kpi": text})).evaluate([{"id": "x", "late": "1"}])
+    assert r.steps["a"] == 36  # 100 - 64 × 1
