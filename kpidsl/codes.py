@@ -196,6 +196,13 @@ _ALL = [
           _HEAD + 'input a "甲": count\nmetric half "前半": count = ' + " + ".join(["a"] * 33) +
           '\nmetric m "合计": count = half + ' + " + ".join(["a"] * 32) +
           '\nitem x "X" points 100 { deduct 1 per m }'),
+    _code("KPI146", "error", "a formula uses a best-in-group award",
+          "An award `to best … per GROUP` is decided across the group after every person's formulas are "
+          "computed, so no metric, pay or pool can use its amount.",
+          _HEAD + 'input late "迟到": count\ngroup team "组"\nitem a "A" points 100 { deduct 5 per late }\n'
+                  'award best "最佳" 50元 to best total per team\npay p "奖金" = best * 2',
+          _HEAD + 'input late "迟到": count\ngroup team "组"\nitem a "A" points 100 { deduct 5 per late }\n'
+                  'award best "最佳" 50元 to best total per team\npay p "奖金" = 100元 when total >= 90'),
     _code("KPI150", "error", "grade bands leave a gap",
           "Some reachable total gets no grade. Totals are worked out from the items' ranges.",
           _HEAD + 'item a "A" points 100\ngrade good "良好" when >= 80\ngrade pass "合格" when >= 60 and < 79\n'

@@ -96,3 +96,27 @@ def test_a_formula_at_the_depth_limit_checks_and_scores(write):
     assert "KPI145" not in codes(text)
     (r,) = load_rubric(write({"r.kpi": text})).evaluate([{"id": "x", "late": "1"}])
     assert r.steps["a"] == 36  # 100 - 64 × 1
+
+
+def test_a_pay_cannot_use_a_best_in_group_award(kpi, write, tmp_path):
+    text = '''rubric "r"
+input late "迟到": count
+person id "工号"
+group team "组"
+item a "A" points 100 { deduct 5 per late }
+award best "最佳" 50元 to best total per team
+award full "全勤" 30元 when late = 0
+pay p "工资" = best * 2
+'''
+    diags = [d for d in check_text(text, "a.kpi") if d.code == "KPI146"]
+    assert len(diags) == 1 and diags[0].span.line == 8
+    # an award decided per person is an ordinary value: 全勤 30 × 2 = 60
+    fixed = write({"r.kpi": text.replace("best * 2", "full * 2")})
+    data = tmp_path / "d.csv"
+    data.write_text("工号,late,组\nx,0,1\ny,1,1\n", encoding="utf-8")
+    r = kpi("eval", fixed, data, "-o", tmp_path / "out.json")
+    assert r.returncode == 0, r.stderr
+    import json
+    rows = {row["id"]: row for row in json.loads((tmp_path / "out.json").read_text("utf-8"))["rows"]}
+    assert rows["x"]["p"] == "60.00" and rows["y"]["p"] == "0.00"
+    assert rows["x"]["best"] == "50.00"  # the best of the team still gets its award

@@ -226,6 +226,13 @@ class NamesAndUnits(CheckerBase):
             sym = self._lookup(e.name, e.span, ("input", "metric", "item", "section", "pay", "pool", "award"))
             if sym is None:
                 return None, None
+            if sym.kind == "award" and sym.node.best_of is not None:
+                # decided across the whole group once every row is scored, after every formula
+                self.diagnostics.append(error(
+                    "KPI146", f"`{e.name}` goes to the best of each `{sym.node.best_of.group}`, which is known only "
+                    "after every formula is computed; a formula cannot use it", e.span,
+                    "give the pay its own condition instead, e.g. `when total >= 90`"))
+                return None, None
             return sym.unit, self._symbol_range(sym)
         if isinstance(e, ast.Neg):
             u, r = self._expr(e.operand)
