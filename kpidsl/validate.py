@@ -91,7 +91,12 @@ class Validator:
         # (column, its spec, its index in the row or None)
         self.columns: list[tuple[ir.Column, CellSpec, int | None]] = [
             (col, spec_of(col, percent), self.index.get(col.name)) for col in plan.columns]
-        self.fast = self._row_reader() if not self.errors else None
+        # The generated reader reads every cell that must be there; the rest (a `.last` value
+        # that may be left out, an item's not-applicable flag) depend on other cells.
+        self.plain = [(col, spec, i) for col, spec, i in self.columns
+                      if i is not None and not col.optional and not col.may_be_na]
+        self.others = [c for c in self.columns if c not in self.plain]
+        self.fast = self._row_reader() if not self.errors and self.plain else None
 
     @staticmethod
     def _find(titles: dict[str, int], candidates: Iterable[str | None]) -> int | None:
@@ -104,19 +109,16 @@ class Validator:
                hint: str | None = None) -> None:
         self.errors.append(DataError(self.file, row, column, message, col.line if col else None, hint))
 
-    def _row_reader(self) -> Callable[[list[object]], dict[str, Decimal] | None] | None:
-        """The reader generated from the columns' specs for rows whose every cell is spelled
-        the common way, or None when a column may be left out or marked not applicable
-        (those depend on other cells of the row)."""
-        if not all(i is not None and not col.optional and not col.may_be_na for col, _, i in self.columns):
-            return None
+    def _row_reader(self) -> Callable[[list[object]], dict[str, Decimal] | None]:
+        """The reader generated from the plain columns' specs: their cells as a dict when
+        every one is spelled the common way, else None."""
         from .backends.rows import compile_row_reader
 
-        return compile_row_reader([(spec, i) for _, spec, i in self.columns if i is not None])
+        return compile_row_reader([(spec, i) for _, spec, i in self.plain if i is not None])
 
     def row(self, number: int, values: list[object]) -> Row | None:
         fast = self.fast
-        if fast is not None:
+        if fast is not None and not self.others:
             # The common row, read without the general machinery: every cell in its usual
             # spelling, a text id and period, no groups to look up.
             cells = fast(values)
@@ -139,13 +141,14 @@ class Validator:
             self._error(number, None, "blank person id")
         period = text_of(get(self.period_col)) if self.period_col is not None else ""
         groups = {g: text_of(get(i)) for g, i in self.group_cols.items() if i is not None}
-        if fast is not None and person:
+        if not self.others and fast is not None and person:
             cells = fast(values)
             if cells is not None:
                 return Row(self.file, number, person, period, groups, cells)
-        cells = {}
         na_items = self._not_applicable(number, get(self.na_list_col), values)
-        for col, spec, i in self.columns:
+        read_fast = fast(values) if fast is not None and not na_items else None
+        cells = read_fast or {}
+        for col, spec, i in self.others if read_fast is not None else self.columns:
             v = get(i)
             if col.may_be_na:
                 if text_of(v) == "":

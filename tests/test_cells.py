@@ -189,6 +189,40 @@ FAST_RUBRIC = ('rubric "读数"\ninput r "及时率": percent range 50%..150%\ni
                'veto law "违规"\n')
 
 
+# `.last` values that may be left out and an item that may not apply: the generated reader
+# reads the other cells, and those depend on the rest of the row.
+MIXED_RUBRIC = ('rubric "混合"\ninput r "及时率": percent range 50%..150%\ninput k "次数": count range 0..20\n'
+                'item a "A" points 40 { change r by 2pt per 1% base 20 }\n'
+                'item b "B" points 30 { deduct 5 per k }\n'
+                'item d "D" points 30 { not applicable: spread evenly\n level "好": 30 level "中": 15 level "差": 0 }\n')
+
+
+@settings(max_examples=EXAMPLES * 2, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from(ODD)), max_size=2), st.sampled_from(PERCENT_MODES))
+def test_a_row_with_optional_cells_is_read_the_same_with_and_without_the_generated_reader(odd, mode):
+    cells: list[object] = ["93%", "90%", "2", "15", ""]  # r, r.last, k, d, not_applicable
+    for i, cell in odd:
+        cells[i] = cell
+    program, diags = load_text(MIXED_RUBRIC, "mixed.kpi")
+    assert program is not None and not diags
+    plan = lower(program)
+    assert any(c.optional for c in plan.columns) and any(c.may_be_na for c in plan.columns)
+    header = ["id", "period", "r", "r.last", "k", "d", "not_applicable"]
+    values = ["E1", "2024-01", *cells]
+    fast = Validator(plan, "x.csv", header, mode)
+    assert fast.fast is not None and fast.others
+    if not odd:
+        assert fast.fast(values) is not None
+    slow = Validator(plan, "x.csv", header, mode)
+    slow.fast = None
+    got, want = fast.row(2, values), slow.row(2, values)
+    assert (got is None) == (want is None)
+    if got is not None and want is not None:
+        assert got.cells == want.cells
+        assert all(str(got.cells[k]) == str(want.cells[k]) for k in want.cells)
+    assert [e.message for e in fast.errors] == [e.message for e in slow.errors]
+
+
 @settings(max_examples=EXAMPLES * 2, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(ODD)), max_size=2), st.sampled_from(PERCENT_MODES))
 def test_a_row_is_read_the_same_with_and_without_the_generated_reader(odd, mode):
