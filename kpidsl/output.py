@@ -35,9 +35,9 @@ class Table:
                 cols.append((s.name, s.label or s.name, "money" if s.kind != "coefficient" else "number"))
         for b in plan.best_of:
             cols.append((b.award, b.label or b.award, "money"))
-        for s in plan.streaks:
-            if s.action == "award":
-                cols.append((s.name, s.label or s.name, "money"))
+        for streak in plan.streaks:
+            if streak.action == "award":
+                cols.append((streak.name, streak.label or streak.name, "money"))
         cols += [("flags", "标记", "text"), ("status", "状态", "text"), ("notes", "说明", "text")]
         self.columns = cols
 
@@ -136,9 +136,9 @@ def write_json(table: Table, results: Iterable[Result], stream) -> None:
 
 
 def write_xlsx(table: Table, results: Iterable[Result], path: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
     wb = Workbook()
     ws = wb.active

@@ -418,7 +418,7 @@ def test_periods_sort_as_time_not_text(write):
 
 
 def test_duplicates_are_found_across_spilled_runs():
-    from kpidsl.data import DuplicateIndex
+    from kpidsl.duplicates import DuplicateIndex
 
     keys = [9, 3, 7, 1, 5, 3, 8, 2, 6, 9, 3]  # 3 thrice and 9 twice, across runs of 4 spilled to disk
     index = DuplicateIndex(chunk=4)

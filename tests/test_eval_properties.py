@@ -3,6 +3,8 @@
 * it agrees with a naive reference that scores straight from the AST in exact fractions;
 * the compiled backend and the IR interpreter agree on every step, to the last digit;
 * every item's score stays inside 0..points (+bonus) unless its rule says it may not.
+
+How a data cell is read, fast and slow, is held equal in tests/test_cells.py.
 """
 
 from __future__ import annotations
@@ -169,45 +171,3 @@ def test_the_one_pass_stream_writes_what_the_general_path_writes(case):
     w.writerows(scorer.evaluator.stream_lines(data, errors))
     assert not errors
     assert fast.getvalue() == general.getvalue()
-
-
-# Spellings of a cell, usual and not: the fast reader may refuse any of them (the
-# full validator then reads or explains it) but must never read one differently.
-CELLS = ["93%", "93.5%", "100%", "0%", "93", "0.93", "-3", "3", "0", "00", "007", "12.50", "1e3", "1_000",
-         " 5", "5 ", "３", "٣", "²", "nan", "Infinity", "9.%", ".5", "5.", "-0", "-1.5%", "93 %", "９３％",
-         "是", "否", "yes", "No", "", "12,500", "1.2.3", "不适用", "+5", "5%%"]
-
-FAST_RUBRIC = ('rubric "读数"\ninput r "及时率": percent range 0%..150%\ninput k "次数": count range 0..20\n'
-               'input m "金额": money\ninput law "违规": yes/no\n'
-               'item a "A" points 40 { tiers r { when >= 90%: 40 else: 0 } }\n'
-               'item b "B" points 20 { deduct 5 per k }\n'
-               'item c "C" points 20 { proportional m / 1000 }\n'
-               'item d "D" points 20 { level "好": 20 level "中": 10 level "差": 0 }\n'
-               'veto law "违规"\n')
-
-
-@settings(max_examples=EXAMPLES * 2, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from(CELLS)), max_size=2))
-def test_the_generated_row_reader_reads_what_the_validator_reads(odd):
-    from kpidsl.data import Validator
-
-    cells = ["93%", "2", "12500", "否", "10"]  # a row the fast reader takes, with one or two odd cells
-    for i, cell in odd:
-        cells[i] = cell
-    program, diags = load_text(FAST_RUBRIC, "fast.kpi")
-    assert program is not None and not diags
-    plan = lower(program)
-    header = ["id", "period", "r", "k", "m", "law", "d"]  # d: the points of item d's level
-    values = ["E1", "2024-01", *cells]
-    fast = Validator(plan, "x.csv", header)
-    assert fast._fast_row() is not None  # the generated reader is in play for this plan
-    if not odd:
-        assert fast._fast_row()(values) is not None  # and takes the usual row
-    slow = Validator(plan, "x.csv", header)
-    slow._fast = None  # the general reader only
-    got, want = fast.row(2, values), slow.row(2, values)
-    assert (got is None) == (want is None)
-    if got is not None:
-        assert got.cells == want.cells
-        assert all(str(got.cells[k]) == str(want.cells[k]) for k in want.cells)  # the same digits, too
-    assert [e.message for e in fast.errors] == [e.message for e in slow.errors]

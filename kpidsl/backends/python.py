@@ -13,6 +13,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -20,7 +21,8 @@ from .. import ir
 from ..semantics import CONTEXT, ScoreError, div, is_power_of_ten, quantize, round_to, show
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The templates of the generated Python (scoring here, the row reader in rows.py)."""
     env = Environment(loader=PackageLoader("kpidsl", "templates"), undefined=StrictUndefined,
                       autoescape=False, keep_trailing_newline=True)
     env.filters["py"] = repr
@@ -99,7 +101,7 @@ def generate(plan: ir.Plan) -> str:
     grade_conds = ["True" if g.cond is None else em.cond(g.cond, "result") for g in plan.grades]
     result_lines = em.lines(plan.result_steps, "result")
     outcome = _outcome(em, plan)
-    return _environment().get_template("python_backend.py.j2").render(
+    return environment().get_template("python_backend.py.j2").render(
         constants=[(name, text) for text, name in em.constants.items()],
         score_lines=score_lines, score_vars=score_vars, grade_conds=grade_conds,
         result_lines=result_lines, result_vars=[v for v, _ in result_lines], **outcome,
@@ -144,7 +146,7 @@ class Compiled:
 
 def compile_plan(plan: ir.Plan) -> Compiled:
     source = generate(plan)
-    namespace = {"Decimal": decimal.Decimal, "_div": div, "_round": round_to, "_quantize": quantize, "_fail": _fail,
+    namespace: dict[str, Any] = {"Decimal": decimal.Decimal, "_div": div, "_round": round_to, "_quantize": quantize, "_fail": _fail,
                  "__builtins__": {"min": min, "max": max, "True": True, "None": None}}
     code = compile(source, "<kpidsl scoring>", "exec")
     exec(code, namespace)  # generated from the IR only; see the module docstring
@@ -159,49 +161,3 @@ def compile_plan(plan: ir.Plan) -> Compiled:
             return result(cells, steps, agg)
 
     return Compiled(source, score_in_context, grade, result_in_context, score, namespace["outcome"])
-
-
-def compile_row_parser(columns: list[tuple[ir.Column, int]]) -> Callable:
-    """The fast path of reading a data row, generated for this plan's columns (see
-    templates/row_parser.py.j2). Column names appear only as repr() literals."""
-    import re
-
-    from ..data import NO, YES
-
-    em = _Emitter()
-    cols = []
-    sets: dict[str, object] = {}
-    for c, index in columns:
-        kind = "yesno" if c.unit == "yes/no" else "percent" if c.unit == "percent" else "number"
-        cols.append({
-            "name": c.name, "index": index, "kind": kind, "integer": c.integer,
-            "low": em.const(c.low) if c.low is not None else None,
-            "high": em.const(c.high) if c.high is not None else None,
-            "allowed": None, "spellings": None,
-        })
-        if c.allowed:
-            name = f"A{len(sets)}"
-            sets[name] = frozenset(c.allowed)
-            cols[-1]["allowed"] = name
-            if kind == "number":
-                # A level's points, as the rubric writes them ("3", "1.5"): one look-up
-                # gives the value, already known to be allowed and in range.
-                texts = (format(d, "f") for d in c.allowed)
-                name = f"S{len(sets)}"
-                sets[name] = {t: decimal.Decimal(t) for t in texts
-                              if (c.low is None or decimal.Decimal(t) >= c.low)
-                              and (c.high is None or decimal.Decimal(t) <= c.high)}
-                cols[-1]["spellings"] = name
-    template = _environment().get_template("row_parser.py.j2")
-    body = template.render(cols=cols)
-    consts = "".join(f"{name} = Decimal({text!r})\n" for text, name in em.constants.items())
-    source = consts + body
-    namespace = {"Decimal": decimal.Decimal, "D": decimal.Decimal, "YES": frozenset(YES), "NO": frozenset(NO),
-                 "ONE": decimal.Decimal(1), "ZERO": decimal.Decimal(0), **sets,
-                 "number": re.compile(r"-?\d+(\.\d+)?\Z").match, "whole": re.compile(r"-?\d+\Z").match,
-                 "percent": re.compile(r"-?\d+(\.\d+)?%\Z").match,
-                 "__builtins__": {"len": len, "str": str, "frozenset": frozenset, "None": None,
-                                  "TypeError": TypeError, "IndexError": IndexError,
-                                  "AttributeError": AttributeError}}
-    exec(compile(source, "<kpidsl rows>", "exec"), namespace)  # from the plan only; names as repr()
-    return namespace["parse"]

@@ -1,0 +1,239 @@
+"""Batch rules: what needs every row of the batch at once — last period's values for
+``x.last`` cells, grade quotas, result steps that aggregate over rows (a yearly
+average), best in group, team pools, streaks and bottom-rank flags.
+
+Per-row scoring is ``evaluate.py``'s; the batch runs after every row is scored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from . import interpret, ir
+from .semantics import ScoreError, div, round_to, show
+from .validate import DataError, DataProblems, Row
+
+if TYPE_CHECKING:
+    from .evaluate import Result
+
+ZERO = Decimal(0)
+AggFn = Callable[[str, str, str], Decimal]
+
+
+class Batch:
+    """The batch rules of one plan.  ``result_steps`` computes a scored row's result steps
+    (with an aggregate function, or None); ``row_error`` words a row that cannot be scored."""
+
+    def __init__(self, plan: ir.Plan, result_steps: Callable[[Result, AggFn | None], None],
+                 row_error: Callable[[Row, Exception], DataError]):
+        self.plan = plan
+        self.result_steps = result_steps
+        self.row_error = row_error
+        self.uses_agg = any(isinstance(n, ir.Agg) for s in plan.result_steps for n in ir.walk(s.expr))
+        self.last_columns = [c for c in plan.columns if c.optional and c.name.endswith(".last")]
+
+    def fill_last_period(self, rows: list[Row]) -> None:
+        """``x.last`` cells the data does not give come from the person's previous period."""
+        if not self.last_columns:
+            return
+        by_person: dict[str, list[Row]] = {}
+        for r in rows:
+            by_person.setdefault(r.person, []).append(r)
+        errors = []
+        for history in by_person.values():
+            history.sort(key=lambda r: period_key(r.period))
+            for prev, row in zip([None, *history[:-1]], history):
+                for col in self.last_columns:
+                    if col.name in row.cells:
+                        continue
+                    source = col.name[: -len(".last")]
+                    if prev is None or source not in prev.cells:
+                        errors.append(DataError(row.file, row.number, col.name,
+                                                f"needs last period's {source!r} and the data has none",
+                                                col.line, f"add a {col.name!r} column, or the previous period's row"))
+                        continue
+                    row.cells[col.name] = prev.cells[source]
+        if errors:
+            raise DataProblems(errors)
+
+    def apply(self, scored: list[Result], errors: list[DataError]) -> None:
+        """Every rule over the scored rows, in order; problems go to ``errors`` (the caller
+        holds the decimal context and raises them)."""
+        for q in self.plan.quotas:
+            self._quota(q, scored)
+        self._all_result_steps(scored, errors)
+        if errors:
+            return  # awards and pools read result steps: not from rows that have none
+        for b in self.plan.best_of:
+            self._best_of(b, scored)
+        for p in self.plan.pools:
+            self._pool(p, scored, errors)
+        for s in self.plan.streaks:
+            self._streak(s, scored)
+        for f in self.plan.flags:
+            self._flag(f, scored)
+
+    def _peers(self, scored: list[Result], group: str) -> dict[tuple[str, str], list[Result]]:
+        out: dict[tuple[str, str], list[Result]] = {}
+        for r in scored:
+            out.setdefault((r.period, r.row.groups.get(group, "")), []).append(r)
+        return out
+
+    def _quota(self, q: ir.Quota, scored: list[Result]) -> None:
+        index = next(i for i, g in enumerate(self.plan.grades) if g.name == q.grade)
+        label = self.plan.grades[index].label or q.grade
+        below = self.plan.grades[index + 1] if index + 1 < len(self.plan.grades) else None
+        for (_period, team), members in self._peers(scored, q.group).items():
+            holders = [r for r in members if r.grade == index]
+            allowed = int((q.at_most * len(members)).to_integral_value(ROUND_FLOOR)) if q.is_share else int(q.at_most)
+            if len(holders) <= allowed or below is None:
+                continue
+            for r in holders:  # tie-break values are score-phase formulas
+                r.steps.update({t: interpret.value(self._step(t).expr, r.row.cells, r.steps) for t in q.tie_by})
+            ranked = sorted(holders, key=lambda r: tuple([-r.steps[t] for t in q.tie_by] + [-r.steps["total"], r.person]))
+            limit = f"{(q.at_most * 100).normalize():f}%" if q.is_share else str(allowed)
+            for rank, r in enumerate(ranked[allowed:], start=allowed + 1):
+                r.grade = index + 1
+                r.notes.append(
+                    f"moved from {label} to {below.label or below.name}: at most {limit} of {q.group} "
+                    f"{team!r} may be {label} ({allowed} of {len(members)}); ranked {rank} of {len(holders)}"
+                    + (f" by {', '.join(q.tie_text or q.tie_by)}" if q.tie_by else " by total"))
+
+    def _step(self, name: str) -> ir.Step:
+        return next(s for s in self.plan.result_steps + self.plan.score_steps if s.name == name)
+
+    def _all_result_steps(self, scored: list[Result], errors: list[DataError]) -> None:
+        if not self.uses_agg:
+            for r in scored:
+                try:
+                    self.result_steps(r, None)
+                except (ScoreError, InvalidOperation) as e:
+                    errors.append(self.row_error(r.row, e))
+            return
+        # Aggregates (a yearly average of monthly coefficients) need other rows'
+        # values: compute every row's result steps lazily, in order, memoized.
+        order = list(self.plan.result_steps)
+        memo: dict[int, dict[str, Decimal]] = {}
+
+        def upto(r: Result, name: str) -> Decimal:
+            done = memo.setdefault(id(r), {**r.steps, "grade": Decimal(r.grade if r.grade is not None else -1)})
+            for s in order:
+                if s.name in done:
+                    if s.name == name:
+                        return done[name]
+                    continue
+                done[s.name] = interpret.value(s.expr, r.row.cells, done, agg_for(r))
+                if s.name == name:
+                    return done[name]
+            return done[name]
+
+        def agg_for(r: Result) -> AggFn:
+            def agg(func: str, step: str, over: str) -> Decimal:
+                peers = [p for p in scored if _same(p, r, over)]
+                values = [upto(p, step) for p in peers]
+                return _aggregate(func, values)
+            return agg
+
+        for r in scored:
+            try:
+                for s in order:
+                    upto(r, s.name)
+                r.steps.update({k: v for k, v in memo[id(r)].items() if k != "grade"})
+            except (ScoreError, InvalidOperation) as e:
+                errors.append(self.row_error(r.row, e))
+
+    def _best_of(self, b: ir.BestOf, scored: list[Result]) -> None:
+        for r in scored:
+            r.awards.setdefault(b.award, round_to(ZERO, *self.plan.money_round))
+        for _, members in self._peers(scored, b.group).items():
+            eligible = [r for r in members if r.steps[b.eligible] == 1]
+            if not eligible:
+                continue
+            top = max(r.steps[b.step] for r in eligible)
+            winners = [r for r in eligible if r.steps[b.step] == top]
+            for r in winners:
+                r.awards[b.award] = round_to(b.amount, *self.plan.money_round)
+                if len(winners) > 1:
+                    r.notes.append(f"{b.label or b.award}: tied with " +
+                                   ", ".join(w.person for w in winners if w is not r))
+
+    def _pool(self, p: ir.Pool, scored: list[Result], errors: list[DataError]) -> None:
+        """Every row of a team must state the same team amount; the share itself is a step."""
+        for (_period, team), members in self._peers(scored, p.group).items():
+            first = members[0]
+            other = next((r for r in members if r.steps[p.step] != first.steps[p.step]), None)
+            if other is not None:
+                errors.append(DataError(other.row.file, other.row.number, None,
+                                        f"the pool {p.label or p.name!r} for {p.group} {team!r} is "
+                                        f"{show(other.steps[p.step].normalize())} here but "
+                                        f"{show(first.steps[p.step].normalize())} in row {first.row.number}",
+                                        hint="a team amount must be the same on every row of the team"))
+
+    def _streak(self, s: ir.Streak, scored: list[Result]) -> None:
+        by_person: dict[str, list[Result]] = {}
+        for r in scored:
+            by_person.setdefault(r.person, []).append(r)
+        for history in by_person.values():
+            history.sort(key=lambda r: period_key(r.period))
+            run = 0
+            for r in history:
+                run = run + 1 if r.steps[s.step] == 1 else 0
+                if s.action == "award":
+                    r.awards.setdefault(s.name, round_to(ZERO, *self.plan.money_round))
+                if run == s.periods:
+                    run = 0  # a streak pays once; the next one starts afresh
+                    if s.action == "award" and s.amount is not None:
+                        r.awards[s.name] = round_to(s.amount, *self.plan.money_round)
+                    elif s.action != "award":
+                        r.flags.append(s.flag or s.label or s.name)
+
+    def _flag(self, f: ir.Flag, scored: list[Result]) -> None:
+        for _, members in self._peers(scored, f.group).items():
+            n = int((f.bottom * len(members)).to_integral_value(ROUND_FLOOR)) if f.is_share else int(f.bottom)
+            ranked = sorted(members, key=lambda r: (r.steps["total"], r.person))
+            for r in ranked[:n]:
+                r.flags.append(f.label or f.name)
+
+
+def _same(a: Result, b: Result, over: str) -> bool:
+    if over == "year":
+        return a.person == b.person and a.period[:4] == b.period[:4]
+    if over == "quarter":
+        return a.person == b.person and a.period[:4] == b.period[:4] and _quarter(a.period) == _quarter(b.period)
+    if over == "period":
+        return a.period == b.period
+    if over == "month":
+        return a.person == b.person and a.period == b.period
+    return a.period == b.period and a.row.groups.get(over) == b.row.groups.get(over)
+
+
+def _quarter(period: str) -> int:
+    """The quarter of "2024Q2", "2024-Q2" or a month such as "2024-05" (0 to 3)."""
+    m = re.search(r"[Qq]\s*([1-4])", period[4:])
+    if m:
+        return int(m.group(1)) - 1
+    digits = re.findall(r"\d+", period[4:])
+    month = int(digits[0]) if digits else 1
+    return (month - 1) // 3
+
+
+def period_key(period: str) -> tuple[int | str, ...]:
+    """Periods in time order: "2024-9" before "2024-10" (numbers compared as numbers)."""
+    return tuple(int(p) if p.isdigit() else p for p in re.findall(r"\d+|\D+", period))
+
+
+def _aggregate(func: str, values: list[Decimal]) -> Decimal:
+    if func == "count":
+        return Decimal(len(values))
+    if not values:
+        raise ScoreError(f"{func} over no rows")
+    if func == "sum":
+        return sum(values, ZERO)
+    if func == "average":
+        return div(sum(values, ZERO), Decimal(len(values)))
+    if func == "max":
+        return max(values)
+    return min(values)
