@@ -97,9 +97,9 @@ def _found_words(token) -> str:
 
 
 def describe_unexpected_token(exc, text: str) -> tuple[str, str | None, int]:
-    from .parser import _lark  # the terminal table of the one parser
+    from .grammar import compiled  # the terminal table of the one parser
 
-    terminals = {t.name: t for t in _lark().terminals}
+    terminals = {t.name: t for t in compiled().terminals}
     token = getattr(exc, "token", None)
     expected = set(getattr(exc, "expected", None) or ())
     interactive = getattr(exc, "interactive_parser", None)
