@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from . import ast
 from .diagnostics import Diagnostic, error
@@ -80,6 +81,13 @@ _RULES = (ast.Scale, ast.Tiers, ast.Ratio, ast.Proportional, ast.Deduct, ast.Cha
           ast.Checklist, ast.EnteredBy)
 
 
+def _binop(op: str):
+    """The builder method of one binary operator's rule."""
+    def build(self: Builder, c) -> ast.BinOp:
+        return ast.BinOp(op, c[0], c[1], self._s(c))
+    return build
+
+
 class Builder:
     """Grammar rules -> AST nodes: one method per rule (or `-> alias`) of kpi.lark, called by
     the driver with the rule's kept children as each rule is reduced.  Make one per parse."""
@@ -133,6 +141,7 @@ class Builder:
             last = _last(x)
             if last is not None:
                 break
+        assert last is not None  # the child that gave ``first`` gives a last too
         return _new(_Span, (self.file, first[0], first[1], last[0], last[1]))
 
     def _t(self, token: Tok) -> ast.Span:
@@ -239,7 +248,7 @@ class Builder:
         self._once(c, "`weight`", lambda x: type(x) is tuple and x[0] == "weight")
         self._once(c, "`out of`", lambda x: type(x) is tuple and x[0] == "out_of")
         name, label = self._name_label(c)
-        opts = dict(x for x in c if type(x) is tuple)
+        opts: dict = dict(x for x in c if type(x) is tuple)
         members = tuple(x for x in c if isinstance(x, (ast.Item, ast.Section)))
         return ast.Section(name, label, opts.get("weight"), opts.get("out_of"), members,
                            tuple(_split(c, ast.Veto)), tuple(_split(c, ast.Note)), self._s(c))
@@ -279,8 +288,10 @@ class Builder:
 
     def item(self, c):
         name, label = self._name_label(c)
-        size_kind = size = None
-        criteria, rules, levels, vetoes, notes, bonuses, nas = [], [], [], [], [], [], []
+        size_kind: Any = None  # always set: the grammar requires an item_size
+        size: Any = None
+        rules: list = []
+        criteria, levels, vetoes, notes, bonuses, nas = [], [], [], [], [], []
         for x in c:  # one pass: this runs once per item, 10,000 times in a large rubric
             if type(x) is tuple:
                 key, value = x
@@ -408,7 +419,7 @@ class Builder:
         self._once(c, "`to best`", lambda x: isinstance(x, ast.BestOf))
         name, label = self._name_label(c)
         amount = self._q(next(t for t in c if isinstance(t, Tok) and t.type == "QUANTITY"))
-        opts = dict(x for x in c if type(x) is tuple)
+        opts: dict = dict(x for x in c if type(x) is tuple)
         best = next((x for x in c if isinstance(x, ast.BestOf)), None)
         return ast.Award(name, label, amount, opts.get("when"), best, opts.get("requires"), self._s(c))
 
@@ -462,12 +473,7 @@ class Builder:
     def var(self, c):
         return ast.Var(c[0].value, self._t(c[0]))
 
-    def _bin(op):
-        def build(self, c):
-            return ast.BinOp(op, c[0], c[1], self._s(c))
-        return build
-
-    add, sub, mul, div = _bin("+"), _bin("-"), _bin("*"), _bin("/")
+    add, sub, mul, div = _binop("+"), _binop("-"), _binop("*"), _binop("/")
 
     def neg(self, c):
         return ast.Neg(c[0], self._s(c))

@@ -81,7 +81,8 @@ class Driver:
     def parse(self, text: str, builder, on_comment=None):
         table, rules, end = self.table, self.rules, self.end_state
         state = self.start_state
-        stack, values = [state], []
+        stack: list[int] = [state]
+        values: list = []
         push_state, push = stack.append, values.append
         try:
             # One loop for the tokens and the end marker after them: this is

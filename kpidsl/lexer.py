@@ -17,6 +17,7 @@ a group of the regex under its own name (QUANTITY, STRING, COMMENT…).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -84,11 +85,11 @@ def scan_table(terminals: tuple, ignore: tuple) -> ScanTable:
     literal: dict[str, tuple[str, ...]] = {}
     regexes = []
     for term in terminals:
-        words = choice_of_strings(term.pattern)
-        if words is None:
+        choice = choice_of_strings(term.pattern)
+        if choice is None:
             regexes.append(term)
         else:
-            for w in words:
+            for w in choice:
                 literal[w] = literal.get(w, ()) + (term.name,)
     ignored = [t for t in regexes if t.name in ignore]
     spaces = [t for t in ignored if re.fullmatch(t.pattern.to_regexp(), " ")]
@@ -97,7 +98,9 @@ def scan_table(terminals: tuple, ignore: tuple) -> ScanTable:
         raise TypeError("the scanner expects one terminal of names that keywords look like, and one of ignored "
                         f"white space; kpi.lark has {[t.name for t in names]} and {[t.name for t in spaces]}")
     name, name_re = names[0].name, names[0].pattern.to_regexp()
-    words, punct, phrases = [], [], {}
+    words: list[str] = []  # regex alternatives read before names
+    punct: list[str] = []
+    phrases: dict[str, tuple[tuple[str, str], ...]] = {}
     for text, kinds in literal.items():
         head, _, rest = text.partition(" ")
         if rest:  # `at least`: joined by the scanner where the state accepts it
@@ -162,7 +165,8 @@ class Scanner:
         """The tokens of ``text``, then ``end_marker`` if one is given."""
         states, rows = self.states, self.rows
         literal, phrases, name, skipped = self.table.literal, self.table.phrases, self.table.name, self.table.skipped
-        scan = self.table.regex.match
+        # every text matches (the regex is all optional), so never None
+        scan: Callable[[str, int], re.Match[str]] = self.table.regex.match  # type: ignore[assignment]
         new = tuple.__new__
         offset = 0  # of the line in the text
         # No token spans lines, so the scanner goes line by line: no newline counting.

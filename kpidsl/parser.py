@@ -65,12 +65,13 @@ def _diagnose(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
         line, col = exc.line, exc.column
     else:
         message, hint, width = describe_unexpected_token(exc, text)
-        if isinstance(exc, UnexpectedEOF) or getattr(exc.token, "type", "") == "$END":
+        token = getattr(exc, "token", None)
+        if isinstance(exc, UnexpectedEOF) or token is None or getattr(token, "type", "") == "$END":
             lines = text.split("\n")
             line, col = len(lines), len(lines[-1]) + 1
             width = 1
         else:
-            line, col = exc.token.line, exc.token.column
+            line, col = token.line, token.column
     span = ast.Span(file, line, col, line, col + max(width, 1))
     return error("KPI001", message, span, hint)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import decimal
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import cast
 
 from .ir import DIVISION_PLACES
 
@@ -78,17 +79,17 @@ def div(a: Decimal, b: Decimal) -> Decimal:
     else:  # the common case: 25000 ÷ 20000 = 1.25 exactly
         # as_tuple() builds a tuple of every digit: asked once in the common case
         q = q.normalize(CONTEXT)
-        exponent = q.as_tuple().exponent
+        exponent = cast(int, q.as_tuple().exponent)  # finite: a and b are
         if exponent < -DIVISION_PLACES:
             q = q.quantize(_PLACES, rounding=ROUND_HALF_EVEN, context=CONTEXT).normalize(CONTEXT)
-            exponent = q.as_tuple().exponent
+            exponent = cast(int, q.as_tuple().exponent)
         return q.quantize(ONE, context=CONTEXT) if exponent > 0 else q
     num, den = _ratio(a, b, DIVISION_PLACES)
-    q, places = _divide(num, den, "half even"), DIVISION_PLACES
-    while places and q % 10 == 0:  # 10 ÷ 4 is 2.5, not 2.50000000000000000000
-        q //= 10
+    digits, places = _divide(num, den, "half even"), DIVISION_PLACES
+    while places and digits % 10 == 0:  # 10 ÷ 4 is 2.5, not 2.50000000000000000000
+        digits //= 10
         places -= 1
-    return Decimal(q).scaleb(-places, context=CONTEXT)
+    return Decimal(digits).scaleb(-places, context=CONTEXT)
 
 
 def is_power_of_ten(step: Decimal) -> bool:

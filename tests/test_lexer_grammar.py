@@ -89,9 +89,20 @@ def test_the_scanner_reserves_its_two_group_names():
 # ---- the scanner against lark's own contextual lexer, on the same grammar -------------------------
 
 
+# Every token lark's own lexer reads, for the one place the two lexers differ on purpose.
+_STOCK_TOKENS: list = []
+
+
+def _seen(token):
+    _STOCK_TOKENS.append(token)
+    return token
+
+
 @pytest.fixture(scope="module")
 def stock() -> Lark:
-    return Lark.open(str(grammar_path()), parser="lalr", lexer="contextual", maybe_placeholders=False)
+    names = [t.name for t in compiled().terminals]
+    return Lark.open(str(grammar_path()), parser="lalr", lexer="contextual", maybe_placeholders=False,
+                     lexer_callbacks={n: _seen for n in names})
 
 
 def _tree_or_rejected(lark: Lark, text: str):
@@ -99,6 +110,31 @@ def _tree_or_rejected(lark: Lark, text: str):
         return lark.parse(text)
     except UnexpectedInput:
         return "rejected"
+
+
+def _glued_words(tokens) -> bool:
+    """lark's contextual lexer, in a state that wants only `per`, reads `peritem` as `per` `item`;
+    kpidsl reads a word as a whole, so `peritem` is a name there and a syntax error."""
+    return any(a.end_pos == b.start_pos and a.value[-1:].isalnum() and b.value[:1].isalnum()
+               for a, b in zip(tokens, tokens[1:]))
+
+
+_HEAD = 'input r "率": percent\ninput n: count\ngrade good "好" when >= 80\n'
+
+
+@pytest.mark.parametrize("snippet", [
+    'item a points 10 { ratio r target 90% ±1pt }', 'item a points 10 { ratio r target 90% +-1pt }',
+    'item a points 10 { ratio r target 90% -1pt }', 'item a points 10 { ratio r target 90% +1pt }',
+    'item a points 10 { ratio r target 90% + - 1pt }', 'item a points 10 { deduct 1 per n base 10 }',
+    'award a 5 when grade at least good', 'award a 5 when grade at  least good', 'award a 5 when grade is good',
+    'award a 5 when grade below good', 'quota q at most 3 per n', 'quota q at least 3 per n',
+    'input y: yes/no', 'input y: yes', 'input y: yes/nope', 'metric m: number = total * 2',
+    'round total to 0.01', 'round money to 1 half even', 'veto v zeroes section', 'veto v zeroes total',
+    'person p', 'group g "组"', 'period quarterly', 'period money', 'pay p = r ≥ 3', 'pay p = n × 2 ÷ 4',
+])
+def test_the_scanner_reads_these_as_larks_own_lexer_does(stock, snippet):
+    text = _HEAD + snippet + "\n"
+    assert _tree_or_rejected(compiled(), text) == _tree_or_rejected(stock, text)
 
 
 TOKENS = ["item", "section", "tiers", "when", "else", "level", "ratio", "target", "±", "+-", "+", "-",
@@ -114,4 +150,9 @@ def test_the_scanner_reads_what_larks_own_lexer_reads(stock, sample, data):
         i = data.draw(st.integers(0, len(text)))
         j = data.draw(st.integers(i, min(len(text), i + 12)))
         text = text[:i] + data.draw(st.sampled_from(TOKENS + [""])) + text[j:]
-    assert _tree_or_rejected(compiled(), text) == _tree_or_rejected(stock, text)
+    _STOCK_TOKENS.clear()
+    theirs = _tree_or_rejected(stock, text)
+    ours = _tree_or_rejected(compiled(), text)
+    if ours == "rejected" and theirs != "rejected" and _glued_words(_STOCK_TOKENS):
+        return  # the one difference on purpose (see _glued_words)
+    assert ours == theirs
