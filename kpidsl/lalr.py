@@ -18,6 +18,11 @@ with), ``parse`` raises ``Rejected`` and the caller parses again with lark's
 own driver, whose exceptions carry the parser state the error messages need.
 Both drivers read the same table, so they accept the same texts and build the
 same trees; tests/test_properties.py holds them to it.
+
+A Driver is built once and never changed: each parse keeps its stacks in local
+variables and its results in the builder it is given, so parses may run in many
+threads at once.  The table's layout (``states``, ``Shift``, lark's ``Rule``) is
+lark 1.3's; tests/test_lark_internals.py checks it.
 """
 
 from __future__ import annotations
@@ -51,9 +56,11 @@ _END = _End(("$END",))
 
 
 class Driver:
-    def __init__(self, parse_table, scanner, builder, start: str = "start"):
+    """Runs one grammar's table.  ``builder_type`` has a method per rule, looked up
+    here once; ``parse`` calls them on the builder it is handed."""
+
+    def __init__(self, parse_table, scanner, builder_type: type, start: str = "start"):
         self.scanner = scanner
-        self.states = parse_table.states  # the scanner reads each state's acceptable terminals
         self.start_state = parse_table.start_states[start]
         self.end_state = parse_table.end_states[start]
         rule_index: dict = {}
@@ -68,18 +75,19 @@ class Driver:
                 else:
                     if arg not in rule_index:
                         rule_index[arg] = len(self.rules)
-                        self.rules.append(_compile(arg, builder))
+                        self.rules.append(_compile(arg, builder_type))
                     row[symbol] = ~rule_index[arg]
 
-    def parse(self, text: str, on_comment=None):
+    def parse(self, text: str, builder, on_comment=None):
         table, rules, end = self.table, self.rules, self.end_state
         state = self.start_state
-        stack, values = [state], []
+        stack: list[int] = [state]
+        values: list = []
         push_state, push = stack.append, values.append
         try:
             # One loop for the tokens and the end marker after them: this is
             # the hot path of a large rubric, so reductions are inlined.
-            for token in self.scanner.tokens(text, self.states, stack, on_comment, _END):
+            for token in self.scanner.tokens(text, stack, on_comment, _END):
                 kind = token[0]
                 while True:
                     act = table[state].get(kind)
@@ -110,7 +118,7 @@ class Driver:
                     else:
                         if how == _SPLICE:
                             children = _splice(children, arg)
-                        value = build(children) if build is not None else _Repeat(children)
+                        value = build(builder, children) if build is not None else _Repeat(children)
                     state = table[stack[-1]][origin]
                     push_state(state)
                     push(value)
@@ -137,7 +145,7 @@ def _splice(children, parts) -> _Repeat:
     return kept if kept is not None else _Repeat()
 
 
-def _compile(rule, builder) -> tuple:
+def _compile(rule, builder_type: type) -> tuple:
     """(size, origin, how, arg, build) for one grammar rule."""
     kept = [(i, not sym.is_term and sym.name.startswith("_"))
             for i, sym in enumerate(rule.expansion)
@@ -152,7 +160,7 @@ def _compile(rule, builder) -> tuple:
             return (size, origin, _GOTO, None, None)
         return (size, origin, _PICK, kept[0][0], None)
     name = rule.alias or origin
-    build = getattr(builder, name, None)
+    build = getattr(builder_type, name, None)  # a plain function: called with the parse's builder
     if build is None and not name.startswith("_"):
         raise TypeError(f"the AST builder has no method for grammar rule {name!r}")
     if any(splice for _, splice in kept):

@@ -1,22 +1,28 @@
 """The arithmetic every backend shares: exact decimals, one division rule, and
 the rubric's rounding modes.  The Python evaluator calls these; the JavaScript
-and SQL backends reproduce them."""
+backend reproduces them.
+
+Safe to call from many threads at once: no answer here depends on state shared
+between calls.  The two contexts below are configuration, never changed; decimal
+does record signals in their ``flags``, but nothing here reads them (an inexact
+quotient is noticed by the trap it raises in the calling thread)."""
 
 from __future__ import annotations
 
 import decimal
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import cast
 
 from .ir import DIVISION_PLACES
 
 # Wide enough that + - * never round: only div() and round_to() do, as declared.
+# Read-only configuration: callers pass it as ``context=``, no one sets its flags' meaning.
 CONTEXT = decimal.Context(prec=80, rounding=ROUND_HALF_EVEN, Emax=999999, Emin=-999999,
                           traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
 
-MODES = ("half up", "half even", "up", "down")
 _DECIMAL_MODES = {"half up": decimal.ROUND_HALF_UP, "half even": ROUND_HALF_EVEN,
                   "up": decimal.ROUND_CEILING, "down": decimal.ROUND_FLOOR}
 
@@ -26,15 +32,13 @@ class ScoreError(Exception):
 
 
 def _ratio(a: Decimal, b: Decimal, shift: int) -> tuple[int, int]:
-    """a / b × 10**shift as an exact fraction of integers (numerator, denominator)."""
-    sa, da, ea = a.as_tuple()
-    sb, db, eb = b.as_tuple()
-    ca = int("".join(map(str, da)) or "0") * (-1 if sa else 1)
-    cb = int("".join(map(str, db)) or "0") * (-1 if sb else 1)
-    k = ea - eb + shift
-    if k >= 0:
-        return ca * 10 ** k, cb
-    return ca, cb * 10 ** (-k)
+    """a / b × 10**shift as an exact fraction of integers (numerator, denominator),
+    not necessarily in lowest terms: _divide reads only its value."""
+    pa, qa = a.as_integer_ratio()
+    pb, qb = b.as_integer_ratio()
+    if shift >= 0:
+        return pa * qb * 10 ** shift, qa * pb
+    return pa * qb, qa * pb * 10 ** -shift
 
 
 def _divide(num: int, den: int, mode: str) -> int:
@@ -54,9 +58,11 @@ def _divide(num: int, den: int, mode: str) -> int:
     return q
 
 
-# Divides without trapping, so an inexact quotient is noticed and redone exactly.
-_TRIAL = decimal.Context(prec=80, rounding=ROUND_HALF_EVEN, Emax=999999, Emin=-999999,
-                         traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
+# CONTEXT that also traps Inexact: an inexact quotient raises in the thread that
+# divided and is redone exactly.  (Clearing and reading a shared context's flags,
+# as this once did, lets one thread see another's Inexact.)
+_EXACT = decimal.Context(prec=80, rounding=ROUND_HALF_EVEN, Emax=999999, Emin=-999999,
+                         traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow, decimal.Inexact])
 _PLACES = Decimal(1).scaleb(-DIVISION_PLACES)
 
 
@@ -66,22 +72,24 @@ def div(a: Decimal, b: Decimal) -> Decimal:
     backend gets the same digits."""
     if not b:
         raise ScoreError("division by zero")
-    _TRIAL.clear_flags()
-    q = _TRIAL.divide(a, b)
-    if not _TRIAL.flags[decimal.Inexact]:  # the common case: 25000 ÷ 20000 = 1.25 exactly
+    try:
+        q = _EXACT.divide(a, b)
+    except decimal.Inexact:
+        pass
+    else:  # the common case: 25000 ÷ 20000 = 1.25 exactly
         # as_tuple() builds a tuple of every digit: asked once in the common case
-        q = q.normalize(_TRIAL)
-        exponent = q.as_tuple().exponent
+        q = q.normalize(CONTEXT)
+        exponent = cast(int, q.as_tuple().exponent)  # finite: a and b are
         if exponent < -DIVISION_PLACES:
-            q = q.quantize(_PLACES, rounding=ROUND_HALF_EVEN, context=_TRIAL).normalize(_TRIAL)
-            exponent = q.as_tuple().exponent
-        return q.quantize(ONE, context=_TRIAL) if exponent > 0 else q
+            q = q.quantize(_PLACES, rounding=ROUND_HALF_EVEN, context=CONTEXT).normalize(CONTEXT)
+            exponent = cast(int, q.as_tuple().exponent)
+        return q.quantize(ONE, context=CONTEXT) if exponent > 0 else q
     num, den = _ratio(a, b, DIVISION_PLACES)
-    q, places = _divide(num, den, "half even"), DIVISION_PLACES
-    while places and q % 10 == 0:  # 10 ÷ 4 is 2.5, not 2.50000000000000000000
-        q //= 10
+    digits, places = _divide(num, den, "half even"), DIVISION_PLACES
+    while places and digits % 10 == 0:  # 10 ÷ 4 is 2.5, not 2.50000000000000000000
+        digits //= 10
         places -= 1
-    return Decimal(q).scaleb(-places, context=CONTEXT)
+    return Decimal(digits).scaleb(-places, context=CONTEXT)
 
 
 def is_power_of_ten(step: Decimal) -> bool:
@@ -91,7 +99,7 @@ def is_power_of_ten(step: Decimal) -> bool:
 
 def quantize(x: Decimal, step: Decimal, mode: str) -> Decimal:
     """round_to() for a power-of-ten step; compiled code calls it directly."""
-    return x.quantize(step, rounding=_DECIMAL_MODES[mode], context=_TRIAL)
+    return x.quantize(step, rounding=_DECIMAL_MODES[mode], context=CONTEXT)
 
 
 def round_to(x: Decimal, step: Decimal, mode: str) -> Decimal:

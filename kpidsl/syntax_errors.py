@@ -97,9 +97,9 @@ def _found_words(token) -> str:
 
 
 def describe_unexpected_token(exc, text: str) -> tuple[str, str | None, int]:
-    from .parser import _lark  # the terminal table of the one parser
+    from .grammar import compiled  # the terminal table of the one parser
 
-    terminals = {t.name: t for t in _lark().terminals}
+    terminals = {t.name: t for t in compiled().terminals}
     token = getattr(exc, "token", None)
     expected = set(getattr(exc, "expected", None) or ())
     interactive = getattr(exc, "interactive_parser", None)
@@ -130,6 +130,8 @@ def describe_unexpected_token(exc, text: str) -> tuple[str, str | None, int]:
         hint = "this `}` closes nothing, or closes too early: check the braces above it"
     elif ttype == "NAME" and ":" in lits and value in units:
         hint = f"put a colon before the unit: `: {value}`"
+    elif value in ("+", "-") and "PLUSMINUS" in kinds:
+        hint = "a ratio's step counts both ways: write `±1pt` (or `+-1pt`)"
     elif ttype == "QUANTITY" and "PLUSMINUS" in kinds:
         hint = "write the step with its sign, e.g. `±1pt` (or `+-1pt`)"
     elif ttype == "NAME" and kinds == {"STRING"} and not lits:

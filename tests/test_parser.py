@@ -301,6 +301,9 @@ INTERNALS = ("__ANON", "$END", "QUANTITY", "STRING", "NAME", "RBRACE", "LBRACE",
     ('item x "X" points 5 { level "好: 5 }', '"好', "close the label"),
     ('input rate "及时率": percent range 0％..100％', "％", "write `%`"),
     ('input rate "及时率": percent;', ";", "no `;` is needed"),
+    # the grammar's PLUSMINUS is `±` or `+-`; a lone sign is not taken for either
+    ('item x "X" points 5 { ratio r target 90% -1pt }', "-", "both ways"),
+    ('item x "X" points 5 { ratio r target 90% +1pt }', "+", "both ways"),
 ])
 def test_syntax_error_messages(src, at, hint_has):
     (d,) = errors(src)

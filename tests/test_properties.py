@@ -12,6 +12,7 @@ from lark.exceptions import UnexpectedInput
 from kpidsl import parser as kpi_parser
 from kpidsl.api import check_text
 from kpidsl.diagnostics import Diagnostic
+from kpidsl.grammar import compiled, parse_table, scan_table_for
 from kpidsl.intervals import Interval, gaps
 from kpidsl.lalr import Driver, Rejected
 from kpidsl.lexer import Scanner
@@ -81,15 +82,17 @@ def test_mutated_rubrics_give_only_diagnostics(sample, data):
 # ---- the fast driver against lark's own, on the same table ----------------------------------------
 
 
-class _Trees:
-    """A builder that makes lark's own parse trees, so the fast driver's shaping
-    (dropped keywords, ``?rule`` expansion, spliced repetitions) can be compared
-    with lark's."""
-
-    def __getattr__(self, name):
+class _TreeRules(type):
+    def __getattr__(cls, name):
         if name.startswith("_"):
             raise AttributeError(name)  # lark's repetition rules: spliced, never built
-        return lambda children: Tree(name, list(children))
+        return lambda builder, children: Tree(name, list(children))
+
+
+class _Trees(metaclass=_TreeRules):
+    """A builder that makes lark's own parse trees, so the fast driver's shaping
+    (dropped keywords, ``?rule`` expansion, spliced repetitions) can be compared
+    with lark's.  The driver looks rule methods up on the class."""
 
 
 def _shape(x):
@@ -99,10 +102,11 @@ def _shape(x):
 
 
 def _same_as_lark(text: str) -> None:
-    lark = kpi_parser._lark()
-    driver = Driver(lark.parser.parser.parser.parse_table, Scanner(lark.terminals), _Trees())
+    lark = compiled()
+    table = parse_table(lark)
+    driver = Driver(table, Scanner(scan_table_for(lark), table.states), _Trees)
     try:
-        ours = _shape(driver.parse(text))
+        ours = _shape(driver.parse(text, _Trees()))
     except Rejected:
         ours = "rejected"
     try:
