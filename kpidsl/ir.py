@@ -15,7 +15,7 @@ A checked rubric is lowered (``lower.py``) to a ``Plan``:
 
 Expressions are tiny on purpose: arithmetic, comparisons, min/max, a
 conditional and rounding.  That is all a tier table, a ratio rule or a
-progressive bracket needs once lowered, and all a JavaScript or SQL backend
+progressive bracket needs once lowered, and all another backend (JavaScript today)
 must reproduce to agree with the Python evaluator to the last digit.
 
 Division is the one operation whose result can be longer than its inputs:

@@ -113,7 +113,7 @@ def round_to(x: Decimal, step: Decimal, mode: str) -> Decimal:
 
 def show(x: Decimal) -> str:
     """A value as every output writes it: the digits as computed (85.00 stays 85.00),
-    and never "-0" (Python keeps a sign on zero; JavaScript and SQL do not)."""
+    and never "-0" (Python keeps a sign on zero; JavaScript does not)."""
     text = format(x, "f")
     return text[1:] if not x and text[0] == "-" else text
 
