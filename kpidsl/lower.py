@@ -317,8 +317,10 @@ class Lowerer:
         evaluator fills from the person's previous period when the data has no such column."""
         if isinstance(e, ast.Var) and e.name in self.inputs:
             s = self.inputs[e.name]
+            # last period's value lies in the same range as this period's, as the checker assumed
+            this = self.columns.get(e.name)
             return self._column(f"{e.name}.last", s.unit, f"{s.label or s.name}.last", s.span, optional=True,
-                                low=self.columns[e.name].low if e.name in self.columns else None)
+                                low=this.low if this else None, high=this.high if this else None)
         if isinstance(e, ast.Var) and e.name in self.metrics:
             return self._last(self.metrics[e.name].expr)
         if isinstance(e, ast.BinOp):

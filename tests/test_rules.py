@@ -89,3 +89,22 @@ item rest "其余" points 80 { proportional 100% }
     # (12 + 8) × 20/40 = 10, plus 80
     assert r.steps["ability"] == D(10)
     assert r.steps["total"] == D(90)
+
+
+def test_last_period_is_held_to_this_period_range(write):
+    # The checker proves change's range with last period's value in the input's own range
+    # (0%..100% here); a .last column of 200% would score outside what it proved.
+    from kpidsl.data import DataProblems
+
+    text = '''rubric "r"
+input leftover "遗留定单率": percent
+item left "遗留定单率" points 20 { change leftover by -2pt per 1% base 10 }
+item rest "其余" points 80 { proportional 100% }
+'''
+    s = load_rubric(write({"r.kpi": text}))
+    (ok,) = s.evaluate([{"id": "a", "leftover": "5%", "leftover.last": "4%"}])
+    assert ok.steps["left"] == D(8)  # 10 - 2 × (5 - 4)
+    with pytest.raises(DataProblems) as bad:
+        s.evaluate([{"id": "a", "leftover": "5%", "leftover.last": "200%"}])
+    (err,) = bad.value.errors
+    assert err.row == 2 and err.column == "leftover.last", err
