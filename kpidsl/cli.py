@@ -424,6 +424,19 @@ def explain(code: str) -> None:
     click.echo(text)
 
 
+@cli.command()
+@click.option("--stdio", is_flag=True, help="Talk LSP over stdin/stdout (the default and only transport).")
+@click.option("--debounce-ms", type=click.IntRange(min=0), default=None,
+              help="Pause after an edit before re-checking (default 200).")
+def lsp(stdio: bool, debounce_ms: int | None) -> None:
+    """Run the language server (LSP over stdio) for editors: diagnostics, hover, completion, rename…"""
+    try:
+        from .lsp.server import serve
+    except ImportError as e:  # pygls is the `lsp` extra
+        _fail(f"kpi lsp needs pygls: pip install 'kpidsl[lsp]' ({e})")
+    serve(None if debounce_ms is None else debounce_ms / 1000)
+
+
 def main() -> None:
     """The `kpi` entry point. Bad input is always reported as a diagnostic; anything that
     still escapes is a bug in kpi, said so plainly instead of a traceback."""
