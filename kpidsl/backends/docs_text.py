@@ -13,7 +13,7 @@ from ..semantics import show
 TEXT: dict[str, dict[str, Any]] = {
     "zh": {
         "lang": "zh", "index_title": "考核表", "index_intro": "每份考核表一页：评分规则、得分曲线、示例与设计说明。",
-        "position": "岗位", "period": "考核周期", "full": "满分", "items": "项目数",
+        "position": "岗位", "period": "考核周期", "full": "满分", "item_count": "项目数",
         "periods": {"monthly": "月度", "quarterly": "季度", "yearly": "年度"},
         "glance": "概要", "raters": "评分人", "rater": "评分人", "weight": "权重", "no_weight": "不计权重（第三方录入）",
         "data": "数据", "column": "数据列", "label": "名称", "unit": "单位", "range": "取值范围", "filled_by": "填写人",
@@ -48,7 +48,7 @@ TEXT: dict[str, dict[str, Any]] = {
     },
     "en": {
         "lang": "en", "index_title": "Rubrics", "index_intro": "One page per rubric: how it scores, score curves, a worked example and the authors' decisions.",
-        "position": "Position", "period": "Period", "full": "Full marks", "items": "Items",
+        "position": "Position", "period": "Period", "full": "Full marks", "item_count": "Items",
         "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
         "glance": "At a glance", "raters": "Raters", "rater": "Rater", "weight": "Weight", "no_weight": "no weight (enters scores for others)",
         "data": "Data", "column": "Column", "label": "Label", "unit": "Unit", "range": "Range", "filled_by": "Filled by",
