@@ -411,6 +411,32 @@ def form(rubric: str, out: str, lang: str, rater: str | None) -> None:
 
 
 @cli.command()
+@click.argument("rubrics", nargs=-1, required=True)
+@click.option("-o", "--output", "out", type=click.Path(file_okay=False), required=True,
+              help="The folder to write NAME.md, NAME/*.svg and index.md into.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the pages.")
+def docs(rubrics: tuple[str, ...], out: str, lang: str) -> None:
+    """Write a Markdown page per rubric (files or folders), with SVG charts and an index, for mkdocs."""
+    from .backends.docs import example_for, render_page, write
+    from .data import DataProblems
+
+    pages = []
+    for f in collect_files(rubrics):
+        scorer = _load_for(str(f), "writing its documentation")
+        if not scorer.plan.title:  # a library of shared definitions (no `rubric` line) has no page
+            continue
+        example = f.parent / "examples" / f"{f.stem}.csv"
+        try:
+            worked = example_for(scorer, example) if example.is_file() else None
+        except DataProblems as e:
+            _report_data_problems(e.errors)
+            sys.exit(EXIT_PROBLEMS)
+        pages.append(render_page(scorer.plan, f.stem, lang, f.read_text(encoding="utf-8"), worked))
+    written = write(pages, Path(out), lang)
+    click.echo(f"kpi: wrote {len(pages)} page(s) and {len(written) - len(pages) - 1} chart(s) to {out}", err=True)
+
+
+@cli.command()
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain a diagnostic code, with a wrong and a fixed example (e.g. kpi explain KPI101)."""
