@@ -119,6 +119,18 @@ def _glued_words(tokens) -> bool:
                for a, b in zip(tokens, tokens[1:]))
 
 
+def _starts_mid_word(tree, text: str) -> bool:
+    """A token lark kept in its tree that begins or ends inside a word (`tiersection` read as
+    `tiers` `ection`): glued words again, seen from the tree, since lark's lexer callbacks do
+    not fire for every token its contextual lexer reads."""
+    for tok in tree.scan_values(lambda v: hasattr(v, "start_pos") and v.start_pos is not None):
+        before = text[tok.start_pos - 1:tok.start_pos] if tok.start_pos else ""
+        after = text[tok.end_pos:tok.end_pos + 1]
+        if (before.isalnum() and tok.value[:1].isalnum()) or (after.isalnum() and tok.value[-1:].isalnum()):
+            return True
+    return False
+
+
 _HEAD = 'input r "率": percent\ninput n: count\ngrade good "好" when >= 80\n'
 
 
@@ -153,6 +165,7 @@ def test_the_scanner_reads_what_larks_own_lexer_reads(stock, sample, data):
     _STOCK_TOKENS.clear()
     theirs = _tree_or_rejected(stock, text)
     ours = _tree_or_rejected(compiled(), text)
-    if ours == "rejected" and theirs != "rejected" and _glued_words(_STOCK_TOKENS):
+    if ours == "rejected" and theirs != "rejected" and (
+            _glued_words(_STOCK_TOKENS) or _starts_mid_word(theirs, text)):
         return  # the one difference on purpose (see _glued_words)
     assert ours == theirs
