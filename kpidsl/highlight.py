@@ -14,7 +14,7 @@ from functools import lru_cache
 from pygments.lexer import RegexLexer, words  # type: ignore[import-untyped]
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Text, Whitespace  # type: ignore[import-untyped]
 
-from .parser import grammar_path
+from .grammar import grammar_path
 
 
 @lru_cache(maxsize=1)
