@@ -72,7 +72,7 @@ class Checker(Weights):
         for s in stmts:
             check = getattr(self, f"_check_{type(s).__name__.lower()}", None)
             if check is not None and isinstance(s, (ast.Award, ast.Pool, ast.Pay, ast.Exclude,
-                                                     ast.Streak, ast.Quota, ast.Flag)):
+                                                     ast.Streak, ast.Quota, ast.Flag, ast.WhenFlag)):
                 check(s)
         self._check_cycles(stmts)
         if not self.is_library:
@@ -149,6 +149,9 @@ class Checker(Weights):
     def _check_flag(self, f: ast.Flag) -> None:
         self._lookup(f.per, f.span, ("key",), "a group")
 
+    def _check_whenflag(self, f: ast.WhenFlag) -> None:
+        self._condition(f.when)
+
 
 # Deeper formulas would exhaust the checker's, the evaluator's and the generated code's
 # recursion (Python's own parser refuses 200 nested parentheses); no real rubric comes near.
@@ -173,7 +176,7 @@ def _too_deep(stmts) -> Any:
     return None
 
 
-_FORMULA_NODES = (ast.BinOp, ast.Neg, ast.Call, ast.Progressive, ast.Compare, ast.Truth)
+_FORMULA_NODES = (ast.BinOp, ast.Neg, ast.Call, ast.Progressive, ast.Compare, ast.Truth, ast.BoolOp, ast.Not)
 
 
 def check(program: Program) -> list[Diagnostic]:

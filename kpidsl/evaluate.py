@@ -58,7 +58,8 @@ class Evaluator:
     @property
     def needs_batch(self) -> bool:
         p = self.plan
-        return bool(p.quotas or p.best_of or p.pools or p.streaks or p.flags or self.uses_agg or self.last_columns)
+        return bool(p.quotas or p.best_of or p.pools or p.streaks or p.flags or p.when_flags or self.uses_agg
+                    or self.last_columns)
 
     def groups_needed(self) -> set[str]:
         p = self.plan

@@ -29,9 +29,9 @@ from typing import Any
 
 from . import ast, ir, outline, rules
 from .loader import Program
-from .printer import expr_text, rule_text
+from .printer import condition_text, expr_text, rule_text
 from .rules import exact_quotient
-from .units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, expr_unit
+from .units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
 
 ZERO = ir.Const(Decimal(0))
 ONE = ir.Const(Decimal(1))
@@ -103,6 +103,7 @@ class Lowerer:
         self.vetoes: list[tuple[str, str, str]] = []  # (column, label, what it zeroes)
         # item -> (weighted rater, or None for the one person who fills it; column), for the outline
         self.fills: dict[str, tuple[tuple[str | None, str], ...]] = {}
+        self.na_flags: dict[str, ir.Expr] = {}  # item -> 1 when it does not apply in this row, else 0
 
     # ---- helpers ------------------------------------------------------------------------
     def _emit(self, step: ir.Step) -> str:
@@ -176,6 +177,14 @@ class Lowerer:
             return ir.Bin("/", _sum(args), _c(len(args)))
         if e.func == "count":
             return _c(len(args))
+        if e.func == "number":
+            return args[0]
+        if e.func in ROUNDING_FUNCTIONS:
+            if e.func == "round":
+                step = e.args[1]
+                assert isinstance(step, ast.Number)  # the checker insists on a literal step
+                return ir.Round(args[0], step.quantity.magnitude, e.mode or ROUNDING_FUNCTIONS["round"])
+            return ir.Round(args[0], Decimal(1), ROUNDING_FUNCTIONS[e.func])
         raise LoweringError(f"unknown function {e.func}")
 
     def _metric(self, name: str) -> None:
@@ -189,6 +198,15 @@ class Lowerer:
         self._phase = phase
 
     def cond(self, c) -> ir.Cond:
+        if isinstance(c, ast.BoolOp):
+            parts = []
+            for side in (c.left, c.right):  # `a and b and c` is one And of three
+                lowered = self.cond(side)
+                same = ir.And if c.op == "and" else ir.Or
+                parts.extend(lowered.args if isinstance(lowered, same) else (lowered,))
+            return ir.And(tuple(parts)) if c.op == "and" else ir.Or(tuple(parts))
+        if isinstance(c, ast.Not):
+            return ir.Not(self.cond(c.operand))
         if isinstance(c, ast.Compare):
             return ir.Cmp(c.op, self.expr(c.left), self.expr(c.right))
         if isinstance(c, ast.Truth):
@@ -216,7 +234,20 @@ class Lowerer:
             self.vetoes.append((v.condition, v.label or v.condition, scope))
         return x
 
+    def _na_flag(self, it: ast.Item) -> ir.Expr | None:
+        """1 when the item does not apply in this row: its condition, or its ``.na`` cell."""
+        na = it.not_applicable
+        if na is None or it.size_kind != "points":  # a factor item's points are not re-spread
+            return None
+        if na.when is None:  # the column is declared with its siblings' re-spreading (_not_applicable)
+            flag: ir.Expr = ir.Cell(f"{it.name}.na")
+        else:
+            flag = ir.Ref(self._emit(ir.Step(f"_na_{it.name}", "aux", ir.If(self.cond(na.when), ONE, ZERO))))
+        self.na_flags[it.name] = flag
+        return flag
+
     def item(self, it: ast.Item) -> str:
+        na_flag = self._na_flag(it)  # first: an item that does not apply is not computed at all
         size = it.size.value
         bonus = it.bonus.value if it.bonus is not None else Decimal(0)
         cap = size + bonus
@@ -239,6 +270,10 @@ class Lowerer:
         score = self._veto([v for v in it.vetoes if v.scope == "item"], score, it.label or it.name)
         if it.size_kind == "points":  # a factor (R15) is a coefficient, not points to round
             score = self._rounded("items", score)
+        if na_flag is not None:
+            score = ir.If(ir.IsTrue(na_flag), ZERO, score)
+            if it.not_applicable is not None and it.not_applicable.when is not None:
+                why += f"; not applicable when {condition_text(it.not_applicable.when)}"
         return self._emit(ir.Step(it.name, "item", score, it.label, it.span.line, why=why, trace=tuple(trace)))
 
     def _rater_cells(self, it: ast.Item, rule) -> list[tuple[Decimal, ir.Cell]]:
@@ -359,10 +394,11 @@ class Lowerer:
                     if isinstance(node, ast.Item) and node.not_applicable is not None]
         if not na_items:
             return out
-        flags = {node.name: self._column(f"{node.name}.na", "yes/no", f"{node.label or node.name}.不适用",
-                                         na.span, low=Decimal(0), high=Decimal(1),
-                                         optional=True, may_be_na=True)
-                 for node, na, _ in na_items}
+        for node, na, _ in na_items:
+            if na.when is None:
+                self._column(f"{node.name}.na", "yes/no", f"{node.label or node.name}.不适用", na.span,
+                             low=Decimal(0), high=Decimal(1), optional=True, may_be_na=True)
+        flags = {node.name: self.na_flags[node.name] for node, _, _ in na_items}
         applicable = {node.name: (ir.Bin("-", ONE, flags[node.name]) if node.name in flags else ONE)
                       for node, _, _ in out if hasattr(node, "name")}
         extra: dict[str, list[ir.Expr]] = {node.name: [] for node, _, _ in out}
@@ -429,7 +465,7 @@ class Lowerer:
             for i in range(len(grades) - 2, -1, -1):
                 coef = ir.If(ir.Cmp("=", ir.Ref("grade"), _c(i)), _c(grades[i].coefficient or 0), coef)
             self._emit(ir.Step("coefficient", "coefficient", coef, "绩效系数", why="the grade's coefficient"))
-        best_of, pools, streaks, flags, quotas = [], [], [], [], []
+        best_of, pools, streaks, flags, quotas, when_flags = [], [], [], [], [], []
         for s in self.stmts:
             if isinstance(s, ast.Pay):
                 value = self.expr(s.expr)
@@ -475,6 +511,10 @@ class Lowerer:
                 quotas.append(ir.Quota(s.grade, s.at_most.value / (HUNDRED if s.at_most.suffix == "%" else 1),
                                        s.at_most.suffix == "%", s.per, tuple(ties),
                                        tuple(expr_text(e) for e in s.tie_by)))
+            elif isinstance(s, ast.WhenFlag):
+                raised = self._emit(ir.Step(f"_flag_{s.name}", "flag", ir.If(self.cond(s.when), ONE, ZERO),
+                                            s.label, s.span.line, why=f"flag when {condition_text(s.when)}"))
+                when_flags.append(ir.WhenFlag(s.name, s.label, raised))
             elif isinstance(s, ast.Flag):
                 flags.append(ir.Flag(s.name, s.label, s.bottom.value / (HUNDRED if s.bottom.suffix == "%" else 1),
                                      s.bottom.suffix == "%", s.per))
@@ -484,6 +524,7 @@ class Lowerer:
             columns=tuple(self.columns.values()), score_steps=tuple(self.score_steps), grades=grades,
             result_steps=_in_dependency_order(self.result_steps), exclude=excludes, best_of=tuple(best_of),
             pools=tuple(pools), quotas=tuple(quotas), streaks=tuple(streaks), flags=tuple(flags),
+            when_flags=tuple(when_flags),
             money_round=money, vetoes=tuple(dict.fromkeys(self.vetoes)),
             key_labels=tuple((k.name, k.label) for k in self.stmts if isinstance(k, ast.Key) and k.label),
             outline=outline.build(self.program, self.fills),

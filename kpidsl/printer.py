@@ -18,13 +18,14 @@ folded into one line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal
 
 from . import ast
 
 __all__ = ["Layout", "Line", "source_lines", "source_text", "expr_text", "band_text", "condition_text",
-           "rule_text", "statement_text", "strip_spans", "ast_equal", "INDENT"]
+           "rule_text", "statement_text", "strip_spans", "ast_equal", "INDENT", "quoted"]
 
 INDENT = "  "
 
@@ -117,8 +118,16 @@ def quantity_text(q: ast.Quantity) -> str:
 _q = quantity_text
 
 
+def quoted(text: str) -> str:
+    """A string literal for ``text``: a quote becomes ``\\"``, and a backslash the scanner
+    would read as an escape (before a quote, a backslash or the closing quote) is doubled."""
+    if "\\" in text:
+        text = re.sub(r'\\(?=["\\]|$)', r"\\\\", text)
+    return '"' + text.replace('"', '\\"') + '"'
+
+
 def _strings(texts) -> str:
-    return ", ".join(f'"{t}"' for t in texts)
+    return ", ".join(quoted(t) for t in texts)
 
 
 _PREC = {"+": 1, "-": 1, "*": 2, "/": 2}
@@ -132,13 +141,24 @@ def _prec(e) -> int:
     return 4
 
 
+_COND_PREC = {"or": 1, "and": 2}
+
+
+def _cond_prec(c) -> int:
+    if isinstance(c, ast.BoolOp):
+        return _COND_PREC[c.op]
+    if isinstance(c, ast.Not):
+        return 3
+    return 4
+
+
 # The keyword each statement and clause is written after (settings, text lists and
 # person/group keys are written after their own key or kind).
 KEYWORDS = {
     ast.Rounding: "round", ast.Note: "note", ast.Use: "use", ast.Input: "input", ast.Metric: "metric",
     ast.Rater: "rater", ast.Section: "section", ast.Item: "item", ast.Veto: "veto", ast.Grade: "grade",
     ast.Award: "award", ast.Pool: "pool", ast.Pay: "pay", ast.Exclude: "exclude", ast.Streak: "streak",
-    ast.Quota: "quota", ast.Flag: "flag", ast.Level: "level", ast.Scale: "scale", ast.Tiers: "tiers",
+    ast.Quota: "quota", ast.Flag: "flag", ast.WhenFlag: "flag", ast.Level: "level", ast.Scale: "scale", ast.Tiers: "tiers",
     ast.Ratio: "ratio", ast.Proportional: "proportional", ast.Deduct: "deduct", ast.Change: "change",
     ast.Checklist: "checklist", ast.EnteredBy: "entered",
 }
@@ -182,7 +202,7 @@ class _Printer:
         return "".join(self.parts[0]) if self.parts else ""
 
     def label(self, label: str | None) -> str:
-        return "" if label is None or self.one_line else f' "{label}"'
+        return "" if label is None or self.one_line else " " + quoted(label)
 
     # -- statements
     def statement(self, s, depth: int, top: bool = False) -> None:
@@ -195,7 +215,7 @@ class _Printer:
         elif s.key in ("period", "currency"):
             self.w(f"{s.key} {s.value}")
         else:
-            self.w(f'{s.key} "{s.value}"')
+            self.w(f"{s.key} {quoted(str(s.value))}")
 
     def _Rounding(self, s: ast.Rounding, depth: int) -> None:
         self.w(f"round {s.level} to {_q(s.step)}")
@@ -207,13 +227,13 @@ class _Printer:
         self.w(f"{s.kind} " + (", ".join(s.texts) if self.one_line else _strings(s.texts)))
 
     def _Note(self, s: ast.Note, depth: int) -> None:
-        self.w(f'note "{s.text}"')
+        self.w(f"note {quoted(s.text)}")
 
     def _Use(self, s: ast.Use, depth: int) -> None:
         if s.names is None:
-            self.w(f'use "{s.path}"')
+            self.w(f"use {quoted(s.path)}")
         else:
-            self.w(f'use {", ".join(s.names)} from "{s.path}"')
+            self.w(f'use {", ".join(s.names)} from {quoted(s.path)}')
 
     def _range(self, r: ast.Range | None) -> None:
         if r is not None:
@@ -277,7 +297,7 @@ class _Printer:
         for anchor, kind, node in (clauses[i] for i in order):
             self.newline(depth + 1, anchor)
             if kind == "criteria":
-                self.w(f'criteria "{node}"')
+                self.w(f"criteria {quoted(str(node))}")
             elif kind == "bonus":
                 assert isinstance(node, ast.Quantity)
                 self.w(f"bonus up to {_q(node)}")
@@ -290,14 +310,18 @@ class _Printer:
 
     def _NotApplicable(self, s: ast.NotApplicable) -> None:
         policy = {"proportionally": "spread proportionally", "evenly": "spread evenly"}.get(s.policy)
-        self.w(f"not applicable: {policy or 'give to ' + str(s.target)}")
+        self.w("not applicable")
+        if s.when is not None:
+            self.w(" when ")
+            self.condition(s.when)
+        self.w(f": {policy or 'give to ' + str(s.target)}")
 
     # -- scoring rules
     def _EnteredBy(self, s: ast.EnteredBy, depth: int) -> None:
         self.w(f"entered by {s.rater}")
 
     def _level(self, s: ast.Level) -> str:
-        return f'"{s.text}": {_q(s.low)}' + (f"..{_q(s.high)}" if s.high is not None else "")
+        return f"{quoted(s.text)}: {_q(s.low)}" + (f"..{_q(s.high)}" if s.high is not None else "")
 
     def _Level(self, s: ast.Level, depth: int) -> None:
         self.w("level " + self._level(s))
@@ -403,7 +427,7 @@ class _Printer:
             assert s.amount is not None
             self.w(f"award {_q(s.amount)}")
         else:
-            self.w(f'flag "{s.flag}"')
+            self.w(f"flag {quoted(s.flag or '')}")
 
     def _Quota(self, s: ast.Quota, depth: int) -> None:
         self.w(f"quota {s.grade} at most {_q(s.at_most)} per {s.per}")
@@ -413,6 +437,10 @@ class _Printer:
 
     def _Flag(self, s: ast.Flag, depth: int) -> None:
         self.w(f"flag {s.name}{self.label(s.label)} bottom {_q(s.bottom)} per {s.per}")
+
+    def _WhenFlag(self, s: ast.WhenFlag, depth: int) -> None:
+        self.w(f"flag {s.name}{self.label(s.label)} when ")
+        self.condition(s.when)
 
     # -- bands, conditions, expressions
     def band(self, b: ast.Band) -> str:
@@ -429,8 +457,26 @@ class _Printer:
             self.expr(c.left)
             self.w(f" {c.op} ")
             self.expr(c.right)
+        elif isinstance(c, ast.BoolOp):
+            p = _COND_PREC[c.op]
+            self.w("(" if self.one_line else "")
+            self._cond_operand(c.left, _cond_prec(c.left) < p)
+            self.w(f" {c.op} ")
+            self._cond_operand(c.right, _cond_prec(c.right) <= p)  # and, or group to the left
+            self.w(")" if self.one_line else "")
+        elif isinstance(c, ast.Not):
+            self.w("not ")
+            self._cond_operand(c.operand, _cond_prec(c.operand) < 3)
         else:
             self.expr(c.expr)
+
+    def _cond_operand(self, c, parens: bool) -> None:
+        if parens and not self.one_line:
+            self.w("(")
+            self.condition(c)
+            self.w(")")
+        else:
+            self.condition(c)
 
     def _operand(self, e, parens: bool) -> None:
         # one line: every operation brings its own parentheses
@@ -462,6 +508,8 @@ class _Printer:
                 if i:
                     self.w(", ")
                 self.expr(a)
+            if e.mode is not None:
+                self.w(f", {quoted(e.mode)}")
             if e.over is not None:
                 self.w(f" over {e.over}")
             self.w(")")
@@ -477,6 +525,10 @@ class _Printer:
                 self.newline(depth + 1, self.layout.line(b, "from"))
                 self.w(f"from {_q(b.start)}: {_q(b.rate)}")
             self.close(depth, e)
+        elif isinstance(e, ast.CONDITIONS):  # a condition where a number belongs: the checker says so
+            self.w("(")
+            self.condition(e)
+            self.w(")")
         else:  # pragma: no cover - the parser builds no other expression
             raise TypeError(f"not an expression: {e!r}")
 
@@ -545,7 +597,7 @@ def rule_text(rule) -> str:
     return _one_line(_node, rule) if isinstance(rule, _RULES) else type(rule).__name__
 
 
-_STATEMENT_TEXTS = (ast.Rounding, ast.Quota, ast.Flag, ast.Streak, ast.Exclude, ast.Veto, ast.Key,
+_STATEMENT_TEXTS = (ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.Veto, ast.Key,
                     ast.TextList, ast.Note, ast.Use)
 
 
