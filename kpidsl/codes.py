@@ -94,6 +94,12 @@ _ALL = [
           "file, or one of comments only, is the usual cause.",
           _HEAD + '# 考核项目待定',
           _HEAD + 'input rate "及时率": percent\nitem a "及时率" points 100 { proportional rate }'),
+    _code("KPI108", "error", "a grade or ranking without points",
+          "A rubric of pay lines only (a commission or merit-increase sheet) needs no items and no total. "
+          "But a grade, a quota or a bottom-rank flag is decided by the total, which such a rubric does not "
+          "score: add the items, or drop the grade.",
+          _HEAD + 'input sales "销售额": money\npay c "提成" = sales * 2%\ngrade ok "合格" when >= 60',
+          _HEAD + 'input sales "销售额": money\npay c "提成" = sales * 2%'),
     _code("KPI110", "error", "a rule can award more than the item is worth",
           "The rule's best case exceeds the item's points. Lower it, or declare the excess with "
           "`bonus up to N` if it is meant.",

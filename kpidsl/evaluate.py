@@ -123,7 +123,7 @@ class Evaluator:
         plan = self.plan
         before, _ = output_steps(plan)
         n_before = len(before)
-        total_at = before.index("total")
+        total_at = before.index("total") if "total" in before else 0  # no total: no grades either
         labels = [g.label or g.name for g in plan.grades]
         groups = plan.groups
         outcome = self.compiled.outcome

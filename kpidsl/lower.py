@@ -376,8 +376,9 @@ class Lowerer:
             return s.unit if s is not None else BUILTIN_UNITS.get(name)
         return expr_unit(e, name_unit)
 
-    def members(self, members, parent_scale: Decimal) -> list[tuple[Any, Decimal, ir.Expr]]:
-        """Lower each member; return (node, points in the parent's scale, contribution)."""
+    def members(self, members, parent_scale: Decimal) -> tuple[list[tuple[Any, Decimal, ir.Expr]], ir.Expr]:
+        """Lower each member; return (node, points in the parent's scale, contribution) for each,
+        and their sum with the points of members that do not apply re-spread."""
         out: list[tuple[Any, Decimal, ir.Expr]] = []
         for m in members:
             if isinstance(m, ast.Item):
@@ -386,50 +387,49 @@ class Lowerer:
                     out.append((m, m.size.value, ir.Ref(name)))
             else:
                 out.append(self.section(m, parent_scale))
-        return self._not_applicable(out)
+        return out, self._not_applicable(out)
 
-    def _not_applicable(self, out):
-        """Re-spread the points of items marked not applicable, as each declares."""
+    def _not_applicable(self, out) -> ir.Expr:
+        """The members' sum, the points of items that do not apply re-spread as each declares.
+
+        An item that does not apply already scores 0 (``item``), so the sum of the others is
+        the plain sum; each item's spread share is then one term, multiplied out before its one
+        division, so a whole result stays whole: (4 + 50) × 40 ÷ 60 is exactly 36."""
+        plain = _sum([c for _, _, c in out])
         na_items = [(node, node.not_applicable, pts) for node, pts, _ in out
                     if isinstance(node, ast.Item) and node.not_applicable is not None]
         if not na_items:
-            return out
+            return plain
         for node, na, _ in na_items:
             if na.when is None:
                 self._column(f"{node.name}.na", "yes/no", f"{node.label or node.name}.不适用", na.span,
-                             low=Decimal(0), high=Decimal(1), optional=True, may_be_na=True)
+                              low=Decimal(0), high=Decimal(1), optional=True, may_be_na=True)
         flags = {node.name: self.na_flags[node.name] for node, _, _ in na_items}
         applicable = {node.name: (ir.Bin("-", ONE, flags[node.name]) if node.name in flags else ONE)
-                      for node, _, _ in out if hasattr(node, "name")}
-        extra: dict[str, list[ir.Expr]] = {node.name: [] for node, _, _ in out}
+                      for node, _, _ in out}
+        terms = [plain]
         for k, na, pk in na_items:
-            others = [(n, p) for n, p, _ in out if n is not k]
-            policy = na.policy
-            if policy == "give":
-                target = next((n, p) for n, p in others if n.name == na.target)
-                extra[target[0].name].append(ir.Bin("*", flags[k.name], ir.Const(exact_quotient(pk, target[1]))))
-                continue
-            live = _sum([ir.Bin("*", applicable[n.name], ir.Const(p if policy == "proportionally" else Decimal(1)))
-                         for n, p in others])
-            for n, p in others:
-                weight = ir.Const(p if policy == "proportionally" else Decimal(1))
-                # this member's share of k's points, as a multiple of its own points
-                share = ir.Bin("/", ir.Bin("*", ir.Const(pk), weight), ir.Bin("*", live, ir.Const(p)))
-                extra[n.name].append(ir.Bin("*", flags[k.name], share))
-        result = []
-        for node, pts, contribution in out:
-            factor = ir.Bin("+", ONE, _sum(extra[node.name])) if extra[node.name] else ONE
-            c = ir.Bin("*", ir.Bin("*", contribution, applicable[node.name]), factor)
-            result.append((node, pts, c))
-        return result
+            others = [(n, p, c) for n, p, c in out if n is not k]
+            if na.policy == "give":
+                _, p, c = next(x for x in others if x[0].name == na.target)
+                moved: ir.Expr = ir.Bin("*", c, ir.Const(exact_quotient(pk, p)))
+            elif na.policy == "proportionally":
+                live = _sum([ir.Bin("*", applicable[n.name], ir.Const(p)) for n, p, _ in others])
+                moved = ir.Bin("/", ir.Bin("*", _sum([c for _, _, c in others]), ir.Const(pk)), live)
+            else:  # evenly: each applicable member gets an equal share, of its own points' worth
+                live = _sum([applicable[n.name] for n, _, _ in others])
+                per_point = _sum([ir.Bin("*", c, ir.Const(exact_quotient(pk, p))) for _, p, c in others])
+                moved = ir.Bin("/", per_point, live)
+            # only when k does not apply: were every other member out too, `live` would be 0
+            terms.append(ir.If(ir.IsTrue(flags[k.name]), moved, ZERO))
+        return _sum(terms)
 
     def section(self, s: ast.Section, parent_scale: Decimal) -> tuple[object, Decimal, ir.Expr]:
         weight = None
         if s.weight is not None:
             weight = rules.weight_points(s.weight.value, s.weight.suffix == "%", parent_scale)
         out_of = s.out_of.value if s.out_of is not None else None
-        parts = self.members(s.members, rules.member_scale(weight, out_of, parent_scale))
-        inner = _sum([c for _, _, c in parts])
+        parts, inner = self.members(s.members, rules.member_scale(weight, out_of, parent_scale))
         factor = rules.rescale(weight, out_of)
         if factor is not None:
             inner = ir.Bin("*", inner, ir.Const(factor))
@@ -446,13 +446,15 @@ class Lowerer:
         total_setting = self.program.root.setting("total")
         total_scale = total_setting.value if isinstance(total_setting, ast.Quantity) else HUNDRED
         top = [s for s in self.stmts if isinstance(s, (ast.Section, ast.Item))]
-        parts = self.members(top, total_scale)
-        total = _sum([c for _, _, c in parts])
+        _, total = self.members(top, total_scale)
         # A veto at the top level, or one that says `zeroes appraisal` anywhere, zeroes the total.
         vetoes = [v for v in self.stmts if isinstance(v, ast.Veto)] + [
             v for v in _all_vetoes(top) if v.scope == "appraisal"]
         total = self._rounded("total", self._veto(vetoes, total, "总分"))
-        self._emit(ir.Step("total", "total", total, "总分", why="sum of the weighted sections and items"))
+        # A rubric of pay lines only (a commission sheet) has no total to show: the step stays,
+        # as 0, for formulas that name it, but is no output column.
+        kind = "total" if top else "aux"
+        self._emit(ir.Step("total", kind, total, "总分", why="sum of the weighted sections and items"))
         grades = tuple(ir.Grade(g.name, g.label, self.band(g.band, ir.Ref("total")) if g.band else None,
                                 g.coefficient.value if g.coefficient is not None else None)
                        for g in self.grades)

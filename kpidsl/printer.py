@@ -25,7 +25,8 @@ from decimal import Decimal
 from . import ast
 
 __all__ = ["Layout", "Line", "source_lines", "source_text", "expr_text", "band_text", "condition_text",
-           "rule_text", "statement_text", "strip_spans", "ast_equal", "INDENT", "quoted"]
+           "rule_text", "statement_text", "strip_spans", "ast_equal", "INDENT", "quoted",
+           "not_applicable_text"]
 
 INDENT = "  "
 
@@ -580,6 +581,11 @@ def band_text(b: ast.Band | None) -> str:
 
 def condition_text(c) -> str:
     return _one_line(_Printer.condition, c)
+
+
+def not_applicable_text(na: ast.NotApplicable | None) -> str:
+    """``not applicable when (n = 0): spread evenly``; ``—`` for an item that always applies."""
+    return "—" if na is None else _one_line(_Printer._NotApplicable, na)
 
 
 _RULES = (ast.Levels, ast.Scale, ast.Tiers, ast.Ratio, ast.Proportional, ast.Deduct, ast.Change, ast.Checklist,

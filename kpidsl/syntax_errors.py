@@ -86,7 +86,7 @@ def display_width(text: str) -> int:
 
 def _found_words(token) -> str:
     if token.type == "$END":
-        return "end of file"
+        return "the end of the file"
     if token.type == "STRING":
         return f"the label {token.value}"
     if token.type == "QUANTITY":
@@ -112,10 +112,10 @@ def describe_unexpected_token(exc, text: str) -> tuple[str, str | None, int]:
             pass
     lits, kinds = _literals(expected, terminals)
     if token is None or token.type == "$END":
-        found, value, ttype = "end of file", "", "$END"
+        found, value, ttype = "the end of the file", "", "$END"
     else:
         found, value, ttype = _found_words(token), token.value, token.type
-    message = f"unexpected {found}; expected {expected_words(lits, kinds)}"
+    message = f"{found} cannot come here; expected {expected_words(lits, kinds)}"
     units = ("percent", "count", "money", "hours", "days", "points", "number", "level")
     hint = None
     if value == "=" and ":" in lits:
