@@ -199,7 +199,7 @@ class Lowerer:
 
     def cond(self, c) -> ir.Cond:
         if isinstance(c, ast.BoolOp):
-            parts = []
+            parts: list[ir.Cond] = []
             for side in (c.left, c.right):  # `a and b and c` is one And of three
                 lowered = self.cond(side)
                 same = ir.And if c.op == "and" else ir.Or

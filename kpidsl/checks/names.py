@@ -11,8 +11,17 @@ from .. import ast
 from ..diagnostics import Related, error, warning
 from ..intervals import INF, Range
 from ..semantics import round_to
-from ..units import (BUILTIN_UNITS, INTEGER_UNITS, ROUND_MODES, ROUNDING_FUNCTIONS, UnitClash, call_unit,
-                     combine, compatible, known)
+from ..units import (
+    BUILTIN_UNITS,
+    INTEGER_UNITS,
+    ROUND_MODES,
+    ROUNDING_FUNCTIONS,
+    UnitClash,
+    call_unit,
+    combine,
+    compatible,
+    known,
+)
 from .base import UNIT_WORDS, ZERO, CheckerBase, Symbol, default_range, name_span
 
 AGGREGATES = {"sum", "average", "count", "max", "min"}
