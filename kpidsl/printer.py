@@ -131,26 +131,14 @@ def _strings(texts) -> str:
     return ", ".join(quoted(t) for t in texts)
 
 
-_PREC = {"+": 1, "-": 1, "*": 2, "/": 2}
+_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "or": 1, "and": 2}
 
 
 def _prec(e) -> int:
-    if isinstance(e, ast.BinOp):
+    """How tightly a formula or a condition binds (negation and `not` at 3)."""
+    if isinstance(e, (ast.BinOp, ast.BoolOp)):
         return _PREC[e.op]
-    if isinstance(e, ast.Neg):
-        return 3
-    return 4
-
-
-_COND_PREC = {"or": 1, "and": 2}
-
-
-def _cond_prec(c) -> int:
-    if isinstance(c, ast.BoolOp):
-        return _COND_PREC[c.op]
-    if isinstance(c, ast.Not):
-        return 3
-    return 4
+    return 3 if isinstance(e, (ast.Neg, ast.Not)) else 4
 
 
 # The keyword each statement and clause is written after (settings, text lists and
@@ -459,34 +447,27 @@ class _Printer:
             self.w(f" {c.op} ")
             self.expr(c.right)
         elif isinstance(c, ast.BoolOp):
-            p = _COND_PREC[c.op]
+            p = _PREC[c.op]
             self.w("(" if self.one_line else "")
-            self._cond_operand(c.left, _cond_prec(c.left) < p)
+            self._operand(c.left, _prec(c.left) < p, self.condition)
             self.w(f" {c.op} ")
-            self._cond_operand(c.right, _cond_prec(c.right) <= p)  # and, or group to the left
+            self._operand(c.right, _prec(c.right) <= p, self.condition)  # and, or group to the left
             self.w(")" if self.one_line else "")
         elif isinstance(c, ast.Not):
             self.w("not ")
-            self._cond_operand(c.operand, _cond_prec(c.operand) < 3)
+            self._operand(c.operand, _prec(c.operand) < 3, self.condition)
         else:
             self.expr(c.expr)
 
-    def _cond_operand(self, c, parens: bool) -> None:
-        if parens and not self.one_line:
-            self.w("(")
-            self.condition(c)
-            self.w(")")
-        else:
-            self.condition(c)
-
-    def _operand(self, e, parens: bool) -> None:
+    def _operand(self, e, parens: bool, print_=None) -> None:
         # one line: every operation brings its own parentheses
+        print_ = print_ or self.expr
         if parens and not self.one_line:
             self.w("(")
-            self.expr(e)
+            print_(e)
             self.w(")")
         else:
-            self.expr(e)
+            print_(e)
 
     def expr(self, e) -> None:
         if isinstance(e, ast.Number):
