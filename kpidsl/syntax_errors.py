@@ -86,13 +86,13 @@ def display_width(text: str) -> int:
 
 def _found_words(token) -> str:
     if token.type == "$END":
-        return "the end of the file"
+        return "end of file"
     if token.type == "STRING":
-        return f"the label {token.value}"
+        return f"label {token.value}"
     if token.type == "QUANTITY":
-        return f"the number `{token.value}`"
+        return f"number `{token.value}`"
     if token.type == "NAME":
-        return f"the name `{token.value}`"
+        return f"name `{token.value}`"
     return f"`{token.value}`"
 
 
@@ -112,10 +112,10 @@ def describe_unexpected_token(exc, text: str) -> tuple[str, str | None, int]:
             pass
     lits, kinds = _literals(expected, terminals)
     if token is None or token.type == "$END":
-        found, value, ttype = "the end of the file", "", "$END"
+        found, value, ttype = "end of file", "", "$END"
     else:
         found, value, ttype = _found_words(token), token.value, token.type
-    message = f"{found} cannot come here; expected {expected_words(lits, kinds)}"
+    message = f"unexpected {found}; expected {expected_words(lits, kinds)}"
     units = ("percent", "count", "money", "hours", "days", "points", "number", "level")
     hint = None
     if value == "=" and ":" in lits:

@@ -391,7 +391,8 @@ def test_a_stray_name_reads_as_english():
 
     with pytest.raises(KpiError) as e:
         parse('item a "A" points 10 rating')
-    assert "the name `rating` cannot come here; expected" in str(e.value)
+    # "unexpected name `rating`", not "unexpected the name `rating`"
+    assert "unexpected name `rating`; expected" in str(e.value)
 
 
 # ---- the reference page's examples --------------------------------------------------------------------
