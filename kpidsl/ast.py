@@ -104,12 +104,14 @@ class Neg:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """``min(a, b)``, ``sum(sales over team)``, ``average(coefficient over year)``."""
+    """``min(a, b)``, ``sum(sales over team)``, ``average(coefficient over year)``,
+    ``round(x, 0.5, "half even")`` (``mode``: the quoted rounding mode, if written)."""
 
     func: str
     args: tuple[Expr, ...]
     over: str | None
     span: Span
+    mode: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +172,24 @@ class GradeTest:
     span: Span
 
 
-Condition = Compare | Truth | GradeTest
+@dataclass(frozen=True, slots=True)
+class BoolOp:
+    """``left and right``, ``left or right``: conditions combined (``and`` binds tighter)."""
+
+    op: str  # "and" or "or"
+    left: Condition
+    right: Condition
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: Condition
+    span: Span
+
+
+Condition = Compare | Truth | GradeTest | BoolOp | Not
+CONDITIONS = (Compare, Truth, GradeTest, BoolOp, Not)
 
 
 # ---- header and declarations ---------------------------------------------------------------
@@ -372,9 +391,13 @@ Rule = Levels | Scale | Tiers | Ratio | Proportional | Deduct | Change | Checkli
 
 @dataclass(frozen=True, slots=True)
 class NotApplicable:
+    """``not applicable [when COND]: POLICY``.  Without ``when`` the data says, per row,
+    whether the item applies (an ``ITEM.na`` column); with it, the condition does."""
+
     policy: str  # "proportionally", "evenly" or "give"
     target: str | None
     span: Span
+    when: Condition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,10 +527,22 @@ class Quota:
 
 @dataclass(frozen=True, slots=True)
 class Flag:
+    """Forced ranking: the bottom N (or N%) of each group are flagged."""
+
     name: str
     label: str | None
     bottom: Quantity
     per: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class WhenFlag:
+    """``flag NAME "label" when COND``: flagged in each period the condition holds."""
+
+    name: str
+    label: str | None
+    when: Condition
     span: Span
 
 
@@ -532,6 +567,7 @@ Statement = (
     | Streak
     | Quota
     | Flag
+    | WhenFlag
 )
 
 

@@ -75,6 +75,10 @@ class Batch:
             self._streak(s, scored)
         for f in self.plan.flags:
             self._flag(f, scored)
+        for w in self.plan.when_flags:  # per period: each row on its own
+            for r in scored:
+                if r.steps[w.step] == 1:
+                    r.flags.append(w.label or w.name)
 
     def _peers(self, scored: list[Result], group: str) -> dict[tuple[str, str], list[Result]]:
         out: dict[tuple[str, str], list[Result]] = {}

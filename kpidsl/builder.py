@@ -6,6 +6,7 @@ found, so parses in different threads never share one.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -45,8 +46,18 @@ def _last(x):
     return None
 
 
+_ESCAPE = re.compile(r'\\(["\\])')
+
+
 def _text(token: Tok) -> str:
-    return token.value[1:-1]
+    """A string's text: ``\\"`` is a quote, ``\\\\`` a backslash (any other backslash is itself)."""
+    body = token.value[1:-1]
+    return _ESCAPE.sub(r"\1", body) if "\\" in body else body
+
+
+def _as_condition(x):
+    """A formula where a condition stands (``when leave``, ``(leave) and …``): true when not zero."""
+    return x if isinstance(x, ast.CONDITIONS) else ast.Truth(x, x.span)
 
 
 _SUFFIX_CHARS = "".join(sorted(set("".join(ast.SUFFIX_UNITS))))
@@ -278,8 +289,9 @@ class Builder:
         return ("give", c[0])
 
     def not_applicable(self, c):
-        policy, target = c[0]
-        return ast.NotApplicable(policy, target.value if target is not None else None, self._s(c))
+        policy, target = c[-1]
+        when = c[0] if len(c) > 1 else None
+        return ast.NotApplicable(policy, target.value if target is not None else None, self._s(c), when)
 
     def veto(self, c):
         name, label = self._name_label(c)
@@ -452,9 +464,32 @@ class Builder:
     def quota(self, c):
         return ast.Quota(c[0].value, self._q(c[1]), c[2].value, tuple(c[3:]), self._s(c))
 
-    def flag(self, c):
+    def rank_flag(self, c):
         name, label = self._name_label(c)
         return ast.Flag(name, label, self._q(c[-2]), c[-1].value, self._s(c))
+
+    def when_flag(self, c):
+        name, label = self._name_label(c)
+        return ast.WhenFlag(name, label, c[-1], self._s(c))
+
+    # ---- conditions
+    def condition(self, c):
+        return _as_condition(c[0])
+
+    def or_(self, c):
+        return ast.BoolOp("or", _as_condition(c[0]), _as_condition(c[1]), self._s(c))
+
+    def and_(self, c):
+        return ast.BoolOp("and", _as_condition(c[0]), _as_condition(c[1]), self._s(c))
+
+    def not_(self, c):
+        return ast.Not(_as_condition(c[0]), self._s(c))
+
+    def paren(self, c):
+        # `( … )` in a formula: a grouped number stays a formula (the checker rejects a
+        # condition where a number is needed); in a condition it is re-wrapped as needed
+        inner = c[0]
+        return inner.expr if isinstance(inner, ast.Truth) else inner
 
     def compare(self, c):
         return ast.Compare(c[0], c[1], c[2], self._s(c))
@@ -463,7 +498,8 @@ class Builder:
         return ast.GradeTest(" ".join(c[0].value.split()), c[1].value, self._s(c))
 
     def truth(self, c):
-        return ast.Truth(c[0], self._s(c))
+        # a parenthesised condition reaches here as a formula: it is already a condition
+        return c[0] if isinstance(c[0], ast.CONDITIONS) else ast.Truth(c[0], self._s(c))
 
     # ---- expressions
     def number(self, c):
@@ -479,9 +515,11 @@ class Builder:
         return ast.Neg(c[0], self._s(c))
 
     def call(self, c):
-        over = c[-1].value if isinstance(c[-1], Tok) else None
-        args = tuple(c[1:-1] if over is not None else c[1:])
-        return ast.Call(c[0].value, args, over, self._s(c))
+        over = c[-1].value if isinstance(c[-1], Tok) and c[-1].type == "NAME" else None
+        rest = c[1:-1] if over is not None else c[1:]
+        mode = next((_text(x) for x in rest if isinstance(x, Tok)), None)
+        args = tuple(x for x in rest if not isinstance(x, Tok))
+        return ast.Call(c[0].value, args, over, self._s(c), mode)
 
     def bracket(self, c):
         return ast.Bracket(self._q(c[0]), self._q(c[1]), self._s(c))

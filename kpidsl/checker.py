@@ -69,10 +69,12 @@ class Checker(Weights):
         self._check_grades(grades)
         if not self.is_library or not self.program.root.statements:
             self._check_scores_something(stmts)
+        if not self.is_library and not any(isinstance(s, (ast.Section, ast.Item)) for s in stmts):
+            self._check_no_points(stmts)
         for s in stmts:
             check = getattr(self, f"_check_{type(s).__name__.lower()}", None)
             if check is not None and isinstance(s, (ast.Award, ast.Pool, ast.Pay, ast.Exclude,
-                                                     ast.Streak, ast.Quota, ast.Flag)):
+                                                     ast.Streak, ast.Quota, ast.Flag, ast.WhenFlag)):
                 check(s)
         self._check_cycles(stmts)
         if not self.is_library:
@@ -88,6 +90,16 @@ class Checker(Weights):
                 "KPI107", "the rubric scores nothing: it has no items, and no pay or award", self._title_span(),
                 'add the items it scores, e.g. `item quality "质量" points 100 { proportional rate }`'))
 
+    def _check_no_points(self, stmts) -> None:
+        """A rubric of pay lines only (a commission or merit sheet) is whole without items, but
+        what ranks or grades people by their points has nothing to go on there."""
+        for s in stmts:
+            if isinstance(s, (ast.Grade, ast.Quota, ast.Flag)):
+                what = {ast.Grade: "a grade", ast.Quota: "a quota", ast.Flag: "a bottom-rank flag"}[type(s)]
+                self.diagnostics.append(error(
+                    "KPI108", f"{what} is decided by the total, and this rubric scores no points", s.span,
+                    "add the items that score people, or drop it: pay lines alone need no total"))
+
     def _title_span(self) -> ast.Span:
         for s in self.program.root.statements:
             if isinstance(s, ast.Setting) and s.key == "rubric":
@@ -100,7 +112,9 @@ class Checker(Weights):
             if isinstance(s, ast.Rounding) and s.step.value <= 0:
                 self.diagnostics.append(error("KPI170", "a rounding step must be greater than zero", s.step.span,
                                               "write e.g. `round total to 0.01`"))
-            if isinstance(s, ast.Setting) and s.key == "total" and isinstance(s.value, ast.Quantity) and s.value.value <= 0:
+            if (isinstance(s, ast.Setting) and s.key == "total" and isinstance(s.value, ast.Quantity)
+                    and (s.value.value < 0 or s.value.value == 0 and any(isinstance(x, (ast.Section, ast.Item))
+                                                                            for x in stmts))):
                 self.diagnostics.append(error("KPI170", "the declared total must be greater than zero", s.span))
 
     def _check_award(self, a: ast.Award) -> None:
@@ -149,6 +163,9 @@ class Checker(Weights):
     def _check_flag(self, f: ast.Flag) -> None:
         self._lookup(f.per, f.span, ("key",), "a group")
 
+    def _check_whenflag(self, f: ast.WhenFlag) -> None:
+        self._condition(f.when)
+
 
 # Deeper formulas would exhaust the checker's, the evaluator's and the generated code's
 # recursion (Python's own parser refuses 200 nested parentheses); no real rubric comes near.
@@ -173,7 +190,7 @@ def _too_deep(stmts) -> Any:
     return None
 
 
-_FORMULA_NODES = (ast.BinOp, ast.Neg, ast.Call, ast.Progressive, ast.Compare, ast.Truth)
+_FORMULA_NODES = (ast.BinOp, ast.Neg, ast.Call, ast.Progressive, ast.Compare, ast.Truth, ast.BoolOp, ast.Not)
 
 
 def check(program: Program) -> list[Diagnostic]:

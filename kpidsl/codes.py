@@ -94,6 +94,12 @@ _ALL = [
           "file, or one of comments only, is the usual cause.",
           _HEAD + '# 考核项目待定',
           _HEAD + 'input rate "及时率": percent\nitem a "及时率" points 100 { proportional rate }'),
+    _code("KPI108", "error", "a grade or ranking without points",
+          "A rubric of pay lines only (a commission or merit-increase sheet) needs no items and no total. "
+          "But a grade, a quota or a bottom-rank flag is decided by the total, which such a rubric does not "
+          "score: add the items, or drop the grade.",
+          _HEAD + 'input sales "销售额": money\npay c "提成" = sales * 2%\ngrade ok "合格" when >= 60',
+          _HEAD + 'input sales "销售额": money\npay c "提成" = sales * 2%'),
     _code("KPI110", "error", "a rule can award more than the item is worth",
           "The rule's best case exceeds the item's points. Lower it, or declare the excess with "
           "`bonus up to N` if it is meant.",
@@ -176,9 +182,11 @@ _ALL = [
           "has its own.",
           _HEAD + 'item a "A" points 50\nitem a "B" points 50',
           _HEAD + 'item a "A" points 50\nitem b "B" points 50'),
-    _code("KPI143", "error", "unknown function",
-          "Formulas may call min, max, abs and the aggregates sum, average, count, max, min (with "
-          "`over GROUP`).",
+    _code("KPI143", "error", "unknown function, or a function called wrongly",
+          "Formulas may call min, max, abs, floor, ceil, round, number and the aggregates sum, average, "
+          "count, max, min (with `over GROUP`). floor, ceil and number take one value; round takes a value "
+          "and a step written as a number (`round(total / 3, 0.5)`), and may end with a quoted mode "
+          "(`\"half up\"`, the default, `\"half even\"`, `\"up\"` or `\"down\"`).",
           _HEAD + 'input s "销售额": money\nitem a "A" points 100 { proportional mean(s over year) / 10000 }',
           _HEAD + 'input s "销售额": money\nitem a "A" points 100 { proportional average(s over year) / 10000 }'),
     _code("KPI144", "error", "formulas in a circle",
@@ -247,6 +255,11 @@ _ALL = [
           "A veto, or a condition written as a bare name, needs a yes/no input; compare anything else.",
           _HEAD + 'input law "违法次数": count\nveto law "触犯国家法律法规" zeroes appraisal\nitem a "A" points 100',
           _HEAD + 'input law "触犯国家法律法规": yes/no\nveto law "触犯国家法律法规" zeroes appraisal\nitem a "A" points 100'),
+    _code("KPI173", "error", "a condition where a number belongs",
+          "A comparison or a condition joined with `and`, `or` or `not` is true or false, not a number: "
+          "it can stand after `when`, not inside a formula. To pay only when it holds, give the pay a `when`.",
+          _HEAD + 'input sales "销售额": money\nitem a "A" points 100\npay p "奖金" = (sales > 10000元) * 100元',
+          _HEAD + 'input sales "销售额": money\nitem a "A" points 100\npay p "奖金" = 100元 when sales > 10000元'),
     _code("KPI172", "error", "a streak needs two or more whole periods",
           "`streak … for N periods` counts consecutive periods; N is a whole number of at least 2.",
           _HEAD + 'item a "A" points 100\ngrade ok "合格" when >= 0\n'
@@ -263,6 +276,13 @@ _ALL = [
           "`not applicable: give to ITEM` must name another item.",
           _HEAD + 'item a "A" points 50 { not applicable: give to a }\nitem b "B" points 50',
           _HEAD + 'item a "A" points 50 { not applicable: give to b }\nitem b "B" points 50'),
+    _code("KPI191", "error", "whether an item applies depends on a score",
+          "`not applicable when COND` is decided before any item is scored, so the condition reads "
+          "inputs and metrics only, not items, sections, the total, the grade or pay.",
+          _HEAD + 'input n "交付次数": count\nitem a "A" points 50 { not applicable when b < 10: spread evenly }\n'
+                  'item b "B" points 50',
+          _HEAD + 'input n "交付次数": count\nitem a "A" points 50 { not applicable when n = 0: spread evenly }\n'
+                  'item b "B" points 50'),
 ]
 
 CODES: dict[str, CodeInfo] = {c.code: c for c in _ALL}

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import ast
-from .printer import band_text, expr_text, rule_text, statement_text, strip_spans
+from .printer import band_text, expr_text, not_applicable_text, rule_text, statement_text, strip_spans
 from .semantics import show
 
 
@@ -16,7 +16,7 @@ def _q(q: ast.Quantity | None) -> str:
     return "—" if q is None else str(q)
 
 
-_OTHER = (ast.Rounding, ast.Quota, ast.Flag, ast.Streak, ast.Exclude, ast.Veto, ast.Key, ast.TextList, ast.Note, ast.Use)
+_OTHER = (ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.Veto, ast.Key, ast.TextList, ast.Note, ast.Use)
 
 
 def _members(statements) -> dict[str, tuple[str, object]]:
@@ -87,8 +87,11 @@ def describe_changes(old: list, new: list) -> list[str]:
                 lines.append(f"item {path}: rule {rule_text(x.rule)}\n    → {rule_text(y.rule)}")
             if str(x.bonus) != str(y.bonus):
                 lines.append(f"item {path}: bonus {_q(x.bonus)} → {_q(y.bonus)}")
-            for what, a1, b1 in (("not applicable", x.not_applicable, y.not_applicable),
-                                 ("vetoes", x.vetoes, y.vetoes), ("criteria", x.criteria, y.criteria),
+            if strip_spans(x.not_applicable) != strip_spans(y.not_applicable):
+                lines.append(f"item {path}: not applicable changed")
+                if any(na is not None and na.when is not None for na in (x.not_applicable, y.not_applicable)):
+                    lines.append(f"    {not_applicable_text(x.not_applicable)} → {not_applicable_text(y.not_applicable)}")
+            for what, a1, b1 in (("vetoes", x.vetoes, y.vetoes), ("criteria", x.criteria, y.criteria),
                                  ("entered by", x.entered_by, y.entered_by)):
                 if strip_spans(a1) != strip_spans(b1):
                     lines.append(f"item {path}: {what} changed")

@@ -58,7 +58,8 @@ class Evaluator:
     @property
     def needs_batch(self) -> bool:
         p = self.plan
-        return bool(p.quotas or p.best_of or p.pools or p.streaks or p.flags or self.uses_agg or self.last_columns)
+        return bool(p.quotas or p.best_of or p.pools or p.streaks or p.flags or p.when_flags or self.uses_agg
+                    or self.last_columns)
 
     def groups_needed(self) -> set[str]:
         p = self.plan
@@ -122,7 +123,7 @@ class Evaluator:
         plan = self.plan
         before, _ = output_steps(plan)
         n_before = len(before)
-        total_at = before.index("total")
+        total_at = before.index("total") if "total" in before else 0  # no total: no grades either
         labels = [g.label or g.name for g in plan.grades]
         groups = plan.groups
         outcome = self.compiled.outcome

@@ -66,6 +66,8 @@ def truth(c, cells, steps, agg=None) -> bool:
         return compare(c.op, _value(c.a, cells, steps, agg), _value(c.b, cells, steps, agg))
     if t is ir.And:
         return all(truth(a, cells, steps, agg) for a in c.args)
+    if t is ir.Or:
+        return any(truth(a, cells, steps, agg) for a in c.args)
     if t is ir.Not:
         return not truth(c.a, cells, steps, agg)
     if t is ir.IsTrue:

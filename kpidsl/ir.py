@@ -13,8 +13,9 @@ A checked rubric is lowered (``lower.py``) to a ``Plan``:
   rater fills which column), for the form, explanations and the API, so no
   backend needs the syntax tree.
 
-Expressions are tiny on purpose: arithmetic, comparisons, min/max, a
-conditional and rounding.  That is all a tier table, a ratio rule or a
+Expressions are tiny on purpose: arithmetic, comparisons joined by and, or
+and not, min/max, a conditional and rounding (``floor``, ``ceil`` and ``round`` of
+the language are ``Round`` nodes).  That is all a tier table, a ratio rule or a
 progressive bracket needs once lowered, and all another backend (JavaScript today)
 must reproduce to agree with the Python evaluator to the last digit.
 
@@ -83,6 +84,11 @@ class And:
 
 
 @dataclass(frozen=True, slots=True)
+class Or:
+    args: tuple[Cond, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     a: Cond
 
@@ -124,7 +130,7 @@ class Agg:
 
 
 Expr = Const | Cell | Ref | Bin | Neg | Min | Max | If | Round | Fail | Agg
-Cond = Cmp | And | Not | IsTrue
+Cond = Cmp | And | Or | Not | IsTrue
 
 
 # ---- the plan ----------------------------------------------------------------------------
@@ -211,6 +217,14 @@ class Flag:
     bottom: Decimal
     is_share: bool
     group: str
+
+
+@dataclass(frozen=True, slots=True)
+class WhenFlag:
+    """A flag raised in each period its condition holds: ``step`` is 1 then, else 0."""
+    name: str
+    label: str | None
+    step: str
 
 
 # ---- the outline: what a reader of the rubric sees, for display ---------------------------
@@ -337,6 +351,7 @@ class Plan:
     quotas: tuple[Quota, ...] = ()
     streaks: tuple[Streak, ...] = ()
     flags: tuple[Flag, ...] = ()
+    when_flags: tuple[WhenFlag, ...] = ()
     money_round: tuple[Decimal, str] = (Decimal("0.01"), "half up")
     vetoes: tuple[tuple[str, str, str], ...] = ()  # (yes/no column, label, what it zeroes)
     key_labels: tuple[tuple[str, str], ...] = ()  # (person or group key, its label): either titles the column
@@ -356,7 +371,7 @@ def _children(e):
         return (e.a, e.b)
     if isinstance(e, (Neg, Not, IsTrue, Round)):
         return (e.a,)
-    if isinstance(e, (Min, Max, And)):
+    if isinstance(e, (Min, Max, And, Or)):
         return e.args
     if isinstance(e, If):
         return (e.cond, e.then, e.else_)

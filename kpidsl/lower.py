@@ -29,9 +29,9 @@ from typing import Any
 
 from . import ast, ir, outline, rules
 from .loader import Program
-from .printer import expr_text, rule_text
+from .printer import condition_text, expr_text, rule_text
 from .rules import exact_quotient
-from .units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, expr_unit
+from .units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
 
 ZERO = ir.Const(Decimal(0))
 ONE = ir.Const(Decimal(1))
@@ -103,6 +103,7 @@ class Lowerer:
         self.vetoes: list[tuple[str, str, str]] = []  # (column, label, what it zeroes)
         # item -> (weighted rater, or None for the one person who fills it; column), for the outline
         self.fills: dict[str, tuple[tuple[str | None, str], ...]] = {}
+        self.na_flags: dict[str, ir.Expr] = {}  # item -> 1 when it does not apply in this row, else 0
 
     # ---- helpers ------------------------------------------------------------------------
     def _emit(self, step: ir.Step) -> str:
@@ -176,6 +177,14 @@ class Lowerer:
             return ir.Bin("/", _sum(args), _c(len(args)))
         if e.func == "count":
             return _c(len(args))
+        if e.func == "number":
+            return args[0]
+        if e.func in ROUNDING_FUNCTIONS:
+            if e.func == "round":
+                step = e.args[1]
+                assert isinstance(step, ast.Number)  # the checker insists on a literal step
+                return ir.Round(args[0], step.quantity.magnitude, e.mode or ROUNDING_FUNCTIONS["round"])
+            return ir.Round(args[0], Decimal(1), ROUNDING_FUNCTIONS[e.func])
         raise LoweringError(f"unknown function {e.func}")
 
     def _metric(self, name: str) -> None:
@@ -189,6 +198,15 @@ class Lowerer:
         self._phase = phase
 
     def cond(self, c) -> ir.Cond:
+        if isinstance(c, ast.BoolOp):
+            parts: list[ir.Cond] = []
+            for side in (c.left, c.right):  # `a and b and c` is one And of three
+                lowered = self.cond(side)
+                same = ir.And if c.op == "and" else ir.Or
+                parts.extend(lowered.args if isinstance(lowered, same) else (lowered,))
+            return ir.And(tuple(parts)) if c.op == "and" else ir.Or(tuple(parts))
+        if isinstance(c, ast.Not):
+            return ir.Not(self.cond(c.operand))
         if isinstance(c, ast.Compare):
             return ir.Cmp(c.op, self.expr(c.left), self.expr(c.right))
         if isinstance(c, ast.Truth):
@@ -216,7 +234,20 @@ class Lowerer:
             self.vetoes.append((v.condition, v.label or v.condition, scope))
         return x
 
+    def _na_flag(self, it: ast.Item) -> ir.Expr | None:
+        """1 when the item does not apply in this row: its condition, or its ``.na`` cell."""
+        na = it.not_applicable
+        if na is None or it.size_kind != "points":  # a factor item's points are not re-spread
+            return None
+        if na.when is None:  # the column is declared with its siblings' re-spreading (_not_applicable)
+            flag: ir.Expr = ir.Cell(f"{it.name}.na")
+        else:
+            flag = ir.Ref(self._emit(ir.Step(f"_na_{it.name}", "aux", ir.If(self.cond(na.when), ONE, ZERO))))
+        self.na_flags[it.name] = flag
+        return flag
+
     def item(self, it: ast.Item) -> str:
+        na_flag = self._na_flag(it)  # first: an item that does not apply is not computed at all
         size = it.size.value
         bonus = it.bonus.value if it.bonus is not None else Decimal(0)
         cap = size + bonus
@@ -239,6 +270,10 @@ class Lowerer:
         score = self._veto([v for v in it.vetoes if v.scope == "item"], score, it.label or it.name)
         if it.size_kind == "points":  # a factor (R15) is a coefficient, not points to round
             score = self._rounded("items", score)
+        if na_flag is not None:
+            score = ir.If(ir.IsTrue(na_flag), ZERO, score)
+            if it.not_applicable is not None and it.not_applicable.when is not None:
+                why += f"; not applicable when {condition_text(it.not_applicable.when)}"
         return self._emit(ir.Step(it.name, "item", score, it.label, it.span.line, why=why, trace=tuple(trace)))
 
     def _rater_cells(self, it: ast.Item, rule) -> list[tuple[Decimal, ir.Cell]]:
@@ -341,8 +376,9 @@ class Lowerer:
             return s.unit if s is not None else BUILTIN_UNITS.get(name)
         return expr_unit(e, name_unit)
 
-    def members(self, members, parent_scale: Decimal) -> list[tuple[Any, Decimal, ir.Expr]]:
-        """Lower each member; return (node, points in the parent's scale, contribution)."""
+    def members(self, members, parent_scale: Decimal) -> tuple[list[tuple[Any, Decimal, ir.Expr]], ir.Expr]:
+        """Lower each member; return (node, points in the parent's scale, contribution) for each,
+        and their sum with the points of members that do not apply re-spread."""
         out: list[tuple[Any, Decimal, ir.Expr]] = []
         for m in members:
             if isinstance(m, ast.Item):
@@ -351,49 +387,49 @@ class Lowerer:
                     out.append((m, m.size.value, ir.Ref(name)))
             else:
                 out.append(self.section(m, parent_scale))
-        return self._not_applicable(out)
+        return out, self._not_applicable(out)
 
-    def _not_applicable(self, out):
-        """Re-spread the points of items marked not applicable, as each declares."""
+    def _not_applicable(self, out) -> ir.Expr:
+        """The members' sum, the points of items that do not apply re-spread as each declares.
+
+        An item that does not apply already scores 0 (``item``), so the sum of the others is
+        the plain sum; each item's spread share is then one term, multiplied out before its one
+        division, so a whole result stays whole: (4 + 50) × 40 ÷ 60 is exactly 36."""
+        plain = _sum([c for _, _, c in out])
         na_items = [(node, node.not_applicable, pts) for node, pts, _ in out
                     if isinstance(node, ast.Item) and node.not_applicable is not None]
         if not na_items:
-            return out
-        flags = {node.name: self._column(f"{node.name}.na", "yes/no", f"{node.label or node.name}.不适用",
-                                         na.span, low=Decimal(0), high=Decimal(1),
-                                         optional=True, may_be_na=True)
-                 for node, na, _ in na_items}
+            return plain
+        for node, na, _ in na_items:
+            if na.when is None:
+                self._column(f"{node.name}.na", "yes/no", f"{node.label or node.name}.不适用", na.span,
+                              low=Decimal(0), high=Decimal(1), optional=True, may_be_na=True)
+        flags = {node.name: self.na_flags[node.name] for node, _, _ in na_items}
         applicable = {node.name: (ir.Bin("-", ONE, flags[node.name]) if node.name in flags else ONE)
-                      for node, _, _ in out if hasattr(node, "name")}
-        extra: dict[str, list[ir.Expr]] = {node.name: [] for node, _, _ in out}
+                      for node, _, _ in out}
+        terms = [plain]
         for k, na, pk in na_items:
-            others = [(n, p) for n, p, _ in out if n is not k]
-            policy = na.policy
-            if policy == "give":
-                target = next((n, p) for n, p in others if n.name == na.target)
-                extra[target[0].name].append(ir.Bin("*", flags[k.name], ir.Const(exact_quotient(pk, target[1]))))
-                continue
-            live = _sum([ir.Bin("*", applicable[n.name], ir.Const(p if policy == "proportionally" else Decimal(1)))
-                         for n, p in others])
-            for n, p in others:
-                weight = ir.Const(p if policy == "proportionally" else Decimal(1))
-                # this member's share of k's points, as a multiple of its own points
-                share = ir.Bin("/", ir.Bin("*", ir.Const(pk), weight), ir.Bin("*", live, ir.Const(p)))
-                extra[n.name].append(ir.Bin("*", flags[k.name], share))
-        result = []
-        for node, pts, contribution in out:
-            factor = ir.Bin("+", ONE, _sum(extra[node.name])) if extra[node.name] else ONE
-            c = ir.Bin("*", ir.Bin("*", contribution, applicable[node.name]), factor)
-            result.append((node, pts, c))
-        return result
+            others = [(n, p, c) for n, p, c in out if n is not k]
+            if na.policy == "give":
+                _, p, c = next(x for x in others if x[0].name == na.target)
+                moved: ir.Expr = ir.Bin("*", c, ir.Const(exact_quotient(pk, p)))
+            elif na.policy == "proportionally":
+                live = _sum([ir.Bin("*", applicable[n.name], ir.Const(p)) for n, p, _ in others])
+                moved = ir.Bin("/", ir.Bin("*", _sum([c for _, _, c in others]), ir.Const(pk)), live)
+            else:  # evenly: each applicable member gets an equal share, of its own points' worth
+                live = _sum([applicable[n.name] for n, _, _ in others])
+                per_point = _sum([ir.Bin("*", c, ir.Const(exact_quotient(pk, p))) for _, p, c in others])
+                moved = ir.Bin("/", per_point, live)
+            # only when k does not apply: were every other member out too, `live` would be 0
+            terms.append(ir.If(ir.IsTrue(flags[k.name]), moved, ZERO))
+        return _sum(terms)
 
     def section(self, s: ast.Section, parent_scale: Decimal) -> tuple[object, Decimal, ir.Expr]:
         weight = None
         if s.weight is not None:
             weight = rules.weight_points(s.weight.value, s.weight.suffix == "%", parent_scale)
         out_of = s.out_of.value if s.out_of is not None else None
-        parts = self.members(s.members, rules.member_scale(weight, out_of, parent_scale))
-        inner = _sum([c for _, _, c in parts])
+        parts, inner = self.members(s.members, rules.member_scale(weight, out_of, parent_scale))
         factor = rules.rescale(weight, out_of)
         if factor is not None:
             inner = ir.Bin("*", inner, ir.Const(factor))
@@ -410,13 +446,15 @@ class Lowerer:
         total_setting = self.program.root.setting("total")
         total_scale = total_setting.value if isinstance(total_setting, ast.Quantity) else HUNDRED
         top = [s for s in self.stmts if isinstance(s, (ast.Section, ast.Item))]
-        parts = self.members(top, total_scale)
-        total = _sum([c for _, _, c in parts])
+        _, total = self.members(top, total_scale)
         # A veto at the top level, or one that says `zeroes appraisal` anywhere, zeroes the total.
         vetoes = [v for v in self.stmts if isinstance(v, ast.Veto)] + [
             v for v in _all_vetoes(top) if v.scope == "appraisal"]
         total = self._rounded("total", self._veto(vetoes, total, "总分"))
-        self._emit(ir.Step("total", "total", total, "总分", why="sum of the weighted sections and items"))
+        # A rubric of pay lines only (a commission sheet) has no total to show: the step stays,
+        # as 0, for formulas that name it, but is no output column.
+        kind = "total" if top else "aux"
+        self._emit(ir.Step("total", kind, total, "总分", why="sum of the weighted sections and items"))
         grades = tuple(ir.Grade(g.name, g.label, self.band(g.band, ir.Ref("total")) if g.band else None,
                                 g.coefficient.value if g.coefficient is not None else None)
                        for g in self.grades)
@@ -429,7 +467,7 @@ class Lowerer:
             for i in range(len(grades) - 2, -1, -1):
                 coef = ir.If(ir.Cmp("=", ir.Ref("grade"), _c(i)), _c(grades[i].coefficient or 0), coef)
             self._emit(ir.Step("coefficient", "coefficient", coef, "绩效系数", why="the grade's coefficient"))
-        best_of, pools, streaks, flags, quotas = [], [], [], [], []
+        best_of, pools, streaks, flags, quotas, when_flags = [], [], [], [], [], []
         for s in self.stmts:
             if isinstance(s, ast.Pay):
                 value = self.expr(s.expr)
@@ -475,6 +513,10 @@ class Lowerer:
                 quotas.append(ir.Quota(s.grade, s.at_most.value / (HUNDRED if s.at_most.suffix == "%" else 1),
                                        s.at_most.suffix == "%", s.per, tuple(ties),
                                        tuple(expr_text(e) for e in s.tie_by)))
+            elif isinstance(s, ast.WhenFlag):
+                raised = self._emit(ir.Step(f"_flag_{s.name}", "flag", ir.If(self.cond(s.when), ONE, ZERO),
+                                            s.label, s.span.line, why=f"flag when {condition_text(s.when)}"))
+                when_flags.append(ir.WhenFlag(s.name, s.label, raised))
             elif isinstance(s, ast.Flag):
                 flags.append(ir.Flag(s.name, s.label, s.bottom.value / (HUNDRED if s.bottom.suffix == "%" else 1),
                                      s.bottom.suffix == "%", s.per))
@@ -484,6 +526,7 @@ class Lowerer:
             columns=tuple(self.columns.values()), score_steps=tuple(self.score_steps), grades=grades,
             result_steps=_in_dependency_order(self.result_steps), exclude=excludes, best_of=tuple(best_of),
             pools=tuple(pools), quotas=tuple(quotas), streaks=tuple(streaks), flags=tuple(flags),
+            when_flags=tuple(when_flags),
             money_round=money, vetoes=tuple(dict.fromkeys(self.vetoes)),
             key_labels=tuple((k.name, k.label) for k in self.stmts if isinstance(k, ast.Key) and k.label),
             outline=outline.build(self.program, self.fills),

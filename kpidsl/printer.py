@@ -18,13 +18,15 @@ folded into one line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal
 
 from . import ast
 
 __all__ = ["Layout", "Line", "source_lines", "source_text", "expr_text", "band_text", "condition_text",
-           "rule_text", "statement_text", "strip_spans", "ast_equal", "INDENT"]
+           "rule_text", "statement_text", "strip_spans", "ast_equal", "INDENT", "quoted",
+           "not_applicable_text"]
 
 INDENT = "  "
 
@@ -117,19 +119,26 @@ def quantity_text(q: ast.Quantity) -> str:
 _q = quantity_text
 
 
+def quoted(text: str) -> str:
+    """A string literal for ``text``: a quote becomes ``\\"``, and a backslash the scanner
+    would read as an escape (before a quote, a backslash or the closing quote) is doubled."""
+    if "\\" in text:
+        text = re.sub(r'\\(?=["\\]|$)', r"\\\\", text)
+    return '"' + text.replace('"', '\\"') + '"'
+
+
 def _strings(texts) -> str:
-    return ", ".join(f'"{t}"' for t in texts)
+    return ", ".join(quoted(t) for t in texts)
 
 
-_PREC = {"+": 1, "-": 1, "*": 2, "/": 2}
+_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "or": 1, "and": 2}
 
 
 def _prec(e) -> int:
-    if isinstance(e, ast.BinOp):
+    """How tightly a formula or a condition binds (negation and `not` at 3)."""
+    if isinstance(e, (ast.BinOp, ast.BoolOp)):
         return _PREC[e.op]
-    if isinstance(e, ast.Neg):
-        return 3
-    return 4
+    return 3 if isinstance(e, (ast.Neg, ast.Not)) else 4
 
 
 # The keyword each statement and clause is written after (settings, text lists and
@@ -138,7 +147,7 @@ KEYWORDS = {
     ast.Rounding: "round", ast.Note: "note", ast.Use: "use", ast.Input: "input", ast.Metric: "metric",
     ast.Rater: "rater", ast.Section: "section", ast.Item: "item", ast.Veto: "veto", ast.Grade: "grade",
     ast.Award: "award", ast.Pool: "pool", ast.Pay: "pay", ast.Exclude: "exclude", ast.Streak: "streak",
-    ast.Quota: "quota", ast.Flag: "flag", ast.Level: "level", ast.Scale: "scale", ast.Tiers: "tiers",
+    ast.Quota: "quota", ast.Flag: "flag", ast.WhenFlag: "flag", ast.Level: "level", ast.Scale: "scale", ast.Tiers: "tiers",
     ast.Ratio: "ratio", ast.Proportional: "proportional", ast.Deduct: "deduct", ast.Change: "change",
     ast.Checklist: "checklist", ast.EnteredBy: "entered",
 }
@@ -182,7 +191,7 @@ class _Printer:
         return "".join(self.parts[0]) if self.parts else ""
 
     def label(self, label: str | None) -> str:
-        return "" if label is None or self.one_line else f' "{label}"'
+        return "" if label is None or self.one_line else " " + quoted(label)
 
     # -- statements
     def statement(self, s, depth: int, top: bool = False) -> None:
@@ -195,7 +204,7 @@ class _Printer:
         elif s.key in ("period", "currency"):
             self.w(f"{s.key} {s.value}")
         else:
-            self.w(f'{s.key} "{s.value}"')
+            self.w(f"{s.key} {quoted(str(s.value))}")
 
     def _Rounding(self, s: ast.Rounding, depth: int) -> None:
         self.w(f"round {s.level} to {_q(s.step)}")
@@ -207,13 +216,13 @@ class _Printer:
         self.w(f"{s.kind} " + (", ".join(s.texts) if self.one_line else _strings(s.texts)))
 
     def _Note(self, s: ast.Note, depth: int) -> None:
-        self.w(f'note "{s.text}"')
+        self.w(f"note {quoted(s.text)}")
 
     def _Use(self, s: ast.Use, depth: int) -> None:
         if s.names is None:
-            self.w(f'use "{s.path}"')
+            self.w(f"use {quoted(s.path)}")
         else:
-            self.w(f'use {", ".join(s.names)} from "{s.path}"')
+            self.w(f'use {", ".join(s.names)} from {quoted(s.path)}')
 
     def _range(self, r: ast.Range | None) -> None:
         if r is not None:
@@ -277,7 +286,7 @@ class _Printer:
         for anchor, kind, node in (clauses[i] for i in order):
             self.newline(depth + 1, anchor)
             if kind == "criteria":
-                self.w(f'criteria "{node}"')
+                self.w(f"criteria {quoted(str(node))}")
             elif kind == "bonus":
                 assert isinstance(node, ast.Quantity)
                 self.w(f"bonus up to {_q(node)}")
@@ -290,14 +299,18 @@ class _Printer:
 
     def _NotApplicable(self, s: ast.NotApplicable) -> None:
         policy = {"proportionally": "spread proportionally", "evenly": "spread evenly"}.get(s.policy)
-        self.w(f"not applicable: {policy or 'give to ' + str(s.target)}")
+        self.w("not applicable")
+        if s.when is not None:
+            self.w(" when ")
+            self.condition(s.when)
+        self.w(f": {policy or 'give to ' + str(s.target)}")
 
     # -- scoring rules
     def _EnteredBy(self, s: ast.EnteredBy, depth: int) -> None:
         self.w(f"entered by {s.rater}")
 
     def _level(self, s: ast.Level) -> str:
-        return f'"{s.text}": {_q(s.low)}' + (f"..{_q(s.high)}" if s.high is not None else "")
+        return f"{quoted(s.text)}: {_q(s.low)}" + (f"..{_q(s.high)}" if s.high is not None else "")
 
     def _Level(self, s: ast.Level, depth: int) -> None:
         self.w("level " + self._level(s))
@@ -403,7 +416,7 @@ class _Printer:
             assert s.amount is not None
             self.w(f"award {_q(s.amount)}")
         else:
-            self.w(f'flag "{s.flag}"')
+            self.w(f"flag {quoted(s.flag or '')}")
 
     def _Quota(self, s: ast.Quota, depth: int) -> None:
         self.w(f"quota {s.grade} at most {_q(s.at_most)} per {s.per}")
@@ -413,6 +426,10 @@ class _Printer:
 
     def _Flag(self, s: ast.Flag, depth: int) -> None:
         self.w(f"flag {s.name}{self.label(s.label)} bottom {_q(s.bottom)} per {s.per}")
+
+    def _WhenFlag(self, s: ast.WhenFlag, depth: int) -> None:
+        self.w(f"flag {s.name}{self.label(s.label)} when ")
+        self.condition(s.when)
 
     # -- bands, conditions, expressions
     def band(self, b: ast.Band) -> str:
@@ -429,17 +446,28 @@ class _Printer:
             self.expr(c.left)
             self.w(f" {c.op} ")
             self.expr(c.right)
+        elif isinstance(c, ast.BoolOp):
+            p = _PREC[c.op]
+            self.w("(" if self.one_line else "")
+            self._operand(c.left, _prec(c.left) < p, self.condition)
+            self.w(f" {c.op} ")
+            self._operand(c.right, _prec(c.right) <= p, self.condition)  # and, or group to the left
+            self.w(")" if self.one_line else "")
+        elif isinstance(c, ast.Not):
+            self.w("not ")
+            self._operand(c.operand, _prec(c.operand) < 3, self.condition)
         else:
             self.expr(c.expr)
 
-    def _operand(self, e, parens: bool) -> None:
+    def _operand(self, e, parens: bool, print_=None) -> None:
         # one line: every operation brings its own parentheses
+        print_ = print_ or self.expr
         if parens and not self.one_line:
             self.w("(")
-            self.expr(e)
+            print_(e)
             self.w(")")
         else:
-            self.expr(e)
+            print_(e)
 
     def expr(self, e) -> None:
         if isinstance(e, ast.Number):
@@ -462,6 +490,8 @@ class _Printer:
                 if i:
                     self.w(", ")
                 self.expr(a)
+            if e.mode is not None:
+                self.w(f", {quoted(e.mode)}")
             if e.over is not None:
                 self.w(f" over {e.over}")
             self.w(")")
@@ -477,6 +507,10 @@ class _Printer:
                 self.newline(depth + 1, self.layout.line(b, "from"))
                 self.w(f"from {_q(b.start)}: {_q(b.rate)}")
             self.close(depth, e)
+        elif isinstance(e, ast.CONDITIONS):  # a condition where a number belongs: the checker says so
+            self.w("(")
+            self.condition(e)
+            self.w(")")
         else:  # pragma: no cover - the parser builds no other expression
             raise TypeError(f"not an expression: {e!r}")
 
@@ -530,6 +564,11 @@ def condition_text(c) -> str:
     return _one_line(_Printer.condition, c)
 
 
+def not_applicable_text(na: ast.NotApplicable | None) -> str:
+    """``not applicable when (n = 0): spread evenly``; ``—`` for an item that always applies."""
+    return "—" if na is None else _one_line(_Printer._NotApplicable, na)
+
+
 _RULES = (ast.Levels, ast.Scale, ast.Tiers, ast.Ratio, ast.Proportional, ast.Deduct, ast.Change, ast.Checklist,
           ast.EnteredBy)
 
@@ -545,7 +584,7 @@ def rule_text(rule) -> str:
     return _one_line(_node, rule) if isinstance(rule, _RULES) else type(rule).__name__
 
 
-_STATEMENT_TEXTS = (ast.Rounding, ast.Quota, ast.Flag, ast.Streak, ast.Exclude, ast.Veto, ast.Key,
+_STATEMENT_TEXTS = (ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.Veto, ast.Key,
                     ast.TextList, ast.Note, ast.Use)
 
 

@@ -88,11 +88,11 @@ def _found_words(token) -> str:
     if token.type == "$END":
         return "end of file"
     if token.type == "STRING":
-        return f"the label {token.value}"
+        return f"label {token.value}"
     if token.type == "QUANTITY":
-        return f"the number `{token.value}`"
+        return f"number `{token.value}`"
     if token.type == "NAME":
-        return f"the name `{token.value}`"
+        return f"name `{token.value}`"
     return f"`{token.value}`"
 
 

@@ -59,10 +59,23 @@ def combine(op: str, lu: str | None, ru: str | None) -> str | None:
     return None
 
 
+# Rounding functions and the modes they take: floor(x), ceil(x), round(x, step[, "mode"]).
+ROUNDING_FUNCTIONS = {"floor": "down", "ceil": "up", "round": "half up"}
+ROUND_MODES = ("half up", "half even", "up", "down")
+
+
 def call_unit(func: str, arg_units: list[str | None]) -> str | None:
-    """The unit of ``func(args)``; ``None`` when an argument's unit is unknown."""
+    """The unit of ``func(args)``; ``None`` when an argument's unit is unknown.
+
+    ``floor``, ``ceil`` and ``round`` keep their value's unit (a rounded count is a
+    count); ``round``'s step is in that unit, or bare.  ``number(x)`` is ``x`` as a
+    plain number, whatever its unit."""
     if func == "count":
         return "count"
+    if func == "number":
+        return "number"
+    if func in ROUNDING_FUNCTIONS:
+        arg_units = arg_units[:2]
     if any(u is None for u in arg_units):
         return None
     units = {u for u in arg_units if u is not None and u != "bare"}

@@ -69,6 +69,8 @@ class _Emitter:
             return f"(Dec.cmp({self.expr(c.a)}, {self.expr(c.b)}) {op} 0)"
         if t is ir.And:
             return "(" + " && ".join(self.cond(a) for a in c.args) + ")"
+        if t is ir.Or:
+            return "(" + " || ".join(self.cond(a) for a in c.args) + ")"
         if t is ir.Not:
             return f"(!{self.cond(c.a)})"
         if t is ir.IsTrue:

@@ -77,6 +77,8 @@ class _Emitter:
             return f"({self.expr(c.a, scope)} {op} {self.expr(c.b, scope)})"
         if t is ir.And:
             return "(" + " and ".join(self.cond(a, scope) for a in c.args) + ")"
+        if t is ir.Or:
+            return "(" + " or ".join(self.cond(a, scope) for a in c.args) + ")"
         if t is ir.Not:
             return f"(not {self.cond(c.a, scope)})"
         if t is ir.IsTrue:

@@ -10,11 +10,24 @@ from decimal import Decimal
 from .. import ast
 from ..diagnostics import Related, error, warning
 from ..intervals import INF, Range
-from ..units import BUILTIN_UNITS, INTEGER_UNITS, UnitClash, call_unit, combine, compatible, known
+from ..semantics import round_to
+from ..units import (
+    BUILTIN_UNITS,
+    INTEGER_UNITS,
+    ROUND_MODES,
+    ROUNDING_FUNCTIONS,
+    UnitClash,
+    call_unit,
+    combine,
+    compatible,
+    known,
+)
 from .base import UNIT_WORDS, ZERO, CheckerBase, Symbol, default_range, name_span
 
 AGGREGATES = {"sum", "average", "count", "max", "min"}
-FUNCTIONS = AGGREGATES | {"abs"}
+FUNCTIONS = AGGREGATES | {"abs", "number"} | set(ROUNDING_FUNCTIONS)
+# How many values each function takes (None: any number); aggregates take one with `over`.
+ARITY = {"abs": 1, "number": 1, "floor": 1, "ceil": 1, "round": 2}
 PERIOD_WORDS = {"year", "quarter", "month", "period"}
 
 
@@ -61,7 +74,7 @@ class NamesAndUnits(CheckerBase):
                 add("award", s, "money")
             elif isinstance(s, ast.Streak):
                 add("streak", s, None)
-            elif isinstance(s, ast.Flag):
+            elif isinstance(s, (ast.Flag, ast.WhenFlag)):
                 add("flag", s, None)
 
     def _lookup(self, name: str, span: ast.Span, kinds: tuple[str, ...] | None = None,
@@ -153,9 +166,13 @@ class NamesAndUnits(CheckerBase):
         if isinstance(e, ast.BinOp):
             return e.op != "/" and self._whole(e.left, seen) and self._whole(e.right, seen)
         if isinstance(e, ast.Call):
-            if e.func == "count":
+            if e.func in ("count", "floor", "ceil"):
                 return True
-            return e.func in ("abs", "max", "min", "sum") and all(self._whole(a, seen) for a in e.args)
+            if e.func == "round":  # whole when the step is
+                step = e.args[1] if len(e.args) == 2 else None
+                return isinstance(step, ast.Number) and step.quantity.suffix != "%" and \
+                    step.quantity.value == step.quantity.value.to_integral_value()
+            return e.func in ("abs", "max", "min", "sum", "number") and all(self._whole(a, seen) for a in e.args)
         return False
 
     def _range_of(self, unit: str, r: ast.Range | None) -> Range:
@@ -268,6 +285,11 @@ class NamesAndUnits(CheckerBase):
                         b.span, "list brackets from the lowest amount to the highest"))
                 prev = start if start is not None else prev
             return "money", Range(ZERO, INF)
+        if isinstance(e, ast.CONDITIONS):
+            self._condition(e)
+            self.diagnostics.append(error(
+                "KPI173", "this is a condition, true or false, where a number belongs", e.span,
+                "move it after `when`, e.g. `pay p = 100元 when sales > 10000元`"))
         return None, None
 
     def _call(self, e: ast.Call) -> tuple[str | None, Range | None]:
@@ -276,6 +298,10 @@ class NamesAndUnits(CheckerBase):
             self.diagnostics.append(error(
                 "KPI143", f"unknown function `{e.func}`", e.span,
                 f"did you mean `{close[0]}`?" if close else "functions: " + ", ".join(sorted(FUNCTIONS))))
+            for a in e.args:
+                self._expr(a)
+            return None, None
+        if not self._call_shape(e):
             for a in e.args:
                 self._expr(a)
             return None, None
@@ -296,6 +322,10 @@ class NamesAndUnits(CheckerBase):
             return unit, Range(ZERO, INF)
         if unit is None:  # an argument already reported, or of unknown unit
             return None, None
+        if e.func in ROUNDING_FUNCTIONS:
+            return unit, _rounded_range(e, infos[0][1])
+        if e.func == "number":
+            return unit, infos[0][1]
         rngs = [r for _, r in infos if r is not None]
         if len(rngs) < len(infos) or not rngs:
             return unit, None
@@ -307,7 +337,37 @@ class NamesAndUnits(CheckerBase):
             return unit, Range(-INF if r.lo < 0 else ZERO, INF if r.hi > 0 else ZERO)
         return unit, rngs[0]  # an average, max or min stays within one person's range
 
+    def _call_shape(self, e: ast.Call) -> bool:
+        """The right number of values, a literal step for ``round`` and a mode only there."""
+        want = ARITY.get(e.func)
+        problem = None
+        if want is not None and len(e.args) != want:
+            shape = {"round": "a value and a step, e.g. `round(total / 3, 0.5)`",
+                     "number": "one value, e.g. `number(late)`"}.get(e.func, f"one value, e.g. `{e.func}(late / 3)`")
+            problem = f"`{e.func}` takes {shape}"
+        elif e.func == "round" and not (isinstance(e.args[1], ast.Number) and e.args[1].quantity.value > 0):
+            problem = "the step of `round` is a number greater than zero, written out, e.g. `0.5`"
+        elif e.mode is not None and e.func != "round":
+            problem = f"only `round` takes a rounding mode; `{e.func}` does not"
+        elif e.mode is not None and e.mode not in ROUND_MODES:
+            problem = f"`{e.mode}` is not a rounding mode"
+        elif e.over is not None and e.func in ARITY:
+            problem = f"`{e.func}` does not take `over`"
+        if problem is None:
+            return True
+        self.diagnostics.append(error("KPI143", problem, e.span,
+                                      "rounding modes: " + ", ".join(f'"{m}"' for m in ROUND_MODES)
+                                      if e.mode is not None else None))
+        return False
+
     def _condition(self, c) -> None:
+        if isinstance(c, ast.BoolOp):
+            self._condition(c.left)
+            self._condition(c.right)
+            return
+        if isinstance(c, ast.Not):
+            self._condition(c.operand)
+            return
         if isinstance(c, ast.Compare):
             lu, _ = self._expr(c.left)
             ru, _ = self._expr(c.right)
@@ -353,6 +413,23 @@ def _vars(e):
             yield from _vars(a)
     elif isinstance(e, ast.Progressive):
         yield from _vars(e.subject)
+
+def _rounded_range(e: ast.Call, r: Range | None) -> Range | None:
+    """What floor, ceil or round can give for a value in ``r``: each is monotonic,
+    so rounding both ends is exact."""
+    if r is None:
+        return None
+    if e.func == "round":
+        step = e.args[1]
+        assert isinstance(step, ast.Number)  # _call_shape made sure
+        at, mode = step.quantity.magnitude, e.mode or ROUNDING_FUNCTIONS["round"]
+    else:
+        at, mode = Decimal(1), ROUNDING_FUNCTIONS[e.func]
+
+    def end(x: Decimal) -> Decimal:
+        return x if x.is_infinite() else round_to(x, at, mode)
+    return Range(end(r.lo), end(r.hi))
+
 
 def _unit_hint(unit: str) -> str:
     return {

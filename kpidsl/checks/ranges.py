@@ -35,6 +35,8 @@ class Ranges(Bands):
             if sym is not None and sym.node is item:
                 self.diagnostics.append(error("KPI190", f"item `{item.name}` gives its weight to itself when not applicable",
                                               item.not_applicable.span, "name another item, or `spread proportionally`"))
+        if item.not_applicable is not None and item.not_applicable.when is not None:
+            self._na_condition(item, item.not_applicable.when)
         rule = item.rule
         rng: Range | None
         if rule is None or isinstance(rule, ast.EnteredBy):
@@ -53,6 +55,25 @@ class Ranges(Bands):
             sym.range = rng
         self._check_reach(item, rule, rng, size, bonus, clamped)
         return rng
+
+    def _na_condition(self, item: ast.Item, when) -> None:
+        """Whether an item applies is known before any item is scored: its condition reads
+        inputs and metrics only."""
+        self._condition(when)
+        for name, span in _names_in(when):
+            sym = self.symbols.get(name)
+            if sym is not None:
+                if sym.kind in ("input", "metric"):
+                    continue
+                what = f"{sym.kind} `{name}`"
+            elif name in ("total", "coefficient", "grade"):
+                what = f"the {name}"
+            else:
+                continue  # undefined: already reported
+            self.diagnostics.append(error(
+                "KPI191", f"whether `{item.name}` applies cannot depend on {what}, which is worked out "
+                "after it is decided", span, "decide it from inputs and metrics, e.g. `when deliveries = 0`"))
+            return
 
     def _check_reach(self, item, rule, rng: Range, size: Decimal, bonus: Decimal, clamped: bool) -> None:
         span = rule.span if rule is not None else name_span(item)
@@ -148,3 +169,23 @@ class Ranges(Bands):
             # this period's value and last period's range over the same values
             return rules.change(rules.RANGES, dom, dom, by=by, per=per, base=base, cap=cap).score, True
         return Range(ZERO, size), True
+
+
+def _names_in(node):
+    """(name, span) of every name a condition or formula reads, in order."""
+    if isinstance(node, ast.Var):
+        yield node.name, node.span
+    elif isinstance(node, ast.GradeTest):
+        yield "grade", node.span
+    elif isinstance(node, (ast.BinOp, ast.Compare, ast.BoolOp)):
+        yield from _names_in(node.left)
+        yield from _names_in(node.right)
+    elif isinstance(node, (ast.Neg, ast.Not)):
+        yield from _names_in(node.operand)
+    elif isinstance(node, ast.Truth):
+        yield from _names_in(node.expr)
+    elif isinstance(node, ast.Call):
+        for a in node.args:
+            yield from _names_in(a)
+    elif isinstance(node, ast.Progressive):
+        yield from _names_in(node.subject)
