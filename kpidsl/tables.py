@@ -176,17 +176,17 @@ def _two_row_header(path: Path, header: list[str], rows: Iterator[tuple[int, lis
         return header, iter(())
     number, cells = first
     blanks = [i for i, h in enumerate(header) if not h]
-    below = [cells[i] for i in blanks if i < len(cells) and isinstance(cells[i], str) and cells[i].strip()]
+    below = [c for c in (cells[i] for i in blanks if i < len(cells)) if isinstance(c, str) and c.strip()]
     titles = [c for c in cells if c is not None and str(c).strip()]
     if number == 2 and below and all(isinstance(c, str) and not _NUMERIC.match(c.strip()) for c in titles):
-        cols = ", ".join(_letter(i) for i in blanks[:6])
+        cols = ", ".join(column_letter(i) for i in blanks[:6])
         raise ValueError(f"{path}: the header seems to span two rows (row 1 has no title in column(s) {cols}, "
                          f"row 2 holds {', '.join(repr(str(c).strip()) for c in below[:4])}); kpi expects one row "
                          "of titles: unmerge the header cells and give every column its full title in row 1")
     return header, itertools.chain([first], rows)
 
 
-def _letter(i: int) -> str:
+def column_letter(i: int) -> str:
     """A column's letter as a spreadsheet shows it: 0 -> A, 26 -> AA."""
     out = ""
     i += 1
