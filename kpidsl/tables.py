@@ -90,6 +90,9 @@ def _check_encoding(path: Path, sample: bytes) -> None:
     be valid UTF-8 too (it would read as names in Arabic, Greek and symbols)."""
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ValueError(f"{path}: UTF-16 text; save the sheet as \"CSV UTF-8 (comma delimited)\"")
+    if b"\x00" in sample:
+        raise ValueError(f"{path}: holds NUL bytes, so it is not CSV text (UTF-16 without its mark, or a "
+                         "binary file?); save the sheet as \"CSV UTF-8 (comma delimited)\"")
     import codecs
 
     try:  # an incremental decoder: the sample may end inside a character
