@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from . import interpret, ir
 from .semantics import ScoreError, div, round_to, show
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .evaluate import Result
 
 ZERO = Decimal(0)
+T = TypeVar("T")
 AggFn = Callable[[str, str, str], Decimal]
 
 
@@ -42,9 +43,10 @@ class Batch:
         by_person: dict[str, list[Row]] = {}
         for r in rows:
             by_person.setdefault(r.person, []).append(r)
-        errors = []
+        errors: list[DataError] = []
         for history in by_person.values():
-            history.sort(key=lambda r: period_key(r.period))
+            if not in_time_order(history, errors, lambda r: r):
+                continue
             for prev, row in zip([None, *history[:-1]], history):
                 for col in self.last_columns:
                     if col.name in row.cells:
@@ -72,7 +74,7 @@ class Batch:
         for p in self.plan.pools:
             self._pool(p, scored, errors)
         for s in self.plan.streaks:
-            self._streak(s, scored)
+            self._streak(s, scored, errors)
         for f in self.plan.flags:
             self._flag(f, scored)
         for w in self.plan.when_flags:  # per period: each row on its own
@@ -176,12 +178,13 @@ class Batch:
                                         f"{show(first.steps[p.step].normalize())} in row {first.row.number}",
                                         hint="a team amount must be the same on every row of the team"))
 
-    def _streak(self, s: ir.Streak, scored: list[Result]) -> None:
+    def _streak(self, s: ir.Streak, scored: list[Result], errors: list[DataError]) -> None:
         by_person: dict[str, list[Result]] = {}
         for r in scored:
             by_person.setdefault(r.person, []).append(r)
         for history in by_person.values():
-            history.sort(key=lambda r: period_key(r.period))
+            if not in_time_order(history, errors, _row_of):
+                continue
             run = 0
             for r in history:
                 run = run + 1 if r.steps[s.step] == 1 else 0
@@ -200,6 +203,10 @@ class Batch:
             ranked = sorted(members, key=lambda r: (r.steps["total"], r.person))
             for r in ranked[:n]:
                 r.flags.append(f.label or f.name)
+
+
+def _row_of(r: Result) -> Row:
+    return r.row
 
 
 def _same(a: Result, b: Result, over: str) -> bool:
@@ -225,8 +232,32 @@ def _quarter(period: str) -> int:
 
 
 def period_key(period: str) -> tuple[int | str, ...]:
-    """Periods in time order: "2024-9" before "2024-10" (numbers compared as numbers)."""
+    """Periods in time order: "2024-9" before "2024-10" (numbers compared as numbers).
+    Keys of periods written alike (see ``period_shape``) compare; others may not."""
     return tuple(int(p) if p.isdigit() else p for p in re.findall(r"\d+|\D+", period))
+
+
+def period_shape(period: str) -> tuple[bool, ...]:
+    """Which parts of a period are numbers: "2024-01" and "2024-9" are written alike,
+    "2024-01" and "Jan" are not, and no order between them is safe to guess."""
+    return tuple(p.isdigit() for p in re.findall(r"\d+|\D+", period))
+
+
+def in_time_order(history: list[T], errors: list[DataError], row_of: Callable[[T], Row]) -> bool:
+    """Sort one person's rows (or results) by period, in place; False, with a data error
+    naming the row and column, when the periods are not written alike."""
+    first = row_of(history[0])
+    shape = period_shape(first.period)
+    for item in history[1:]:
+        row = row_of(item)
+        if period_shape(row.period) != shape:
+            errors.append(DataError(row.file, row.number, "period",
+                                    f"{row.person}'s period {row.period!r} is not written like "
+                                    f"{first.period!r} (row {first.number}): kpi cannot tell which comes first",
+                                    hint="write every period the same way, e.g. 2024-01, 2024-02"))
+            return False
+    history.sort(key=lambda r: period_key(row_of(r).period))
+    return True
 
 
 def _aggregate(func: str, values: list[Decimal]) -> Decimal:

@@ -20,6 +20,13 @@ NA = frozenset({"n/a", "na", "不适用", "-"})  # an item's own cell saying it 
 PERCENT_MODES = ("strict", "whole", "fraction")  # how a bare number in a percent column is read
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# The largest cell kpi reads: 18 digits before the point (a quintillion yuan) and 20
+# after (the division's places).  Longer numbers are refused, not rounded: + - * run at
+# 80 digits (semantics.CONTEXT) and must stay exact.  The fast reader's patterns below
+# decline them, so that both readers agree.
+MAX_WHOLE_DIGITS, MAX_PLACES = 18, 20
+FAST_NUMBER = rf"-?\d{{1,{MAX_WHOLE_DIGITS}}}(\.\d{{1,{MAX_PLACES}}})?"
+FAST_WHOLE = rf"-?\d{{1,{MAX_WHOLE_DIGITS}}}"
 _SEPARATORS = str.maketrans("", "", ",，¥￥")
 ONE, ZERO = Decimal(1), Decimal(0)
 
@@ -117,10 +124,13 @@ def read(spec: CellSpec, v: object) -> Decimal:
         if t in NO:
             return ZERO
         raise CellError(f"{text!r} is not yes or no", "write 是/否, yes/no or 1/0")
+    if len(text) > 80:  # no number kpi reads is this long (MAX_WHOLE_DIGITS + MAX_PLACES)
+        raise CellError(f"{text[:20] + '…'!r} ({len(text)} characters) is too long to be a number")
     x = _number(spec, v, text)
     for check in spec.checks:
         if not passes(check, x):
             raise CellError(_complaint(check, text, x, spec.unit))
+    _within_limits(x, text)  # after the checks: a range says more than "too long"
     return x
 
 
@@ -155,6 +165,16 @@ def _number(spec: CellSpec, v: object, text: str) -> Decimal:
     if spec.kind == "percent":
         return _bare_percent(spec, value, text)
     return value
+
+
+def _within_limits(x: Decimal, shown: str) -> None:
+    if x and x.adjusted() >= MAX_WHOLE_DIGITS:
+        raise CellError(f"{shown!r} is too large: at most {MAX_WHOLE_DIGITS} digits before the point")
+    _, digits, exponent = x.as_tuple()
+    assert isinstance(exponent, int)  # finite: NaN and infinity were refused before
+    places = -exponent - (len(digits) - len("".join(map(str, digits)).rstrip("0") or "0"))
+    if places > MAX_PLACES + 2:  # 20 places written, 22 once a percent is a fraction
+        raise CellError(f"{shown!r} has too many decimal places: at most {MAX_PLACES}")
 
 
 def _bare_percent(spec: CellSpec, value: Decimal, text: str) -> Decimal:

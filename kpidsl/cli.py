@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -281,7 +282,7 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
             click.echo(f"would reformat {f}")
         else:
             from .output import atomic_path
-            with atomic_path(f) as tmp:
+            with atomic_path(f, keep_mode=True) as tmp:  # a rubric keeps its mode; a link stays a link
                 tmp.write_text(formatted, encoding="utf-8")
             click.echo(f"reformatted {f}")
     verb = "would be reformatted" if (check or show_diff) else "reformatted"
@@ -463,14 +464,29 @@ def lsp(stdio: bool, debounce_ms: int | None) -> None:
     serve(None if debounce_ms is None else debounce_ms / 1000)
 
 
+def _on_signal(signum: int, _frame) -> None:
+    """Ctrl-C and SIGTERM end kpi as SystemExit, so every half-written file is removed on
+    the way out (output.atomic_path) and the exit code says which signal it was."""
+    if signum == signal.SIGINT:
+        click.echo("kpi: interrupted", err=True)
+    sys.exit(128 + signum)
+
+
 def main() -> None:
     """The `kpi` entry point. Bad input is always reported as a diagnostic; anything that
     still escapes is a bug in kpi, said so plainly instead of a traceback."""
+    from .output import OutputError
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
     try:
         cli(prog_name="kpi")
     except KeyboardInterrupt:
         click.echo("kpi: interrupted", err=True)
         sys.exit(130)
+    except OutputError as e:
+        click.echo(f"kpi: error: {e}", err=True)
+        sys.exit(EXIT_USAGE)
     except Exception as e:  # noqa: BLE001 - the last line of defence, by design
         click.echo(f"kpi: internal error: {type(e).__name__}: {e}\n"
                    "This is a bug in kpi, not in your rubric or data; please report it with the files "

@@ -55,6 +55,13 @@ _ALL = [
           "library, common.kpi, shown below them.)",
           _HEAD + 'use attitud from "common.kpi"\nitem a "A" points 90',
           _HEAD + 'use attitude from "common.kpi"\nitem a "A" points 90'),
+    _code("KPI013", "error", "used file outside the rubric's folder",
+          "A `use` may only bring in files inside the folder of the rubric being checked (and its "
+          "subfolders, after symlinks are resolved): an absolute path or a `../` out of that folder is "
+          "refused and never opened, so a rubric cannot make kpi read any file on the machine. Copy "
+          "the shared file into the rubric's folder, or check the rubric from a folder that holds both.",
+          _HEAD + 'use "../common.kpi"\nitem a "A" points 100',
+          _HEAD + 'use "common.kpi"\nsection work "工作" weight 90% {\n  item a "A" points 90\n}'),
     _code("KPI101", "error", "weights do not add up",
           "The top-level sections and items must add up to the rubric's total (100 unless `total` says "
           "otherwise). The seed service-supervisor scorecard adds up to 105; the logistics form to 85. "

@@ -10,7 +10,6 @@ Everything is ``Decimal``.
 from __future__ import annotations
 
 import decimal
-import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,10 +18,8 @@ from . import interpret, ir
 from .backends.python import Compiled, compile_plan, output_steps
 from .batch import AggFn, Batch
 from .semantics import CONTEXT, ScoreError, show
+from .spelling import declared_places, safe_text, spell
 from .validate import DataError, DataProblems, Row
-
-_F = itertools.repeat("f")
-_signed = Decimal.is_signed
 
 
 @dataclass
@@ -121,10 +118,12 @@ class Evaluator:
         the same columns and digits as writing ``stream()``'s results (a test holds them equal),
         without building a Result per row."""
         plan = self.plan
-        before, _ = output_steps(plan)
+        before, after = output_steps(plan)
         n_before = len(before)
         total_at = before.index("total") if "total" in before else 0  # no total: no grades either
-        labels = [g.label or g.name for g in plan.grades]
+        labels = [safe_text(g.label or g.name) for g in plan.grades]
+        known = declared_places(plan)
+        places = [known.get(name) for name in before + after]
         groups = plan.groups
         outcome = self.compiled.outcome
         with decimal.localcontext(CONTEXT):
@@ -138,14 +137,14 @@ class Evaluator:
                     errors.append(DataError(row.file, row.number, None,
                                             f"no grade for a total of {show(values[total_at].normalize())}"))
                     continue
-                # format() in C for every value; show() only where a zero may carry a sign
-                texts = [show(v) for v in values] if any(map(_signed, values)) else list(map(format, values, _F))
+                texts = list(map(spell, values, places))
                 if labels:
                     texts.insert(n_before, labels[g])
+                person, period = safe_text(row.person), safe_text(row.period)
                 if groups:
-                    yield [row.person, row.period, *[row.groups.get(x, "") for x in groups], *texts, "", "scored", ""]
+                    yield [person, period, *[safe_text(row.groups.get(x, "")) for x in groups], *texts, "", "scored", ""]
                 else:
-                    yield [row.person, row.period, *texts, "", "scored", ""]
+                    yield [person, period, *texts, "", "scored", ""]
 
     # ---- the batch ----------------------------------------------------------------------------
     def evaluate(self, rows: Iterable[Row]) -> list[Result]:

@@ -10,16 +10,17 @@ from decimal import Decimal
 
 from . import interpret, ir
 from .evaluate import Result
-from .semantics import show
+from .spelling import declared_places, spell
 
 
-def _num(x: Decimal, exact: bool = False) -> str:
+def _num(x: Decimal, places: int | None = None) -> str:
     """A rounded step keeps its declared places (85.50); others drop trailing zeros."""
-    return show(x if exact else x.normalize())
+    return spell(x, places)
 
 
 def explain(plan: ir.Plan, r: Result) -> str:
     item_points = {it.name: it.size for it in plan.outline.items()}
+    places = declared_places(plan)
     head = f"{r.person}" + (f" ({r.period})" if r.period else "")
     if r.status != "scored":
         return f"{head}: {r.status} — {r.reason}"
@@ -29,7 +30,7 @@ def explain(plan: ir.Plan, r: Result) -> str:
             continue
         label = f" {s.label}" if s.label else ""
         of = f"  (of {_num(item_points[s.name])})" if s.name in item_points else ""
-        lines.append(f"  {s.name}{label} = {_num(r.steps[s.name], isinstance(s.expr, ir.Round))}{of}")
+        lines.append(f"  {s.name}{label} = {_num(r.steps[s.name], places.get(s.name))}{of}")
         details = []
         if s.why:
             details.append(s.why)

@@ -5,6 +5,11 @@ stands; ``use a, b from "file.kpi"`` takes only the named scoring statements
 but all declarations (inputs, metrics, raters, keys), since the named ones
 need them.  Header lines of a used file (title, period, signatures…) stay
 with that file.
+
+What ``use`` may reach: files inside the folder of the rubric being loaded (the
+root), and its subfolders, after symlinks are resolved.  Anything else — an absolute
+path, ``../`` out of that folder — is KPI013, and is not opened: a rubric from
+someone else cannot make ``kpi check`` read and quote ``/etc/passwd``.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ class Loader:
         self._read = read
         self._parsed: dict[Path, ast.Rubric] = {}
         self.diagnostics: list[Diagnostic] = []
+        self._root = Path.cwd()
 
     def load_text(self, text: str, file: str) -> Program | None:
         try:
@@ -46,6 +52,7 @@ class Loader:
             return None
         imported: set[int] = set()
         path = Path(file).resolve() if not file.startswith("<") else Path.cwd() / "<string>"
+        self._root = path.parent
         statements = self._expand(root, path, [path], imported)
         return Program(root, tuple(statements), frozenset(imported))
 
@@ -61,6 +68,11 @@ class Loader:
                 out.append(stmt)
                 continue
             target = (path.parent / stmt.path).resolve()
+            if not target.is_relative_to(self._root):
+                self.diagnostics.append(error(
+                    "KPI013", f"`use` reaches outside the rubric's folder: {stmt.path}", stmt.span,
+                    f"a rubric may use files in {self._root} and its subfolders; copy the file there"))
+                continue
             if target in stack:
                 chain = " → ".join(p.name for p in stack[stack.index(target):] + [target])
                 self.diagnostics.append(error(

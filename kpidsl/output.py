@@ -1,12 +1,15 @@
 """Writing results: CSV, XLSX (what HR hands out) or JSON, one row per person
 per period.  Files are written beside the target and renamed into place at
-the end, so a failed run never leaves a partial file."""
+the end, so a failed run never leaves a partial file; a new file is readable by
+its owner only (0600), whatever the umask.  Numbers are spelled once
+(``spelling.py``); a text cell never becomes a spreadsheet formula."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -15,7 +18,11 @@ from pathlib import Path
 
 from . import ir
 from .evaluate import Result
-from .semantics import show
+from .spelling import declared_places, safe_text, spell
+
+
+class OutputError(Exception):
+    """An output file cannot be written (a missing or read-only folder, a full disk)."""
 
 
 class Table:
@@ -40,6 +47,7 @@ class Table:
                 cols.append((streak.name, streak.label or streak.name, "money"))
         cols += [("flags", "标记", "text"), ("status", "状态", "text"), ("notes", "说明", "text")]
         self.columns = cols
+        self.places = declared_places(plan)
 
     @property
     def keys(self) -> list[str]:
@@ -67,37 +75,57 @@ class Table:
             elif k in r.steps:
                 out[k] = r.steps[k]
             elif k in r.awards:
-                out[k] = r.awards[k]
+                out[k] = r.awards[k]  # rounded to money_round, as the rubric declares
             else:
                 out[k] = None
         return out
 
 
-def _text(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, Decimal):
-        return show(v)
-    return str(v)
+    def text(self, key: str, v: object) -> str:
+        """A value as every output writes it: numbers in their one spelling, text safe
+        from spreadsheets."""
+        if v is None:
+            return ""
+        if isinstance(v, Decimal):
+            return spell(v, self.places.get(key))
+        return safe_text(str(v))
+
+    def texts(self, r: Result) -> list[str]:
+        v = self.values(r)
+        return [self.text(k, v[k]) for k in self.keys]
 
 
 @contextmanager
-def atomic_path(target: Path):
-    """Yield a temporary file beside ``target``; rename it over the target only on success."""
+def atomic_path(target: Path, keep_mode: bool = False):
+    """Yield a temporary file beside ``target``; rename it over the target only on success.
+    A symlink is written through (the file it names is replaced, the link stays).
+    The file is 0600 (``mkstemp``'s mode), or the replaced file's mode with ``keep_mode``."""
     target = Path(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+    real = Path(os.path.realpath(target))
+    folder = real.parent
+    if not folder.is_dir():
+        raise OutputError(f"{target}: the folder {folder} does not exist; create it first")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".part", dir=folder)
+    except OSError as e:
+        raise OutputError(f"{target}: cannot write into the folder {folder} ({e.strerror})") from None
     os.close(fd)
     try:
+        if keep_mode and real.is_file():
+            os.chmod(tmp, stat.S_IMODE(real.stat().st_mode))
         yield Path(tmp)
-        os.replace(tmp, target)
-    except BaseException:
+        os.replace(tmp, real)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{e.filename or target}: {e.strerror or e}") from None
+    except BaseException:  # SIGTERM and SIGINT arrive as SystemExit: no .part is left
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
 def write_csv(table: Table, results: Iterable[Result], stream) -> None:
     w = csv.writer(stream)
-    w.writerow(table.headers)
+    w.writerow([safe_text(h) for h in table.headers])
     plan = table.plan
     keys = table.keys
     fixed = {"grade", "flags", "status", "notes", "period", plan.person, *plan.groups}
@@ -105,31 +133,32 @@ def write_csv(table: Table, results: Iterable[Result], stream) -> None:
     # the common row (scored, nothing but steps) in the output's column order
     simple_layout = keys == [plan.person, "period", *plan.groups, *step_keys,
                              *(["grade"] if plan.grades else []), "flags", "status", "notes"]
-    labels = [g.label or g.name for g in plan.grades]
+    labels = [safe_text(g.label or g.name) for g in plan.grades]
+    places = [table.places.get(k) for k in step_keys]
     for r in results:
         steps = r.steps
         if simple_layout and r.status == "scored" and not r.awards and not r.flags and not r.notes:
             try:
-                numbers = [show(steps[k]) for k in step_keys]
+                numbers = [spell(steps[k], p) for k, p in zip(step_keys, places)]
             except KeyError:  # a step this row lacks: take the general path
-                v = table.values(r)
-                w.writerow([_text(v[k]) for k in keys])
+                w.writerow(table.texts(r))
                 continue
-            line = [r.person, r.period, *[r.row.groups.get(g, "") for g in plan.groups], *numbers]
+            line = [safe_text(r.person), safe_text(r.period),
+                    *[safe_text(r.row.groups.get(g, "")) for g in plan.groups], *numbers]
             if plan.grades:
                 line.append(labels[r.grade] if r.grade is not None else "")
             line += ["", "scored", ""]
             w.writerow(line)
             continue
-        v = table.values(r)
-        w.writerow([_text(v[k]) for k in keys])
+        w.writerow(table.texts(r))
 
 
 def write_json(table: Table, results: Iterable[Result], stream) -> None:
     doc = {
         "rubric": table.plan.title,
         "columns": [{"key": k, "label": h} for k, h, _ in table.columns],
-        "rows": [{k: _text(v) if isinstance(v, Decimal) else v for k, v in table.values(r).items()} for r in results],
+        "rows": [{k: table.text(k, v) if isinstance(v, (Decimal, str)) else v for k, v in table.values(r).items()}
+                 for r in results],
     }
     json.dump(doc, stream, ensure_ascii=False, indent=2)
     stream.write("\n")
@@ -144,6 +173,9 @@ def write_xlsx(table: Table, results: Iterable[Result], path: Path) -> None:
     ws = wb.active
     ws.title = (table.plan.title or "结果")[:31].translate({ord(c): "_" for c in "[]:*?/\\"})
     ws.append(table.headers)
+    for cell in ws[1]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:
@@ -153,25 +185,28 @@ def write_xlsx(table: Table, results: Iterable[Result], path: Path) -> None:
     formats = {"points": "0.00", "money": "#,##0.00", "number": "0.00"}
     for r in results:
         v = table.values(r)
-        ws.append([_excel_value(v[k]) for k in table.keys])
+        ws.append([_excel_value(table, k, v[k]) for k in table.keys])
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # openpyxl reads "=…" text as a formula: keep it text
+                cell.data_type = "s"
     for i, (_, header, kind) in enumerate(table.columns, start=1):
         letter = get_column_letter(i)
         if kind in formats:
             for cell in ws[letter][1:]:
                 cell.number_format = formats[kind]
-        width = max([_width(header)] + [_width(_text(c.value)) for c in ws[letter][1:200]])
+        width = max([_width(header)] + [_width("" if c.value is None else str(c.value)) for c in ws[letter][1:200]])
         ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = "B2"
     wb.save(path)
 
 
-def _excel_value(x: object) -> object:
+def _excel_value(table: Table, key: str, x: object) -> object:
     """Excel keeps numbers as binary floats: a value goes in as a number only when
     the float reads back as exactly the same decimal; otherwise as exact text."""
     if not isinstance(x, Decimal):
         return x
     f = float(x)
-    return f if Decimal(repr(f)) == x else show(x)
+    return f if Decimal(repr(f)) == x else table.text(key, x)
 
 
 def _width(text: str) -> int:

@@ -17,7 +17,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .output import Table
-from .semantics import show
 
 
 @dataclass
@@ -95,6 +94,6 @@ def run_examples(rubric: Path) -> list[Case]:
                     case.mismatches.append((k, want, "(no such result column)"))
                 elif not same(want, actual[k], k):
                     got = actual[k]
-                    case.mismatches.append((k, want, show(got) if isinstance(got, Decimal) else str(got)))
+                    case.mismatches.append((k, want, table.text(k, got) if isinstance(got, Decimal) else str(got)))
         cases.append(case)
     return cases

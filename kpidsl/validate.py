@@ -7,6 +7,7 @@ the reader generated from the same specs (``backends/rows.py``).
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from decimal import Decimal
 
 from . import ir
 from .cells import NA, CellError, CellSpec, read, spec_of, text_of
+from .tables import column_letter as _letter
 
 # Columns that name the person and the period when the rubric declares no `person` key.
 PERSON_TITLES = ("id", "工号", "员工编号", "name", "姓名")
@@ -83,6 +85,7 @@ class Validator:
             if self.group_cols.get(g) is None:
                 self.errors.append(DataError(file, 1, g, f"missing column {g!r}: the rubric groups people by it",
                                              hint=f"add a {g!r} column"))
+        self._repeated_titles(header)
         for col in plan.columns:
             if col.name not in self.index and not col.optional:
                 hint = f"add a column titled {col.name!r}" + (f" or {col.label!r}" if col.label else "")
@@ -97,6 +100,19 @@ class Validator:
                       if i is not None and not col.optional and not col.may_be_na]
         self.others = [c for c in self.columns if c not in self.plain]
         self.fast = self._row_reader() if not self.errors and self.plain else None
+
+    def _repeated_titles(self, header: list[str]) -> None:
+        """Two columns with one title: which one is meant is a guess that changes pay."""
+        read = {*self.index.values(), self.person_col, self.period_col, self.na_list_col, *self.group_cols.values()}
+        first: dict[str, int] = {}
+        for i, h in enumerate(header):
+            if not h:
+                continue
+            if h in first and (i in read or first[h] in read):
+                self.errors.append(DataError(
+                    self.file, 1, h, f"two columns are titled {h!r}: column {_letter(first[h])} and "
+                    f"column {_letter(i)}", hint="rename or delete one of them, so kpi reads the one you mean"))
+            first.setdefault(h, i)
 
     @staticmethod
     def _find(titles: dict[str, int], candidates: Iterable[str | None]) -> int | None:
@@ -136,11 +152,11 @@ class Validator:
         def get(i: int | None) -> object:
             return values[i] if i is not None and i < n else None
 
-        person = text_of(get(self.person_col))
-        if not person:
+        person = self._key(number, "person", get(self.person_col))
+        if not person and not isinstance(get(self.person_col), (datetime.date, datetime.time)):
             self._error(number, None, "blank person id")
-        period = text_of(get(self.period_col)) if self.period_col is not None else ""
-        groups = {g: text_of(get(i)) for g, i in self.group_cols.items() if i is not None}
+        period = self._key(number, "period", get(self.period_col)) if self.period_col is not None else ""
+        groups = {g: self._key(number, g, get(i)) for g, i in self.group_cols.items() if i is not None}
         if not self.others and fast is not None and person:
             cells = fast(values)
             if cells is not None:
@@ -168,6 +184,15 @@ class Validator:
         if len(self.errors) > n_before:
             return None
         return Row(self.file, number, person, period, groups, cells)
+
+    def _key(self, number: int, column: str, v: object) -> str:
+        """A person, period or group cell as text.  A spreadsheet date is refused: Excel
+        turns a typed 2024-03 into 1 March 2024, and which period that meant is a guess."""
+        if isinstance(v, (datetime.date, datetime.time)):
+            self._error(number, column, f"a date ({v}) where the {column} is written as text",
+                        hint="format the column as Text in the sheet and type the period, e.g. 2024-03")
+            return ""
+        return text_of(v)
 
     def _not_applicable(self, number: int, listed: object, values: list[object]) -> set[str]:
         """Items marked not applicable in this row: named in the `not_applicable` column

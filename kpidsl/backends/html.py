@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from .. import ir
 from ..semantics import show
+from ..spelling import declared_places
 from .javascript import batch_only, decimal_library, generate, js_string
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "form"
@@ -131,6 +132,7 @@ def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None) -> str:
         "vetoes": [list(v) for v in plan.vetoes],
         "deps": _dependencies(plan),
         "mirror": mirror,
+        "places": declared_places(plan),
     }
     key_labels = dict(plan.key_labels)
     template = _env().get_template("form.html.j2")

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..cells import NO, YES, CellSpec, Check, passes
+from ..cells import FAST_NUMBER, FAST_WHOLE, MAX_WHOLE_DIGITS, NO, YES, CellSpec, Check, passes
 from .python import environment
 
 D = decimal.Decimal
@@ -82,13 +82,13 @@ def compile_row_reader(columns: list[tuple[CellSpec, int]]) -> Callable:
     ``columns`` pairs each spec with the index of its cell in the row."""
     names = _Names()
     cols = [_column(spec, index, f"x{i}", names) for i, (spec, index) in enumerate(columns)]
-    body = environment().get_template("row_parser.py.j2").render(cols=cols)
+    body = environment().get_template("row_parser.py.j2").render(cols=cols, whole_digits=MAX_WHOLE_DIGITS)
     source = "".join(f"{name} = Decimal({text!r})\n" for text, name in names.constants.items()) + body
     namespace: dict[str, Any] = {"Decimal": D, "D": D, "YES": YES, "NO": NO,
                  "ONE": D(1), "ZERO": D(0), **names.sets,
-                 "number": re.compile(r"-?\d+(\.\d+)?\Z").match, "whole": re.compile(r"-?\d+\Z").match,
-                 "percent": re.compile(r"-?\d+(\.\d+)?%\Z").match,
-                 "__builtins__": {"None": None, "TypeError": TypeError, "IndexError": IndexError,
+                 "number": re.compile(FAST_NUMBER + r"\Z").match, "whole": re.compile(FAST_WHOLE + r"\Z").match,
+                 "percent": re.compile(FAST_NUMBER + r"%\Z").match,
+                 "__builtins__": {"None": None, "len": len, "TypeError": TypeError, "IndexError": IndexError,
                                   "AttributeError": AttributeError}}
     exec(compile(source, "<kpidsl rows>", "exec"), namespace)  # from the specs only; names as repr()
     return namespace["parse"]

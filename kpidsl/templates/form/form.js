@@ -69,6 +69,22 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
     });
   }
 
+  // One spelling for one value, as kpi eval writes it (kpidsl/spelling.py): a rounded
+  // step at its declared places (85.50), any other value without trailing zeros.
+  function spell(name, v) {
+    const places = cfg.places[name];
+    if (places !== undefined) {
+      const s = -places;
+      if (v.s <= s) return Dec.str(Dec.make(v.c * (10n ** BigInt(s - v.s)), s));
+      const k = 10n ** BigInt(v.s - s);
+      if (v.c % k === 0n) return Dec.str(Dec.make(v.c / k, s));
+    }
+    let c = v.c, s = v.s;
+    while (s > 0 && c % 10n === 0n) { c /= 10n; s -= 1; }
+    if (c === 0n) s = 0;
+    return Dec.str(Dec.make(c, s));
+  }
+
   function show(name, text, pending) {
     q(attr("data-step", name)).forEach((out) => {
       out.textContent = text;
@@ -107,10 +123,10 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
     const pendingStep = (name) => (cfg.deps[name] || []).some((c) => bad.has(c));
     q("[data-step-error]").forEach((el) => { el.textContent = ""; });
     for (const [name, value] of Object.entries(Object.assign({}, steps || {}, res))) {
-      show(name, pendingStep(name) ? "—" : Dec.str(value), pendingStep(name));
+      show(name, pendingStep(name) ? "—" : spell(name, value), pendingStep(name));
     }
     if (!steps) q("[data-step]").forEach((o) => { o.textContent = "—"; });
-    if (steps) show("total", Dec.str(steps.total), missing > 0);
+    if (steps) show("total", spell("total", steps.total), missing > 0);
     show("grade", g === null ? "—" : cfg.grades[g], missing > 0);
     const status = document.getElementById("status");
     status.className = "status " + (missing ? "provisional" : "final");
@@ -150,7 +166,14 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
     return rec;
   }
 
-  function csvField(v) { return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
+  // OWASP's advice against CSV injection: text a spreadsheet would run as a formula
+  // gets a leading apostrophe (kpidsl/spelling.py safe_text does the same for kpi eval)
+  // (a number, -3 or +5%, stays a number: kpi eval reads the file back)
+  function safeText(v) { return /^[=+\-@\t\r\n]/.test(v) && !/^[+-]?\d+(\.\d+)?%?$/.test(v) ? "'" + v : v; }
+  function csvField(v) {
+    v = safeText(v);
+    return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+  }
 
   function download(name, type, text) {
     const a = document.createElement("a");
