@@ -150,6 +150,7 @@ class Column:
     file: str
     optional: bool = False  # e.g. `.last` values that can come from the previous period's row
     may_be_na: bool = False  # an item that may be marked not applicable
+    source: tuple[str, str | None] | None = None  # an input's `from WHO "detail"`: who ("system" or a rater)
 
 
 @dataclass(frozen=True, slots=True)

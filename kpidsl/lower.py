@@ -112,11 +112,11 @@ class Lowerer:
 
     def _column(self, name: str, unit: str, label: str | None, span: ast.Span, *,
                 low=None, high=None, allowed=None, allowed_ranges=None, optional=False,
-                may_be_na=False) -> ir.Cell:
+                may_be_na=False, source=None) -> ir.Cell:
         if name not in self.columns:
             integer = unit in INTEGER_UNITS
             self.columns[name] = ir.Column(name, label, unit, low, high, allowed, allowed_ranges,
-                                           integer, span.line, span.file, optional, may_be_na)
+                                           integer, span.line, span.file, optional, may_be_na, source)
         return ir.Cell(name)
 
     def _input_cell(self, name: str) -> ir.Cell:
@@ -126,7 +126,8 @@ class Lowerer:
             high = s.range.high.magnitude if s.range.high is not None else None
         else:
             low, high = DEFAULT_RANGES.get(s.unit, (DEFAULT_LOW, None))
-        return self._column(name, s.unit, s.label, s.span, low=low, high=high)
+        source = (s.source.who, s.source.detail) if s.source is not None else None
+        return self._column(name, s.unit, s.label, s.span, low=low, high=high, source=source)
 
     # ---- expressions ---------------------------------------------------------------------
     def expr(self, e) -> ir.Expr:

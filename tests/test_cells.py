@@ -165,10 +165,10 @@ def test_the_generated_reader_takes_the_usual_spelling_of_every_good_value(col, 
         marks = [D(n) for n in (0, 1, 3, 20)] + [x for x in (col.low, col.high) if x is not None]
         marks += list(col.allowed or ()) + [x for pair in col.allowed_ranges or () for x in pair]
         values = {y for x in marks for y in (x, x - D("0.01"), x + D("0.01"))}
-        if col.allowed is not None:  # a level is looked up by the rubric's own spelling of it
+        if col.unit == "percent":  # a percent is written with its sign, allowed values or not
+            spellings = [f"{(x * 100).normalize():f}%" for x in (col.allowed or values)]
+        elif col.allowed is not None:  # a level is looked up by the rubric's own spelling of it
             spellings = [f"{x:f}" for x in col.allowed]
-        elif col.unit == "percent":
-            spellings = [f"{(x * 100).normalize():f}%" for x in values]
         else:
             spellings = [f"{x.normalize():f}" for x in values]
     good = [c for c in spellings if not isinstance(_spec_reading(spec, c), str)]

@@ -228,3 +228,16 @@ def test_the_lexer_knows_units_percents_money_and_keywords_from_the_grammar():
     tokens = dict((v, t) for t, v in KpiLexer().get_tokens('input a: yes/no\naward x 50元 when total >= 90%\n'))
     assert tokens["yes/no"] in Keyword.Type and tokens["input"] in Keyword and tokens["award"] in Keyword
     assert tokens["50元"] in Number and tokens["90%"] in Number
+
+
+def test_data_sources_are_shown(tmp_path):
+    # `input installs_ok …: percent from system "安装记录"`: the page says where the number comes from
+    import subprocess
+    import sys
+
+
+    r = subprocess.run([sys.executable, "-m", "kpidsl.cli", "docs", "rubrics/installation_aftersales_card.kpi",
+                        "-o", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "installation_aftersales_card.md").read_text(encoding="utf-8")
+    assert "| `installs_ok` | 安装一次合格率（除设计问题外） | 百分比 | 0%–100% | 系统 · 安装记录 |" in page

@@ -227,7 +227,7 @@ def render_page(plan: ir.Plan, name: str, lang: str = "zh", source: str | None =
         figures.append(chart)
         pay_charts.append((line, chart))
     na_items = {c.name.split(".")[0] for c in plan.columns if c.may_be_na}
-    columns = [(c, _filled_by(c, outline, raters)) for c in plan.columns]
+    columns = [(c, _filled_by(c, outline, {"system": t["system"], **raters})) for c in plan.columns]
     markdown = environment().get_template("page.md.j2").render(
         plan=plan, outline=outline, t=t, lang=lang, top=top, raters=raters, curves=curves,
         words=lambda it: rule_words(it, plan, t, raters), weights=weights, weight_chart=weight_chart,
@@ -269,6 +269,10 @@ def _fence(example: Example | None) -> str:
 
 
 def _filled_by(col: ir.Column, outline: ir.Outline, raters: dict[str, str]) -> str:
+    if col.source is not None:  # the input says where it comes from: `from system "安装记录"`
+        who, detail = col.source
+        who = raters.get(who, who)
+        return f"{who} · {detail}" if detail else who
     for it in outline.items():
         for who, column in it.rater_columns:
             if column == col.name:
