@@ -252,3 +252,21 @@ def test_the_form_says_when_a_person_is_excluded(page, tmp_path):
     fill(page, scorer.plan, out.person, raw.get("period", ""), raw)
     assert page.evaluate("document.body.dataset.excluded") == "yes"
     assert out.reason in page.locator("#status").text_content()
+
+
+def test_the_form_shows_a_flag_raised_this_period(page, tmp_path, write):
+    # `flag warn "约谈" when total < 60 or late >= 3`: 4 late -> 100 - 5 × 4 = 80, flagged by
+    # lateness; 1 late -> 95, not flagged; 9 late -> 55, flagged by the total.
+    rubric = write({"r.kpi": '''rubric "r"
+input late "迟到次数": count
+item a "出勤" points 100 { deduct 5 per late }
+flag warn "约谈" when total < 60 or late >= 3
+'''})
+    scorer = load_rubric(rubric)
+    form = tmp_path / "f.html"
+    form.write_text(render(scorer.plan), encoding="utf-8")
+    page.goto(form.as_uri())
+    for late, total, flagged in (("4", "80", True), ("1", "95", False), ("9", "55", True)):
+        fill(page, scorer.plan, "张三", "2024-01", {"late": late})
+        assert shown(page, "total") == total
+        assert ("标记: 约谈" in page.locator("#flags").text_content()) is flagged, late

@@ -34,7 +34,7 @@ TEXT = {
         "levels": "等级", "pick": "选择", "range": "范围", "required": "必填", "bad_number": "请输入数字",
         "out_of_range": "超出允许范围", "not_allowed": "不是允许的取值", "whole": "请输入整数",
         "signatures": ["考核人签名", "考核日期", "总经理确认"], "title_suffix": "考核表",
-        "passed_checks": "勾选已做到的各项", "note": "说明", "vetoed": "否决",
+        "passed_checks": "勾选已做到的各项", "note": "说明", "vetoed": "否决", "flagged": "标记",
         "periods": {"monthly": "月度考核", "quarterly": "季度考核", "yearly": "年度考核"},
         "excluded": "不参与本期考评：",
     },
@@ -50,7 +50,7 @@ TEXT = {
         "out_of_range": "Outside the allowed range", "not_allowed": "Not an allowed value",
         "whole": "Enter a whole number", "signatures": ["Appraiser's signature", "Date", "General manager"],
         "title_suffix": "appraisal form", "passed_checks": "Tick each point that was met", "note": "Note",
-        "vetoed": "veto", "excluded": "Not appraised this period: ", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
+        "vetoed": "veto", "flagged": "flag", "excluded": "Not appraised this period: ", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
     },
 }
 
@@ -130,6 +130,8 @@ def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None) -> str:
         "batch": sorted(skip),
         "raters": [r.name for r in raters],
         "vetoes": [list(v) for v in plan.vetoes],
+        # `flag NAME "label" when COND`: raised on this form when its step computes to 1
+        "flags": [[w.step, w.label or w.name] for w in plan.when_flags if w.step not in skip],
         "deps": _dependencies(plan),
         "mirror": mirror,
         "places": declared_places(plan),

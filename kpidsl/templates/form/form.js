@@ -142,6 +142,15 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
         vetoes.appendChild(li);
       }
     }
+    const flags = document.getElementById("flags");
+    flags.textContent = "";
+    for (const [step, label] of cfg.flags) {
+      if (!missing && res[step] && !Dec.isZero(res[step])) {
+        const li = document.createElement("li");
+        li.textContent = T.flagged + ": " + label;
+        flags.appendChild(li);
+      }
+    }
     document.body.dataset.complete = missing || error ? "no" : "yes";
     document.body.dataset.excluded = why !== null ? "yes" : "no";
   }
