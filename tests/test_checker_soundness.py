@@ -120,3 +120,16 @@ pay p "工资" = best * 2
     rows = {row["id"]: row for row in json.loads((tmp_path / "out.json").read_text("utf-8"))["rows"]}
     assert rows["x"]["p"] == "60.00" and rows["y"]["p"] == "0.00"
     assert rows["x"]["best"] == "50.00"  # the best of the team still gets its award
+
+
+def test_deleting_every_grade_is_said_by_kpi_diff_not_kpi_check(kpi, write, tmp_path):
+    # Most of our users' scorecards give a total and no grade, so kpi check accepts a rubric
+    # without grades; a review of the change (kpi diff) names every grade that went away.
+    old = write({"old.kpi": 'rubric "r"\ninput late "迟到": count\nitem a "A" points 100 { deduct 5 per late }\n'
+                            'grade ok "合格" when >= 60\ngrade no "不合格" otherwise\n'})
+    new = tmp_path / "new.kpi"
+    new.write_text('rubric "r"\ninput late "迟到": count\nitem a "A" points 100 { deduct 5 per late }\n',
+                   encoding="utf-8")
+    assert not [d for d in check_text(new.read_text(encoding="utf-8"), "new.kpi") if d.severity.value == "error"]
+    r = kpi("diff", old, new)
+    assert "removed grade `ok` (合格)" in r.stdout and "removed grade `no` (不合格)" in r.stdout
