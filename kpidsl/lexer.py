@@ -194,6 +194,14 @@ class Scanner:
                                 value, npos = value + rest, npos + len(rest)
                                 break
                     resolved = rows[state].get(value)
+                    if resolved is None and kind == PUNCT and len(value) > 1:
+                        # `a+-b` in a formula: `+-` (±) is not taken here, so `+` then `-`,
+                        # as lark's contextual lexer reads it
+                        for cut in range(len(value) - 1, 0, -1):
+                            shorter = rows[state].get(value[:cut])
+                            if shorter is not None:
+                                value, npos, resolved = value[:cut], start + cut, shorter
+                                break
                     if resolved is not None:
                         kind = resolved
                     else:

@@ -432,10 +432,15 @@ class Lowerer:
         out_of = s.out_of.value if s.out_of is not None else None
         parts, inner = self.members(s.members, rules.member_scale(weight, out_of, parent_scale))
         factor = rules.rescale(weight, out_of)
-        if factor is not None:
-            inner = ir.Bin("*", inner, ir.Const(factor))
         vetoes = [v for v in s.vetoes if v.scope != "appraisal"] + [
             v for m in s.members if isinstance(m, ast.Item) for v in m.vetoes if v.scope == "section"]
+        if factor is not None and out_of is not None:
+            # the section's own score, out of its `out of`, as its sheet prints it beside the weighted one
+            own = self._rounded("sections", self._veto(vetoes, inner, s.label or s.name))
+            self._emit(ir.Step(f"{s.name}.score", "section_score", own,
+                               f"{s.label or s.name}（满分{format(out_of.normalize(), 'f')}）", s.span.line,
+                               why=f"the members' points, out of {s.out_of}"))
+            inner = ir.Bin("*", inner, ir.Const(factor))
         value = self._rounded("sections", self._veto(vetoes, inner, s.label or s.name))
         why = f"weight {s.weight}" + (f" out of {s.out_of}" if s.out_of else "") if s.weight else "group"
         name = self._emit(ir.Step(s.name, "section", value, s.label, s.span.line, why=why))

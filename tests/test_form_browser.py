@@ -270,3 +270,23 @@ flag warn "约谈" when total < 60 or late >= 3
         fill(page, scorer.plan, "张三", "2024-01", {"late": late})
         assert shown(page, "total") == total
         assert ("标记: 约谈" in page.locator("#flags").text_content()) is flagged, late
+
+
+def test_the_form_shows_a_weighted_sections_own_score(page, tmp_path, write):
+    # 能力 is worth 20 but scored out of 40: 50% of 24 + 50% of 16 = 20 of 40 -> 10 towards the total
+    rubric = write({"r.kpi": '''rubric "r"
+input q "质量": percent
+section ability "能力" weight 20 out of 40 {
+  item a "甲" points 24 { proportional q }
+  item b "乙" points 16 { proportional q }
+}
+item rest "其余" points 80 { proportional 100% }
+'''})
+    scorer = load_rubric(rubric)
+    form = tmp_path / "f.html"
+    form.write_text(render(scorer.plan), encoding="utf-8")
+    page.goto(form.as_uri())
+    fill(page, scorer.plan, "张三", "2024-01", {"q": "50%"})
+    assert shown(page, "ability.score") == "20"
+    assert shown(page, "ability") == "10"
+    assert shown(page, "total") == "90"

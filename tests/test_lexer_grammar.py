@@ -143,6 +143,7 @@ _HEAD = 'input r "率": percent\ninput n: count\ngrade good "好" when >= 80\n'
     'input y: yes/no', 'input y: yes', 'input y: yes/nope', 'metric m: number = total * 2',
     'round total to 0.01', 'round money to 1 half even', 'veto v zeroes section', 'veto v zeroes total',
     'person p', 'group g "组"', 'period quarterly', 'period money', 'pay p = r ≥ 3', 'pay p = n × 2 ÷ 4',
+    'metric m: count = n+-n', 'metric m: count = n +- n',  # `+-` is ± only where ± is taken
 ])
 def test_the_scanner_reads_these_as_larks_own_lexer_does(stock, snippet):
     text = _HEAD + snippet + "\n"

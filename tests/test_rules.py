@@ -89,6 +89,12 @@ item rest "其余" points 80 { proportional 100% }
     # (12 + 8) × 20/40 = 10, plus 80
     assert r.steps["ability"] == D(10)
     assert r.steps["total"] == D(90)
+    # the section's own score, out of its 40, is reported beside its contribution
+    assert r.steps["ability.score"] == D(20)
+    from kpidsl.output import Table
+
+    columns = [(key, label) for key, label, _ in Table(load_rubric(write({"r.kpi": text})).plan).columns]
+    assert columns.index(("ability.score", "能力（满分40）")) + 1 == columns.index(("ability", "能力"))
 
 
 def test_last_period_is_held_to_this_period_range(write):

@@ -34,7 +34,7 @@ TEXT = {
         "levels": "等级", "pick": "选择", "range": "范围", "required": "必填", "bad_number": "请输入数字",
         "out_of_range": "超出允许范围", "not_allowed": "不是允许的取值", "whole": "请输入整数",
         "signatures": ["考核人签名", "考核日期", "总经理确认"], "title_suffix": "考核表",
-        "passed_checks": "勾选已做到的各项", "note": "说明", "vetoed": "否决", "flagged": "标记",
+        "passed_checks": "勾选已做到的各项", "note": "说明", "vetoed": "否决", "own_score": "本项得分（满分 {n}）", "flagged": "标记",
         "periods": {"monthly": "月度考核", "quarterly": "季度考核", "yearly": "年度考核"},
         "excluded": "不参与本期考评：",
     },
@@ -50,7 +50,7 @@ TEXT = {
         "out_of_range": "Outside the allowed range", "not_allowed": "Not an allowed value",
         "whole": "Enter a whole number", "signatures": ["Appraiser's signature", "Date", "General manager"],
         "title_suffix": "appraisal form", "passed_checks": "Tick each point that was met", "note": "Note",
-        "vetoed": "veto", "flagged": "flag", "excluded": "Not appraised this period: ", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
+        "vetoed": "veto", "own_score": "score out of {n}:", "flagged": "flag", "excluded": "Not appraised this period: ", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
     },
 }
 
@@ -143,6 +143,7 @@ def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None) -> str:
         period=outline.period, fields=outline.fields, signatures=outline.signatures or t["signatures"],
         notes=outline.notes, members=outline.members, raters=raters, rater_cols=rater_cols, columns=columns,
         data_cols=data_cols, shown_steps=shown_steps, batch=skip,
+        own_scores={s.name for s in plan.score_steps if s.kind == "section_score"},
         grades=plan.grades, show=_num,
         groups=[{"name": g, "label": key_labels.get(g)} for g in plan.groups],
         # header lines the form already asks for (name, period) are not asked twice
