@@ -401,6 +401,7 @@ def run(items, mutants: list[Mutant], args) -> int:
             limit = 3 * sum(s for s, _ in chosen) + 20
             pid = os.fork()
             if pid == 0:
+                os.setpgid(0, 0)  # its own group: a timeout kills node processes it started too
                 _quiet()
                 mutant_child(m, [by_id[n] for _, n in chosen])
             running[pid] = (m, time.monotonic() + limit)
@@ -409,16 +410,24 @@ def run(items, mutants: list[Mutant], args) -> int:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done == 0:
                 if time.monotonic() > deadline:
-                    os.kill(pid, signal.SIGKILL)
+                    _kill_group(pid)
                     os.waitpid(pid, 0)
                     outcome[m] = "timeout"
                     del running[pid]
                 continue
+            _kill_group(pid)  # anything it left running
             code = os.waitstatus_to_exitcode(status)
             outcome[m] = {0: "survived", 1: "killed", 3: "broken"}.get(code, "killed")
             del running[pid]
         select.select([], [], [], 0)
     return report(mutants, outcome, time.perf_counter() - t0, args)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def report(mutants, outcome, seconds, args) -> int:
