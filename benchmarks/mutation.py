@@ -322,7 +322,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", default="", help="comma-separated file names to mutate (default: all)")
-    ap.add_argument("--max-tests", type=int, default=60, help="at most this many tests per mutant")
+    ap.add_argument("--budget", type=float, default=3.0,
+                    help="per mutant, run the fastest calling tests until their traced time passes this (seconds)")
     ap.add_argument("--write-survivors", action="store_true")
     args = ap.parse_args()
     os.chdir(ROOT)
@@ -385,8 +386,14 @@ def run(items, mutants: list[Mutant], args) -> int:
     print(f"traced {len(traced)} tests in {time.perf_counter() - t0:.0f} s; {len(mutants)} mutants")
 
     def plan(m: Mutant) -> list[tuple[float, str]]:
-        found = js_callers if m.path == JS_TARGET else callers.get(f"{m.path}::{m.function}", [])
-        return sorted(set(found))[:args.max_tests]
+        found = sorted(set(js_callers if m.path == JS_TARGET else callers.get(f"{m.path}::{m.function}", [])))
+        chosen, spent = [], 0.0
+        for secs, nodeid in found:  # many fast tests rather than a few slow ones
+            if chosen and spent + secs > args.budget:
+                break
+            chosen.append((secs, nodeid))
+            spent += secs
+        return chosen
 
     outcome: dict[Mutant, str] = {}
     queue = list(mutants)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import nodejs
 import pytest
 
-import nodejs
 from kpidsl import semantics
 from kpidsl.backends.javascript import decimal_library
 from kpidsl.semantics import ScoreError, compare, div, is_power_of_ten, quantize, round_to, show

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 import nodejs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from kpidsl import interpret
 from kpidsl.api import Scorer, check_text, load_text
 from kpidsl.backends.javascript import batch_only
