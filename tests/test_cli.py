@@ -77,7 +77,7 @@ def test_folder_is_searched_recursively(kpi, write, tmp_path):
 
 
 def test_json_format_schema(kpi, write):
-    r = kpi("check", "--format", "json", write(BROKEN))
+    r = kpi("check", "--format", "json", write(BROKEN, "客服主管.kpi"))
     assert r.returncode == 1
     doc = json.loads(r.stdout)
     assert doc["schema"] == "kpidsl.check/1"
@@ -87,7 +87,7 @@ def test_json_format_schema(kpi, write):
                       "end_line", "end_column", "related"}
     assert (d["code"], d["severity"], d["line"]) == ("KPI102", "error", 2)
     assert [r["line"] for r in d["related"]] == [3, 4]
-    assert "任务绩效" in r.stdout or "task" in r.stdout  # UTF-8 kept, not \\u-escaped
+    assert "客服主管.kpi" in r.stdout and "\\u" not in r.stdout  # UTF-8 kept, not \\u-escaped
 
 
 def test_github_annotations(kpi, write):
