@@ -434,13 +434,16 @@ class Lowerer:
         factor = rules.rescale(weight, out_of)
         vetoes = [v for v in s.vetoes if v.scope != "appraisal"] + [
             v for m in s.members if isinstance(m, ast.Item) for v in m.vetoes if v.scope == "section"]
-        if factor is not None and out_of is not None:
+        if factor is not None and out_of is not None and weight is not None:
             # the section's own score, out of its `out of`, as its sheet prints it beside the weighted one
             own = self._rounded("sections", self._veto(vetoes, inner, s.label or s.name))
             self._emit(ir.Step(f"{s.name}.score", "section_score", own,
                                f"{s.label or s.name}（满分{format(out_of.normalize(), 'f')}）", s.span.line,
                                why=f"the members' points, out of {s.out_of}"))
-            inner = ir.Bin("*", inner, ir.Const(factor))
+            if factor * out_of == weight:  # the factor terminates (0.7, 1.6): one multiplication
+                inner = ir.Bin("*", inner, ir.Const(factor))
+            else:  # 20 out of 30: multiply first and divide once, so 15 × 20 / 30 is exactly 10
+                inner = ir.Bin("/", ir.Bin("*", inner, ir.Const(weight)), ir.Const(out_of))
         value = self._rounded("sections", self._veto(vetoes, inner, s.label or s.name))
         why = f"weight {s.weight}" + (f" out of {s.out_of}" if s.out_of else "") if s.weight else "group"
         name = self._emit(ir.Step(s.name, "section", value, s.label, s.span.line, why=why))

@@ -114,3 +114,20 @@ item rest "其余" points 80 { proportional 100% }
         s.evaluate([{"id": "a", "leftover": "5%", "leftover.last": "200%"}])
     (err,) = bad.value.errors
     assert err.row == 2 and err.column == "leftover.last", err
+
+
+def test_a_rescale_that_does_not_terminate_is_exact(write):
+    # 20 out of 30: 2/3 has no end, so the section multiplies first and divides once.
+    # (9 + 6) × 20 / 30 = 10 exactly, not 15 × 0.66666666666666666667 = 10.00000000000000000005
+    text = '''rubric "r"
+input q "质量": percent
+section ability "能力" weight 20 out of 30 {
+  item a "甲" points 18 { proportional q }
+  item b "乙" points 12 { proportional q }
+}
+item rest "其余" points 80 { proportional 100% }
+'''
+    (r,) = load_rubric(write({"r.kpi": text})).evaluate([{"id": "甲", "q": "50%"}])
+    assert str(r.steps["ability"]) == "10"
+    assert r.steps["ability.score"] == D(15)
+    assert r.steps["total"] == D(90)
