@@ -19,6 +19,7 @@ EXPECTED = {
     "installer_unreachable_max.kpi": [("KPI111", 16, None), ("KPI111", 21, None)],
     "logistics_weights_85.kpi": [("KPI101", 6, None)],
     "percent_vs_count.kpi": [("KPI130", 22, 12), ("KPI130", 23, 13), ("KPI131", 31, 13), ("KPI131", 32, 12)],
+    "ecommerce_complaint_rate_count.kpi": [("KPI130", 4, 42)],
 }
 
 
@@ -63,4 +64,5 @@ def test_there_is_a_rubric_per_seed_scorecard():
     names = {p.stem for p in (ROOT / "rubrics").glob("*.kpi")}
     assert {"taobao_presales_agent", "aftersales_manager", "service_supervisor", "wardrobe_installer",
             "aftersales_supervisor_kpi", "installation_aftersales_card", "ecommerce_commission",
-            "logistics_monthly", "logistics_scorecard"} <= names
+            "logistics_monthly", "logistics_scorecard", "service_department_points",
+            "logistics_year_bonus", "ecommerce_service_handbook"} <= names
