@@ -194,9 +194,35 @@ class Lowerer:
         self._lowered_metrics.add(name)
         m = self.metrics[name]
         phase, self._phase = self._phase, "score"
-        self._emit(ir.Step(name, "metric", self.expr(m.expr), m.label, m.span.line,
-                           why=f"metric {expr_text(m.expr)}"))
+        value = self._held_to_range(name, m, self.expr(m.expr))
+        self._emit(ir.Step(name, "metric", value, m.label, m.span.line, why=f"metric {expr_text(m.expr)}"))
         self._phase = phase
+
+    def _held_to_range(self, name: str, m: ast.Metric, value: ir.Expr) -> ir.Expr:
+        """The checker proves every rule over a metric's declared range (its unit's default
+        range when it declares none); a row whose metric falls outside is a data error."""
+        if m.range is not None:
+            low = m.range.low.magnitude
+            high = m.range.high.magnitude if m.range.high is not None else None
+        else:
+            low, high = DEFAULT_RANGES.get(m.unit, (DEFAULT_LOW, None))
+        if isinstance(value, ir.Const):
+            return value
+        self._aux += 1
+        raw = ir.Ref(self._emit(ir.Step(f"_raw{self._aux}", "aux", value)))
+
+        def text(x: Decimal | None) -> str:
+            if x is None:
+                return ""
+            return format((x * 100).normalize(), "f") + "%" if m.unit == "percent" else format(x.normalize(), "f")
+        message = (f"metric `{name}` comes out outside its range {text(low)}..{text(high)}, over which the "
+                   f"rubric was checked (declare a wider `range` on it)")
+        held: ir.Expr = raw
+        if high is not None:
+            held = ir.If(ir.Cmp(">", raw, ir.Const(high)), ir.Fail(message, raw), held)
+        if low is not None:
+            held = ir.If(ir.Cmp("<", raw, ir.Const(low)), ir.Fail(message, raw), held)
+        return held
 
     def cond(self, c) -> ir.Cond:
         if isinstance(c, ast.BoolOp):

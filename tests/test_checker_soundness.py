@@ -133,3 +133,28 @@ def test_deleting_every_grade_is_said_by_kpi_diff_not_kpi_check(kpi, write, tmp_
     assert not [d for d in check_text(new.read_text(encoding="utf-8"), "new.kpi") if d.severity.value == "error"]
     r = kpi("diff", old, new)
     assert "removed grade `ok` (合格)" in r.stdout and "removed grade `no` (不合格)" in r.stdout
+
+
+def test_a_metric_outside_the_range_the_checker_assumed_is_a_data_error(write):
+    # 23 of 22 deliveries on time is 104.5%: the checker proved the item over 0%..100%
+    # (a percent metric's default range), so eval must not quietly score it above that.
+    from kpidsl.api import load_rubric
+    from kpidsl.data import DataProblems
+
+    text = '''rubric "r"
+input on_time "准时": count
+input deliveries "交付": count
+metric rate "准时率": percent = on_time / deliveries
+item a "准时交付" points 100 { proportional rate }
+'''
+    s = load_rubric(write({"r.kpi": text}))
+    (ok,) = s.evaluate([{"id": "x", "on_time": "21", "deliveries": "28"}])
+    assert ok.steps["a"] == 75  # 100 × 21/28
+    with pytest.raises(DataProblems) as bad:
+        s.evaluate([{"id": "y", "on_time": "23", "deliveries": "22"}])
+    (err,) = bad.value.errors
+    assert err.row == 2 and "metric `rate`" in err.message and "0%..100%" in err.message
+    # declared wider, the same row scores (capped at the item's 100 points)
+    wide = load_rubric(write({"w.kpi": text.replace("percent =", "percent range 0%..150% =")}))
+    (r,) = wide.evaluate([{"id": "y", "on_time": "23", "deliveries": "22"}])
+    assert r.steps["a"] == 100

@@ -74,7 +74,7 @@ input a "A": number range -1000000000..
 input b "B": number range -1000000000..
 item x "X" points 100 { entered by qa }
 rater qa "质检"
-metric q "Q": number = a / b
+metric q "Q": number range -1000000000000000.. = a / b
 pay p "P" = q * 1元
 pay h "H" = a * 0.005元
 '''
