@@ -508,8 +508,9 @@ class Lowerer:
                 value = self.expr(s.expr)
                 if s.when is not None:
                     value = ir.If(self.cond(s.when), value, ZERO)
+                when = f" when {condition_text(s.when)}" if s.when is not None else ""
                 self._emit(ir.Step(s.name, "pay", ir.Round(value, *money), s.label, s.span.line,
-                                   why=expr_text(s.expr)))
+                                   why=expr_text(s.expr) + when))
             elif isinstance(s, ast.Award):
                 eligible: list[ir.Cond] = []
                 if s.when is not None:

@@ -84,7 +84,7 @@ def _row(plan: ir.Plan, column: str, x: Decimal) -> dict[str, Decimal]:
 @pytest.mark.parametrize("path", RUBRICS, ids=lambda p: p.stem)
 def test_every_chart_is_well_formed_svg_with_axes_and_labels(path):
     page = page_for(path)
-    assert page.charts, "every rubric has at least its weight chart"
+    assert page.charts or not page.items, "every rubric with items has at least its weight chart"
     for chart in page.charts:
         root = ET.fromstring(chart.svg)
         assert root.tag == f"{SVG}svg"

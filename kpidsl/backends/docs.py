@@ -214,8 +214,10 @@ def render_page(plan: ir.Plan, name: str, lang: str = "zh", source: str | None =
             figures.append(chart)
             curves[it.name] = chart.file
     weights = tuple((m.label or m.name, weight_points(m)) for m in outline.members)
-    weight_chart = Chart(f"{name}/weights.svg", t["weights"], bar_svg(t["weights"], weights, top))
-    figures.append(weight_chart)
+    weight_chart = None
+    if outline.members:  # a pay sheet without items has no weights to draw
+        weight_chart = Chart(f"{name}/weights.svg", t["weights"], bar_svg(t["weights"], weights, top))
+        figures.append(weight_chart)
     bands = charts.grade_bands(plan, top)
     band_chart = None
     if bands:
