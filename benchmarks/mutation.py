@@ -349,7 +349,9 @@ def main() -> int:
             state["result"] = run(items, mutants, args)
             return True
 
-    tests = [t for t in TESTS if (ROOT / t).exists()]
+    # boundary tests are written against surviving mutants, so they always join the run
+    boundaries = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("test_boundaries_*.py"))
+    tests = [t for t in TESTS + boundaries if (ROOT / t).exists()]
     pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-W", "ignore", *tests], plugins=[Plugin()])
     return int(state.get("result", 2))  # type: ignore[call-overload]
 
@@ -453,6 +455,9 @@ def report(mutants, outcome, seconds, args) -> int:
     print(f"kill rate: {killed}/{scored} = {100 * killed / max(scored, 1):.1f}%")
     explained = _explained()
     unexplained = [m for m in survivors if m.key not in explained]
+    harmless = len(survivors) - len(unexplained)
+    print(f"survivors explained harmless: {harmless}; killed or harmless: {killed + harmless}/{scored}"
+          f" = {100 * (killed + harmless) / max(scored, 1):.1f}%; unexplained: {len(unexplained)}")
     if args.write_survivors:
         lines = [SURVIVORS.read_text(encoding="utf-8").split("\n---\n")[0].rstrip("\n"), "---"]
         lines += [f"{m.key}  # {explained.get(m.key, 'UNEXPLAINED')}" + (" [not covered]" if outcome[m] == "not covered" else "")
