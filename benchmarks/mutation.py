@@ -459,9 +459,13 @@ def report(mutants, outcome, seconds, args) -> int:
     print(f"survivors explained harmless: {harmless}; killed or harmless: {killed + harmless}/{scored}"
           f" = {100 * (killed + harmless) / max(scored, 1):.1f}%; unexplained: {len(unexplained)}")
     if args.write_survivors:
-        lines = [SURVIVORS.read_text(encoding="utf-8").split("\n---\n")[0].rstrip("\n"), "---"]
-        lines += [f"{m.key}  # {explained.get(m.key, 'UNEXPLAINED')}" + (" [not covered]" if outcome[m] == "not covered" else "")
-                  for m in survivors]
+        head, _, body = SURVIVORS.read_text(encoding="utf-8").partition("\n---\n")
+        lines = [head.rstrip("\n"), "---"]
+        mutated = {m.path for m in mutants}
+        # with --only, the other files' lines stay as the last run left them
+        kept = [line for line in body.splitlines() if line and line.split(":", 1)[0] not in mutated]
+        lines += kept + [f"{m.key}  # {explained.get(m.key, 'UNEXPLAINED')}" + (" [not covered]" if outcome[m] == "not covered" else "")
+                         for m in survivors]
         SURVIVORS.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if unexplained:
         print(f"{len(unexplained)} survivors without a reason in {SURVIVORS.name}:")

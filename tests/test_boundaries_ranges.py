@@ -89,3 +89,16 @@ def test_kpi105_counts_every_rule():
     assert "has 2 scoring rules" in messages(two, "KPI105")[0]
     three = 'input n "次数": count\nitem a "A" points 100 {\n  level "好": 100\n  deduct 5 per n\n  proportional n\n}\n'
     assert "has 3 scoring rules" in messages(three, "KPI105")[0]
+
+
+def test_kpi110_for_every_unclamped_rule():
+    # a scale, a checklist and tiers award exactly the points they list: 110 > 100
+    assert "KPI110" in codes('item a "A" points 100 { scale 1: 0, 2: 110 }\n')
+    assert "KPI110" not in codes('item a "A" points 100 { scale 1: 0, 2: 100 }\n')
+    assert "KPI110" in codes('item a "A" points 100 {\n  checklist "甲" scores 110, 0\n}\n')
+    assert "KPI110" in codes('input n "次数": count\nitem a "A" points 100 {\n  tiers n {\n    when >= 1: 110\n    else: 0\n  }\n}\n')
+    # a deduction from a base of 120 starts above the item's 100: 120 - 2 × 0 = 120
+    assert "KPI110" in codes('input n "次数": count\nitem a "A" points 100 { deduct 2 per n base 120 }\n')
+    assert "KPI110" not in codes('input n "次数": count\nitem a "A" points 100 { deduct 2 per n base 100 }\n')
+    # ratio, proportional and change are clamped to the item's points: never KPI110
+    assert "KPI110" not in codes('input r "率": percent\nitem a "A" points 100 { ratio r target 90% ±1pt base 120 }\n')
