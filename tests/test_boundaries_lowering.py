@@ -149,3 +149,15 @@ item a "A" points 100 {
 '''
     # 5 → first band; 4 and 2 → second; 1 → else
     assert [score(write, text, {"n": v})["a"] for v in ("5", "4", "2", "1")] == [100, 60, 60, 10]
+
+
+def test_a_section_out_of_one(write):
+    text = '''input late "迟到": count
+section s "S" weight 40% out of 1 {
+  item x "X" points 1 { deduct 0.5 per late }
+}
+item z "Z" points 60 { deduct 6 per late }
+'''
+    s = score(write, text, {"late": "1"})
+    # x = 1 - 0.5 = 0.5 of 1; weighted 0.5 × 40 / 1 = 20; z = 54; total 74
+    assert (s["s"], s["total"]) == (20, 74)

@@ -102,3 +102,10 @@ def test_kpi110_for_every_unclamped_rule():
     assert "KPI110" not in codes('input n "次数": count\nitem a "A" points 100 { deduct 2 per n base 100 }\n')
     # ratio, proportional and change are clamped to the item's points: never KPI110
     assert "KPI110" not in codes('input r "率": percent\nitem a "A" points 100 { ratio r target 90% ±1pt base 120 }\n')
+
+
+def test_kpi111_for_a_ratio_whose_input_stops_short():
+    # r at most 95%: 90 + (95 - 90) × 1 = 95 of 100
+    text = 'input r "率": percent range 0%..95%\nitem a "A" points 100 { ratio r target 90% ±1pt base 90 }\n'
+    assert any("awards at most 95" in m for m in messages(text, "KPI111"))
+    assert "KPI111" not in codes(text.replace("95%", "100%"))   # 90 + 10 = 100
