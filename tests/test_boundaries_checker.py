@@ -59,3 +59,31 @@ def test_kpi130_money_lines():
     assert found('item a "A" points 100\naward b "B" 50元 when total >= 90\n') == []
     assert found('input n "N": count\nitem a "A" points 100 { deduct 1 per n }\npay p "P" = n * 2\n') == [
         ("KPI130", "pay `p` is money, but its formula gives a count")]
+
+
+LEVELS = '''input v "违规": yes/no
+item a "A" points 50 {
+  level "好": 50
+  level "中": 25
+ITEM_VETO}
+item b "B" points 50 {
+  level "好": 50
+  level "中": 25
+}
+TOP_VETO
+grade ok "合格" when >= LOW
+'''
+
+
+def vetoed(item_veto="", top_veto="", low="50"):
+    return [f for f in found(LEVELS.replace("ITEM_VETO", item_veto).replace("TOP_VETO", top_veto).replace("LOW", low)) if f[0] != "KPI141"]
+
+
+def test_an_appraisal_veto_lets_the_total_reach_zero():
+    # a and b each score 25..50: totals run 50..100, and `>= 50` grades them all
+    assert vetoed() == []
+    # a veto of the whole appraisal adds a total of 0: 0 up to 50 gets no grade
+    assert vetoed(top_veto='veto v "违规" zeroes appraisal') == [
+        ("KPI150", "the grade bands leave a gap: totals >= 0 and < 50 get no grade (totals run 0..100)")]
+    # a veto of item a alone: a runs 0..50, b 25..50, totals 25..100; `>= 25` grades them all
+    assert vetoed(item_veto='  veto v "违规" zeroes item\n', low="25") == []
