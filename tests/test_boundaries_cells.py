@@ -91,3 +91,26 @@ def test_each_check_holds_on_its_bound():
     assert read(allowed, "1.5") == D("1.5")
     with pytest.raises(CellError, match="not one of the allowed values 1, 1.5"):
         read(allowed, "2")
+
+
+def test_which_complaint_a_low_value_gets():
+    money = spec("number", "money", checks=[Check("low", (D(0),))])
+    with pytest.raises(CellError, match="below the lowest allowed value 0"):   # money, not a count
+        read(money, "-1")
+    count = spec("number", "count", checks=[Check("low", (D(1),))])
+    with pytest.raises(CellError, match="below the lowest allowed value 1"):   # 0 is a count, just too low
+        read(count, "0")
+
+
+def test_spellings_of_a_number():
+    money = spec("number", "money")
+    assert read(money, "100元") == 100 and read(money, "1,234.5 元") == D("1234.5")
+    with pytest.raises(CellError) as e:
+        read(money, "abc")
+    assert e.value.hint == "write digits only, e.g. 93% or 1234.50"
+    with pytest.raises(CellError) as e:
+        read(spec("number", "count"), "abc")
+    assert e.value.hint is None
+    assert read(spec("number", "count"), 5) == 5              # a number cell outside a percent column is as it is
+    with pytest.raises(CellError, match=r"^'0\.000000000000000000…' \(81 characters\)"):   # its first 20 characters
+        read(money, "0." + "0" * 79)

@@ -69,3 +69,17 @@ def test_nested_percent_is_a_share_of_the_parent():
     bad = ok.replace("points 25 }", "points 20 }")
     # b's members fall 5 short of its 25; b still counts its weight, 25, in a: a is not reported
     assert [f[:2] for f in found(bad)] == [("KPI102", "the members of section `b` add up to 20, not 25")]
+
+
+def test_half_a_point_over_is_too_many():
+    # 60 + 40.5 = 100.5: 0.5 too many
+    assert [f[2] for f in found('item x "X" points 60\nitem y "Y" points 40.5\n')] == [
+        "0.5 too many: take 0.5 from one of them, e.g. `x` (60) or `y` (40.5)"]
+
+
+def test_a_weighted_section_scales_the_total_range():
+    # s is out of 100 at 40%: its 0..100 counts 0..40; z adds 0..60: totals run 0..100
+    text = ('section s "S" weight 40% out of 100 { item x "X" points 100 }\nitem z "Z" points 60\n'
+            'grade g "好" when >= 90\n')
+    assert [f[1] for f in found(text)] == [
+        "the grade bands leave a gap: totals >= 0 and < 90 get no grade (totals run 0..100)"]
