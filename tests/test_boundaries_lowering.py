@@ -161,3 +161,17 @@ item z "Z" points 60 { deduct 6 per late }
     s = score(write, text, {"late": "1"})
     # x = 1 - 0.5 = 0.5 of 1; weighted 0.5 × 40 / 1 = 20; z = 54; total 74
     assert (s["s"], s["total"]) == (20, 74)
+
+
+def test_a_two_sided_band_checks_both_bounds(write):
+    text = '''input n "次数": count
+item a "A" points 100 {
+  tiers n {
+    when >= 2 and < 5: 60
+    when >= 5: 100
+    else: 10
+  }
+}
+'''
+    # 5 fails `< 5`, so the first band does not hold: 100; 4 → 60; 1 → 10
+    assert [score(write, text, {"n": v})["a"] for v in ("5", "4", "1")] == [100, 60, 10]
