@@ -349,7 +349,9 @@ def main() -> int:
             state["result"] = run(items, mutants, args)
             return True
 
-    tests = [t for t in TESTS if (ROOT / t).exists()]
+    # boundary tests are written against surviving mutants, so they always join the run
+    boundaries = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("test_boundaries_*.py"))
+    tests = [t for t in TESTS + boundaries if (ROOT / t).exists()]
     pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-W", "ignore", *tests], plugins=[Plugin()])
     return int(state.get("result", 2))  # type: ignore[call-overload]
 
@@ -453,10 +455,17 @@ def report(mutants, outcome, seconds, args) -> int:
     print(f"kill rate: {killed}/{scored} = {100 * killed / max(scored, 1):.1f}%")
     explained = _explained()
     unexplained = [m for m in survivors if m.key not in explained]
+    harmless = len(survivors) - len(unexplained)
+    print(f"survivors explained harmless: {harmless}; killed or harmless: {killed + harmless}/{scored}"
+          f" = {100 * (killed + harmless) / max(scored, 1):.1f}%; unexplained: {len(unexplained)}")
     if args.write_survivors:
-        lines = [SURVIVORS.read_text(encoding="utf-8").split("\n---\n")[0].rstrip("\n"), "---"]
-        lines += [f"{m.key}  # {explained.get(m.key, 'UNEXPLAINED')}" + (" [not covered]" if outcome[m] == "not covered" else "")
-                  for m in survivors]
+        head, _, body = SURVIVORS.read_text(encoding="utf-8").partition("\n---\n")
+        lines = [head.rstrip("\n"), "---"]
+        mutated = {m.path for m in mutants}
+        # with --only, the other files' lines stay as the last run left them
+        kept = [line for line in body.splitlines() if line and line.split(":", 1)[0] not in mutated]
+        lines += kept + [f"{m.key}  # {explained.get(m.key, 'UNEXPLAINED')}" + (" [not covered]" if outcome[m] == "not covered" else "")
+                         for m in survivors]
         SURVIVORS.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if unexplained:
         print(f"{len(unexplained)} survivors without a reason in {SURVIVORS.name}:")

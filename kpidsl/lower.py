@@ -30,7 +30,6 @@ from typing import Any
 from . import ast, ir, outline, rules
 from .loader import Program
 from .printer import condition_text, expr_text, rule_text
-from .rules import exact_quotient
 from .units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
 
 ZERO = ir.Const(Decimal(0))
@@ -439,13 +438,13 @@ class Lowerer:
             others = [(n, p, c) for n, p, c in out if n is not k]
             if na.policy == "give":
                 _, p, c = next(x for x in others if x[0].name == na.target)
-                moved: ir.Expr = ir.Bin("*", c, ir.Const(exact_quotient(pk, p)))
+                moved: ir.Expr = ir.Bin("/", ir.Bin("*", c, ir.Const(pk)), ir.Const(p))
             elif na.policy == "proportionally":
                 live = _sum([ir.Bin("*", applicable[n.name], ir.Const(p)) for n, p, _ in others])
                 moved = ir.Bin("/", ir.Bin("*", _sum([c for _, _, c in others]), ir.Const(pk)), live)
             else:  # evenly: each applicable member gets an equal share, of its own points' worth
                 live = _sum([applicable[n.name] for n, _, _ in others])
-                per_point = _sum([ir.Bin("*", c, ir.Const(exact_quotient(pk, p))) for _, p, c in others])
+                per_point = _sum([ir.Bin("/", ir.Bin("*", c, ir.Const(pk)), ir.Const(p)) for _, p, c in others])
                 moved = ir.Bin("/", per_point, live)
             # only when k does not apply: were every other member out too, `live` would be 0
             terms.append(ir.If(ir.IsTrue(flags[k.name]), moved, ZERO))
