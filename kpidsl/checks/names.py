@@ -104,7 +104,7 @@ class NamesAndUnits(CheckerBase):
     def _check_cycles(self, stmts) -> None:
         """Metrics, pays and pools that need each other's value can never be computed."""
         formulas = {s.name: s for s in stmts if isinstance(s, (ast.Metric, ast.Pay, ast.Pool))}
-        uses = {n: {v.name for v in _vars(s.expr)} & formulas.keys() for n, s in formulas.items()}
+        uses = {n: {name for name, _ in names_in(s.expr)} & formulas.keys() for n, s in formulas.items()}
         state: dict[str, int] = {}
 
         def visit(n: str, path: list[str]) -> None:
@@ -399,20 +399,25 @@ class NamesAndUnits(CheckerBase):
                 f'declare it as `input {v.condition} "…": yes/no`'))
 
 
-def _vars(e):
-    """Every name a formula reads."""
-    if isinstance(e, ast.Var):
-        yield e
-    elif isinstance(e, ast.BinOp):
-        yield from _vars(e.left)
-        yield from _vars(e.right)
-    elif isinstance(e, ast.Neg):
-        yield from _vars(e.operand)
-    elif isinstance(e, ast.Call):
-        for a in e.args:
-            yield from _vars(a)
-    elif isinstance(e, ast.Progressive):
-        yield from _vars(e.subject)
+def names_in(node):
+    """(name, span) of every name a formula or condition reads; a grade test reads `grade`."""
+    if isinstance(node, ast.Var):
+        yield node.name, node.span
+    elif isinstance(node, ast.GradeTest):
+        yield "grade", node.span
+    elif isinstance(node, (ast.BinOp, ast.Compare, ast.BoolOp)):
+        yield from names_in(node.left)
+        yield from names_in(node.right)
+    elif isinstance(node, (ast.Neg, ast.Not)):
+        yield from names_in(node.operand)
+    elif isinstance(node, ast.Truth):
+        yield from names_in(node.expr)
+    elif isinstance(node, ast.Call):
+        for a in node.args:
+            yield from names_in(a)
+    elif isinstance(node, ast.Progressive):
+        yield from names_in(node.subject)
+
 
 def _rounded_range(e: ast.Call, r: Range | None) -> Range | None:
     """What floor, ceil or round can give for a value in ``r``: each is monotonic,

@@ -11,6 +11,7 @@ from ..diagnostics import Related, error, info, warning
 from ..intervals import INF, Range
 from .bands import Bands
 from .base import ZERO, fmt, name_span
+from .names import names_in
 
 
 class Ranges(Bands):
@@ -60,7 +61,7 @@ class Ranges(Bands):
         """Whether an item applies is known before any item is scored: its condition reads
         inputs and metrics only."""
         self._condition(when)
-        for name, span in _names_in(when):
+        for name, span in names_in(when):
             sym = self.symbols.get(name)
             if sym is not None:
                 if sym.kind in ("input", "metric"):
@@ -169,23 +170,3 @@ class Ranges(Bands):
             # this period's value and last period's range over the same values
             return rules.change(rules.RANGES, dom, dom, by=by, per=per, base=base, cap=cap).score, True
         return Range(ZERO, size), True
-
-
-def _names_in(node):
-    """(name, span) of every name a condition or formula reads, in order."""
-    if isinstance(node, ast.Var):
-        yield node.name, node.span
-    elif isinstance(node, ast.GradeTest):
-        yield "grade", node.span
-    elif isinstance(node, (ast.BinOp, ast.Compare, ast.BoolOp)):
-        yield from _names_in(node.left)
-        yield from _names_in(node.right)
-    elif isinstance(node, (ast.Neg, ast.Not)):
-        yield from _names_in(node.operand)
-    elif isinstance(node, ast.Truth):
-        yield from _names_in(node.expr)
-    elif isinstance(node, ast.Call):
-        for a in node.args:
-            yield from _names_in(a)
-    elif isinstance(node, ast.Progressive):
-        yield from _names_in(node.subject)
