@@ -1,0 +1,164 @@
+"""SQL backend: a lowered rubric as one query over an input table, built as a sqlglot
+expression tree (never by pasting text) and rendered for DuckDB, PostgreSQL,
+Spark SQL, Trino, BigQuery or Snowflake (``kpi sql RUBRIC --dialect spark``).
+
+The input table has one row per person and period: the person and period
+columns, the group columns, and every data column of the plan (``Plan.columns``)
+as a number, already validated (``sql_validate.py`` writes that query).  The
+query returns, per row, the same columns ``kpi eval`` writes: each output step
+as ``DECIMAL(38, places)``, the grade's index (0 the best), the status
+(``scored`` or ``excluded``), the reason and notes, and ``_kpi_error``: the first
+error the Python evaluator raises for the row, in its words, or NULL.
+
+Arithmetic is ``sql_values.py``'s (exact, on scaled whole numbers); rules over
+the whole batch are ``sql_batch.py``'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from .. import ir
+from .python import output_steps
+from .sql_values import DIALECTS, ERROR, Dialect, Layers, SQLError, Translator, Val, cell_places, col, first, quote, render
+
+GRADE, STATUS, REASON, NOTES = "_kpi_grade", "_kpi_status", "_kpi_reason", "_kpi_notes"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A built query and what its columns hold."""
+    select: exp.Select
+    keys: tuple[str, ...]  # person, period and group columns, as in the input
+    steps: tuple[str, ...]  # output steps, each a column of that name
+    dialect: str
+
+    def sql(self, pretty: bool = True) -> str:
+        return render(self.select, self.dialect, pretty)
+
+
+class Builder:
+    def __init__(self, plan: ir.Plan, dialect: str, table: str, row_column: str | None):
+        self.plan = plan
+        self.dialect = Dialect(dialect)
+        self.table = table
+        self.row_column = row_column
+        self.layers = Layers()
+        inputs = {c.name: cell_places(c) for c in plan.columns}
+        self.t = Translator(self.dialect, self.layers, inputs)
+        self.errors: list[exp.Expression | None] = []
+        self.level = 0  # the last layer anything so far needs
+
+    def need(self, level: int) -> None:
+        self.level = max(self.level, level)
+
+    def step(self, s: ir.Step) -> None:
+        v = self.t.value(s.expr)
+        if not isinstance(v.sql, exp.Column):
+            name = self.layers.add(v.sql, v.level + 1, "s")
+            v = Val(col(name), v.scale, v.level + 1)
+        self.t.steps[s.name] = v
+        self.need(v.level)
+        self.errors.append(self.t.error(s.expr))
+
+    def build(self) -> Query:
+        plan = self.plan
+        if plan.best_of or plan.pools or plan.quotas or plan.streaks or plan.flags or plan.when_flags or any(
+                isinstance(n, ir.Agg) for s in plan.result_steps for n in ir.walk(s.expr)):
+            raise SQLError("batch rules (best in group, pools, quotas, streaks, flags, aggregates) "
+                           "are not translated to SQL yet")
+        if any(c.optional for c in plan.columns):
+            raise SQLError("last period's values (`.last`) are not translated to SQL yet")
+        excluded = [self.t.cond(c) for c, _ in plan.exclude]
+        for s in plan.score_steps:
+            self.step(s)
+        grade = self.grade()
+        for s in plan.result_steps:
+            self.step(s)
+        for b in excluded:
+            self.need(b.level)
+        return self.select(grade, excluded)
+
+    def grade(self) -> exp.Expression | None:
+        """The index of the first grade that applies (NULL: none, which is an error)."""
+        plan = self.plan
+        if not plan.grades:
+            self.t.steps["grade"] = Val(self.t.integer(-1), 0, 0)
+            return None
+        ifs, default = [], None
+        for i, g in enumerate(plan.grades):
+            if g.cond is None:
+                default = self.t.integer(i)
+                break
+            b = self.t.cond(g.cond)
+            self.need(b.level)
+            ifs.append(exp.If(this=b.sql, true=self.t.integer(i)))
+        sql = exp.Case(ifs=ifs, default=default) if ifs else default
+        assert sql is not None
+        name = self.layers.add(sql, self.level + 1, "g")
+        self.need(self.level + 1)
+        total = self.t.steps["total"]
+        none = exp.Concat(expressions=[exp.Literal.string("no grade for a total of "), self.t.show(total)])
+        self.errors.append(exp.Case(ifs=[exp.If(this=exp.Is(this=col(name), expression=exp.Null()), true=none)]))
+        self.t.steps["grade"] = Val(exp.Coalesce(this=col(name), expressions=[self.t.integer(-1)]), 0, self.level)
+        return col(name)
+
+    def select(self, grade: exp.Expression | None, excluded) -> Query:
+        plan = self.plan
+        source: exp.Expression = exp.Table(this=quote(self.table))
+        ctes = []
+        top = max(self.level, len(self.layers.defs) - 1)
+        for i in range(1, top + 1):
+            defs = self.layers.defs[i] if i < len(self.layers.defs) else []
+            projections: list[exp.Expr] = [exp.Star()]
+            projections += [exp.alias_(sql, name, quoted=True) for name, sql in defs]
+            ctes.append((f"_kpi_layer{i}", exp.Select(expressions=projections).from_(source.copy())))
+            source = exp.Table(this=quote(f"_kpi_layer{i}"))
+        keys = [plan.person, plan.period, *plan.groups]
+        before, after = output_steps(plan)
+        out: list[exp.Expr] = [exp.alias_(col(k), k, quoted=True) for k in keys]
+        if self.row_column:
+            out.append(exp.alias_(col(self.row_column), "_kpi_row", quoted=True))
+        out += [exp.alias_(self.t.decimal(self.t.steps[name]), name, quoted=True) for name in before + after]
+        out.append(exp.alias_(grade if grade is not None else exp.Null(), GRADE, quoted=True))
+        is_excluded = None
+        reason = None
+        if excluded:
+            is_excluded = excluded[0].sql
+            for b in excluded[1:]:
+                is_excluded = exp.Or(this=is_excluded, expression=b.sql)
+            reason = exp.Case(ifs=[exp.If(this=b.sql.copy(), true=exp.Literal.string(r or "excluded by the rubric"))
+                                   for b, (_, r) in zip(excluded, plan.exclude)])
+        status = exp.Literal.string("scored") if is_excluded is None else exp.Case(
+            ifs=[exp.If(this=is_excluded, true=exp.Literal.string("excluded"))], default=exp.Literal.string("scored"))
+        out.append(exp.alias_(status, STATUS, quoted=True))
+        out.append(exp.alias_(reason if reason is not None else exp.Null(), REASON, quoted=True))
+        out.append(exp.alias_(self.notes(), NOTES, quoted=True))
+        error = first(self.errors)
+        if error is not None and is_excluded is not None:
+            error = exp.Case(ifs=[exp.If(this=is_excluded.copy(), true=exp.Null())], default=error)
+        out.append(exp.alias_(error if error is not None else exp.Null(), ERROR, quoted=True))
+        query = exp.Select(expressions=out).from_(source)
+        for name, cte in ctes:
+            query = query.with_(name, as_=cte)
+        return Query(query, tuple(keys), tuple(before + after), self.dialect.name)
+
+    def notes(self) -> exp.Expression:
+        """A veto's note, as the Python evaluator writes it, when its yes/no cell is set."""
+        notes = [exp.Case(ifs=[exp.If(this=exp.NEQ(this=col(column), expression=exp.Literal.number(0)),
+                                      true=exp.Literal.string(f"veto {label}: {zeroed} = 0"))])
+                 for column, label, zeroed in self.plan.vetoes]
+        if not notes:
+            return exp.Literal.string("")
+        return exp.Coalesce(this=exp.ConcatWs(expressions=[exp.Literal.string("; "), *notes]),
+                            expressions=[exp.Literal.string("")])
+
+
+def build(plan: ir.Plan, dialect: str = "duckdb", table: str = "input", row_column: str | None = None) -> Query:
+    """The scoring query of ``plan`` over ``table``; raises SQLError for what SQL cannot say exactly."""
+    return Builder(plan, dialect, table, row_column).build()
+
+
+__all__ = ["DIALECTS", "Query", "SQLError", "build", "GRADE", "STATUS", "REASON", "NOTES", "ERROR"]
