@@ -48,7 +48,7 @@ class Builder:
         self.layers = Layers()
         inputs = {c.name: cell_places(c) for c in plan.columns}
         self.t = Translator(self.dialect, self.layers, inputs)
-        self.errors: list[exp.Expression | None] = []
+        self.errors: list[exp.Expr | None] = []
         self.level = 0  # the last layer anything so far needs
 
     def need(self, level: int) -> None:
@@ -81,7 +81,7 @@ class Builder:
             self.need(b.level)
         return self.select(grade, excluded)
 
-    def grade(self) -> exp.Expression | None:
+    def grade(self) -> exp.Expr | None:
         """The index of the first grade that applies (NULL: none, which is an error)."""
         plan = self.plan
         if not plan.grades:
@@ -105,9 +105,9 @@ class Builder:
         self.t.steps["grade"] = Val(exp.Coalesce(this=col(name), expressions=[self.t.integer(-1)]), 0, self.level)
         return col(name)
 
-    def select(self, grade: exp.Expression | None, excluded) -> Query:
+    def select(self, grade: exp.Expr | None, excluded) -> Query:
         plan = self.plan
-        source: exp.Expression = exp.Table(this=quote(self.table))
+        source: exp.Expr = exp.Table(this=quote(self.table))
         ctes = []
         top = max(self.level, len(self.layers.defs) - 1)
         for i in range(1, top + 1):
@@ -145,7 +145,7 @@ class Builder:
             query = query.with_(name, as_=cte)
         return Query(query, tuple(keys), tuple(before + after), self.dialect.name)
 
-    def notes(self) -> exp.Expression:
+    def notes(self) -> exp.Expr:
         """A veto's note, as the Python evaluator writes it, when its yes/no cell is set."""
         notes = [exp.Case(ifs=[exp.If(this=exp.NEQ(this=col(column), expression=exp.Literal.number(0)),
                                       true=exp.Literal.string(f"veto {label}: {zeroed} = 0"))])

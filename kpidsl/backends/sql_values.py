@@ -67,7 +67,7 @@ def decimal_type(scale: int) -> exp.DataType:
     return exp.DataType.build(f"DECIMAL({WIDTH}, {scale})")
 
 
-def number(v: Decimal) -> exp.Expression:
+def number(v: Decimal) -> exp.Expr:
     """A constant as DECIMAL(38, its places): the engine never guesses its type."""
     return exp.Cast(this=exp.Literal.number(format(v, "f")), to=decimal_type(places_of(v)))
 
@@ -83,7 +83,7 @@ def col(name: str, table: str | None = None) -> exp.Column:
 @dataclass(frozen=True, slots=True)
 class Val:
     """A translated value: its SQL, its scale, and the layer its columns are ready in."""
-    sql: exp.Expression
+    sql: exp.Expr
     scale: int
     level: int
     const: int | None = None  # the whole number, when it is a constant
@@ -91,17 +91,17 @@ class Val:
 
 @dataclass(frozen=True, slots=True)
 class Bool:
-    sql: exp.Expression
+    sql: exp.Expr
     level: int
 
 
 @dataclass
 class Layers:
     """Named definitions, each in the first layer after everything it reads."""
-    defs: list[list[tuple[str, exp.Expression]]] = field(default_factory=list)
+    defs: list[list[tuple[str, exp.Expr]]] = field(default_factory=list)
     count: int = 0
 
-    def add(self, sql: exp.Expression, level: int, prefix: str = "t") -> str:
+    def add(self, sql: exp.Expr, level: int, prefix: str = "t") -> str:
         name = f"_kpi_{prefix}{self.count}"
         self.count += 1
         while len(self.defs) <= level:
@@ -124,7 +124,7 @@ class Dialect:
         # DECIMAL(38, 0) does.
         return exp.DataType.build("HUGEINT" if self.name == "duckdb" else f"DECIMAL({WIDTH}, 0)")
 
-    def truncated_quotient(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    def truncated_quotient(self, a: exp.Expr, b: exp.Expr) -> exp.Expr:
         """a / b toward zero, for whole numbers a and b (b not zero)."""
         if self.name == "duckdb":
             return exp.IntDiv(this=a, expression=b)
@@ -147,12 +147,12 @@ class Translator:
         self.steps: dict[str, Val] = {}
 
     # ---- whole numbers ------------------------------------------------------------------------
-    def integer(self, n: int) -> exp.Expression:
+    def integer(self, n: int) -> exp.Expr:
         literal = exp.Literal.number(str(abs(n)))
         cast = exp.Cast(this=literal, to=self.d.integer)
         return exp.Neg(this=cast) if n < 0 else cast
 
-    def align(self, v: Val, scale: int) -> exp.Expression:
+    def align(self, v: Val, scale: int) -> exp.Expr:
         """v's whole number at ``scale`` places (scale >= v.scale)."""
         if scale > WIDTH:
             raise SQLError(f"needs {scale} decimal places; SQL engines keep at most {WIDTH}: "
@@ -170,7 +170,7 @@ class Translator:
         name = self.layers.add(v.sql, v.level + 1, prefix)
         return Val(col(name), v.scale, v.level + 1)
 
-    def decimal(self, v: Val) -> exp.Expression:
+    def decimal(self, v: Val) -> exp.Expr:
         """v as DECIMAL(38, its places), for output."""
         as_decimal = exp.Cast(this=v.sql, to=decimal_type(0))
         if v.scale == 0:
@@ -289,7 +289,7 @@ class Translator:
         # negative one toward it; "down" the other way round.
         if mode == "half even":
             odd = exp.EQ(this=exp.Mod(this=q.sql, expression=self.integer(2)), expression=self.integer(1))
-            bump: exp.Expression = exp.Or(this=more_than_half, expression=exp.Paren(this=exp.And(this=tie, expression=odd)))
+            bump: exp.Expr = exp.Or(this=more_than_half, expression=exp.Paren(this=exp.And(this=tie, expression=odd)))
         elif mode == "half up":  # ties away from zero, as Decimal's ROUND_HALF_UP
             bump = exp.Or(this=more_than_half, expression=tie)
         elif mode == "up":
@@ -329,7 +329,7 @@ class Translator:
         return Val(sql, step_places, q.level)
 
     # ---- errors -----------------------------------------------------------------------------
-    def error(self, e: ir.Expr | ir.Cond) -> exp.Expression | None:
+    def error(self, e: ir.Expr | ir.Cond) -> exp.Expr | None:
         """The first error evaluating ``e`` raises in Python, as text, or None if it cannot fail."""
         if isinstance(e, ir.Fail):
             return exp.Concat(expressions=[exp.Literal.string(e.message + ": "), self.show(self.value(e.show))])
@@ -346,7 +346,7 @@ class Translator:
                                                  true=exp.Literal.string("division by zero"))]))
         return first(children)
 
-    def show(self, v: Val) -> exp.Expression:
+    def show(self, v: Val) -> exp.Expr:
         """A value as Python's error messages write it: no trailing zeros, no point after a whole number."""
         text = exp.Cast(this=self.decimal(v), to=exp.DataType.build("VARCHAR"))
         if v.scale == 0:
@@ -355,7 +355,7 @@ class Translator:
         return exp.RegexpReplace(this=trimmed, expression=exp.Literal.string("\\.$"), replacement=exp.Literal.string(""))
 
 
-def first(parts: list[exp.Expression | None]) -> exp.Expression | None:
+def first(parts: list[exp.Expr | None]) -> exp.Expr | None:
     found = [p for p in parts if p is not None]
     if not found:
         return None
@@ -364,7 +364,7 @@ def first(parts: list[exp.Expression | None]) -> exp.Expression | None:
     return exp.Coalesce(this=found[0], expressions=found[1:])
 
 
-def render(query: exp.Expression, dialect: str, pretty: bool = True) -> str:
+def render(query: exp.Expr, dialect: str, pretty: bool = True) -> str:
     return query.sql(dialect=dialect, pretty=pretty)
 
 
