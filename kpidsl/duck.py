@@ -62,6 +62,9 @@ def run(con, plan: ir.Plan, rows: list[Row]) -> list[Result]:
         if record[sql.ERROR] is not None:
             errors.append(DataError(row.file, row.number, None, record[sql.ERROR]))
             continue
+        if record[sql.BATCH_ERROR] is not None:
+            errors.append(DataError(row.file, row.number, None, record[sql.BATCH_ERROR],
+                                    hint="a team amount must be the same on every row of the team"))
         results.append(_result(plan, query, row, record))
     if errors:
         raise DataProblems(sorted(errors, key=lambda e: e.row))
@@ -73,8 +76,10 @@ def _result(plan: ir.Plan, query: sql.Query, row: Row, record: dict) -> Result:
     if record[sql.STATUS] == "excluded":
         return Result(row, "excluded", record[sql.REASON])
     steps: dict[str, Decimal] = {name: record[name] for name in query.steps}
+    awards: dict[str, Decimal] = {name: record[name] for name in query.awards}
     notes = [n for n in (record[sql.NOTES] or "").split("; ") if n]
-    return Result(row, steps=steps, grade=record[sql.GRADE], notes=notes)
+    flags = [f for f in (record[sql.FLAGS] or "").split("; ") if f]
+    return Result(row, steps=steps, grade=record[sql.GRADE], awards=awards, flags=flags, notes=notes)
 
 
 def evaluate(plan: ir.Plan, rows: Iterable[Row]) -> list[Result]:

@@ -16,15 +16,18 @@ the whole batch are ``sql_batch.py``'s.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
 
 from .. import ir
+from . import sql_batch as batch
 from .python import output_steps
 from .sql_values import DIALECTS, ERROR, Dialect, Layers, SQLError, Translator, Val, cell_places, col, first, quote, render
 
-GRADE, STATUS, REASON, NOTES = "_kpi_grade", "_kpi_status", "_kpi_reason", "_kpi_notes"
+GRADE, STATUS, REASON, NOTES, FLAGS = "_kpi_grade", "_kpi_status", "_kpi_reason", "_kpi_notes", "_kpi_flags"
+BATCH_ERROR = "_kpi_batch_error"  # a rule over rows (a pool amount that differs within a team)
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Query:
     select: exp.Select
     keys: tuple[str, ...]  # person, period and group columns, as in the input
     steps: tuple[str, ...]  # output steps, each a column of that name
+    awards: tuple[str, ...]  # best-in-group and streak awards, each a column of that name
     dialect: str
 
     def sql(self, pretty: bool = True) -> str:
@@ -48,8 +52,11 @@ class Builder:
         self.layers = Layers()
         inputs = {c.name: cell_places(c) for c in plan.columns}
         self.t = Translator(self.dialect, self.layers, inputs)
-        self.errors: list[exp.Expr | None] = []
+        self.errors: list[exp.Expr | None] = []  # per row, in the order Python meets them
+        self.batch_errors: list[exp.Expr] = []  # found across rows, after every row is scored
         self.level = 0  # the last layer anything so far needs
+        self.excluded: exp.Expr | None = None  # the column that is true for an excluded row
+        self.excluded_level = 0
 
     def need(self, level: int) -> None:
         self.level = max(self.level, level)
@@ -65,21 +72,36 @@ class Builder:
 
     def build(self) -> Query:
         plan = self.plan
-        if plan.best_of or plan.pools or plan.quotas or plan.streaks or plan.flags or plan.when_flags or any(
-                isinstance(n, ir.Agg) for s in plan.result_steps for n in ir.walk(s.expr)):
-            raise SQLError("batch rules (best in group, pools, quotas, streaks, flags, aggregates) "
-                           "are not translated to SQL yet")
-        if any(c.optional for c in plan.columns):
-            raise SQLError("last period's values (`.last`) are not translated to SQL yet")
+        if any(c.optional and c.name.endswith(".last") for c in plan.columns):
+            batch.last_periods(self)
+        self.t.aggregate = lambda e: batch.aggregate(self, e)
         excluded = [self.t.cond(c) for c, _ in plan.exclude]
+        if excluded:
+            either = excluded[0].sql
+            for b in excluded[1:]:
+                either = exp.Or(this=either, expression=b.sql)
+            self.excluded_level = max(b.level for b in excluded) + 1
+            name = self.layers.add(exp.Paren(this=either), self.excluded_level, "x")
+            self.excluded = col(name)
+            self.need(self.excluded_level)
         for s in plan.score_steps:
             self.step(s)
-        grade = self.grade()
+        ties = {t for q in plan.quotas for t in q.tie_by}
         for s in plan.result_steps:
-            self.step(s)
-        for b in excluded:
-            self.need(b.level)
-        return self.select(grade, excluded)
+            if s.name in ties:  # tie-break values are score-phase formulas
+                self.step(s)
+        grade = self.grade()
+        if grade is not None and plan.quotas:
+            grade = batch.quotas(self, grade)
+            self.t.steps["grade"] = Val(exp.Coalesce(this=grade, expressions=[self.t.integer(-1)]), 0, self.level)
+        for s in plan.result_steps:
+            if s.name not in ties:
+                self.step(s)
+        batch.pools(self)
+        awards = batch.awards(self)
+        streak_awards, streak_flags = batch.streaks(self)
+        flags = streak_flags + batch.bottom_flags(self)
+        return self.select(grade, excluded, awards + streak_awards, flags)
 
     def grade(self) -> exp.Expr | None:
         """The index of the first grade that applies (NULL: none, which is an error)."""
@@ -105,7 +127,9 @@ class Builder:
         self.t.steps["grade"] = Val(exp.Coalesce(this=col(name), expressions=[self.t.integer(-1)]), 0, self.level)
         return col(name)
 
-    def select(self, grade: exp.Expr | None, excluded) -> Query:
+
+
+    def select(self, grade: exp.Expr | None, excluded, awards, flags) -> Query:
         plan = self.plan
         source: exp.Expr = exp.Table(this=quote(self.table))
         ctes = []
@@ -122,13 +146,12 @@ class Builder:
         if self.row_column:
             out.append(exp.alias_(col(self.row_column), "_kpi_row", quoted=True))
         out += [exp.alias_(self.t.decimal(self.t.steps[name]), name, quoted=True) for name in before + after]
+        out += [exp.alias_(sql, name, quoted=True) for name, sql in awards]
         out.append(exp.alias_(grade if grade is not None else exp.Null(), GRADE, quoted=True))
-        is_excluded = None
+        out.append(exp.alias_(joined(flags), FLAGS, quoted=True))
+        is_excluded = self.excluded
         reason = None
         if excluded:
-            is_excluded = excluded[0].sql
-            for b in excluded[1:]:
-                is_excluded = exp.Or(this=is_excluded, expression=b.sql)
             reason = exp.Case(ifs=[exp.If(this=b.sql.copy(), true=exp.Literal.string(r or "excluded by the rubric"))
                                    for b, (_, r) in zip(excluded, plan.exclude)])
         status = exp.Literal.string("scored") if is_excluded is None else exp.Case(
@@ -140,20 +163,31 @@ class Builder:
         if error is not None and is_excluded is not None:
             error = exp.Case(ifs=[exp.If(this=is_excluded.copy(), true=exp.Null())], default=error)
         out.append(exp.alias_(error if error is not None else exp.Null(), ERROR, quoted=True))
+        out.append(exp.alias_(first(list(self.batch_errors)) or exp.Null(), BATCH_ERROR, quoted=True))
         query = exp.Select(expressions=out).from_(source)
         for name, cte in ctes:
             query = query.with_(name, as_=cte)
-        return Query(query, tuple(keys), tuple(before + after), self.dialect.name)
+        return Query(query, tuple(keys), tuple(before + after), tuple(name for name, _ in awards), self.dialect.name)
 
     def notes(self) -> exp.Expr:
         """A veto's note, as the Python evaluator writes it, when its yes/no cell is set."""
         notes = [exp.Case(ifs=[exp.If(this=exp.NEQ(this=col(column), expression=exp.Literal.number(0)),
                                       true=exp.Literal.string(f"veto {label}: {zeroed} = 0"))])
                  for column, label, zeroed in self.plan.vetoes]
-        if not notes:
-            return exp.Literal.string("")
-        return exp.Coalesce(this=exp.ConcatWs(expressions=[exp.Literal.string("; "), *notes]),
-                            expressions=[exp.Literal.string("")])
+        return joined(notes)
+
+
+def joined(texts: Sequence[exp.Expr]) -> exp.Expr:
+    """Texts that apply (not NULL), joined by "; " as the Python evaluator joins flags and notes.
+    Spelled with || and COALESCE, which every dialect reads alike (CONCAT_WS is not everywhere)."""
+    if not texts:
+        return exp.Literal.string("")
+    pieces = [exp.Coalesce(this=exp.Paren(this=exp.DPipe(this=exp.Literal.string("; "), expression=t)),
+                           expressions=[exp.Literal.string("")]) for t in texts]
+    whole: exp.Expr = pieces[0]
+    for p in pieces[1:]:
+        whole = exp.DPipe(this=whole, expression=p)
+    return exp.Substring(this=whole, start=exp.Literal.number(3))
 
 
 def build(plan: ir.Plan, dialect: str = "duckdb", table: str = "input", row_column: str | None = None) -> Query:

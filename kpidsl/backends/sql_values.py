@@ -27,6 +27,7 @@ streaks, flags, aggregates) are ``sql_batch.py``'s, over this query.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -145,6 +146,8 @@ class Translator:
         self.layers = layers
         self.inputs = inputs
         self.steps: dict[str, Val] = {}
+        self.renamed: dict[str, str] = {}  # a data column -> the column holding its value (x.last filled in)
+        self.aggregate: Callable[[ir.Agg], Val] | None = None  # the batch's window, where the query has one
 
     # ---- whole numbers ------------------------------------------------------------------------
     def integer(self, n: int) -> exp.Expr:
@@ -185,11 +188,15 @@ class Translator:
             return Val(self.integer(n), scale, 0, n)
         if isinstance(e, ir.Cell):
             scale = self.inputs[e.column]
+            name = self.renamed.get(e.column, e.column)
+            level = 1 if name != e.column else 0
             if scale == 0:
-                return Val(exp.Cast(this=col(e.column), to=self.d.integer), 0, 0)
-            scaled = exp.Mul(this=exp.Cast(this=col(e.column), to=decimal_type(scale)),
+                return Val(exp.Cast(this=col(name), to=self.d.integer), 0, level)
+            scaled = exp.Mul(this=exp.Cast(this=col(name), to=decimal_type(scale)),
                              expression=number(Decimal(10) ** scale))
-            return Val(exp.Cast(this=scaled, to=self.d.integer), scale, 0)
+            return Val(exp.Cast(this=scaled, to=self.d.integer), scale, level)
+        if isinstance(e, ir.Agg) and self.aggregate is not None:
+            return self.aggregate(e)
         if isinstance(e, ir.Ref):
             return self.steps[e.step]
         if isinstance(e, ir.Neg):
