@@ -106,8 +106,10 @@ def _io_message(e: Exception) -> str:
               "93 means 93%, or 0.93 means 93%.")
 @click.option("--map", "mappings", multiple=True, metavar="TITLE=NAME",
               help="Read the column titled TITLE as the rubric's input NAME (repeatable).")
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
+              help="Score in Python, or run the rubric's SQL on DuckDB (pip install 'kpidsl[sql]').")
 def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, explain_id: str | None,
-          percent_cells: str, mappings: tuple[str, ...]) -> None:
+          percent_cells: str, mappings: tuple[str, ...], engine: str) -> None:
     """Score people: RUBRIC applied to DATA files (CSV, XLSX or JSON, one row per person per period)."""
     from .data import DataProblems
 
@@ -127,11 +129,12 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
         _fail("XLSX output needs a file: add -o results.xlsx")
     scorer = _load_for(rubric, "scoring")
     paths = [Path(p) for p in data]
-    if out is not None and fmt == "csv" and explain_id is None and not scorer.evaluator.needs_batch:
+    if out is not None and fmt == "csv" and explain_id is None and not scorer.evaluator.needs_batch \
+            and engine == "python":
         _stream(scorer, paths, percent_cells, mapping, Path(out))
         return
     try:
-        results = _score(scorer, paths, percent_cells, mapping)
+        results = _score(scorer, paths, percent_cells, mapping, engine)
     except DataProblems as e:
         _report_data_problems(e.errors)
         sys.exit(EXIT_PROBLEMS)
@@ -205,7 +208,7 @@ def _load_for(rubric: str, purpose: str):
         _fail(_io_message(e))
 
 
-def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str]):
+def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str], engine: str = "python"):
     from .data import read_rows
 
     # counting the rows reads the files once more: only for a bar someone will see
@@ -214,7 +217,22 @@ def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str]):
     with click.progressbar(length=total, label="reading", file=sys.stderr) if show else _NoBar() as bar:
         rows = read_rows(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(),
                          progress=bar.update if show else None)
+    if engine == "duckdb":
+        return _score_on_duckdb(scorer.plan, rows)
     return scorer.evaluator.evaluate(rows)
+
+
+def _score_on_duckdb(plan, rows):
+    """The rows, validated here, scored by the rubric's SQL on DuckDB."""
+    try:
+        from . import duck
+        from .backends.sql import SQLError
+
+        return duck.evaluate(plan, rows)
+    except ImportError:
+        _fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
+    except SQLError as e:
+        _fail(f"--engine duckdb: this rubric cannot be written as SQL: {e}")
 
 
 class _NoBar:
@@ -495,6 +513,14 @@ def main() -> None:
             raise
         sys.exit(70)
 
+
+def _register() -> None:
+    from .cli_sql import sql_command
+
+    cli.add_command(sql_command)
+
+
+_register()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -62,7 +62,14 @@ class Builder:
         self.level = max(self.level, level)
 
     def step(self, s: ir.Step) -> None:
-        v = self.t.value(s.expr)
+        try:
+            v = self.t.value(s.expr)
+        except SQLError as e:
+            # a helper step (a metric's raw value) has no line: name the step it serves
+            steps = [*self.plan.score_steps, *self.plan.result_steps]
+            shown = next((x for x in steps[steps.index(s):] if x.line), s)
+            where = f"line {shown.line}, " if shown.line else ""
+            raise SQLError(f"{where}{shown.label or shown.name}: {e}") from None
         if not isinstance(v.sql, exp.Column):
             name = self.layers.add(v.sql, v.level + 1, "s")
             v = Val(col(name), v.scale, v.level + 1)

@@ -54,9 +54,10 @@ class Windows:
 
     def time_order(self) -> list[exp.Ordered]:
         p = self.period
-        return [exp.Ordered(this=whole_or_null(self.dialect, p.copy(), r"^\D*(\d+)")),
-                exp.Ordered(this=whole_or_null(self.dialect, p.copy(), r"^\D*\d+\D+(\d+)")),
-                exp.Ordered(this=p.copy())]
+        # NULLS FIRST: a period with fewer numbers sorts first, as a shorter key does in Python
+        return [exp.Ordered(this=whole_or_null(self.dialect, p.copy(), r"^\D*(\d+)"), nulls_first=True),
+                exp.Ordered(this=whole_or_null(self.dialect, p.copy(), r"^\D*\d+\D+(\d+)"), nulls_first=True),
+                exp.Ordered(this=p.copy(), nulls_first=True)]
 
     def year(self) -> exp.Expr:
         return exp.Substring(this=self.period, start=exp.Literal.number(1), length=exp.Literal.number(4))
@@ -154,8 +155,9 @@ def quotas(b: Builder, grade: exp.Expr) -> exp.Expr:
         if b.excluded is not None:
             holds = exp.And(this=holds, expression=exp.Not(this=exp.Paren(this=b.excluded.copy())))
         part = [*w.partition(q.group), exp.Paren(this=holds.copy())]
-        order = [exp.Ordered(this=b.t.steps[t].sql, desc=True) for t in q.tie_by]
-        order += [exp.Ordered(this=b.t.steps["total"].sql, desc=True), exp.Ordered(this=w.person)]
+        order = [exp.Ordered(this=b.t.steps[t].sql, desc=True, nulls_first=True) for t in q.tie_by]
+        order += [exp.Ordered(this=b.t.steps["total"].sql, desc=True, nulls_first=True),
+                  exp.Ordered(this=w.person, nulls_first=True)]
         rank = w.window(exp.RowNumber(), part, order)
         members = w.window(exp.Count(this=scored_only(b, exp.Literal.number(1))), w.partition(q.group))
         if q.is_share:
@@ -226,7 +228,8 @@ def bottom_flags(b: Builder) -> list[exp.Expr]:
     for f in plan.flags:
         scored = exp.Literal.number(1) if b.excluded is None else exp.Not(this=exp.Paren(this=b.excluded.copy()))
         part = [*w.partition(f.group), exp.Paren(this=scored)]
-        rank = w.window(exp.RowNumber(), part, [exp.Ordered(this=b.t.steps["total"].sql), exp.Ordered(this=w.person)])
+        rank = w.window(exp.RowNumber(), part, [exp.Ordered(this=b.t.steps["total"].sql, nulls_first=True),
+                                                exp.Ordered(this=w.person, nulls_first=True)])
         members = w.window(exp.Count(this=scored_only(b, exp.Literal.number(1))), w.partition(f.group))
         n: exp.Expr = exp.Floor(this=exp.Mul(this=number(f.bottom), expression=exp.Cast(
             this=members, to=exp.DataType.build("DECIMAL(38, 0)")))) if f.is_share else exp.Literal.number(int(f.bottom))
@@ -248,7 +251,7 @@ def pools(b: Builder) -> None:
     for p in plan.pools:
         value = b.t.steps[p.step]
         shown = b.t.show(value)
-        order = [exp.Ordered(this=col(b.row_column))]
+        order = [exp.Ordered(this=col(b.row_column), nulls_first=True)]
         part = w.partition(p.group)
         first_value = w.window(exp.FirstValue(this=value.sql), part, order)
         first_row = w.window(exp.FirstValue(this=col(b.row_column)), part, order)
