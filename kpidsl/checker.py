@@ -17,14 +17,14 @@ from typing import Any
 
 from . import ast
 from .checks.base import UNIT_WORDS, ZERO, Contribution
-from .checks.weights import Weights
+from .checks.direction import Direction
 from .diagnostics import Diagnostic, error
 from .gcpause import cycle_gc_paused
 from .intervals import Range
 from .loader import Program
 
 
-class Checker(Weights):
+class Checker(Direction):
     """One pass over a loaded program; each concern's checks live in ``kpidsl/checks/``."""
 
     def run(self) -> list[Diagnostic]:
@@ -77,6 +77,7 @@ class Checker(Weights):
                                                      ast.Streak, ast.Quota, ast.Flag, ast.WhenFlag)):
                 check(s)
         self._check_cycles(stmts)
+        self._check_directions(stmts)
         if not self.is_library:
             self._check_unused()
         return sorted(self.diagnostics, key=Diagnostic.sort_key)

@@ -158,6 +158,18 @@ _ALL = [
                   '  tiers r {\n    when >= 90: 100\n    when >= 80 and < 90: 20\n    when < 80: 50\n  }\n}',
           _HEAD + 'input r "满意度": points range 0..100\nitem a "满意度" points 100 {\n'
                   '  tiers r {\n    when >= 90: 100\n    when >= 80 and < 90: 50\n    when < 80: 20\n  }\n}'),
+    _code("KPI125", "warning", "points move against the declared direction",
+          "An input or metric declared `lower is better` (or `higher is better`) feeds a rule whose "
+          "points provably rise as it gets worse: the seeds' 得分=20×(实际差错率÷目标差错率) gives more "
+          "points for more errors. The checker follows the value through formulas (sums, products and "
+          "quotients by the sign of the other side, min, max, rounding, metrics) and through each rule: "
+          "tiers by the order of their points, `ratio` and `proportional` up, `deduct` down, `change` by "
+          "the sign of its `by`. Where the direction cannot be decided it says nothing. A metric whose "
+          "own direction contradicts its inputs' is reported the same way.",
+          _HEAD + 'input errors "差错率": percent lower is better\ninput goal "目标差错率": percent range 1%..100%\n'
+                  'item a "安装差错率" points 100 { proportional errors / goal }',
+          _HEAD + 'input errors "差错率": percent lower is better\ninput goal "目标差错率": percent range 1%..100%\n'
+                  'item a "安装差错率" points 100 { proportional goal / max(errors, goal) }'),
     _code("KPI130", "error", "units do not match",
           "A percent compared with or added to a count, money to points, hours to days… A metric's "
           "unit has to be known to compare it with a threshold (回访率 100% next to 3次 in the seeds).",

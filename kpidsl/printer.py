@@ -119,15 +119,21 @@ class _Printer(ExprPrinter):
         if r is not None:
             self.w(f" range {q_text(r.low)}..{q_text(r.high) if r.high is not None else ''}")
 
+    def _direction(self, d: ast.Direction | None) -> None:
+        if d is not None:
+            self.w(f" {d.better} is better")
+
     def _Input(self, s: ast.Input, depth: int) -> None:
         self.w(f"input {s.name}{self.label(s.label)}: {s.unit}")
         self._range(s.range)
+        self._direction(s.direction)
         if s.source is not None:
             self.w(f" from {s.source.who}{self.label(s.source.detail)}")
 
     def _Metric(self, s: ast.Metric, depth: int) -> None:
         self.w(f"metric {s.name}{self.label(s.label)}: {s.unit}")
         self._range(s.range)
+        self._direction(s.direction)
         self.w(" = ")
         self.expr(s.expr)
 
@@ -135,6 +141,8 @@ class _Printer(ExprPrinter):
         self.w(f"rater {s.name}{self.label(s.label)}")
         if s.weight is not None:
             self.w(f" weight {q_text(s.weight)}")
+        if not s.counted:
+            self.w(" not counted")
 
     def _Key(self, s: ast.Key, depth: int) -> None:
         self.w(f"{s.kind} {s.name}{self.label(s.label)}")
