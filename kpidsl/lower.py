@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import ast, ir, outline, rules
+from . import lower_results as results
 from .loader import Program
 from .printer import condition_text, expr_text, rule_text
 from .units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
@@ -501,60 +502,7 @@ class Lowerer:
             for i in range(len(grades) - 2, -1, -1):
                 coef = ir.If(ir.Cmp("=", ir.Ref("grade"), _c(i)), _c(grades[i].coefficient or 0), coef)
             self._emit(ir.Step("coefficient", "coefficient", coef, "绩效系数", why="the grade's coefficient"))
-        best_of, pools, streaks, flags, quotas, when_flags = [], [], [], [], [], []
-        for s in self.stmts:
-            if isinstance(s, ast.Pay):
-                value = self.expr(s.expr)
-                if s.when is not None:
-                    value = ir.If(self.cond(s.when), value, ZERO)
-                when = f" when {condition_text(s.when)}" if s.when is not None else ""
-                self._emit(ir.Step(s.name, "pay", ir.Round(value, *money), s.label, s.span.line,
-                                   why=expr_text(s.expr) + when))
-            elif isinstance(s, ast.Award):
-                eligible: list[ir.Cond] = []
-                if s.when is not None:
-                    eligible.append(self.cond(s.when))
-                if s.requires is not None:
-                    eligible.append(self.cond(ast.GradeTest("at least", s.requires, s.span)))
-                gate = (eligible[0] if len(eligible) == 1 else ir.And(tuple(eligible))) if eligible else None
-                if s.best_of is None:
-                    amount = ir.Const(s.amount.value)
-                    value = ir.Round(ir.If(gate, amount, ZERO) if gate else amount, *money)
-                    self._emit(ir.Step(s.name, "award", value, s.label, s.span.line, why=f"award {s.amount}"))
-                else:
-                    self._aux += 1
-                    eligible_step = self._emit(ir.Step(f"_eligible{self._aux}", "aux",
-                                                       ir.If(gate, ONE, ZERO) if gate else ONE))
-                    compared = self._emit(ir.Step(f"_best{self._aux}", "aux", self.expr(s.best_of.expr)))
-                    best_of.append(ir.BestOf(s.name, s.label, s.amount.value, compared, s.best_of.group, eligible_step))
-            elif isinstance(s, ast.Pool):
-                # A share of a team amount is an aggregate over the team, so pays may use it
-                # like any other value; the batch check makes sure the team agrees on the amount.
-                pooled = self._emit(ir.Step(f"_pool_{s.name}", "aux", self.expr(s.expr)))
-                share = ir.Bin("/", ir.Agg("max", pooled, s.shared_by), ir.Agg("count", pooled, s.shared_by))
-                self._emit(ir.Step(s.name, "pool", ir.Round(share, *money), s.label, s.span.line,
-                                   why=f"{expr_text(s.expr)}, shared by {s.shared_by}"))
-                pools.append(ir.Pool(s.name, s.label, pooled, s.shared_by))
-            elif isinstance(s, ast.Streak):
-                self._aux += 1
-                holds = self._emit(ir.Step(f"_streak{self._aux}", "aux", ir.If(self.cond(s.when), ONE, ZERO)))
-                streaks.append(ir.Streak(s.name, s.label, holds, int(s.periods.value), s.action,
-                                         s.amount.value if s.amount is not None else None, s.flag))
-            elif isinstance(s, ast.Quota):
-                ties = []
-                for e in s.tie_by:
-                    self._aux += 1
-                    ties.append(self._emit(ir.Step(f"_tie{self._aux}", "aux", self.expr(e))))
-                quotas.append(ir.Quota(s.grade, s.at_most.value / (HUNDRED if s.at_most.suffix == "%" else 1),
-                                       s.at_most.suffix == "%", s.per, tuple(ties),
-                                       tuple(expr_text(e) for e in s.tie_by)))
-            elif isinstance(s, ast.WhenFlag):
-                raised = self._emit(ir.Step(f"_flag_{s.name}", "flag", ir.If(self.cond(s.when), ONE, ZERO),
-                                            s.label, s.span.line, why=f"flag when {condition_text(s.when)}"))
-                when_flags.append(ir.WhenFlag(s.name, s.label, raised))
-            elif isinstance(s, ast.Flag):
-                flags.append(ir.Flag(s.name, s.label, s.bottom.value / (HUNDRED if s.bottom.suffix == "%" else 1),
-                                     s.bottom.suffix == "%", s.per))
+        best_of, pools, streaks, flags, quotas, when_flags = results.lower_results(self, money)
         title = self.program.root.setting("rubric") or ""
         return ir.Plan(
             title=str(title), person=self.person, period="period", groups=self.groups,
