@@ -107,6 +107,14 @@ _ALL = [
           "score: add the items, or drop the grade.",
           _HEAD + 'input sales "销售额": money\npay c "提成" = sales * 2%\ngrade ok "合格" when >= 60',
           _HEAD + 'input sales "销售额": money\npay c "提成" = sales * 2%'),
+    _code("KPI109", "error", "an item entered by a rater who is not counted",
+          "A rater declared `not counted` (自评, 审核) marks every item the counted raters mark, in a "
+          "column of their own that is recorded and summed into nothing. `entered by` that rater would "
+          "make their marks an item's score after all: name the person whose marks count.",
+          _HEAD + 'rater self "自评" not counted\nrater boss "主管" weight 100%\nrater qa "质检员"\n'
+                  'item a "A" points 100 { entered by self }',
+          _HEAD + 'rater self "自评" not counted\nrater boss "主管" weight 100%\nrater qa "质检员"\n'
+                  'item a "A" points 100 { entered by qa }'),
     _code("KPI110", "error", "a rule can award more than the item is worth",
           "The rule's best case exceeds the item's points. Lower it, or declare the excess with "
           "`bonus up to N` if it is meant.",

@@ -89,6 +89,9 @@ class Lowerer:
         self.metrics = {s.name: s for s in self.stmts if isinstance(s, ast.Metric)}
         self.pays = {s.name: s for s in self.stmts if isinstance(s, (ast.Pay, ast.Pool, ast.Award))}
         self.raters = [s for s in self.stmts if isinstance(s, ast.Rater) and s.weight is not None]
+        self.recorded = [s for s in self.stmts if isinstance(s, ast.Rater) and not s.counted]
+        # While lowering a `not counted` rater's own view: their marks stand in for the counted ones
+        self._view: ast.Rater | None = None
         self.grades = [s for s in self.stmts if isinstance(s, ast.Grade)]
         keys = [s for s in self.stmts if isinstance(s, ast.Key)]
         self.person = next((k.name for k in keys if k.kind == "person"), "id")
@@ -106,6 +109,10 @@ class Lowerer:
         self.na_flags: dict[str, ir.Expr] = {}  # item -> 1 when it does not apply in this row, else 0
 
     # ---- helpers ------------------------------------------------------------------------
+    def _named(self, name: str, kind: str) -> tuple[str, str]:
+        """A score step's name and kind, in a recorded rater's view an aux step of its own."""
+        return (name, kind) if self._view is None else (f"{name}@{self._view.name}", "aux")
+
     def _emit(self, step: ir.Step) -> str:
         (self.score_steps if self._phase == "score" else self.result_steps).append(step)
         return step.name
@@ -266,6 +273,8 @@ class Lowerer:
         na = it.not_applicable
         if na is None or it.size_kind != "points":  # a factor item's points are not re-spread
             return None
+        if it.name in self.na_flags:  # a recorded rater's view: decided once, for every view
+            return self.na_flags[it.name]
         if na.when is None:  # the column is declared with its siblings' re-spreading (_not_applicable)
             flag: ir.Expr = ir.Cell(f"{it.name}.na")
         else:
@@ -274,6 +283,8 @@ class Lowerer:
         return flag
 
     def item(self, it: ast.Item) -> str:
+        if self._view is not None and (not isinstance(it.rule, _RATER_RULES) or it.entered_by is not None):
+            return it.name  # computed, or one named person's: the same in every rater's view
         na_flag = self._na_flag(it)  # first: an item that does not apply is not computed at all
         size = it.size.value
         bonus = it.bonus.value if it.bonus is not None else Decimal(0)
@@ -301,7 +312,8 @@ class Lowerer:
             score = ir.If(ir.IsTrue(na_flag), ZERO, score)
             if it.not_applicable is not None and it.not_applicable.when is not None:
                 why += f"; not applicable when {condition_text(it.not_applicable.when)}"
-        return self._emit(ir.Step(it.name, "item", score, it.label, it.span.line, why=why, trace=tuple(trace)))
+        name, kind = self._named(it.name, "item")
+        return self._emit(ir.Step(name, kind, score, it.label, it.span.line, why=why, trace=tuple(trace)))
 
     def _rater_cells(self, it: ast.Item, rule) -> list[tuple[Decimal, ir.Cell]]:
         size = it.size.value
@@ -318,14 +330,23 @@ class Lowerer:
         elif isinstance(rule, ast.Checklist):
             unit = "count"
             kwargs = {"low": Decimal(0), "high": Decimal(len(rule.checks))}
+        def rater_column(r: ast.Rater) -> ir.Cell:
+            return self._column(f"{it.name}.{r.name}", unit, f"{it.label or it.name}.{r.label or r.name}",
+                                it.span, **kwargs)
+        if self._view is not None:  # lower() made the recorded columns with the counted ones
+            return [(HUNDRED, rater_column(self._view))]
         if not self.raters or it.entered_by is not None:  # one person picks: one column
             cell = self._column(it.name, unit, it.label, it.span, **kwargs)
-            self.fills[it.name] = ((None, cell.column),)
-            return [(HUNDRED, cell)]
-        cells = [(r, self._column(f"{it.name}.{r.name}", unit, f"{it.label or it.name}.{r.label or r.name}",
-                                  it.span, **kwargs)) for r in self.raters]
-        self.fills[it.name] = tuple((r.name, c.column) for r, c in cells)
-        return [(r.weight.value, c) for r, c in cells if r.weight is not None]
+            fills: tuple[tuple[str | None, str], ...] = ((None, cell.column),)
+            counted = [(HUNDRED, cell)]
+        else:
+            cells = [(r, rater_column(r)) for r in self.raters]
+            fills = tuple((r.name, c.column) for r, c in cells)
+            counted = [(r.weight.value, c) for r, c in cells if r.weight is not None]
+        if it.entered_by is None:  # raters not counted fill what the counted ones fill, beside them
+            fills += tuple((r.name, rater_column(r).column) for r in self.recorded)
+        self.fills[it.name] = fills
+        return counted
 
     def _rater_entered(self, it: ast.Item, rule) -> ir.Expr:
         terms = []
@@ -463,7 +484,7 @@ class Lowerer:
         if factor is not None and out_of is not None and weight is not None:
             # the section's own score, out of its `out of`, as its sheet prints it beside the weighted one
             own = self._rounded("sections", self._veto(vetoes, inner, s.label or s.name))
-            self._emit(ir.Step(f"{s.name}.score", "section_score", own,
+            self._emit(ir.Step(*self._named(f"{s.name}.score", "section_score"), own,
                                f"{s.label or s.name}（满分{format(out_of.normalize(), 'f')}）", s.span.line,
                                why=f"the members' points, out of {s.out_of}"))
             if factor * out_of == weight:  # the factor terminates (0.7, 1.6): one multiplication
@@ -472,9 +493,23 @@ class Lowerer:
                 inner = ir.Bin("/", ir.Bin("*", inner, ir.Const(weight)), ir.Const(out_of))
         value = self._rounded("sections", self._veto(vetoes, inner, s.label or s.name))
         why = f"weight {s.weight}" + (f" out of {s.out_of}" if s.out_of else "") if s.weight else "group"
-        name = self._emit(ir.Step(s.name, "section", value, s.label, s.span.line, why=why))
+        name = self._emit(ir.Step(*self._named(s.name, "section"), value, s.label, s.span.line, why=why))
         points = weight if weight is not None else sum((p for _, p, _ in parts), Decimal(0))
         return (s, points, ir.Ref(name))
+
+    def _recorded_total(self, r: ast.Rater, top, total_scale: Decimal, vetoes) -> None:
+        """A `not counted` rater's total: the rubric scored again with their marks in place of
+        the counted raters' (computed items as computed), recorded beside the total."""
+        filled = [item for item, cells in self.fills.items() if any(who == r.name for who, _ in cells)]
+        if not filled:
+            return
+        self._view = r
+        _, own = self.members(top, total_scale)
+        own = self._rounded("total", self._veto(vetoes, own, "总分"))
+        self._view = None
+        self._emit(ir.Step(r.name, "recorded", own, r.label or r.name, r.span.line,
+                           why="their own marks in place of the counted raters'; recorded, not summed",
+                           trace=tuple((item, ir.Ref(f"{item}@{r.name}")) for item in filled)))
 
     # ---- the plan --------------------------------------------------------------------------
     def lower(self) -> ir.Plan:
@@ -490,6 +525,8 @@ class Lowerer:
         # as 0, for formulas that name it, but is no output column.
         kind = "total" if top else "aux"
         self._emit(ir.Step("total", kind, total, "总分", why="sum of the weighted sections and items"))
+        for r in self.recorded:
+            self._recorded_total(r, top, total_scale, vetoes)
         grades = tuple(ir.Grade(g.name, g.label, self.band(g.band, ir.Ref("total")) if g.band else None,
                                 g.coefficient.value if g.coefficient is not None else None)
                        for g in self.grades)
