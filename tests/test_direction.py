@@ -135,3 +135,13 @@ def test_direction_prints_back_and_twice_is_an_error():
     assert 'input err "差错率": percent range 0%..50% lower is better from system "记录"' in source_text(tree)
     twice = check_text(HEAD + 'input err: percent lower is better higher is better\nitem a points 100 { proportional err }\n')
     assert [d.code for d in twice] == ["KPI106"]
+
+
+def test_editors_offer_the_direction_and_highlight_it():
+    pytest.importorskip("pygls")
+    from kpidsl.highlight import vocabulary
+    from kpidsl.lsp.keywords import accepted
+
+    words, _ = accepted('input x "x": percent ')
+    assert {"higher is better", "lower is better", "range", "from"} <= words
+    assert {"higher", "lower", "better"} <= set(vocabulary()[0])

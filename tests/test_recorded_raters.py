@@ -190,3 +190,13 @@ def test_a_recorded_rater_s_own_form_scores_their_view(browser, scorer, tmp_path
     assert page.locator('[data-column$=".assessor"]').count() == 0
     _fill(page, {k: v for k, v in rows()[0].items() if not k.endswith((".assessor", ".reviewer"))})
     assert _shown(page, "total") == "88.0"
+
+
+def test_editors_offer_not_counted_after_a_rater():
+    pytest.importorskip("pygls")
+    from kpidsl.highlight import vocabulary
+    from kpidsl.lsp.keywords import accepted
+
+    assert {"weight", "not"} <= accepted('rater r "r" ')[0]
+    assert accepted('rater r "r" not ')[0] == {"counted"}
+    assert "counted" in vocabulary()[0]
