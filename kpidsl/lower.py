@@ -19,6 +19,9 @@ Items a rater fills in (levels, scale, checklist, no rule) get one data
 column per weighted rater (``discipline.self``, ``discipline.supervisor``)
 and are combined by the raters' weights; with no weighted raters, one column
 named after the item.
+A rater ``not counted`` gets a column of their own beside those
+(``discipline.self``), and a ``recorded`` step named after them: the sections and
+items lowered again over their marks (aux steps ``NAME@RATER``), summed into nothing.
 """
 
 from __future__ import annotations
