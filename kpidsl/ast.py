@@ -250,6 +250,14 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Direction:
+    """``higher is better`` / ``lower is better`` on an input or a metric."""
+
+    better: str  # "higher" or "lower"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Input:
     name: str
     label: str | None
@@ -257,6 +265,7 @@ class Input:
     range: Range | None
     source: Source | None
     span: Span
+    direction: Direction | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +276,7 @@ class Metric:
     range: Range | None
     expr: Expr
     span: Span
+    direction: Direction | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +285,7 @@ class Rater:
     label: str | None
     weight: Quantity | None  # None: a third party who enters scores, not a weighted rater
     span: Span
+    counted: bool = True  # False (`not counted`): fills what weighted raters fill, summed into nothing
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,29 +221,42 @@ class Builder:
     def source(self, c):
         return ast.Source(c[0].value, _text(c[1]) if len(c) > 1 else None, self._s(c))
 
+    def direction(self, c):
+        return ast.Direction(c[0].value.split()[0], self._s(c))
+
     def input_decl(self, c):
         self._once(c, "`range`", lambda x: isinstance(x, ast.Range))
         self._once(c, "`from`", lambda x: isinstance(x, ast.Source))
+        self._once(c, "a direction", lambda x: isinstance(x, ast.Direction))
         name, label = self._name_label(c)
         unit = next(x for x in c if isinstance(x, str))
         rng = next(iter(_split(c, ast.Range)), None)
         src = next(iter(_split(c, ast.Source)), None)
-        return ast.Input(name, label, unit, rng, src, self._s(c))
+        direction = next(iter(_split(c, ast.Direction)), None)
+        return ast.Input(name, label, unit, rng, src, self._s(c), direction)
 
     def metric_decl(self, c):
         self._once(c, "`range`", lambda x: isinstance(x, ast.Range))
+        self._once(c, "a direction", lambda x: isinstance(x, ast.Direction))
         for src in _split(c, ast.Source):
             self.problems.append(error("KPI106", "a metric is computed by its formula; `from` has no meaning here",
                                        src.span, "put `from` on the inputs the formula reads"))
         name, label = self._name_label(c)
         unit = next(x for x in c if isinstance(x, str))
         rng = next(iter(_split(c, ast.Range)), None)
-        return ast.Metric(name, label, unit, rng, c[-1], self._s(c))
+        direction = next(iter(_split(c, ast.Direction)), None)
+        return ast.Metric(name, label, unit, rng, c[-1], self._s(c), direction)
+
+    def not_counted(self, c):
+        return "not counted"
 
     def rater_decl(self, c):
+        counted = c[-1] != "not counted"
+        if not counted:
+            c = c[:-1]
         name, label = self._name_label(c)
         weight = self._q(c[-1]) if c[-1].type == "QUANTITY" else None
-        return ast.Rater(name, label, weight, self._s(c))
+        return ast.Rater(name, label, weight, self._s(c), counted)
 
     def key_decl(self, c):
         return ast.Key(c[0].value, c[1].value, _text(c[2]) if len(c) > 2 else None, self._s(c))

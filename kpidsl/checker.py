@@ -17,14 +17,14 @@ from typing import Any
 
 from . import ast
 from .checks.base import UNIT_WORDS, ZERO, Contribution
-from .checks.weights import Weights
-from .diagnostics import Diagnostic, error
+from .checks.direction import Direction
+from .diagnostics import Diagnostic, Related, error
 from .gcpause import cycle_gc_paused
 from .intervals import Range
 from .loader import Program
 
 
-class Checker(Weights):
+class Checker(Direction):
     """One pass over a loaded program; each concern's checks live in ``kpidsl/checks/``."""
 
     def run(self) -> list[Diagnostic]:
@@ -38,6 +38,7 @@ class Checker(Weights):
         self._collect(stmts)
         self._check_header(stmts)
         self._check_raters(stmts)
+        self._check_not_counted(stmts)
         for s in stmts:
             if isinstance(s, ast.Input):
                 self._check_input(s)
@@ -77,9 +78,28 @@ class Checker(Weights):
                                                      ast.Streak, ast.Quota, ast.Flag, ast.WhenFlag)):
                 check(s)
         self._check_cycles(stmts)
+        self._check_directions(stmts)
         if not self.is_library:
             self._check_unused()
         return sorted(self.diagnostics, key=Diagnostic.sort_key)
+
+    def _check_not_counted(self, stmts) -> None:
+        """A rater `not counted` is recorded beside the counted ones: entering an item alone
+        (`entered by`) would make their marks the item's score after all."""
+        recorded = {s.name: s for s in stmts if isinstance(s, ast.Rater) and not s.counted}
+        if not recorded:
+            return
+        stack = [s for s in stmts if isinstance(s, (ast.Section, ast.Item))]
+        while stack:
+            m = stack.pop()
+            if isinstance(m, ast.Section):
+                stack.extend(m.members)
+            elif m.entered_by is not None and m.entered_by.rater in recorded:
+                r = recorded[m.entered_by.rater]
+                self.diagnostics.append(error(
+                    "KPI109", f"item `{m.name}` is entered by `{r.name}`, a rater who is not counted", m.entered_by.span,
+                    f"`{r.name}` already marks every item the counted raters mark; name the person whose marks "
+                    "count, or drop `not counted`", (Related(f"`{r.name}` is not counted", r.span),)))
 
     def _check_scores_something(self, stmts) -> None:
         """A rubric that scores nothing would give everyone 0 without a word.  (One without

@@ -107,6 +107,14 @@ _ALL = [
           "score: add the items, or drop the grade.",
           _HEAD + 'input sales "销售额": money\npay c "提成" = sales * 2%\ngrade ok "合格" when >= 60',
           _HEAD + 'input sales "销售额": money\npay c "提成" = sales * 2%'),
+    _code("KPI109", "error", "an item entered by a rater who is not counted",
+          "A rater declared `not counted` (自评, 审核) marks every item the counted raters mark, in a "
+          "column of their own that is recorded and summed into nothing. `entered by` that rater would "
+          "make their marks an item's score after all: name the person whose marks count.",
+          _HEAD + 'rater self "自评" not counted\nrater boss "主管" weight 100%\nrater qa "质检员"\n'
+                  'item a "A" points 100 { entered by self }',
+          _HEAD + 'rater self "自评" not counted\nrater boss "主管" weight 100%\nrater qa "质检员"\n'
+                  'item a "A" points 100 { entered by qa }'),
     _code("KPI110", "error", "a rule can award more than the item is worth",
           "The rule's best case exceeds the item's points. Lower it, or declare the excess with "
           "`bonus up to N` if it is meant.",
@@ -158,6 +166,18 @@ _ALL = [
                   '  tiers r {\n    when >= 90: 100\n    when >= 80 and < 90: 20\n    when < 80: 50\n  }\n}',
           _HEAD + 'input r "满意度": points range 0..100\nitem a "满意度" points 100 {\n'
                   '  tiers r {\n    when >= 90: 100\n    when >= 80 and < 90: 50\n    when < 80: 20\n  }\n}'),
+    _code("KPI125", "warning", "points move against the declared direction",
+          "An input or metric declared `lower is better` (or `higher is better`) feeds a rule whose "
+          "points provably rise as it gets worse: the seeds' 得分=20×(实际差错率÷目标差错率) gives more "
+          "points for more errors. The checker follows the value through formulas (sums, products and "
+          "quotients by the sign of the other side, min, max, rounding, metrics) and through each rule: "
+          "tiers by the order of their points, `ratio` and `proportional` up, `deduct` down, `change` by "
+          "the sign of its `by`. Where the direction cannot be decided it says nothing. A metric whose "
+          "own direction contradicts its inputs' is reported the same way.",
+          _HEAD + 'input errors "差错率": percent lower is better\ninput goal "目标差错率": percent range 1%..100%\n'
+                  'item a "安装差错率" points 100 { proportional errors / goal }',
+          _HEAD + 'input errors "差错率": percent lower is better\ninput goal "目标差错率": percent range 1%..100%\n'
+                  'item a "安装差错率" points 100 { proportional goal / max(errors, goal) }'),
     _code("KPI130", "error", "units do not match",
           "A percent compared with or added to a count, money to points, hours to days… A metric's "
           "unit has to be known to compare it with a threshold (回访率 100% next to 3次 in the seeds).",

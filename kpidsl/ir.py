@@ -156,7 +156,11 @@ class Column:
 @dataclass(frozen=True, slots=True)
 class Step:
     name: str
-    kind: str  # metric item rater_item section total grade coefficient pay award pool
+    # metric item section section_score total recorded coefficient pay award pool flag aux;
+    # `recorded`: a `not counted` rater's total (named after the rater), the rubric scored with their
+    # marks in place of the counted raters'; shown beside the total, summed into nothing.  The items
+    # and sections of that view are aux steps named ``NAME@RATER`` (``discipline@self``).
+    kind: str
     expr: Expr
     label: str | None = None
     line: int = 0
@@ -289,7 +293,7 @@ class ShownItem:
     criteria: tuple[str, ...]
     notes: tuple[str, ...]
     rule: ShownRule | None  # None: the raters enter the points directly
-    rater_columns: tuple[tuple[str, str], ...] = ()  # (weighted rater, the column they fill)
+    rater_columns: tuple[tuple[str, str], ...] = ()  # (weighted or `not counted` rater, the column they fill)
     column: str | None = None  # the one column one person fills (no weighted raters, or ``entered by``)
     entered_by: str | None = None  # who fills ``column`` when the rubric names them
 
@@ -308,6 +312,7 @@ class ShownRater:
     name: str
     label: str | None
     weight: str | None  # as written; None: enters scores without weight (a third party)
+    counted: bool = True  # False: `not counted`, fills the weighted raters' items in columns of its own
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,9 @@ Items a rater fills in (levels, scale, checklist, no rule) get one data
 column per weighted rater (``discipline.self``, ``discipline.supervisor``)
 and are combined by the raters' weights; with no weighted raters, one column
 named after the item.
+A rater ``not counted`` gets a column of their own beside those
+(``discipline.self``), and a ``recorded`` step named after them: the sections and
+items lowered again over their marks (aux steps ``NAME@RATER``), summed into nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import ast, ir, outline, rules
+from . import lower_results as results
 from .loader import Program
 from .printer import condition_text, expr_text, rule_text
 from .units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
@@ -88,6 +92,9 @@ class Lowerer:
         self.metrics = {s.name: s for s in self.stmts if isinstance(s, ast.Metric)}
         self.pays = {s.name: s for s in self.stmts if isinstance(s, (ast.Pay, ast.Pool, ast.Award))}
         self.raters = [s for s in self.stmts if isinstance(s, ast.Rater) and s.weight is not None]
+        self.recorded = [s for s in self.stmts if isinstance(s, ast.Rater) and not s.counted]
+        # While lowering a `not counted` rater's own view: their marks stand in for the counted ones
+        self._view: ast.Rater | None = None
         self.grades = [s for s in self.stmts if isinstance(s, ast.Grade)]
         keys = [s for s in self.stmts if isinstance(s, ast.Key)]
         self.person = next((k.name for k in keys if k.kind == "person"), "id")
@@ -105,6 +112,10 @@ class Lowerer:
         self.na_flags: dict[str, ir.Expr] = {}  # item -> 1 when it does not apply in this row, else 0
 
     # ---- helpers ------------------------------------------------------------------------
+    def _named(self, name: str, kind: str) -> tuple[str, str]:
+        """A score step's name and kind, in a recorded rater's view an aux step of its own."""
+        return (name, kind) if self._view is None else (f"{name}@{self._view.name}", "aux")
+
     def _emit(self, step: ir.Step) -> str:
         (self.score_steps if self._phase == "score" else self.result_steps).append(step)
         return step.name
@@ -265,6 +276,8 @@ class Lowerer:
         na = it.not_applicable
         if na is None or it.size_kind != "points":  # a factor item's points are not re-spread
             return None
+        if it.name in self.na_flags:  # a recorded rater's view: decided once, for every view
+            return self.na_flags[it.name]
         if na.when is None:  # the column is declared with its siblings' re-spreading (_not_applicable)
             flag: ir.Expr = ir.Cell(f"{it.name}.na")
         else:
@@ -273,6 +286,8 @@ class Lowerer:
         return flag
 
     def item(self, it: ast.Item) -> str:
+        if self._view is not None and (not isinstance(it.rule, _RATER_RULES) or it.entered_by is not None):
+            return it.name  # computed, or one named person's: the same in every rater's view
         na_flag = self._na_flag(it)  # first: an item that does not apply is not computed at all
         size = it.size.value
         bonus = it.bonus.value if it.bonus is not None else Decimal(0)
@@ -300,7 +315,8 @@ class Lowerer:
             score = ir.If(ir.IsTrue(na_flag), ZERO, score)
             if it.not_applicable is not None and it.not_applicable.when is not None:
                 why += f"; not applicable when {condition_text(it.not_applicable.when)}"
-        return self._emit(ir.Step(it.name, "item", score, it.label, it.span.line, why=why, trace=tuple(trace)))
+        name, kind = self._named(it.name, "item")
+        return self._emit(ir.Step(name, kind, score, it.label, it.span.line, why=why, trace=tuple(trace)))
 
     def _rater_cells(self, it: ast.Item, rule) -> list[tuple[Decimal, ir.Cell]]:
         size = it.size.value
@@ -317,14 +333,23 @@ class Lowerer:
         elif isinstance(rule, ast.Checklist):
             unit = "count"
             kwargs = {"low": Decimal(0), "high": Decimal(len(rule.checks))}
+        def rater_column(r: ast.Rater) -> ir.Cell:
+            return self._column(f"{it.name}.{r.name}", unit, f"{it.label or it.name}.{r.label or r.name}",
+                                it.span, **kwargs)
+        if self._view is not None:  # lower() made the recorded columns with the counted ones
+            return [(HUNDRED, rater_column(self._view))]
         if not self.raters or it.entered_by is not None:  # one person picks: one column
             cell = self._column(it.name, unit, it.label, it.span, **kwargs)
-            self.fills[it.name] = ((None, cell.column),)
-            return [(HUNDRED, cell)]
-        cells = [(r, self._column(f"{it.name}.{r.name}", unit, f"{it.label or it.name}.{r.label or r.name}",
-                                  it.span, **kwargs)) for r in self.raters]
-        self.fills[it.name] = tuple((r.name, c.column) for r, c in cells)
-        return [(r.weight.value, c) for r, c in cells if r.weight is not None]
+            fills: tuple[tuple[str | None, str], ...] = ((None, cell.column),)
+            counted = [(HUNDRED, cell)]
+        else:
+            cells = [(r, rater_column(r)) for r in self.raters]
+            fills = tuple((r.name, c.column) for r, c in cells)
+            counted = [(r.weight.value, c) for r, c in cells if r.weight is not None]
+        if it.entered_by is None:  # raters not counted fill what the counted ones fill, beside them
+            fills += tuple((r.name, rater_column(r).column) for r in self.recorded)
+        self.fills[it.name] = fills
+        return counted
 
     def _rater_entered(self, it: ast.Item, rule) -> ir.Expr:
         terms = []
@@ -462,7 +487,7 @@ class Lowerer:
         if factor is not None and out_of is not None and weight is not None:
             # the section's own score, out of its `out of`, as its sheet prints it beside the weighted one
             own = self._rounded("sections", self._veto(vetoes, inner, s.label or s.name))
-            self._emit(ir.Step(f"{s.name}.score", "section_score", own,
+            self._emit(ir.Step(*self._named(f"{s.name}.score", "section_score"), own,
                                f"{s.label or s.name}（满分{format(out_of.normalize(), 'f')}）", s.span.line,
                                why=f"the members' points, out of {s.out_of}"))
             if factor * out_of == weight:  # the factor terminates (0.7, 1.6): one multiplication
@@ -471,9 +496,23 @@ class Lowerer:
                 inner = ir.Bin("/", ir.Bin("*", inner, ir.Const(weight)), ir.Const(out_of))
         value = self._rounded("sections", self._veto(vetoes, inner, s.label or s.name))
         why = f"weight {s.weight}" + (f" out of {s.out_of}" if s.out_of else "") if s.weight else "group"
-        name = self._emit(ir.Step(s.name, "section", value, s.label, s.span.line, why=why))
+        name = self._emit(ir.Step(*self._named(s.name, "section"), value, s.label, s.span.line, why=why))
         points = weight if weight is not None else sum((p for _, p, _ in parts), Decimal(0))
         return (s, points, ir.Ref(name))
+
+    def _recorded_total(self, r: ast.Rater, top, total_scale: Decimal, vetoes) -> None:
+        """A `not counted` rater's total: the rubric scored again with their marks in place of
+        the counted raters' (computed items as computed), recorded beside the total."""
+        filled = [item for item, cells in self.fills.items() if any(who == r.name for who, _ in cells)]
+        if not filled:
+            return
+        self._view = r
+        _, own = self.members(top, total_scale)
+        own = self._rounded("total", self._veto(vetoes, own, "总分"))
+        self._view = None
+        self._emit(ir.Step(r.name, "recorded", own, r.label or r.name, r.span.line,
+                           why="their own marks in place of the counted raters'; recorded, not summed",
+                           trace=tuple((item, ir.Ref(f"{item}@{r.name}")) for item in filled)))
 
     # ---- the plan --------------------------------------------------------------------------
     def lower(self) -> ir.Plan:
@@ -489,6 +528,8 @@ class Lowerer:
         # as 0, for formulas that name it, but is no output column.
         kind = "total" if top else "aux"
         self._emit(ir.Step("total", kind, total, "总分", why="sum of the weighted sections and items"))
+        for r in self.recorded:
+            self._recorded_total(r, top, total_scale, vetoes)
         grades = tuple(ir.Grade(g.name, g.label, self.band(g.band, ir.Ref("total")) if g.band else None,
                                 g.coefficient.value if g.coefficient is not None else None)
                        for g in self.grades)
@@ -501,60 +542,7 @@ class Lowerer:
             for i in range(len(grades) - 2, -1, -1):
                 coef = ir.If(ir.Cmp("=", ir.Ref("grade"), _c(i)), _c(grades[i].coefficient or 0), coef)
             self._emit(ir.Step("coefficient", "coefficient", coef, "绩效系数", why="the grade's coefficient"))
-        best_of, pools, streaks, flags, quotas, when_flags = [], [], [], [], [], []
-        for s in self.stmts:
-            if isinstance(s, ast.Pay):
-                value = self.expr(s.expr)
-                if s.when is not None:
-                    value = ir.If(self.cond(s.when), value, ZERO)
-                when = f" when {condition_text(s.when)}" if s.when is not None else ""
-                self._emit(ir.Step(s.name, "pay", ir.Round(value, *money), s.label, s.span.line,
-                                   why=expr_text(s.expr) + when))
-            elif isinstance(s, ast.Award):
-                eligible: list[ir.Cond] = []
-                if s.when is not None:
-                    eligible.append(self.cond(s.when))
-                if s.requires is not None:
-                    eligible.append(self.cond(ast.GradeTest("at least", s.requires, s.span)))
-                gate = (eligible[0] if len(eligible) == 1 else ir.And(tuple(eligible))) if eligible else None
-                if s.best_of is None:
-                    amount = ir.Const(s.amount.value)
-                    value = ir.Round(ir.If(gate, amount, ZERO) if gate else amount, *money)
-                    self._emit(ir.Step(s.name, "award", value, s.label, s.span.line, why=f"award {s.amount}"))
-                else:
-                    self._aux += 1
-                    eligible_step = self._emit(ir.Step(f"_eligible{self._aux}", "aux",
-                                                       ir.If(gate, ONE, ZERO) if gate else ONE))
-                    compared = self._emit(ir.Step(f"_best{self._aux}", "aux", self.expr(s.best_of.expr)))
-                    best_of.append(ir.BestOf(s.name, s.label, s.amount.value, compared, s.best_of.group, eligible_step))
-            elif isinstance(s, ast.Pool):
-                # A share of a team amount is an aggregate over the team, so pays may use it
-                # like any other value; the batch check makes sure the team agrees on the amount.
-                pooled = self._emit(ir.Step(f"_pool_{s.name}", "aux", self.expr(s.expr)))
-                share = ir.Bin("/", ir.Agg("max", pooled, s.shared_by), ir.Agg("count", pooled, s.shared_by))
-                self._emit(ir.Step(s.name, "pool", ir.Round(share, *money), s.label, s.span.line,
-                                   why=f"{expr_text(s.expr)}, shared by {s.shared_by}"))
-                pools.append(ir.Pool(s.name, s.label, pooled, s.shared_by))
-            elif isinstance(s, ast.Streak):
-                self._aux += 1
-                holds = self._emit(ir.Step(f"_streak{self._aux}", "aux", ir.If(self.cond(s.when), ONE, ZERO)))
-                streaks.append(ir.Streak(s.name, s.label, holds, int(s.periods.value), s.action,
-                                         s.amount.value if s.amount is not None else None, s.flag))
-            elif isinstance(s, ast.Quota):
-                ties = []
-                for e in s.tie_by:
-                    self._aux += 1
-                    ties.append(self._emit(ir.Step(f"_tie{self._aux}", "aux", self.expr(e))))
-                quotas.append(ir.Quota(s.grade, s.at_most.value / (HUNDRED if s.at_most.suffix == "%" else 1),
-                                       s.at_most.suffix == "%", s.per, tuple(ties),
-                                       tuple(expr_text(e) for e in s.tie_by)))
-            elif isinstance(s, ast.WhenFlag):
-                raised = self._emit(ir.Step(f"_flag_{s.name}", "flag", ir.If(self.cond(s.when), ONE, ZERO),
-                                            s.label, s.span.line, why=f"flag when {condition_text(s.when)}"))
-                when_flags.append(ir.WhenFlag(s.name, s.label, raised))
-            elif isinstance(s, ast.Flag):
-                flags.append(ir.Flag(s.name, s.label, s.bottom.value / (HUNDRED if s.bottom.suffix == "%" else 1),
-                                     s.bottom.suffix == "%", s.per))
+        best_of, pools, streaks, flags, quotas, when_flags = results.lower_results(self, money)
         title = self.program.root.setting("rubric") or ""
         return ir.Plan(
             title=str(title), person=self.person, period="period", groups=self.groups,

@@ -83,6 +83,7 @@ def build(program: Program, fills: Mapping[str, tuple[tuple[str | None, str], ..
         position=setting("position"), period=setting("period"),
         fields=text_list("fields"), signatures=text_list("signatures"),
         notes=tuple(s.text for s in head if isinstance(s, ast.Note)),
-        raters=tuple(ir.ShownRater(s.name, s.label, _text(s.weight)) for s in stmts if isinstance(s, ast.Rater)),
+        raters=tuple(ir.ShownRater(s.name, s.label, _text(s.weight), s.counted)
+                     for s in stmts if isinstance(s, ast.Rater)),
         members=tuple(member(s) for s in stmts if isinstance(s, (ast.Section, ast.Item))),
     )

@@ -33,7 +33,7 @@ class Table:
         cols: list[tuple[str, str, str]] = [(plan.person, plan.person, "text"), ("period", "period", "text")]
         cols += [(g, g, "text") for g in plan.groups]
         for s in plan.score_steps:
-            if s.kind in ("item", "section_score", "section", "total"):
+            if s.kind in ("item", "section_score", "section", "total", "recorded"):
                 cols.append((s.name, s.label or s.name, "points"))
         if plan.grades:
             cols.append(("grade", "等级", "text"))

@@ -18,15 +18,15 @@ folded into one line.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import fields, is_dataclass
 from decimal import Decimal
 
 from . import ast
+from .printer_expr import Explicit, ExprPrinter, Layout, Line, q_text, quantity_text, quoted, strings_text
 
 __all__ = ["Layout", "Line", "source_lines", "source_text", "expr_text", "band_text", "condition_text",
            "rule_text", "statement_text", "strip_spans", "ast_equal", "INDENT", "quoted",
-           "not_applicable_text"]
+           "not_applicable_text", "quantity_text"]
 
 INDENT = "  "
 
@@ -58,89 +58,6 @@ def ast_equal(a, b) -> bool:
     return strip_spans(a) == strip_spans(b)
 
 
-# ---- what the tree does not say ---------------------------------------------------------------------
-
-
-class Layout:
-    """Answers about the source that the tree cannot give.  This one has no source:
-    anchors are span positions (clauses without a span go first), defaults are
-    left out and ``between`` is never used."""
-
-    def line(self, node, word: str):
-        """Where the printed line that starts with ``word`` for ``node`` began (any
-        comparable value; lines are put in this order inside a block)."""
-        return (node.span.line, node.span.column)
-
-    def closing(self, node):
-        """Where the ``}`` of ``node``'s block was, or None to use the last line's anchor."""
-        return None
-
-    def criteria(self, item: ast.Item) -> list:
-        """One anchor for each of the item's ``criteria`` (they have no span)."""
-        return [(0, 0)] * len(item.criteria)
-
-    def not_applicable(self, item: ast.Item):
-        return (0, 0)
-
-    def written_between(self, band: ast.Band) -> bool:
-        return False
-
-    def written_default(self, node: ast.Rounding | ast.Veto) -> bool:
-        """Whether a default word (``half up``, ``zeroes item``) was written out."""
-        return False
-
-
-class _Explicit(Layout):
-    """For one-line texts: every default word spelled out."""
-
-    def written_default(self, node) -> bool:
-        return True
-
-
-@dataclass(frozen=True)
-class Line:
-    """One printed line, without its indentation."""
-
-    depth: int
-    text: str
-    anchor: object  # the Layout's answer for what starts this line
-    closing: bool = False  # a `}` line
-    statement: object = None  # the top-level statement this line starts, if it starts one
-
-
-# ---- atoms -----------------------------------------------------------------------------------------
-
-
-def quantity_text(q: ast.Quantity) -> str:
-    """A number as written (``90%``, ``1pt``, ``0.5``): ``Quantity.__str__`` is its one spelling."""
-    return str(q)
-
-
-_q = quantity_text
-
-
-def quoted(text: str) -> str:
-    """A string literal for ``text``: a quote becomes ``\\"``, and a backslash the scanner
-    would read as an escape (before a quote, a backslash or the closing quote) is doubled."""
-    if "\\" in text:
-        text = re.sub(r'\\(?=["\\]|$)', r"\\\\", text)
-    return '"' + text.replace('"', '\\"') + '"'
-
-
-def _strings(texts) -> str:
-    return ", ".join(quoted(t) for t in texts)
-
-
-_PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "or": 1, "and": 2}
-
-
-def _prec(e) -> int:
-    """How tightly a formula or a condition binds (negation and `not` at 3)."""
-    if isinstance(e, (ast.BinOp, ast.BoolOp)):
-        return _PREC[e.op]
-    return 3 if isinstance(e, (ast.Neg, ast.Not)) else 4
-
-
 # The keyword each statement and clause is written after (settings, text lists and
 # person/group keys are written after their own key or kind).
 KEYWORDS = {
@@ -164,34 +81,8 @@ def keyword(node) -> str:
 # ---- the printer ----------------------------------------------------------------------------------
 
 
-class _Printer:
-    def __init__(self, layout: Layout, one_line: bool = False):
-        self.layout = layout
-        self.one_line = one_line
-        self.lines: list[Line] = []
-        self.parts: list[list[str]] = []  # the text of each line, joined at the end
-
-    # -- lines
-    def newline(self, depth: int, anchor, closing: bool = False, statement=None) -> None:
-        self.lines.append(Line(depth, "", anchor, closing, statement))
-        self.parts.append([])
-
-    def w(self, text: str) -> None:
-        self.parts[-1].append(text)
-
-    def close(self, depth: int, node) -> None:
-        anchor = self.layout.closing(node)
-        self.newline(depth, self.lines[-1].anchor if anchor is None else anchor, closing=True)
-        self.w("}")
-
-    def result(self) -> tuple[Line, ...]:
-        return tuple(replace(ln, text="".join(p)) for ln, p in zip(self.lines, self.parts))
-
-    def text(self) -> str:
-        return "".join(self.parts[0]) if self.parts else ""
-
-    def label(self, label: str | None) -> str:
-        return "" if label is None or self.one_line else " " + quoted(label)
+class _Printer(ExprPrinter):
+    """The statements and clauses of a rubric, over the base printer's formulas."""
 
     # -- statements
     def statement(self, s, depth: int, top: bool = False) -> None:
@@ -200,20 +91,20 @@ class _Printer:
 
     def _Setting(self, s: ast.Setting, depth: int) -> None:
         if isinstance(s.value, ast.Quantity):
-            self.w(f"{s.key} {_q(s.value)}")
+            self.w(f"{s.key} {q_text(s.value)}")
         elif s.key in ("period", "currency"):
             self.w(f"{s.key} {s.value}")
         else:
             self.w(f"{s.key} {quoted(str(s.value))}")
 
     def _Rounding(self, s: ast.Rounding, depth: int) -> None:
-        self.w(f"round {s.level} to {_q(s.step)}")
+        self.w(f"round {s.level} to {q_text(s.step)}")
         if s.mode != "half up" or self.layout.written_default(s):
             self.w(f" {s.mode}")
 
     def _TextList(self, s: ast.TextList, depth: int) -> None:
         # kpi diff has always listed the texts bare
-        self.w(f"{s.kind} " + (", ".join(s.texts) if self.one_line else _strings(s.texts)))
+        self.w(f"{s.kind} " + (", ".join(s.texts) if self.one_line else strings_text(s.texts)))
 
     def _Note(self, s: ast.Note, depth: int) -> None:
         self.w(f"note {quoted(s.text)}")
@@ -226,24 +117,32 @@ class _Printer:
 
     def _range(self, r: ast.Range | None) -> None:
         if r is not None:
-            self.w(f" range {_q(r.low)}..{_q(r.high) if r.high is not None else ''}")
+            self.w(f" range {q_text(r.low)}..{q_text(r.high) if r.high is not None else ''}")
+
+    def _direction(self, d: ast.Direction | None) -> None:
+        if d is not None:
+            self.w(f" {d.better} is better")
 
     def _Input(self, s: ast.Input, depth: int) -> None:
         self.w(f"input {s.name}{self.label(s.label)}: {s.unit}")
         self._range(s.range)
+        self._direction(s.direction)
         if s.source is not None:
             self.w(f" from {s.source.who}{self.label(s.source.detail)}")
 
     def _Metric(self, s: ast.Metric, depth: int) -> None:
         self.w(f"metric {s.name}{self.label(s.label)}: {s.unit}")
         self._range(s.range)
+        self._direction(s.direction)
         self.w(" = ")
         self.expr(s.expr)
 
     def _Rater(self, s: ast.Rater, depth: int) -> None:
         self.w(f"rater {s.name}{self.label(s.label)}")
         if s.weight is not None:
-            self.w(f" weight {_q(s.weight)}")
+            self.w(f" weight {q_text(s.weight)}")
+        if not s.counted:
+            self.w(" not counted")
 
     def _Key(self, s: ast.Key, depth: int) -> None:
         self.w(f"{s.kind} {s.name}{self.label(s.label)}")
@@ -251,9 +150,9 @@ class _Printer:
     def _Section(self, s: ast.Section, depth: int) -> None:
         self.w(f"section {s.name}{self.label(s.label)}")
         if s.weight is not None:
-            self.w(f" weight {_q(s.weight)}")
+            self.w(f" weight {q_text(s.weight)}")
         if s.out_of is not None:
-            self.w(f" out of {_q(s.out_of)}")
+            self.w(f" out of {q_text(s.out_of)}")
         self.w(" {")
         members = [(self.layout.line(m, keyword(m)), i, m) for i, m in enumerate((*s.members, *s.vetoes, *s.notes))]
         for _, _, m in sorted(members, key=lambda x: x[:2]):
@@ -266,7 +165,7 @@ class _Printer:
             self.w(f" zeroes {s.scope}")
 
     def _Item(self, s: ast.Item, depth: int) -> None:
-        self.w(f"item {s.name}{self.label(s.label)} {s.size_kind} {_q(s.size)}")
+        self.w(f"item {s.name}{self.label(s.label)} {s.size_kind} {q_text(s.size)}")
         lay = self.layout
         clauses: list[tuple[object, str, object]] = [  # (anchor, kind, node), in the order written
             (a, "criteria", text) for a, text in zip(lay.criteria(s), s.criteria)]
@@ -289,7 +188,7 @@ class _Printer:
                 self.w(f"criteria {quoted(str(node))}")
             elif kind == "bonus":
                 assert isinstance(node, ast.Quantity)
-                self.w(f"bonus up to {_q(node)}")
+                self.w(f"bonus up to {q_text(node)}")
             elif kind == "na":
                 assert isinstance(node, ast.NotApplicable)
                 self._NotApplicable(node)
@@ -310,7 +209,7 @@ class _Printer:
         self.w(f"entered by {s.rater}")
 
     def _level(self, s: ast.Level) -> str:
-        return f"{quoted(s.text)}: {_q(s.low)}" + (f"..{_q(s.high)}" if s.high is not None else "")
+        return f"{quoted(s.text)}: {q_text(s.low)}" + (f"..{q_text(s.high)}" if s.high is not None else "")
 
     def _Level(self, s: ast.Level, depth: int) -> None:
         self.w("level " + self._level(s))
@@ -320,64 +219,64 @@ class _Printer:
         self.w("levels " + ", ".join(map(self._level, s.levels)))
 
     def _Scale(self, s: ast.Scale, depth: int) -> None:
-        self.w("scale " + ", ".join(f"{_q(st.step)}: {_q(st.points)}" for st in s.steps))
+        self.w("scale " + ", ".join(f"{q_text(st.step)}: {q_text(st.points)}" for st in s.steps))
 
     def _Tiers(self, s: ast.Tiers, depth: int) -> None:
         self.w("tiers ")
         self.expr(s.subject)
         if self.one_line:
-            self.w(": " + "; ".join(f"{band_text(t.band)} → {_q(t.points)}" for t in s.tiers))
+            self.w(": " + "; ".join(f"{band_text(t.band)} → {q_text(t.points)}" for t in s.tiers))
             return
         self.w(" {")
         for tier in s.tiers:
             self.newline(depth + 1, self.layout.line(tier, "else" if tier.band is None else "when"))
             if tier.band is None:
-                self.w(f"else: {_q(tier.points)}")
+                self.w(f"else: {q_text(tier.points)}")
             else:
-                self.w(f"when {self.band(tier.band)}: {_q(tier.points)}")
+                self.w(f"when {self.band(tier.band)}: {q_text(tier.points)}")
         self.close(depth, s)
 
     def _Ratio(self, s: ast.Ratio, depth: int) -> None:
         self.w("ratio ")
         self.expr(s.subject)
-        self.w(f" target {_q(s.target)} ±{_q(s.step)}")
+        self.w(f" target {q_text(s.target)} ±{q_text(s.step)}")
         if s.per is not None:
-            self.w(f" per {_q(s.per)}")
+            self.w(f" per {q_text(s.per)}")
         if s.base is not None:
-            self.w(f" base {_q(s.base)}")
+            self.w(f" base {q_text(s.base)}")
 
     def _Proportional(self, s: ast.Proportional, depth: int) -> None:
         self.w("proportional ")
         self.expr(s.subject)
 
     def _Deduct(self, s: ast.Deduct, depth: int) -> None:
-        self.w(f"deduct {_q(s.amount)} per ")
+        self.w(f"deduct {q_text(s.amount)} per ")
         self.expr(s.per)
         if s.base is not None:
-            self.w(f" base {_q(s.base)}")
+            self.w(f" base {q_text(s.base)}")
         if not s.floored:
             self.w(" no floor")
 
     def _Change(self, s: ast.Change, depth: int) -> None:
         self.w("change ")
         self.expr(s.subject)
-        self.w(f" by {_q(s.by)} per {_q(s.per)}")
+        self.w(f" by {q_text(s.by)} per {q_text(s.per)}")
         if s.base is not None:
-            self.w(f" base {_q(s.base)}")
+            self.w(f" base {q_text(s.base)}")
 
     def _Checklist(self, s: ast.Checklist, depth: int) -> None:
-        checks = f"of {len(s.checks)}" if self.one_line else _strings(s.checks)
-        self.w(f"checklist {checks} scores {', '.join(map(_q, s.scores))}")
+        checks = f"of {len(s.checks)}" if self.one_line else strings_text(s.checks)
+        self.w(f"checklist {checks} scores {', '.join(map(q_text, s.scores))}")
 
     # -- results
     def _Grade(self, s: ast.Grade, depth: int) -> None:
         self.w(f"grade {s.name}{self.label(s.label)} ")
         self.w("otherwise" if s.band is None else f"when {self.band(s.band)}")
         if s.coefficient is not None:
-            self.w(f" coefficient {_q(s.coefficient)}")
+            self.w(f" coefficient {q_text(s.coefficient)}")
 
     def _Award(self, s: ast.Award, depth: int) -> None:
-        self.w(f"award {s.name}{self.label(s.label)} {_q(s.amount)}")
+        self.w(f"award {s.name}{self.label(s.label)} {q_text(s.amount)}")
         parts = [p for p in (s.best_of, s.when) if p is not None]
         # in the order written, so lines that a `progressive` adds stay in source order
         for p in sorted(parts, key=lambda p: (p.span.line, p.span.column)):
@@ -411,109 +310,25 @@ class _Printer:
     def _Streak(self, s: ast.Streak, depth: int) -> None:
         self.w(f"streak {s.name}{self.label(s.label)} when ")
         self.condition(s.when)
-        self.w(f" for {_q(s.periods)} periods ")
+        self.w(f" for {q_text(s.periods)} periods ")
         if s.action == "award":
             assert s.amount is not None
-            self.w(f"award {_q(s.amount)}")
+            self.w(f"award {q_text(s.amount)}")
         else:
             self.w(f"flag {quoted(s.flag or '')}")
 
     def _Quota(self, s: ast.Quota, depth: int) -> None:
-        self.w(f"quota {s.grade} at most {_q(s.at_most)} per {s.per}")
+        self.w(f"quota {s.grade} at most {q_text(s.at_most)} per {s.per}")
         for i, e in enumerate(s.tie_by):
             self.w(", " if i else " tie by ")
             self.expr(e)
 
     def _Flag(self, s: ast.Flag, depth: int) -> None:
-        self.w(f"flag {s.name}{self.label(s.label)} bottom {_q(s.bottom)} per {s.per}")
+        self.w(f"flag {s.name}{self.label(s.label)} bottom {q_text(s.bottom)} per {s.per}")
 
     def _WhenFlag(self, s: ast.WhenFlag, depth: int) -> None:
         self.w(f"flag {s.name}{self.label(s.label)} when ")
         self.condition(s.when)
-
-    # -- bands, conditions, expressions
-    def band(self, b: ast.Band) -> str:
-        lo_hi = b.bounds
-        if (len(lo_hi) == 2 and lo_hi[0].op == ">=" and lo_hi[1].op == "<="
-                and self.layout.written_between(b)):
-            return f"between {_q(lo_hi[0].value)} and {_q(lo_hi[1].value)}"
-        return " and ".join(f"{x.op} {_q(x.value)}" for x in lo_hi)
-
-    def condition(self, c) -> None:
-        if isinstance(c, ast.GradeTest):
-            self.w(f"grade {c.test} {c.grade}")
-        elif isinstance(c, ast.Compare):
-            self.expr(c.left)
-            self.w(f" {c.op} ")
-            self.expr(c.right)
-        elif isinstance(c, ast.BoolOp):
-            p = _PREC[c.op]
-            self.w("(" if self.one_line else "")
-            self._operand(c.left, _prec(c.left) < p, self.condition)
-            self.w(f" {c.op} ")
-            self._operand(c.right, _prec(c.right) <= p, self.condition)  # and, or group to the left
-            self.w(")" if self.one_line else "")
-        elif isinstance(c, ast.Not):
-            self.w("not ")
-            self._operand(c.operand, _prec(c.operand) < 3, self.condition)
-        else:
-            self.expr(c.expr)
-
-    def _operand(self, e, parens: bool, print_=None) -> None:
-        # one line: every operation brings its own parentheses
-        print_ = print_ or self.expr
-        if parens and not self.one_line:
-            self.w("(")
-            print_(e)
-            self.w(")")
-        else:
-            print_(e)
-
-    def expr(self, e) -> None:
-        if isinstance(e, ast.Number):
-            self.w(_q(e.quantity))
-        elif isinstance(e, ast.Var):
-            self.w(e.name)
-        elif isinstance(e, ast.BinOp):
-            p = _PREC[e.op]
-            self.w("(" if self.one_line else "")
-            self._operand(e.left, _prec(e.left) < p)
-            self.w(f" {e.op} ")
-            self._operand(e.right, _prec(e.right) <= p)  # operators group to the left
-            self.w(")" if self.one_line else "")
-        elif isinstance(e, ast.Neg):
-            self.w("-")
-            self._operand(e.operand, _prec(e.operand) < 3)
-        elif isinstance(e, ast.Call):
-            self.w(f"{e.func}(")
-            for i, a in enumerate(e.args):
-                if i:
-                    self.w(", ")
-                self.expr(a)
-            if e.mode is not None:
-                self.w(f", {quoted(e.mode)}")
-            if e.over is not None:
-                self.w(f" over {e.over}")
-            self.w(")")
-        elif isinstance(e, ast.Progressive):
-            self.w("progressive ")
-            self.expr(e.subject)
-            if self.one_line:
-                self.w(" { " + ", ".join(f"from {_q(b.start)}: {_q(b.rate)}" for b in e.brackets) + " }")
-                return
-            depth = self.lines[-1].depth
-            self.w(" {")
-            for b in e.brackets:
-                self.newline(depth + 1, self.layout.line(b, "from"))
-                self.w(f"from {_q(b.start)}: {_q(b.rate)}")
-            self.close(depth, e)
-        elif isinstance(e, ast.CONDITIONS):  # a condition where a number belongs: the checker says so
-            self.w("(")
-            self.condition(e)
-            self.w(")")
-        else:  # pragma: no cover - the parser builds no other expression
-            raise TypeError(f"not an expression: {e!r}")
-
 
 # ---- entry points ------------------------------------------------------------------------------------
 
@@ -544,7 +359,7 @@ def source_text(node, layout: Layout | None = None) -> str:
 
 
 def _one_line(print_, node) -> str:
-    p = _Printer(_Explicit(), one_line=True)
+    p = _Printer(Explicit(), one_line=True)
     p.newline(0, None)
     print_(p, node)
     return p.text()

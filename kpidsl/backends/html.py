@@ -35,6 +35,7 @@ TEXT = {
         "out_of_range": "超出允许范围", "not_allowed": "不是允许的取值", "whole": "请输入整数",
         "signatures": ["考核人签名", "考核日期", "总经理确认"], "title_suffix": "考核表",
         "passed_checks": "勾选已做到的各项", "note": "说明", "vetoed": "否决", "own_score": "本项得分（满分 {n}）", "flagged": "标记",
+        "not_counted": "不计入总分",
         "periods": {"monthly": "月度考核", "quarterly": "季度考核", "yearly": "年度考核"},
         "excluded": "不参与本期考评：",
     },
@@ -50,7 +51,7 @@ TEXT = {
         "out_of_range": "Outside the allowed range", "not_allowed": "Not an allowed value",
         "whole": "Enter a whole number", "signatures": ["Appraiser's signature", "Date", "General manager"],
         "title_suffix": "appraisal form", "passed_checks": "Tick each point that was met", "note": "Note",
-        "vetoed": "veto", "own_score": "score out of {n}:", "flagged": "flag", "excluded": "Not appraised this period: ", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
+        "vetoed": "veto", "own_score": "score out of {n}:", "flagged": "flag", "not_counted": "not counted", "excluded": "Not appraised this period: ", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
     },
 }
 
@@ -99,15 +100,17 @@ def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None) -> str:
     outline = plan.outline
     columns = {c.name: c for c in plan.columns}
     raters = [r for r in outline.raters if r.weight is not None]
+    # `not counted` raters (自评, 审核) fill the same items in columns of their own, after the counted ones
+    recorded = [r for r in outline.raters if not r.counted]
     items = outline.items()
-    # each column a weighted rater fills -> (item, rater)
+    # each column a weighted or recorded rater fills -> (item, rater)
     filled_by = {col: (it.name, who) for it in items for who, col in it.rater_columns}
     mirror: dict[str, str] = {}
     if rater is not None:
-        chosen = [r for r in raters if r.name == rater]
+        chosen = [r for r in raters + recorded if r.name == rater]
         if not chosen:
-            have = ", ".join(r.name for r in raters) if raters else "no weighted raters"
-            raise ValueError(f"no weighted rater named {rater!r}; the rubric has {have}")
+            have = ", ".join(r.name for r in raters + recorded) if raters or recorded else "no weighted raters"
+            raise ValueError(f"no weighted rater named {rater!r} (nor one not counted); the rubric has {have}")
         # One rater's form: the other raters' columns mirror this rater's, so the total
         # shown is this rater's own view of the appraisal.
         own = {it.name: dict(it.rater_columns)[rater] for it in items if rater in dict(it.rater_columns)}
@@ -116,8 +119,14 @@ def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None) -> str:
                 item, who = filled_by[c.name]
                 if who != rater and item in own:
                     mirror[c.name] = own[item]
-        raters = chosen
-    rater_cols = {it.name: [(who, columns[col]) for who, col in it.rater_columns] for it in items if it.rater_columns}
+        # with no weighted raters, the counted marks are each item's one column
+        mirror.update({it.column: own[it.name] for it in items
+                       if it.column is not None and it.name in own and it.entered_by is None})
+        raters, recorded = chosen, []
+    shown = {r.name for r in raters}
+    rater_cols = {it.name: [(who, columns[col]) for who, col in it.rater_columns if who in shown]
+                  for it in items if any(who in shown for who, _ in it.rater_columns)}
+    recorded_cols = {it.name: {who: columns[col] for who, col in it.rater_columns} for it in items}
     item_cols = {it.column for it in items if it.column is not None}
     data_cols = [c for c in plan.columns if c.name not in item_cols and c.name not in filled_by and not c.may_be_na]
     skip = batch_only(plan)
@@ -142,6 +151,8 @@ def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None) -> str:
         t=t, lang=lang, title=plan.title, position=outline.position,
         period=outline.period, fields=outline.fields, signatures=outline.signatures or t["signatures"],
         notes=outline.notes, members=outline.members, raters=raters, rater_cols=rater_cols, columns=columns,
+        recorded=recorded, recorded_cols=recorded_cols,
+        recorded_steps=[s for s in plan.score_steps if s.kind == "recorded" and s.name in {r.name for r in recorded}],
         data_cols=data_cols, shown_steps=shown_steps, batch=skip,
         own_scores={s.name for s in plan.score_steps if s.kind == "section_score"},
         grades=plan.grades, show=_num,

@@ -112,7 +112,7 @@ def generate(plan: ir.Plan) -> str:
 
 def output_steps(plan: ir.Plan) -> tuple[list[str], list[str]]:
     """The steps an output row shows, in order: before the grade column, and after it."""
-    before = [s.name for s in plan.score_steps if s.kind in ("item", "section_score", "section", "total")]
+    before = [s.name for s in plan.score_steps if s.kind in ("item", "section_score", "section", "total", "recorded")]
     after = [s.name for s in plan.result_steps if s.kind in ("coefficient", "pay", "award", "pool")]
     return before, after
 

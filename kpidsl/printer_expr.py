@@ -1,0 +1,212 @@
+"""Printing formulas, conditions and bands: the layout a printer asks about the source,
+the printed ``Line``, the atoms (quantities, quoted labels) and ``ExprPrinter``, the base
+that ``printer.py``'s statement printer builds on.  Formulas get the fewest parentheses
+their precedence allows; with ``one_line`` every operation brings its own."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from . import ast
+
+# ---- what the tree does not say ---------------------------------------------------------------------
+
+
+class Layout:
+    """Answers about the source that the tree cannot give.  This one has no source:
+    anchors are span positions (clauses without a span go first), defaults are
+    left out and ``between`` is never used."""
+
+    def line(self, node, word: str):
+        """Where the printed line that starts with ``word`` for ``node`` began (any
+        comparable value; lines are put in this order inside a block)."""
+        return (node.span.line, node.span.column)
+
+    def closing(self, node):
+        """Where the ``}`` of ``node``'s block was, or None to use the last line's anchor."""
+        return None
+
+    def criteria(self, item: ast.Item) -> list:
+        """One anchor for each of the item's ``criteria`` (they have no span)."""
+        return [(0, 0)] * len(item.criteria)
+
+    def not_applicable(self, item: ast.Item):
+        return (0, 0)
+
+    def written_between(self, band: ast.Band) -> bool:
+        return False
+
+    def written_default(self, node: ast.Rounding | ast.Veto) -> bool:
+        """Whether a default word (``half up``, ``zeroes item``) was written out."""
+        return False
+
+
+class Explicit(Layout):
+    """For one-line texts: every default word spelled out."""
+
+    def written_default(self, node) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class Line:
+    """One printed line, without its indentation."""
+
+    depth: int
+    text: str
+    anchor: object  # the Layout's answer for what starts this line
+    closing: bool = False  # a `}` line
+    statement: object = None  # the top-level statement this line starts, if it starts one
+
+
+# ---- atoms -----------------------------------------------------------------------------------------
+
+
+def quantity_text(q: ast.Quantity) -> str:
+    """A number as written (``90%``, ``1pt``, ``0.5``): ``Quantity.__str__`` is its one spelling."""
+    return str(q)
+
+
+q_text = quantity_text
+
+
+def quoted(text: str) -> str:
+    """A string literal for ``text``: a quote becomes ``\\"``, and a backslash the scanner
+    would read as an escape (before a quote, a backslash or the closing quote) is doubled."""
+    if "\\" in text:
+        text = re.sub(r'\\(?=["\\]|$)', r"\\\\", text)
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def strings_text(texts) -> str:
+    return ", ".join(quoted(t) for t in texts)
+
+
+PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "or": 1, "and": 2}
+
+
+def precedence(e) -> int:
+    """How tightly a formula or a condition binds (negation and `not` at 3)."""
+    if isinstance(e, (ast.BinOp, ast.BoolOp)):
+        return PREC[e.op]
+    return 3 if isinstance(e, (ast.Neg, ast.Not)) else 4
+
+
+
+
+# ---- the base printer: lines, bands, conditions, formulas ----------------------------------------
+
+
+class ExprPrinter:
+    def __init__(self, layout: Layout, one_line: bool = False):
+        self.layout = layout
+        self.one_line = one_line
+        self.lines: list[Line] = []
+        self.parts: list[list[str]] = []  # the text of each line, joined at the end
+
+    # -- lines
+    def newline(self, depth: int, anchor, closing: bool = False, statement=None) -> None:
+        self.lines.append(Line(depth, "", anchor, closing, statement))
+        self.parts.append([])
+
+    def w(self, text: str) -> None:
+        self.parts[-1].append(text)
+
+    def close(self, depth: int, node) -> None:
+        anchor = self.layout.closing(node)
+        self.newline(depth, self.lines[-1].anchor if anchor is None else anchor, closing=True)
+        self.w("}")
+
+    def result(self) -> tuple[Line, ...]:
+        return tuple(replace(ln, text="".join(p)) for ln, p in zip(self.lines, self.parts))
+
+    def text(self) -> str:
+        return "".join(self.parts[0]) if self.parts else ""
+
+    def label(self, label: str | None) -> str:
+        return "" if label is None or self.one_line else " " + quoted(label)
+
+
+    # -- bands, conditions, expressions
+    def band(self, b: ast.Band) -> str:
+        lo_hi = b.bounds
+        if (len(lo_hi) == 2 and lo_hi[0].op == ">=" and lo_hi[1].op == "<="
+                and self.layout.written_between(b)):
+            return f"between {q_text(lo_hi[0].value)} and {q_text(lo_hi[1].value)}"
+        return " and ".join(f"{x.op} {q_text(x.value)}" for x in lo_hi)
+
+    def condition(self, c) -> None:
+        if isinstance(c, ast.GradeTest):
+            self.w(f"grade {c.test} {c.grade}")
+        elif isinstance(c, ast.Compare):
+            self.expr(c.left)
+            self.w(f" {c.op} ")
+            self.expr(c.right)
+        elif isinstance(c, ast.BoolOp):
+            p = PREC[c.op]
+            self.w("(" if self.one_line else "")
+            self._operand(c.left, precedence(c.left) < p, self.condition)
+            self.w(f" {c.op} ")
+            self._operand(c.right, precedence(c.right) <= p, self.condition)  # and, or group to the left
+            self.w(")" if self.one_line else "")
+        elif isinstance(c, ast.Not):
+            self.w("not ")
+            self._operand(c.operand, precedence(c.operand) < 3, self.condition)
+        else:
+            self.expr(c.expr)
+
+    def _operand(self, e, parens: bool, print_=None) -> None:
+        # one line: every operation brings its own parentheses
+        print_ = print_ or self.expr
+        if parens and not self.one_line:
+            self.w("(")
+            print_(e)
+            self.w(")")
+        else:
+            print_(e)
+
+    def expr(self, e) -> None:
+        if isinstance(e, ast.Number):
+            self.w(q_text(e.quantity))
+        elif isinstance(e, ast.Var):
+            self.w(e.name)
+        elif isinstance(e, ast.BinOp):
+            p = PREC[e.op]
+            self.w("(" if self.one_line else "")
+            self._operand(e.left, precedence(e.left) < p)
+            self.w(f" {e.op} ")
+            self._operand(e.right, precedence(e.right) <= p)  # operators group to the left
+            self.w(")" if self.one_line else "")
+        elif isinstance(e, ast.Neg):
+            self.w("-")
+            self._operand(e.operand, precedence(e.operand) < 3)
+        elif isinstance(e, ast.Call):
+            self.w(f"{e.func}(")
+            for i, a in enumerate(e.args):
+                if i:
+                    self.w(", ")
+                self.expr(a)
+            if e.mode is not None:
+                self.w(f", {quoted(e.mode)}")
+            if e.over is not None:
+                self.w(f" over {e.over}")
+            self.w(")")
+        elif isinstance(e, ast.Progressive):
+            self.w("progressive ")
+            self.expr(e.subject)
+            if self.one_line:
+                self.w(" { " + ", ".join(f"from {q_text(b.start)}: {q_text(b.rate)}" for b in e.brackets) + " }")
+                return
+            depth = self.lines[-1].depth
+            self.w(" {")
+            for b in e.brackets:
+                self.newline(depth + 1, self.layout.line(b, "from"))
+                self.w(f"from {q_text(b.start)}: {q_text(b.rate)}")
+            self.close(depth, e)
+        elif isinstance(e, ast.CONDITIONS):  # a condition where a number belongs: the checker says so
+            self.w("(")
+            self.condition(e)
+            self.w(")")
+        else:  # pragma: no cover - the parser builds no other expression
+            raise TypeError(f"not an expression: {e!r}")
