@@ -211,24 +211,25 @@ def _load_for(rubric: str, purpose: str):
 def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str], engine: str = "python"):
     from .data import read_rows
 
+    if engine == "duckdb":
+        return _score_on_duckdb(scorer, paths, percent, mapping)
     # counting the rows reads the files once more: only for a bar someone will see
     total = _count_rows(paths) if sys.stderr.isatty() else 0
     show = total > 20000
     with click.progressbar(length=total, label="reading", file=sys.stderr) if show else _NoBar() as bar:
         rows = read_rows(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(),
                          progress=bar.update if show else None)
-    if engine == "duckdb":
-        return _score_on_duckdb(scorer.plan, rows)
     return scorer.evaluator.evaluate(rows)
 
 
-def _score_on_duckdb(plan, rows):
-    """The rows, validated here, scored by the rubric's SQL on DuckDB."""
+def _score_on_duckdb(scorer, paths: list[Path], percent: str, mapping: dict[str, str]):
+    """The files read and scored by DuckDB (CSV cells typed in SQL; XLSX and JSON read here)."""
     try:
         from . import duck
         from .backends.sql import SQLError
+        from .data import read_rows
 
-        return duck.evaluate(plan, rows)
+        return duck.score_files(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(), read_rows)
     except ImportError:
         _fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
     except SQLError as e:

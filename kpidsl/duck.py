@@ -1,21 +1,30 @@
 """DuckDB as the embedded engine of ``kpi eval --engine duckdb``: the rubric's SQL
 (``backends/sql.py``) run over a table of rows, the answers read back as the
 Python evaluator's ``Result`` objects, so every output format writes them the same way.
+
+A CSV file is read by DuckDB itself, every cell as text, and typed by the reading
+query of ``backends/sql_cells.py``; the rows it marks bad are few, and go to the
+Python reader for the words of the error.  Other formats (XLSX, JSON) are read and
+validated in Python, then loaded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from pathlib import Path
 
 from . import ir
-from .backends import sql
+from .backends import sql, sql_cells
 from .backends.sql_values import cell_places
 from .evaluate import Result
-from .validate import DataError, DataProblems, Row
+from .tables import read_table
+from .validate import DataError, DataProblems, Row, Validator
 
 TABLE = "input"
-ROW = "_kpi_row"
+ID = "_kpi_id"  # file index << 32 | row number: unique across the files of one run
+RAW = "_kpi_raw"
+MAX_BAD = 1000  # rows handed back to the Python reader for their errors; more are not listed
 
 
 def connect():
@@ -24,68 +33,157 @@ def connect():
     return duckdb.connect(":memory:")
 
 
-def _columns(plan: ir.Plan) -> list[tuple[str, str]]:
-    keys = [(k, "VARCHAR") for k in (plan.person, plan.period, *plan.groups)]
-    cells = [(c.name, f"DECIMAL(38, {cell_places(c)})") for c in plan.columns]
-    return [*keys, (ROW, "BIGINT"), *cells]
-
-
-def load_rows(con, plan: ir.Plan, rows: Iterable[Row]) -> list[Row]:
-    """Rows validated in Python, as the input table (for tests and small batches)."""
-    columns = _columns(plan)
-    con.execute(f"CREATE OR REPLACE TABLE {TABLE} (" + ", ".join(f'{_q(n)} {t}' for n, t in columns) + ")")
-    rows = list(rows)
-    names = [c.name for c in plan.columns]
-    values = [[r.person, r.period, *[r.groups.get(g, "") for g in plan.groups], r.number,
-               *[r.cells.get(n) for n in names]] for r in rows]
-    if values:
-        con.executemany(f"INSERT INTO {TABLE} VALUES (" + ", ".join("?" for _ in columns) + ")", values)
-    return rows
-
-
 def _q(name: str) -> str:
-    """A DuckDB identifier, quoted (the data column names come from a rubric)."""
+    """A DuckDB identifier, quoted (column titles come from the data, names from a rubric)."""
     return '"' + name.replace('"', '""') + '"'
 
 
-def run(con, plan: ir.Plan, rows: list[Row]) -> list[Result]:
-    """Score the input table; raises DataProblems with every row the rubric cannot score."""
-    query = sql.build(plan, "duckdb", TABLE, ROW)
-    by_number = {r.number: r for r in rows}
-    cursor = con.execute(query.sql(pretty=False))
+def _columns(plan: ir.Plan) -> list[tuple[str, str]]:
+    keys = [(k, "VARCHAR") for k in (plan.person, plan.period, *plan.groups)]
+    cells = [(c.name, f"DECIMAL(38, {cell_places(c)})") for c in plan.columns]
+    return [*keys, (ID, "BIGINT"), *cells]
+
+
+def _create(con, plan: ir.Plan) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {TABLE} (" + ", ".join(f"{_q(n)} {t}" for n, t in _columns(plan)) + ")")
+
+
+def _insert_rows(con, plan: ir.Plan, rows: Iterable[Row], index: int) -> None:
+    names = [c.name for c in plan.columns]
+    values = [[r.person, r.period, *[r.groups.get(g, "") for g in plan.groups], index << 32 | r.number,
+               *[r.cells.get(n) for n in names]] for r in rows]
+    if values:
+        con.executemany(f"INSERT INTO {TABLE} VALUES (" + ", ".join("?" for _ in _columns(plan)) + ")", values)
+
+
+def _load_csv(con, plan: ir.Plan, path: Path, index: int, percent: str, mapping: dict[str, str] | None,
+              needs_groups: Iterable[str], errors: list[DataError]) -> None:
+    header, _ = read_table(path)  # the header, and the file's shape and encoding, checked as in Python
+    v = Validator(plan, str(path), header, percent, mapping, needs_groups)
+    if v.errors:
+        errors += v.errors
+        return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, all_varchar = true, "
+                "header = true, delim = ',', quote = '\"', escape = '\"')", [str(path)])
+    titles = [d[0] for d in con.execute(f"SELECT * FROM {RAW} LIMIT 0").description]
+    raw = [f"_kpi_c{i}" for i in range(len(titles))]
+    # numbered as the Python reader numbers rows: the header is row 1
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW}n AS SELECT ({index} << 32) + rowid + 2 AS {ID}, "
+                + ", ".join(f"{_q(t)} AS {r}" for t, r in zip(titles, raw)) + f" FROM {RAW}")
+    keys: dict[str, str | None] = {plan.person: raw[v.person_col]}  # type: ignore[index]  # v.errors is empty
+    keys[plan.period] = raw[v.period_col] if v.period_col is not None else None  # no period column: ''
+    keys.update({g: raw[i] if i is not None else None for g, i in v.group_cols.items()})
+    read = sql_cells.reading(plan, f"{RAW}n", keys, {n: raw[i] for n, i in v.index.items()}, ID, percent)
+    names = ", ".join(_q(n) for n, _ in _columns(plan))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _kpi_read AS {read.sql(dialect='duckdb')}")
+    con.execute(f"INSERT INTO {TABLE} ({names}) SELECT {names} FROM _kpi_read WHERE NOT {sql_cells.BAD}")
+    bad = con.execute(f"SELECT {', '.join(raw)}, {ID} FROM {RAW}n JOIN _kpi_read USING ({ID}) "
+                      f"WHERE {sql_cells.BAD} ORDER BY {ID} LIMIT {MAX_BAD + 1}").fetchall()
+    if not bad:
+        return
+    v.errors = errors
+    for values in bad[:MAX_BAD]:
+        number = values[-1] & 0xFFFFFFFF
+        before = len(errors)
+        v.row(number, list(values[:-1]))
+        if len(errors) == before:  # Python reads it: a number SQL's DECIMAL(38) column cannot keep
+            errors.append(DataError(str(path), number, None, "a number with more digits than the SQL engine keeps "
+                                    "(see kpi eval --engine python)",
+                                    hint="round the cell, or score this file with --engine python"))
+    if len(bad) > MAX_BAD:
+        errors.append(DataError(str(path), bad[MAX_BAD][-1] & 0xFFFFFFFF, None,
+                                f"more than {MAX_BAD} rows have problems; the rest are not listed"))
+
+
+def score_files(plan: ir.Plan, paths: list[Path], percent: str = "strict", mapping: dict[str, str] | None = None,
+                needs_groups: Iterable[str] = (), read_rows: Callable | None = None) -> list[Result]:
+    """Every row of every file scored on DuckDB; raises DataProblems with every problem.
+    ``read_rows`` reads a file the engine does not read itself (XLSX, JSON) in Python."""
+    con = connect()
+    try:
+        _create(con, plan)
+        errors: list[DataError] = []
+        for index, path in enumerate(paths):
+            # an item marked not applicable in the row (a list column, or n/a in its cells) is
+            # read by the Python reader, which knows which cells it empties
+            if path.suffix.lower() in (".csv", ".txt") and not any(c.may_be_na for c in plan.columns):
+                _load_csv(con, plan, path, index, percent, mapping, needs_groups, errors)
+                continue
+            assert read_rows is not None
+            try:
+                _insert_rows(con, plan, read_rows(plan, [path], percent, mapping, needs_groups), index)
+            except DataProblems as e:
+                errors += e.errors
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _kpi_keys AS SELECT {ID}, {_q(plan.person)} AS _kpi_person, "
+                    f"{_q(plan.period)} AS _kpi_period FROM {TABLE}")
+        errors += _duplicates_in(con, paths)
+        if errors:
+            raise DataProblems(errors)
+        return run(con, plan, [str(p) for p in paths])
+    finally:
+        con.close()
+
+
+def _duplicates_in(con, paths: list[Path]) -> list[DataError]:
+    found = con.execute(f"SELECT first, later FROM (SELECT min({ID}) OVER w AS first, {ID} AS later, "
+                        "row_number() OVER w AS n FROM _kpi_keys WINDOW w AS (PARTITION BY _kpi_person, "
+                        f"_kpi_period ORDER BY {ID})) WHERE n > 1 ORDER BY later").fetchall()
+    return [DataError(str(paths[later >> 32]), later & 0xFFFFFFFF, None, "this person appears twice in the same period",
+                      hint=f"the first is {paths[first >> 32]}:{first & 0xFFFFFFFF}") for first, later in found]
+
+
+def run(con, plan: ir.Plan, files: list[str], rows: dict[int, Row] | None = None) -> list[Result]:
+    """Score the input table; raises DataProblems with every row the rubric cannot score.
+    ``rows`` (by id) are the Python rows when there are some; else rows are rebuilt from
+    the keys the query returns."""
+    query = sql.build(plan, "duckdb", TABLE, ID)
+    cursor = con.execute(query.sql(pretty=False) + f" ORDER BY {_q(ID)}")
     names = [d[0] for d in cursor.description]
+    at = {n: i for i, n in enumerate(names)}
     results: list[Result] = []
     errors: list[DataError] = []
-    for values in cursor.fetchall():
-        record = dict(zip(names, values))
-        row = by_number[record["_kpi_row"]]
-        if record[sql.ERROR] is not None:
-            errors.append(DataError(row.file, row.number, None, record[sql.ERROR]))
-            continue
-        if record[sql.BATCH_ERROR] is not None:
-            errors.append(DataError(row.file, row.number, None, record[sql.BATCH_ERROR],
-                                    hint="a team amount must be the same on every row of the team"))
-        results.append(_result(plan, query, row, record))
+    while True:
+        chunk = cursor.fetchmany(10000)
+        if not chunk:
+            break
+        for values in chunk:
+            ident = values[at[ID]]
+            row = rows[ident] if rows is not None else Row(
+                files[ident >> 32], ident & 0xFFFFFFFF, values[at[plan.person]], values[at[plan.period]],
+                {g: values[at[g]] for g in plan.groups}, {})
+            if values[at[sql.ERROR]] is not None:
+                errors.append(DataError(row.file, row.number, None, values[at[sql.ERROR]]))
+                continue
+            if values[at[sql.BATCH_ERROR]] is not None:
+                errors.append(DataError(row.file, row.number, None, values[at[sql.BATCH_ERROR]],
+                                        hint="a team amount must be the same on every row of the team"))
+                continue
+            results.append(_result(query, row, values, at))
     if errors:
-        raise DataProblems(sorted(errors, key=lambda e: e.row))
-    results.sort(key=lambda r: r.row.number)
+        raise DataProblems(errors)
     return results
 
 
-def _result(plan: ir.Plan, query: sql.Query, row: Row, record: dict) -> Result:
-    if record[sql.STATUS] == "excluded":
-        return Result(row, "excluded", record[sql.REASON])
-    steps: dict[str, Decimal] = {name: record[name] for name in query.steps}
-    awards: dict[str, Decimal] = {name: record[name] for name in query.awards}
-    notes = [n for n in (record[sql.NOTES] or "").split("; ") if n]
-    flags = [f for f in (record[sql.FLAGS] or "").split("; ") if f]
-    return Result(row, steps=steps, grade=record[sql.GRADE], awards=awards, flags=flags, notes=notes)
+def _result(query: sql.Query, row: Row, values: tuple, at: dict[str, int]) -> Result:
+    if values[at[sql.STATUS]] == "excluded":
+        return Result(row, "excluded", values[at[sql.REASON]])
+    steps: dict[str, Decimal] = {name: values[at[name]] for name in query.steps}
+    awards: dict[str, Decimal] = {name: values[at[name]] for name in query.awards}
+    notes = [n for n in (values[at[sql.NOTES]] or "").split("; ") if n]
+    flags = [f for f in (values[at[sql.FLAGS]] or "").split("; ") if f]
+    return Result(row, steps=steps, grade=values[at[sql.GRADE]], awards=awards, flags=flags, notes=notes)
 
 
 def evaluate(plan: ir.Plan, rows: Iterable[Row]) -> list[Result]:
+    """Rows validated in Python, scored on DuckDB (for the API and tests)."""
     con = connect()
     try:
-        kept = load_rows(con, plan, rows)
-        return run(con, plan, kept)
+        _create(con, plan)
+        kept = list(rows)
+        files = list(dict.fromkeys(r.file for r in kept))  # in the order given
+        index = {f: i for i, f in enumerate(files)}
+        for f in files:
+            _insert_rows(con, plan, [r for r in kept if r.file == f], index[f])
+        return run(con, plan, files, {index[r.file] << 32 | r.number: r for r in kept})
     finally:
         con.close()

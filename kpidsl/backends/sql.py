@@ -151,7 +151,7 @@ class Builder:
         before, after = output_steps(plan)
         out: list[exp.Expr] = [exp.alias_(col(k), k, quoted=True) for k in keys]
         if self.row_column:
-            out.append(exp.alias_(col(self.row_column), "_kpi_row", quoted=True))
+            out.append(exp.alias_(col(self.row_column), self.row_column, quoted=True))
         out += [exp.alias_(self.t.decimal(self.t.steps[name]), name, quoted=True) for name in before + after]
         out += [exp.alias_(sql, name, quoted=True) for name, sql in awards]
         out.append(exp.alias_(grade if grade is not None else exp.Null(), GRADE, quoted=True))
