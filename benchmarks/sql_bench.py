@@ -91,6 +91,7 @@ CHILD = r"""
 import resource, sys, time, duckdb
 path, script = sys.argv[1], open(sys.argv[2], encoding="utf-8").read()
 con = duckdb.connect(path)
+con.execute("SET enable_progress_bar = false")
 before = resource.getrusage(resource.RUSAGE_SELF)
 t = time.perf_counter()
 for statement in [s for s in script.split(";\n") if s.strip()]:
@@ -112,7 +113,7 @@ def run(db: Path, script: Path) -> tuple[float, float, float, int, str, int]:
     p = subprocess.run([sys.executable, "-c", CHILD, str(db), str(script)], capture_output=True, text=True)
     if p.returncode != 0:
         raise SystemExit(f"{script.name} failed:\n{p.stderr[-3000:]}")
-    wall, cpu, rss, rows, total, errors = p.stdout.split()
+    wall, cpu, rss, rows, total, errors = p.stdout.splitlines()[-1].split()
     return float(wall), float(cpu), int(rss) / 1024, int(rows), total, int(errors)
 
 
