@@ -31,3 +31,28 @@ def kpi():
         return subprocess.run([sys.executable, "-m", "kpidsl.cli", *map(str, args)],
                               capture_output=True, text=True, cwd=cwd or ROOT, timeout=120)
     return _run
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the session (Debian's package; see tests/pg_server.py): psycopg's
+    connection keywords.  Skips on a developer's machine without it, fails in CI."""
+    import os
+
+    import pg_server
+
+    try:
+        import psycopg
+    except ImportError:
+        psycopg = None
+    found = pg_server.binaries()
+    if found is None or psycopg is None:
+        message = ("the PostgreSQL tests need Debian's postgresql (apt-get install postgresql; .ci/run installs it)"
+                   " and psycopg (pip install '.[test]')")
+        if os.environ.get("CI"):
+            pytest.fail(message)  # in CI a missing server is a broken install, not a skip
+        pytest.skip(message)
+    with pg_server.running(found) as conninfo:
+        # a query that runs away fails the test instead of holding the machine
+        with psycopg.connect(**conninfo, autocommit=True, options="-c statement_timeout=120s") as con:
+            yield con

@@ -125,6 +125,13 @@ class Dialect:
         # DECIMAL(38, 0) does.
         return exp.DataType.build("HUGEINT" if self.name == "duckdb" else f"DECIMAL({WIDTH}, 0)")
 
+    @property
+    def materialized(self) -> bool | None:
+        """How the query's layers must be written: ``WITH … AS MATERIALIZED`` on PostgreSQL,
+        whose planner otherwise inlines each layer into the next, copying every expression
+        into each place that reads it (a 38-layer rubric then needs more than 20 GB to plan)."""
+        return True if self.name == "postgres" else None
+
     def truncated_quotient(self, a: exp.Expr, b: exp.Expr) -> exp.Expr:
         """a / b toward zero, for whole numbers a and b (b not zero)."""
         if self.name == "duckdb":

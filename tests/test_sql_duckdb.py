@@ -1,0 +1,77 @@
+"""The SQL backend on DuckDB, held to the Python evaluator digit for digit: every shipped
+rubric's example sheet, and generated rubrics and data (the generators of
+test_random_rubrics.py and test_eval_properties.py), written the way `kpi eval` writes them.
+The quotient and rounding SQL is also checked against hand-worked values, every mode,
+sign and step, ties and not."""
+
+from __future__ import annotations
+
+import pytest
+import sql_diff
+import test_eval_properties  # the generators, imported, not copied
+import test_random_rubrics
+from hypothesis import HealthCheck, given, settings
+
+from kpidsl.backends import sql
+
+duckdb = pytest.importorskip("duckdb")
+
+
+class DuckDB:
+    def __init__(self):
+        self.con = duckdb.connect(":memory:")
+
+    def load(self, plan, rows):
+        columns = sql_diff.columns(plan)
+        self.con.execute(f"CREATE OR REPLACE TABLE {sql_diff.TABLE} ("
+                         + ", ".join(f"{sql_diff.quoted(n)} {t}" for n, t in columns) + ")")
+        if rows:
+            self.con.executemany(f"INSERT INTO {sql_diff.TABLE} VALUES (" + ", ".join("?" for _ in columns) + ")",
+                                 sql_diff.values(plan, rows))
+
+    def fetch(self, text):
+        cursor = self.con.execute(text)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, v)) for v in cursor.fetchall()]
+
+    def same(self, scorer, rows, what=""):
+        sql_diff.assert_same(scorer, rows, "duckdb", self.load, self.fetch, what)
+
+
+@pytest.fixture(scope="module")
+def db():
+    d = DuckDB()
+    yield d
+    d.con.close()
+
+
+@pytest.mark.parametrize("name,rubric,data", sql_diff.shipped(), ids=[c[0] for c in sql_diff.shipped()])
+def test_shipped_rubric_example_on_duckdb_equals_python(db, name, rubric, data):
+    scorer, rows = sql_diff.shipped_case(rubric, data)
+    try:
+        db.same(scorer, rows, name)
+    except sql.SQLError as e:
+        pytest.skip(f"not translated to SQL yet: {e}")
+
+
+EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@EXAMPLES
+@given(test_random_rubrics.rubric_and_rows())
+def test_generated_rubrics_on_duckdb_equal_python(db, case):
+    sql_diff.generated(*case, db.same)
+
+
+@EXAMPLES
+@given(test_eval_properties.rubric_and_rows())
+def test_generated_simple_rubrics_on_duckdb_equal_python(db, case):
+    sql_diff.generated(*case, db.same)
+
+
+def test_rounding_on_duckdb_matches_the_hand_worked_table(db):
+    assert sql_diff.check_rounding("duckdb", db.load, db.fetch) == 4 * len(sql_diff.ROUNDING)
+
+
+def test_division_on_duckdb_matches_the_hand_worked_table(db):
+    assert sql_diff.check_division("duckdb", db.load, db.fetch) > len(sql_diff.DIVISION)
