@@ -26,6 +26,7 @@ from kpidsl.validate import DataError, DataProblems, Row
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = duck.TABLE
+ROW = "_kpi_row"  # the row number column of the harness's input table
 
 
 def shipped() -> list[tuple[str, Path, Path]]:
@@ -77,16 +78,17 @@ Fetch = Callable[[str], list[dict]]
 
 def engine(plan: ir.Plan, rows: list[Row], dialect: str, load: Load, fetch: Fetch) -> tuple[sql.Query, Outcome]:
     """The rubric's query for ``dialect`` over the rows; raises SQLError when it is not translated."""
-    query = sql.build(plan, dialect, TABLE, duck.ROW)
+    query = sql.build(plan, dialect, TABLE, ROW)
     load(plan, rows)
     by_number = {r.number: r for r in rows}
     results, errors = [], []
     for record in fetch(query.sql()):
-        row = by_number[record[duck.ROW]]
+        row = by_number[int(record[ROW])]
         if record[sql.ERROR] is not None:
             errors.append(DataError(row.file, row.number, None, record[sql.ERROR]))
         else:
-            results.append(duck._result(plan, query, row, record))
+            at = {name: i for i, name in enumerate(record)}
+            results.append(duck._result(query, row, tuple(record.values()), at))
     if errors:
         return query, refused(errors)
     results.sort(key=lambda r: r.row.number)
@@ -122,7 +124,7 @@ def _first_difference(got, want):
 
 def columns(plan: ir.Plan) -> list[tuple[str, str]]:
     """The typed input table: (name, SQL type), as ``kpidsl/duck.py`` makes it for DuckDB."""
-    return duck._columns(plan)
+    return [(ROW if n == duck.ID else n, t) for n, t in duck._columns(plan)]
 
 
 def values(plan: ir.Plan, rows: list[Row]) -> list[list[object]]:
@@ -241,9 +243,9 @@ def hand_rows(cells: list[dict[str, str]]) -> list[Row]:
 
 def run_hand(plan: ir.Plan, rows: list[Row], dialect: str, load: Load, fetch: Fetch) -> dict[int, dict]:
     """The query's answer by row number: every output step, and the error."""
-    query = sql.build(plan, dialect, TABLE, duck.ROW)
+    query = sql.build(plan, dialect, TABLE, ROW)
     load(plan, rows)
-    return {r[duck.ROW]: r for r in fetch(query.sql())}
+    return {int(r[ROW]): r for r in fetch(query.sql())}
 
 
 def check_rounding(dialect: str, load: Load, fetch: Fetch) -> int:

@@ -145,7 +145,7 @@ class Builder:
             defs = self.layers.defs[i] if i < len(self.layers.defs) else []
             projections: list[exp.Expr] = [exp.Star()]
             projections += [exp.alias_(sql, name, quoted=True) for name, sql in defs]
-            ctes.append((f"_kpi_layer{i}", exp.Select(expressions=projections).from_(source.copy())))
+            ctes.append((f"_kpi_layer{i}", exp.Select(expressions=projections).from_(source.copy(), copy=False)))
             source = exp.Table(this=quote(f"_kpi_layer{i}"))
         keys = [plan.person, plan.period, *plan.groups]
         before, after = output_steps(plan)
@@ -171,9 +171,9 @@ class Builder:
             error = exp.Case(ifs=[exp.If(this=is_excluded.copy(), true=exp.Null())], default=error)
         out.append(exp.alias_(error if error is not None else exp.Null(), ERROR, quoted=True))
         out.append(exp.alias_(first(list(self.batch_errors)) or exp.Null(), BATCH_ERROR, quoted=True))
-        query = exp.Select(expressions=out).from_(source)
+        query = exp.Select(expressions=out).from_(source, copy=False)
         for name, cte in ctes:
-            query = query.with_(name, as_=cte)
+            query = query.with_(name, as_=cte, materialized=self.dialect.materialized, copy=False)
         return Query(query, tuple(keys), tuple(before + after), tuple(name for name, _ in awards), self.dialect.name)
 
     def notes(self) -> exp.Expr:
