@@ -40,7 +40,7 @@ def generator(plan, n: int) -> str:
     def pct():
         return "(70 + CAST(floor(random() * 31) AS INTEGER)) * 0.01"  # 70%..100%, whole percents
 
-    made = {"id": "'E' || CAST(i AS VARCHAR)", "period": "'2024-01'", duck.ROW: "i + 2",
+    made = {"id": "'E' || CAST(i AS VARCHAR)", "period": "'2024-01'", duck.ID: "i + 2",
             "r1": pct(), "r2": pct(), "r3": pct(), "r4": pct(), "r5": pct(),
             "late": "floor(random() * 7)", "errs": "floor(random() * 7)", "complaints": "floor(random() * 7)",
             "sales": "5000 + floor(random() * 25001)",
@@ -64,7 +64,7 @@ CREATE OR REPLACE MACRO div20(a, b) AS
   div_even(CAST(a * 10000 AS HUGEINT) * CAST('100000000000000000000' AS HUGEINT), CAST(b * 10000 AS HUGEINT));
 CREATE OR REPLACE TEMP TABLE out_hand AS
 WITH items AS (
-  SELECT id, period, _kpi_row,
+  SELECT id, period, _kpi_id,
     CAST(CASE WHEN r1 >= 0.99 THEN 10 WHEN r1 >= 0.95 THEN 8 WHEN r1 >= 0.90 THEN 4 ELSE 0 END AS DECIMAL(38, 0)) AS i1,
     CAST(CASE WHEN r2 >= 0.90 THEN 5 WHEN r2 >= 0.80 THEN 3 ELSE 0 END AS DECIMAL(38, 0)) AS i2,
     CAST(CASE WHEN r3 = 1 THEN 5 WHEN r3 >= 0.90 THEN 3 ELSE 0 END AS DECIMAL(38, 0)) AS i3,
@@ -102,7 +102,7 @@ cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 table = "out_hand" if "out_hand" in script else "out_ours"
 rows, total, errors = con.execute(
     f"SELECT count(*), sum(total), {'0' if table == 'out_hand' else 'count(_kpi_error)'} FROM {table}").fetchone()
-con.execute(f"CREATE OR REPLACE TABLE keep_{table} AS SELECT _kpi_row, total, "
+con.execute(f"CREATE OR REPLACE TABLE keep_{table} AS SELECT _kpi_id, total, "
             f"{'grade' if table == 'out_hand' else '_kpi_grade AS grade'} FROM {table}")
 print(wall, cpu, after.ru_maxrss, rows, total, errors)
 """
@@ -123,7 +123,7 @@ def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     plan = lower(load_text(RUBRIC, "bench.kpi")[0])
-    query = sql.build(plan, "duckdb", duck.TABLE, duck.ROW)
+    query = sql.build(plan, "duckdb", duck.TABLE, duck.ID)
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         db = d / "bench.duckdb"
@@ -143,7 +143,7 @@ def main() -> int:
             mine.append(run(db, ours))
             theirs.append(run(db, hand))
         con = duckdb.connect(str(db))
-        differ = con.execute("SELECT count(*) FROM keep_out_ours o FULL JOIN keep_out_hand h USING (_kpi_row) "
+        differ = con.execute("SELECT count(*) FROM keep_out_ours o FULL JOIN keep_out_hand h USING (_kpi_id) "
                              "WHERE o.total IS DISTINCT FROM h.total OR o.grade IS DISTINCT FROM h.grade").fetchone()[0]
         con.close()
     w_ours, c_ours = statistics.median(r[0] for r in mine), statistics.median(r[1] for r in mine)

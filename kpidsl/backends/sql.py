@@ -24,7 +24,21 @@ from sqlglot import exp
 from .. import ir
 from . import sql_batch as batch
 from .python import output_steps
-from .sql_values import DIALECTS, ERROR, Dialect, Layers, SQLError, Translator, Val, cell_places, col, first, quote, render
+from .sql_values import (
+    DIALECTS,
+    ERROR,
+    Dialect,
+    Layers,
+    SQLError,
+    Translator,
+    Val,
+    cell_places,
+    col,
+    first,
+    null_when_failing,
+    quote,
+    render,
+)
 
 GRADE, STATUS, REASON, NOTES, FLAGS = "_kpi_grade", "_kpi_status", "_kpi_reason", "_kpi_notes", "_kpi_flags"
 BATCH_ERROR = "_kpi_batch_error"  # a rule over rows (a pool amount that differs within a team)
@@ -75,7 +89,11 @@ class Builder:
             v = Val(col(name), v.scale, v.level + 1)
         self.t.steps[s.name] = v
         self.need(v.level)
-        self.errors.append(self.t.error(s.expr))
+        error = self.t.error(s.expr)
+        if error is not None and null_when_failing(s.expr):
+            # worked out only for the rows whose value is missing: most rows pay nothing for it
+            error = exp.Case(ifs=[exp.If(this=exp.Is(this=v.sql.copy(), expression=exp.Null()), true=error)])
+        self.errors.append(error)
 
     def build(self) -> Query:
         plan = self.plan

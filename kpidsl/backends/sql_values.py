@@ -153,6 +153,7 @@ class Translator:
         self.layers = layers
         self.inputs = inputs
         self.steps: dict[str, Val] = {}
+        self.memo: dict[ir.Expr, Val] = {}
         self.renamed: dict[str, str] = {}  # a data column -> the column holding its value (x.last filled in)
         self.aggregate: Callable[[ir.Agg], Val] | None = None  # the batch's window, where the query has one
 
@@ -189,6 +190,19 @@ class Translator:
 
     # ---- values -----------------------------------------------------------------------------
     def value(self, e: ir.Expr) -> Val:
+        """``e`` in SQL.  The same subexpression twice (a tier's subject in every band, a
+        divisor in its value and in its error) is translated once: its temporary columns
+        are made once, and its SQL copied."""
+        if isinstance(e, ir.Ref):  # where a step is (the grade moves once quotas apply)
+            v = self._value(e)
+            return Val(v.sql.copy(), v.scale, v.level, v.const)
+        hit = self.memo.get(e)
+        if hit is None:
+            hit = self.memo[e] = self._value(e)
+            return hit
+        return Val(hit.sql.copy(), hit.scale, hit.level, hit.const)
+
+    def _value(self, e: ir.Expr) -> Val:
         if isinstance(e, ir.Const):
             scale = places_of(e.value)
             n = int(e.value.scaleb(scale))
@@ -197,11 +211,15 @@ class Translator:
             scale = self.inputs[e.column]
             name = self.renamed.get(e.column, e.column)
             level = 1 if name != e.column else 0
+            # the cell as a whole number, once, in its own column: read by every rule that uses it
             if scale == 0:
-                return Val(exp.Cast(this=col(name), to=self.d.integer), 0, level)
-            scaled = exp.Mul(this=exp.Cast(this=col(name), to=decimal_type(scale)),
-                             expression=number(Decimal(10) ** scale))
-            return Val(exp.Cast(this=scaled, to=self.d.integer), scale, level)
+                whole: exp.Expr = exp.Cast(this=col(name), to=self.d.integer)
+            else:
+                scaled = exp.Mul(this=exp.Cast(this=col(name), to=decimal_type(scale)),
+                                 expression=number(Decimal(10) ** scale))
+                whole = exp.Cast(this=scaled, to=self.d.integer)
+            column = self.layers.add(whole, level + 1, "c")
+            return Val(col(column), scale, level + 1)
         if isinstance(e, ir.Agg) and self.aggregate is not None:
             return self.aggregate(e)
         if isinstance(e, ir.Ref):
@@ -353,6 +371,17 @@ class Translator:
                 return c
             branch = exp.Case(ifs=[exp.If(this=self.cond(e.cond).sql, true=a or exp.Null())], default=b)
             return first([c, branch])
+        if isinstance(e, (ir.And, ir.Or)):
+            # Python stops at the first false part of `and` (true part of `or`): a later part
+            # is not evaluated, and cannot fail, once the answer is known
+            head, rest = e.args[0], e.args[1:]
+            later = self.error(type(e)(rest) if len(rest) > 1 else rest[0])
+            if later is None:
+                return self.error(head)
+            goes_on = self.cond(head).sql
+            if isinstance(e, ir.Or):
+                goes_on = exp.Not(this=exp.Paren(this=goes_on))
+            return first([self.error(head), exp.Case(ifs=[exp.If(this=goes_on, true=later)])])
         children = [self.error(x) for x in ir._children(e)]
         if isinstance(e, ir.Bin) and e.op == "/":
             divisor = self.value(e.b)
@@ -367,6 +396,23 @@ class Translator:
             return text
         trimmed = exp.RegexpReplace(this=text, expression=exp.Literal.string("0+$"), replacement=exp.Literal.string(""))
         return exp.RegexpReplace(this=trimmed, expression=exp.Literal.string("\\.$"), replacement=exp.Literal.string(""))
+
+
+def fails(e: ir.Expr | ir.Cond) -> bool:
+    """Whether evaluating ``e`` itself can raise: a Fail, or a division (by zero)."""
+    return any(isinstance(n, ir.Fail) or isinstance(n, ir.Bin) and n.op == "/" for n in ir.walk(e))
+
+
+def null_when_failing(e: ir.Expr) -> bool:
+    """Whether ``e``'s SQL is NULL whenever Python's evaluation of it raises.  A failing value
+    is NULL in SQL and stays NULL through arithmetic, but not through a condition (a NULL
+    test picks the ELSE) nor LEAST and GREATEST (which skip NULLs): there, it can vanish."""
+    for n in ir.walk(e):
+        if isinstance(n, (ir.Cmp, ir.And, ir.Or, ir.Not, ir.IsTrue)) and fails(n):
+            return False
+        if isinstance(n, (ir.Min, ir.Max)) and any(fails(a) for a in n.args):
+            return False
+    return True
 
 
 def first(parts: list[exp.Expr | None]) -> exp.Expr | None:
