@@ -10,7 +10,7 @@ Everything is ``Decimal``.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -123,7 +123,7 @@ class Evaluator:
         total_at = before.index("total") if "total" in before else 0  # no total: no grades either
         labels = [safe_text(g.label or g.name) for g in plan.grades]
         known = declared_places(plan)
-        places = [known.get(name) for name in before + after]
+        spellers = [_speller(known.get(name)) for name in before + after]
         groups = plan.groups
         outcome = self.compiled.outcome
         with decimal.localcontext(CONTEXT):
@@ -137,7 +137,7 @@ class Evaluator:
                     errors.append(DataError(row.file, row.number, None,
                                             f"no grade for a total of {show(values[total_at].normalize())}"))
                     continue
-                texts = list(map(spell, values, places))
+                texts = [f(x) for f, x in zip(spellers, values)]
                 if labels:
                     texts.insert(n_before, labels[g])
                 person, period = safe_text(row.person), safe_text(row.period)
@@ -165,6 +165,30 @@ class Evaluator:
         if errors:
             raise DataProblems(errors)
         return results
+
+
+def _speller(exponent: int | None) -> Callable[[Decimal], str]:
+    """``spelling.spell`` at one column's declared places, answered from ``str(x)`` when
+    that already is the spelling: the digits in fixed notation, not negative, and either
+    without trailing zeros or with exactly the declared places.  Anything else (an
+    exponent, a sign that might be on zero, other places) is spell's own to decide."""
+    if exponent is None:
+        def bare(x: Decimal) -> str:
+            s = str(x)
+            if "E" in s or s[0] == "-" or ("." in s and s[-1] == "0"):
+                return spell(x)
+            return s
+        return bare
+    if exponent > 0:
+        return lambda x: spell(x, exponent)
+    width = -exponent
+
+    def placed(x: Decimal) -> str:
+        s = str(x)
+        if "E" in s or s[0] == "-" or (len(s) - s.find(".") - 1 if "." in s else 0) != width:
+            return spell(x, exponent)
+        return s
+    return placed
 
 
 def row_error(row: Row, e: Exception) -> DataError:
