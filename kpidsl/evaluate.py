@@ -10,7 +10,7 @@ Everything is ``Decimal``.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -18,7 +18,7 @@ from . import interpret, ir
 from .backends.python import Compiled, compile_plan, output_steps
 from .batch import AggFn, Batch
 from .semantics import CONTEXT, ScoreError, show
-from .spelling import declared_places, safe_text, spell
+from .spelling import safe_text
 from .validate import DataError, DataProblems, Row
 
 
@@ -122,23 +122,21 @@ class Evaluator:
         n_before = len(before)
         total_at = before.index("total") if "total" in before else 0  # no total: no grades either
         labels = [safe_text(g.label or g.name) for g in plan.grades]
-        known = declared_places(plan)
-        spellers = [_speller(known.get(name)) for name in before + after]
         groups = plan.groups
-        outcome = self.compiled.outcome
+        outcome, outcome_text = self.compiled.outcome, self.compiled.outcome_text
         with decimal.localcontext(CONTEXT):
             for row in rows:
                 try:
-                    values, g = outcome(row.cells)
+                    texts, g = outcome_text(row.cells)
                 except (ScoreError, decimal.InvalidOperation, decimal.DivisionByZero) as e:
                     errors.append(row_error(row, e))
                     continue
-                if labels and g is None:
-                    errors.append(DataError(row.file, row.number, None,
-                                            f"no grade for a total of {show(values[total_at].normalize())}"))
-                    continue
-                texts = [f(x) for f, x in zip(spellers, values)]
                 if labels:
+                    if g is None:
+                        values, _ = outcome(row.cells)
+                        errors.append(DataError(row.file, row.number, None,
+                                                f"no grade for a total of {show(values[total_at].normalize())}"))
+                        continue
                     texts.insert(n_before, labels[g])
                 person, period = safe_text(row.person), safe_text(row.period)
                 if groups:
@@ -165,30 +163,6 @@ class Evaluator:
         if errors:
             raise DataProblems(errors)
         return results
-
-
-def _speller(exponent: int | None) -> Callable[[Decimal], str]:
-    """``spelling.spell`` at one column's declared places, answered from ``str(x)`` when
-    that already is the spelling: the digits in fixed notation, not negative, and either
-    without trailing zeros or with exactly the declared places.  Anything else (an
-    exponent, a sign that might be on zero, other places) is spell's own to decide."""
-    if exponent is None:
-        def bare(x: Decimal) -> str:
-            s = str(x)
-            if "E" in s or s[0] == "-" or ("." in s and s[-1] == "0"):
-                return spell(x)
-            return s
-        return bare
-    if exponent > 0:
-        return lambda x: spell(x, exponent)
-    width = -exponent
-
-    def placed(x: Decimal) -> str:
-        s = str(x)
-        if "E" in s or s[0] == "-" or (len(s) - s.find(".") - 1 if "." in s else 0) != width:
-            return spell(x, exponent)
-        return s
-    return placed
 
 
 def row_error(row: Row, e: Exception) -> DataError:

@@ -164,7 +164,9 @@ class Validator:
         if cells is not None and person:
             return Row(self.file, number, person, period, groups, cells)
         na_items = self._not_applicable(number, get(self.na_list_col), values)
-        read_fast = fast(values) if fast is not None and not na_items else None
+        read_fast = None
+        if fast is not None and not na_items:
+            read_fast = cells if not self.others else fast(values)  # no others: read above
         cells = read_fast or {}
         for col, spec, i in self.others if read_fast is not None else self.columns:
             v = get(i)
