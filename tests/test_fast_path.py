@@ -12,7 +12,8 @@ import csv
 import io
 import os
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kpidsl.api import Scorer, load_text
 from kpidsl.backends.rows import compile_row_reader
