@@ -18,7 +18,7 @@ from . import interpret, ir
 from .backends.python import Compiled, compile_plan, output_steps
 from .batch import AggFn, Batch
 from .semantics import CONTEXT, ScoreError, show
-from .spelling import declared_places, safe_text, spell
+from .spelling import safe_text
 from .validate import DataError, DataProblems, Row
 
 
@@ -122,23 +122,21 @@ class Evaluator:
         n_before = len(before)
         total_at = before.index("total") if "total" in before else 0  # no total: no grades either
         labels = [safe_text(g.label or g.name) for g in plan.grades]
-        known = declared_places(plan)
-        places = [known.get(name) for name in before + after]
         groups = plan.groups
-        outcome = self.compiled.outcome
+        outcome, outcome_text = self.compiled.outcome, self.compiled.outcome_text
         with decimal.localcontext(CONTEXT):
             for row in rows:
                 try:
-                    values, g = outcome(row.cells)
+                    texts, g = outcome_text(row.cells)
                 except (ScoreError, decimal.InvalidOperation, decimal.DivisionByZero) as e:
                     errors.append(row_error(row, e))
                     continue
-                if labels and g is None:
-                    errors.append(DataError(row.file, row.number, None,
-                                            f"no grade for a total of {show(values[total_at].normalize())}"))
-                    continue
-                texts = list(map(spell, values, places))
                 if labels:
+                    if g is None:
+                        values, _ = outcome(row.cells)
+                        errors.append(DataError(row.file, row.number, None,
+                                                f"no grade for a total of {show(values[total_at].normalize())}"))
+                        continue
                     texts.insert(n_before, labels[g])
                 person, period = safe_text(row.person), safe_text(row.period)
                 if groups:

@@ -76,6 +76,7 @@ class Validator:
         self.person_col = self._find(titles, (plan.person, key_label.get(plan.person)) + PERSON_TITLES)
         self.period_col = self._find(titles, (plan.period,) + PERIOD_TITLES)
         self.group_cols = {g: self._find(titles, (g, key_label.get(g))) for g in plan.groups}
+        self.group_at = [(g, i) for g, i in self.group_cols.items() if i is not None]  # the groups a row holds
         self.na_list_col = titles.get("not_applicable", titles.get("不适用"))
         if self.person_col is None:
             self.errors.append(DataError(file, 1, None, f"no column names the person (looked for {plan.person!r}, "
@@ -134,18 +135,21 @@ class Validator:
 
     def row(self, number: int, values: list[object]) -> Row | None:
         fast = self.fast
+        cells: dict[str, Decimal] | None = None
         if fast is not None and not self.others:
             # The common row, read without the general machinery: every cell in its usual
-            # spelling, a text id and period, no groups to look up.
+            # spelling, a text id, period and groups.  Read once: the cells are kept for
+            # the general path below when only a key needs a closer look.
             cells = fast(values)
-            if cells is not None and not self.group_cols:
+            if cells is not None:
                 try:
                     person = values[self.person_col].strip()  # type: ignore[attr-defined, index]
                     period = values[self.period_col].strip() if self.period_col is not None else ""  # type: ignore[attr-defined]
+                    groups = {g: values[i].strip() for g, i in self.group_at} if self.group_at else {}  # type: ignore[attr-defined]
                 except (AttributeError, IndexError, TypeError):
                     person = ""
                 if person:
-                    return Row(self.file, number, person, period, {}, cells)
+                    return Row(self.file, number, person, period, groups, cells)
         n_before = len(self.errors)
         n = len(values)
 
@@ -156,13 +160,13 @@ class Validator:
         if not person and not isinstance(get(self.person_col), (datetime.date, datetime.time)):
             self._error(number, None, "blank person id")
         period = self._key(number, "period", get(self.period_col)) if self.period_col is not None else ""
-        groups = {g: self._key(number, g, get(i)) for g, i in self.group_cols.items() if i is not None}
-        if not self.others and fast is not None and person:
-            cells = fast(values)
-            if cells is not None:
-                return Row(self.file, number, person, period, groups, cells)
+        groups = {g: self._key(number, g, get(i)) for g, i in self.group_at}
+        if cells is not None and person:
+            return Row(self.file, number, person, period, groups, cells)
         na_items = self._not_applicable(number, get(self.na_list_col), values)
-        read_fast = fast(values) if fast is not None and not na_items else None
+        read_fast = None
+        if fast is not None and not na_items:
+            read_fast = cells if not self.others else fast(values)  # no others: read above
         cells = read_fast or {}
         for col, spec, i in self.others if read_fast is not None else self.columns:
             v = get(i)

@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .. import ir
 from ..semantics import CONTEXT, ScoreError, div, is_power_of_ten, quantize, round_to, show
+from ..spelling import declared_places, spell
 
 
 def environment() -> Environment:
@@ -33,6 +34,8 @@ class _Emitter:
     def __init__(self):
         self.constants: dict[str, str] = {}  # canonical digits -> constant name
         self.names: dict[str, str] = {}  # step name -> local variable
+        # column -> local variable, for the columns every streamed row holds (None: read c[...])
+        self.cells: dict[str, str] | None = None
 
     def const(self, v) -> str:
         text = str(v)
@@ -45,6 +48,8 @@ class _Emitter:
         if t is ir.Const:
             return self.const(e.value)
         if t is ir.Cell:
+            if self.cells is not None and e.column in self.cells:
+                return self.cells[e.column]
             return f"c[{e.column!r}]"
         if t is ir.Ref:
             if e.step in self.names:
@@ -121,15 +126,29 @@ def _outcome(em: _Emitter, plan: ir.Plan) -> dict:
     """The one-pass function: score steps as locals, the grade as `g`, then result steps."""
     if any(isinstance(n, ir.Agg) for s in plan.result_steps for n in ir.walk(s.expr)):
         # a batch-only rubric never uses the one-pass function
-        return {"outcome_scores": [], "outcome_grades": [], "outcome_results": [], "outcome_vars": []}
-    em.names = {}
-    scores = em.lines(plan.score_steps, "score")
-    em.names["grade"] = "g"
-    grades = ["True" if g.cond is None else em.cond(g.cond, "score") for g in plan.grades]
-    results = em.lines(plan.result_steps, "score")
+        return {"outcome_scores": [], "outcome_grades": [], "outcome_results": [], "outcome_vars": [],
+                "outcome_spelled": [], "text_cells": [], "text_scores": [], "text_grades": [], "text_results": []}
+
+    def one_pass() -> tuple[list, list, list]:
+        em.names = {}
+        scores = em.lines(plan.score_steps, "score")
+        em.names["grade"] = "g"
+        grades = ["True" if g.cond is None else em.cond(g.cond, "score") for g in plan.grades]
+        return scores, grades, em.lines(plan.result_steps, "score")
+
+    scores, grades, results = one_pass()
+    # outcome_text reads each cell once, into a local: a streamed row holds every column
+    # that is not optional (a missing one stops the file at its header)
+    em.cells = {col.name: f"x{i}" for i, col in enumerate(plan.columns) if not col.optional}
+    text_scores, text_grades, text_results = one_pass()
+    em.cells = None
     before, after = output_steps(plan)
+    places = declared_places(plan)
     return {"outcome_scores": scores, "outcome_grades": grades, "outcome_results": results,
-            "outcome_vars": [em.names[n] for n in before + after]}
+            "outcome_vars": [em.names[n] for n in before + after],
+            "outcome_spelled": [(em.names[n], places.get(n)) for n in before + after],
+            "text_cells": [(f"x{i}", col.name) for i, col in enumerate(plan.columns) if not col.optional],
+            "text_scores": text_scores, "text_grades": text_grades, "text_results": text_results}
 
 
 def _fail(message, shown):
@@ -144,12 +163,14 @@ class Compiled:
     result: Callable  # (cells, steps, agg) -> list of result-step values
     raw_score: Callable  # score without entering the decimal context (the caller holds it)
     outcome: Callable  # cells -> (output values, grade index): the one-pass row, caller holds the context
+    outcome_text: Callable  # the same, the values spelled as outputs write them (spelling.spell)
 
 
 def compile_plan(plan: ir.Plan) -> Compiled:
     source = generate(plan)
     namespace: dict[str, Any] = {"Decimal": decimal.Decimal, "_div": div, "_round": round_to, "_quantize": quantize, "_fail": _fail,
-                 "__builtins__": {"min": min, "max": max, "True": True, "None": None}}
+                 "_spell": spell,
+                 "__builtins__": {"min": min, "max": max, "True": True, "None": None, "str": str, "len": len}}
     code = compile(source, "<kpidsl scoring>", "exec")
     exec(code, namespace)  # generated from the IR only; see the module docstring
     score, grade, result = namespace["score"], namespace["grade"], namespace["result"]
@@ -162,4 +183,5 @@ def compile_plan(plan: ir.Plan) -> Compiled:
         with decimal.localcontext(CONTEXT):
             return result(cells, steps, agg)
 
-    return Compiled(source, score_in_context, grade, result_in_context, score, namespace["outcome"])
+    return Compiled(source, score_in_context, grade, result_in_context, score, namespace["outcome"],
+                    namespace["outcome_text"])

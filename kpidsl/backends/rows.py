@@ -17,7 +17,20 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..cells import FAST_NUMBER, FAST_WHOLE, MAX_WHOLE_DIGITS, NO, YES, CellSpec, Check, passes
+from ..cells import (
+    FAST_NUMBER,
+    FAST_WHOLE,
+    MAX_PLACES,
+    MAX_WHOLE_DIGITS,
+    NO,
+    YES,
+    CellSpec,
+    Check,
+    PercentNumber,
+    hundredth,
+    passes,
+    text_of,
+)
 from .python import environment
 
 D = decimal.Decimal
@@ -59,8 +72,8 @@ def _refusal(check: Check, x: str, names: _Names) -> str:
 
 
 def _column(spec: CellSpec, index: int, var: str, names: _Names) -> dict:
-    col = {"name": spec.column, "index": index, "kind": spec.kind, "spellings": None,
-           "whole_text": False, "refusals": []}
+    col = {"name": spec.column, "index": index, "kind": spec.kind, "mode": spec.percent_mode, "spellings": None,
+           "whole_text": False, "refusals": [], "typed_refusals": [_refusal(c, var, names) for c in spec.checks]}
     checks = list(spec.checks)
     allowed = next((c for c in checks if c.kind == "allowed"), None)
     if spec.kind == "number" and allowed is not None:
@@ -77,6 +90,35 @@ def _column(spec: CellSpec, index: int, var: str, names: _Names) -> dict:
     return col
 
 
+_INFINITIES = (float("inf"), float("-inf"))
+
+
+def _typed(v: object, kind: str, mode: str) -> D | None:
+    """A cell that is not text (a number from XLSX or JSON) read as ``cells.read`` reads
+    it, before the spec's checks; None declines it (blank, not a number, a yes/no cell
+    that says neither, more digits than cells.read takes)."""
+    if kind == "yes/no":
+        t = text_of(v).lower()
+        return D(1) if t in YES else D(0) if t in NO else None
+    cls = v.__class__
+    if cls is int:
+        x = D(v)  # type: ignore[arg-type]
+    elif cls is float or cls is PercentNumber:
+        if v != v or v in _INFINITIES:
+            return None
+        x = D(repr(float(v)))  # type: ignore[arg-type]
+    else:
+        return None  # bool, None, a date: cells.read explains
+    if kind == "percent" and cls is not PercentNumber:
+        if mode == "whole":
+            x = hundredth(x)
+        elif mode == "strict" and x:
+            return None  # a bare number in a percent column: cells.read asks which was meant
+    if x and x.adjusted() >= MAX_WHOLE_DIGITS or x.as_tuple().exponent < -MAX_PLACES:  # type: ignore[operator]
+        return None
+    return x
+
+
 def compile_row_reader(columns: list[tuple[CellSpec, int]]) -> Callable:
     """``parse(values)``: the cells of a row as a dict by column, or None to decline it.
     ``columns`` pairs each spec with the index of its cell in the row."""
@@ -84,11 +126,11 @@ def compile_row_reader(columns: list[tuple[CellSpec, int]]) -> Callable:
     cols = [_column(spec, index, f"x{i}", names) for i, (spec, index) in enumerate(columns)]
     body = environment().get_template("row_parser.py.j2").render(cols=cols, whole_digits=MAX_WHOLE_DIGITS)
     source = "".join(f"{name} = Decimal({text!r})\n" for text, name in names.constants.items()) + body
-    namespace: dict[str, Any] = {"Decimal": D, "D": D, "YES": YES, "NO": NO,
+    namespace: dict[str, Any] = {"Decimal": D, "D": D, "YES": YES, "NO": NO, "typed": _typed,
                  "ONE": D(1), "ZERO": D(0), **names.sets,
                  "number": re.compile(FAST_NUMBER + r"\Z").match, "whole": re.compile(FAST_WHOLE + r"\Z").match,
                  "percent": re.compile(FAST_NUMBER + r"%\Z").match,
-                 "__builtins__": {"None": None, "len": len, "TypeError": TypeError, "IndexError": IndexError,
+                 "__builtins__": {"None": None, "len": len, "str": str, "TypeError": TypeError, "IndexError": IndexError,
                                   "AttributeError": AttributeError}}
     exec(compile(source, "<kpidsl rows>", "exec"), namespace)  # from the specs only; names as repr()
     return namespace["parse"]
