@@ -3,6 +3,7 @@ or I/O error.  Nothing here prints a traceback for bad input."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import signal
@@ -97,7 +98,7 @@ def _io_message(e: Exception) -> str:
 @click.argument("data", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
               help="Write results here (.csv, .xlsx or .json); default: CSV on standard output.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default=None,
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json", "parquet"]), default=None,
               help="Output format; default: from the output file's extension, else CSV.")
 @click.option("--explain", "explain_id", default=None, metavar="ID",
               help="Show how every number for this person was reached.")
@@ -123,8 +124,12 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
             _fail(f"--map {m!r}: write TITLE=NAME, e.g. --map 个人实际销售额=sales")
         mapping[title.strip()] = name.strip()
     fmt = fmt or (Path(out).suffix.lower().lstrip(".") if out else "csv")
-    if fmt not in ("csv", "xlsx", "json"):
-        _fail(f"{out}: unknown output format; use .csv, .xlsx or .json (or --format)")
+    if fmt not in ("csv", "xlsx", "json", "parquet"):
+        _fail(f"{out}: unknown output format; use .csv, .xlsx, .json or .parquet (or --format)")
+    if fmt == "parquet" and (engine != "duckdb" or out is None):
+        _fail("Parquet output is written by DuckDB: add --engine duckdb and -o results.parquet")
+    if any(Path(p).suffix.lower() == ".parquet" for p in data) and engine != "duckdb":
+        _fail("Parquet input is read by DuckDB: add --engine duckdb")
     if fmt == "xlsx" and out is None:
         _fail("XLSX output needs a file: add -o results.xlsx")
     scorer = _load_for(rubric, "scoring")
@@ -150,7 +155,12 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
             click.echo(scorer.explain(r))
         if out is None:
             return
-    write(Table(scorer.plan), results, Path(out) if out else None, fmt, sys.stdout)
+    if fmt == "parquet":
+        from .duck import write_parquet
+
+        write_parquet(Table(scorer.plan), results, Path(out))  # type: ignore[arg-type]  # out is set: checked above
+    else:
+        write(Table(scorer.plan), results, Path(out) if out else None, fmt, sys.stdout)
     if out:
         scored = sum(1 for r in results if r.status == "scored")
         click.echo(f"kpi: scored {scored} of {len(results)} rows -> {out}", err=True)
@@ -229,11 +239,35 @@ def _score_on_duckdb(scorer, paths: list[Path], percent: str, mapping: dict[str,
         from .backends.sql import SQLError
         from .data import read_rows
 
-        return duck.score_files(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(), read_rows)
+        return duck.score_files(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(), read_rows,
+                                _duckdb_progress if sys.stderr.isatty() else None)
     except ImportError:
         _fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
     except SQLError as e:
         _fail(f"--engine duckdb: this rubric cannot be written as SQL: {e}")
+
+
+@contextlib.contextmanager
+def _duckdb_progress(con, label: str):
+    """A bar for one long DuckDB step, from the percentage DuckDB reports while it works."""
+    import threading
+
+    stop = threading.Event()
+    with click.progressbar(length=100, label=label, file=sys.stderr) as bar:
+        def poll() -> None:
+            shown = 0
+            while not stop.wait(0.25):
+                done = int(con.query_progress())
+                if done > shown:
+                    bar.update(done - shown)
+                    shown = done
+        watcher = threading.Thread(target=poll, daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            watcher.join()
 
 
 class _NoBar:

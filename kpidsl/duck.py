@@ -11,8 +11,10 @@ validated in Python, then loaded.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from . import ir
 from .backends import sql, sql_cells
@@ -56,15 +58,28 @@ def _insert_rows(con, plan: ir.Plan, rows: Iterable[Row], index: int) -> None:
         con.executemany(f"INSERT INTO {TABLE} VALUES (" + ", ".join("?" for _ in _columns(plan)) + ")", values)
 
 
-def _load_csv(con, plan: ir.Plan, path: Path, index: int, percent: str, mapping: dict[str, str] | None,
-              needs_groups: Iterable[str], errors: list[DataError]) -> None:
-    header, _ = read_table(path)  # the header, and the file's shape and encoding, checked as in Python
+def _load_file(con, plan: ir.Plan, path: Path, index: int, percent: str, mapping: dict[str, str] | None,
+               needs_groups: Iterable[str], errors: list[DataError]) -> None:
+    """A CSV or Parquet file into the input table, every cell read as text and typed in SQL."""
+    if path.suffix.lower() == ".parquet":
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW}p AS SELECT * FROM read_parquet(?)", [str(path)])
+        except Exception as e:  # duckdb.Error: not a Parquet file, or a broken one
+            raise ValueError(f"{path}: cannot read this file as Parquet ({str(e).splitlines()[0]})") from None
+        described = con.execute(f"SELECT * FROM {RAW}p LIMIT 0").description
+        header = [d[0] for d in described]
+        # every cell as text, as a CSV cell would be (a DOUBLE 0.93 is '0.93')
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT "
+                    + ", ".join(f"CAST({_q(h)} AS VARCHAR) AS {_q(h)}" for h in header) + f" FROM {RAW}p")
+    else:
+        header, _ = read_table(path)  # the header, and the file's shape and encoding, checked as in Python
     v = Validator(plan, str(path), header, percent, mapping, needs_groups)
     if v.errors:
         errors += v.errors
         return
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, all_varchar = true, "
-                "header = true, delim = ',', quote = '\"', escape = '\"')", [str(path)])
+    if path.suffix.lower() != ".parquet":
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, all_varchar = true, "
+                    "header = true, delim = ',', quote = '\"', escape = '\"')", [str(path)])
     titles = [d[0] for d in con.execute(f"SELECT * FROM {RAW} LIMIT 0").description]
     raw = [f"_kpi_c{i}" for i in range(len(titles))]
     # numbered as the Python reader numbers rows: the header is row 1
@@ -96,9 +111,12 @@ def _load_csv(con, plan: ir.Plan, path: Path, index: int, percent: str, mapping:
 
 
 def score_files(plan: ir.Plan, paths: list[Path], percent: str = "strict", mapping: dict[str, str] | None = None,
-                needs_groups: Iterable[str] = (), read_rows: Callable | None = None) -> list[Result]:
+                needs_groups: Iterable[str] = (), read_rows: Callable | None = None,
+                watch: Callable[[Any, str], AbstractContextManager] | None = None) -> list[Result]:
     """Every row of every file scored on DuckDB; raises DataProblems with every problem.
-    ``read_rows`` reads a file the engine does not read itself (XLSX, JSON) in Python."""
+    ``read_rows`` reads a file the engine does not read itself (XLSX, JSON) in Python;
+    ``watch(con, label)`` wraps each long step (a progress bar that asks DuckDB how far it is)."""
+    watch = watch or (lambda _con, _label: nullcontext())
     con = connect()
     try:
         _create(con, plan)
@@ -106,8 +124,9 @@ def score_files(plan: ir.Plan, paths: list[Path], percent: str = "strict", mappi
         for index, path in enumerate(paths):
             # an item marked not applicable in the row (a list column, or n/a in its cells) is
             # read by the Python reader, which knows which cells it empties
-            if path.suffix.lower() in (".csv", ".txt") and not any(c.may_be_na for c in plan.columns):
-                _load_csv(con, plan, path, index, percent, mapping, needs_groups, errors)
+            if path.suffix.lower() in (".csv", ".txt", ".parquet") and not any(c.may_be_na for c in plan.columns):
+                with watch(con, f"reading {path.name}"):
+                    _load_file(con, plan, path, index, percent, mapping, needs_groups, errors)
                 continue
             assert read_rows is not None
             try:
@@ -119,7 +138,8 @@ def score_files(plan: ir.Plan, paths: list[Path], percent: str = "strict", mappi
         errors += _duplicates_in(con, paths)
         if errors:
             raise DataProblems(errors)
-        return run(con, plan, [str(p) for p in paths])
+        with watch(con, "scoring"):
+            return run(con, plan, [str(p) for p in paths])
     finally:
         con.close()
 
@@ -172,6 +192,46 @@ def _result(query: sql.Query, row: Row, values: tuple, at: dict[str, int]) -> Re
     notes = [n for n in (values[at[sql.NOTES]] or "").split("; ") if n]
     flags = [f for f in (values[at[sql.FLAGS]] or "").split("; ") if f]
     return Result(row, steps=steps, grade=values[at[sql.GRADE]], awards=awards, flags=flags, notes=notes)
+
+
+def write_parquet(table, results: list[Result], out: Path) -> None:
+    """Results as a Parquet file: keys and texts as strings, every number as a DECIMAL of the
+    places its column needs (the values as ``kpi eval`` spells them, so nothing is rounded)."""
+    import csv
+    import tempfile
+
+    from .output import atomic_path, write_csv
+
+    with tempfile.TemporaryDirectory() as folder:
+        staged = Path(folder) / "results.csv"
+        with staged.open("w", encoding="utf-8", newline="") as f:
+            write_csv(table, results, f)
+        with staged.open(encoding="utf-8", newline="") as f:
+            rows = csv.reader(f)
+            next(rows)
+            places = [0] * len(table.columns)
+            for r in rows:
+                for i, text in enumerate(r):
+                    if "." in text:
+                        places[i] = max(places[i], len(text) - text.index(".") - 1)
+        con = connect()
+        try:
+            columns = []
+            for i, (_key, header, kind) in enumerate(table.columns):
+                as_read = f"c{i}"
+                value = (f"CAST(NULLIF({as_read}, '') AS DECIMAL(38, {places[i]}))" if kind != "text"
+                         else f"COALESCE({as_read}, '')")
+                columns.append(f"{value} AS {_q(header)}")
+            with atomic_path(out) as tmp:
+                names = ", ".join(f"'c{i}'" for i in range(len(table.columns)))
+                con.execute(f"COPY (SELECT {', '.join(columns)} FROM read_csv(?, all_varchar = true, header = false, "
+                            f"skip = 1, names = [{names}])) TO '{_literal(str(tmp))}' (FORMAT parquet)", [str(staged)])
+        finally:
+            con.close()
+
+
+def _literal(text: str) -> str:
+    return text.replace("'", "''")
 
 
 def evaluate(plan: ir.Plan, rows: Iterable[Row]) -> list[Result]:

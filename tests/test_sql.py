@@ -150,3 +150,41 @@ item x "X" points 100 { tiers m { when >= 1: 100 else: 0 } }
 """)
     r = kpi("sql", path)
     assert r.returncode == 1 and "cannot write this rubric as SQL" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_parquet_in_and_out_on_duckdb(kpi, tmp_path):
+    rubric = ROOT / "rubrics" / "taobao_presales_agent.kpi"
+    data = ROOT / "rubrics" / "examples" / "taobao_presales_agent.csv"
+    typed = tmp_path / "in.parquet"
+    # the example sheet as a typed Parquet file (numbers as numbers, as a warehouse exports them)
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM read_csv('{data}')) TO '{typed}' (FORMAT parquet)")
+    from_csv, from_parquet = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert kpi("eval", rubric, data, "-o", from_csv).returncode == 0
+    r = kpi("eval", rubric, typed, "-o", from_parquet, "--engine", "duckdb")
+    assert r.returncode == 0, r.stderr
+    assert from_parquet.read_bytes() == from_csv.read_bytes()
+    out = tmp_path / "out.parquet"
+    assert kpi("eval", rubric, data, "-o", out, "--engine", "duckdb").returncode == 0
+    rows = con.execute(f"SELECT id, \"总分\", \"等级\" FROM '{out}' ORDER BY id").fetchall()
+    with from_csv.open(encoding="utf-8") as f:
+        written = {r["id"]: (r["总分"], r["等级"]) for r in csv.DictReader(f)}
+    assert {i: (str(t) if t is not None else "", g) for i, t, g in rows} == written
+    refused = kpi("eval", rubric, typed, "-o", tmp_path / "c.csv")
+    assert refused.returncode == 2 and "--engine duckdb" in refused.stderr
+
+
+def test_a_bad_cell_read_by_duckdb_is_reported_in_python_words(kpi, tmp_path):
+    rubric = ROOT / "rubrics" / "installation_aftersales_card.kpi"
+    text = (ROOT / "rubrics" / "examples" / "installation_aftersales_card.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("installs_ok") if "installs_ok" in header else 2] = "abc"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    py = kpi("eval", rubric, bad)
+    dk = kpi("eval", rubric, bad, "--engine", "duckdb")
+    assert py.returncode == dk.returncode == 1
+    assert "'abc' is not a number" in dk.stderr and "bad.csv:2" in dk.stderr
+    assert dk.stderr == py.stderr
