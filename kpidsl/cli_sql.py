@@ -41,8 +41,8 @@ def sql_command(rubric: str, dialect: str, table: str, row_column: str | None, o
         sys.exit(1)
     header = f"-- {scorer.plan.title}: scoring query for {dialect}, written by kpi sql from {Path(rubric).name}\n"
     if dialect == "spark":
-        header += ("-- run with spark.sql.ansi.enabled=true and "
-                   "spark.sql.decimalOperations.allowPrecisionLoss=false, so no value is rounded unasked\n")
+        header += ("-- run with spark.sql.ansi.enabled=true, so a value too large for DECIMAL(38) stops the query "
+                   "instead of becoming NULL\n")
     if out is None:
         click.echo(header + text, nl=False)
         return

@@ -134,7 +134,7 @@ def test_kpi_sql_cli(kpi, tmp_path):
     assert r.returncode == 0, r.stderr
     text = out.read_text(encoding="utf-8")
     assert text.startswith("-- 安装及售后服务考核卡") or "scoring query for spark" in text.splitlines()[0]
-    assert "allowPrecisionLoss=false" in text
+    assert "spark.sql.ansi.enabled=true" in text
     bad = kpi("sql", rubric, "--dialect", "oracle")
     assert bad.returncode == 2 and "oracle" in bad.stderr
     missing = kpi("sql", tmp_path / "nope.kpi")

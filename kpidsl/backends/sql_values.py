@@ -132,6 +132,22 @@ class Dialect:
         into each place that reads it (a 38-layer rubric then needs more than 20 GB to plan)."""
         return True if self.name == "postgres" else None
 
+    def shifted_text(self, whole: exp.Expr, places: int) -> exp.Expr:
+        """whole × 10**-places as DECIMAL(38, places), by writing the point into its digits:
+        Spark's decimal product keeps at most 6 places once a result is wide, so the point is
+        placed in text, where nothing is rounded."""
+        digits = exp.Cast(this=exp.Abs(this=whole.copy()), to=exp.DataType.build("VARCHAR"))
+        # zeros in front (leading zeros are harmless to CAST; LPAD would cut a longer number)
+        padded = exp.DPipe(this=exp.Literal.string("0" * places), expression=digits)
+        cut = exp.Sub(this=exp.Length(this=padded.copy()), expression=exp.Literal.number(places))
+        text = exp.DPipe(this=exp.DPipe(this=exp.DPipe(
+            this=exp.Case(ifs=[exp.If(this=exp.LT(this=whole.copy(), expression=exp.Literal.number(0)),
+                                      true=exp.Literal.string("-"))], default=exp.Literal.string("")),
+            expression=exp.Substring(this=padded.copy(), start=exp.Literal.number(1), length=cut)),
+            expression=exp.Literal.string(".")),
+            expression=exp.Substring(this=padded, start=exp.Add(this=cut.copy(), expression=exp.Literal.number(1))))
+        return exp.Cast(this=text, to=decimal_type(places))
+
     def truncated_quotient(self, a: exp.Expr, b: exp.Expr) -> exp.Expr:
         """a / b toward zero, for whole numbers a and b (b not zero)."""
         if self.name == "duckdb":
@@ -186,6 +202,8 @@ class Translator:
         as_decimal = exp.Cast(this=v.sql, to=decimal_type(0))
         if v.scale == 0:
             return as_decimal
+        if self.d.name == "spark":
+            return self.d.shifted_text(v.sql, v.scale)
         return exp.Mul(this=as_decimal, expression=number(Decimal(1).scaleb(-v.scale)))
 
     # ---- values -----------------------------------------------------------------------------
