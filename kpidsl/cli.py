@@ -138,6 +138,9 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
             and engine == "python":
         _stream(scorer, paths, percent_cells, mapping, Path(out))
         return
+    if out is not None and fmt == "csv" and explain_id is None and engine == "duckdb":
+        _duckdb_to_csv(scorer, paths, percent_cells, mapping, Path(out))
+        return
     try:
         results = _score(scorer, paths, percent_cells, mapping, engine)
     except DataProblems as e:
@@ -230,6 +233,29 @@ def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str], eng
         rows = read_rows(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(),
                          progress=bar.update if show else None)
     return scorer.evaluator.evaluate(rows)
+
+
+def _duckdb_to_csv(scorer, paths: list[Path], percent: str, mapping: dict[str, str], out: Path) -> None:
+    """Read, score and write on DuckDB: no row passes through Python (flat memory)."""
+    from .data import DataProblems
+
+    try:
+        from . import duck
+        from .backends.sql import SQLError
+        from .data import read_rows
+
+        scored, rows = duck.score_files_to_csv(scorer.plan, paths, out, percent, mapping, scorer.evaluator.groups_needed(),
+                                    read_rows, _duckdb_progress if sys.stderr.isatty() else None)
+    except ImportError:
+        _fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
+    except SQLError as e:
+        _fail(f"--engine duckdb: this rubric cannot be written as SQL: {e}")
+    except DataProblems as e:
+        _report_data_problems(e.errors)
+        sys.exit(EXIT_PROBLEMS)
+    except ValueError as e:  # unreadable data file
+        _fail(str(e))
+    click.echo(f"kpi: scored {scored} of {rows} rows -> {out}", err=True)
 
 
 def _score_on_duckdb(scorer, paths: list[Path], percent: str, mapping: dict[str, str]):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ir
-from .backends import sql, sql_cells
+from .backends import sql, sql_cells, sql_text
 from .backends.sql_values import cell_places
 from .evaluate import Result
 from .tables import read_table
@@ -110,46 +110,91 @@ def _load_file(con, plan: ir.Plan, path: Path, index: int, percent: str, mapping
                                 f"more than {MAX_BAD} rows have problems; the rest are not listed"))
 
 
+def _load(con, plan: ir.Plan, paths: list[Path], percent: str, mapping: dict[str, str] | None,
+          needs_groups: Iterable[str], read_rows: Callable | None, watch) -> None:
+    """Every file into the input table; raises DataProblems with every problem in the data."""
+    _create(con, plan)
+    errors: list[DataError] = []
+    for index, path in enumerate(paths):
+        # an item marked not applicable in the row (a list column, or n/a in its cells) is
+        # read by the Python reader, which knows which cells it empties
+        if path.suffix.lower() in (".csv", ".txt", ".parquet") and not any(c.may_be_na for c in plan.columns):
+            with watch(con, f"reading {path.name}"):
+                _load_file(con, plan, path, index, percent, mapping, needs_groups, errors)
+            continue
+        assert read_rows is not None
+        try:
+            _insert_rows(con, plan, read_rows(plan, [path], percent, mapping, needs_groups), index)
+        except DataProblems as e:
+            errors += e.errors
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _kpi_keys AS SELECT {ID}, {_q(plan.person)} AS _kpi_person, "
+                f"{_q(plan.period)} AS _kpi_period FROM {TABLE}")
+    errors += _duplicates_in(con, paths)
+    if errors:
+        raise DataProblems(errors)
+
+
+def _duplicates_in(con, paths: list[Path]) -> list[DataError]:
+    """A person twice in one period, in the Python reader's words (the later row named)."""
+    found = con.execute(f"SELECT first, later FROM (SELECT min({ID}) OVER w AS first, {ID} AS later, "
+                        "row_number() OVER w AS n FROM _kpi_keys WINDOW w AS (PARTITION BY _kpi_person, "
+                        f"_kpi_period ORDER BY {ID})) WHERE n > 1 ORDER BY later").fetchall()
+    return [DataError(str(paths[later >> 32]), later & 0xFFFFFFFF, None, "this person appears twice in the same period",
+                      hint=f"the first is {paths[first >> 32]}:{first & 0xFFFFFFFF}") for first, later in found]
+
+
+def _no_watch(_con, _label: str) -> AbstractContextManager:
+    return nullcontext()
+
+
 def score_files(plan: ir.Plan, paths: list[Path], percent: str = "strict", mapping: dict[str, str] | None = None,
                 needs_groups: Iterable[str] = (), read_rows: Callable | None = None,
                 watch: Callable[[Any, str], AbstractContextManager] | None = None) -> list[Result]:
     """Every row of every file scored on DuckDB; raises DataProblems with every problem.
     ``read_rows`` reads a file the engine does not read itself (XLSX, JSON) in Python;
     ``watch(con, label)`` wraps each long step (a progress bar that asks DuckDB how far it is)."""
-    watch = watch or (lambda _con, _label: nullcontext())
+    watch = watch or _no_watch
     con = connect()
     try:
-        _create(con, plan)
-        errors: list[DataError] = []
-        for index, path in enumerate(paths):
-            # an item marked not applicable in the row (a list column, or n/a in its cells) is
-            # read by the Python reader, which knows which cells it empties
-            if path.suffix.lower() in (".csv", ".txt", ".parquet") and not any(c.may_be_na for c in plan.columns):
-                with watch(con, f"reading {path.name}"):
-                    _load_file(con, plan, path, index, percent, mapping, needs_groups, errors)
-                continue
-            assert read_rows is not None
-            try:
-                _insert_rows(con, plan, read_rows(plan, [path], percent, mapping, needs_groups), index)
-            except DataProblems as e:
-                errors += e.errors
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _kpi_keys AS SELECT {ID}, {_q(plan.person)} AS _kpi_person, "
-                    f"{_q(plan.period)} AS _kpi_period FROM {TABLE}")
-        errors += _duplicates_in(con, paths)
-        if errors:
-            raise DataProblems(errors)
+        _load(con, plan, paths, percent, mapping, needs_groups, read_rows, watch)
         with watch(con, "scoring"):
             return run(con, plan, [str(p) for p in paths])
     finally:
         con.close()
 
 
-def _duplicates_in(con, paths: list[Path]) -> list[DataError]:
-    found = con.execute(f"SELECT first, later FROM (SELECT min({ID}) OVER w AS first, {ID} AS later, "
-                        "row_number() OVER w AS n FROM _kpi_keys WINDOW w AS (PARTITION BY _kpi_person, "
-                        f"_kpi_period ORDER BY {ID})) WHERE n > 1 ORDER BY later").fetchall()
-    return [DataError(str(paths[later >> 32]), later & 0xFFFFFFFF, None, "this person appears twice in the same period",
-                      hint=f"the first is {paths[first >> 32]}:{first & 0xFFFFFFFF}") for first, later in found]
+def score_files_to_csv(plan: ir.Plan, paths: list[Path], out: Path, percent: str = "strict",
+                       mapping: dict[str, str] | None = None, needs_groups: Iterable[str] = (),
+                       read_rows: Callable | None = None,
+                       watch: Callable[[Any, str], AbstractContextManager] | None = None) -> tuple[int, int]:
+    """Score every file and write the results as ``kpi eval`` writes a CSV, byte for byte,
+    by DuckDB itself (no row passes through Python); returns the rows scored and all rows.  Raises
+    DataProblems, and writes nothing, when a row cannot be scored."""
+    from .output import Table, atomic_path
+
+    watch = watch or _no_watch
+    con = connect()
+    try:
+        _load(con, plan, paths, percent, mapping, needs_groups, read_rows, watch)
+        query = sql.build(plan, "duckdb", TABLE, ID)
+        with watch(con, "scoring"):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _kpi_scored AS {query.sql(pretty=False)}")
+        found = con.execute(f"SELECT {ID}, {sql.ERROR}, {sql.BATCH_ERROR} FROM _kpi_scored WHERE {sql.ERROR} "
+                            f"IS NOT NULL OR {sql.BATCH_ERROR} IS NOT NULL ORDER BY {ID} LIMIT {MAX_BAD}").fetchall()
+        if found:
+            raise DataProblems([DataError(str(paths[i >> 32]), i & 0xFFFFFFFF, None, e or b,
+                                          hint=None if e else "a team amount must be the same on every row of the team")
+                                for i, e, b in found])
+        table = Table(plan)
+        select = sql_text.spelled(plan, table, query)
+        with atomic_path(out) as tmp, watch(con, "writing"):
+            con.execute(f"COPY ({select} FROM _kpi_scored ORDER BY {_q(ID)}) TO '{_literal(str(tmp))}' "
+                        "(FORMAT csv, HEADER true, NEW_LINE '\r\n')")
+        scored, rows = con.execute(f"SELECT count(*) FILTER (WHERE {sql.STATUS} = 'scored'), count(*) "
+                                   "FROM _kpi_scored").fetchone()
+        return scored, rows
+    finally:
+        con.close()
 
 
 def run(con, plan: ir.Plan, files: list[str], rows: dict[int, Row] | None = None) -> list[Result]:

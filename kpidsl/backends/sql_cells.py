@@ -80,7 +80,37 @@ class CellReader:
             signed = exp.Case(ifs=[exp.If(this=percent_sign.copy(), true=shifted.copy())], default=bare)
         fits = self.fits(digits.copy(), percent_sign.copy())
         read = exp.Case(ifs=[exp.If(this=fits, true=exp.TryCast(this=signed, to=decimal_type(self.places)))])
-        return read
+        return self.fast(raw, read)
+
+    def fast(self, raw: exp.Expr, general: exp.Expr) -> exp.Expr:
+        """The usual spellings first, each tested by one pattern and read by one CAST (plain
+        digits; digits and % in a percent column; bare digits under --percent-cells whole or
+        fraction); any other text takes the general reading above.  Both give the same value
+        for a text both accept: the pattern admits only what the general reading reads as is."""
+        spec = self.spec
+        places = min(self.places, MAX_PLACES)
+        whole = f"-?[0-9]{{1,{MAX_WHOLE_DIGITS}}}"
+        plain = f"^{whole}(\\.[0-9]{{1,{places}}})?$" if places else f"^{whole}$"
+        cases: list[exp.If] = []
+        as_is = exp.Cast(this=raw.copy(), to=decimal_type(self.places))
+        if spec.kind != "percent" or spec.percent_mode == "fraction":
+            cases.append(exp.If(this=_fn("REGEXP_FULL_MATCH", raw.copy(), _s(plain)), true=as_is))
+        if spec.unit in ("percent", "number") and self.places >= 2:
+            shift = self.places - 2
+            percent = f"^{whole}(\\.[0-9]{{1,{shift}}})?%$" if shift else f"^{whole}%$"
+            digits = exp.Cast(this=_fn("RTRIM", raw.copy(), _s("%")), to=decimal_type(self.places))
+            hundredth = exp.Cast(this=exp.Mul(this=digits, expression=number(Decimal("0.01"))),
+                                 to=decimal_type(self.places))
+            cases.append(exp.If(this=_fn("REGEXP_FULL_MATCH", raw.copy(), _s(percent)), true=hundredth))
+            if spec.kind == "percent" and spec.percent_mode == "whole":
+                bare = f"^{whole}(\\.[0-9]{{1,{shift}}})?$" if shift else f"^{whole}$"
+                cases.append(exp.If(this=_fn("REGEXP_FULL_MATCH", raw.copy(), _s(bare)),
+                                    true=exp.Cast(this=exp.Mul(this=exp.Cast(this=raw.copy(), to=decimal_type(self.places)),
+                                                               expression=number(Decimal("0.01"))),
+                                                  to=decimal_type(self.places))))
+        if not cases:
+            return general
+        return exp.Case(ifs=cases, default=general)
 
     def fits(self, digits: exp.Expr, percent_sign: exp.Expr) -> exp.Expr:
         """Spelled as a number, with at most MAX_WHOLE_DIGITS before the point and no more
