@@ -3,7 +3,6 @@ or I/O error.  Nothing here prints a traceback for bad input."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import os
 import signal
@@ -107,8 +106,9 @@ def _io_message(e: Exception) -> str:
               "93 means 93%, or 0.93 means 93%.")
 @click.option("--map", "mappings", multiple=True, metavar="TITLE=NAME",
               help="Read the column titled TITLE as the rubric's input NAME (repeatable).")
-@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
-              help="Score in Python, or run the rubric's SQL on DuckDB (pip install 'kpidsl[sql]').")
+@click.option("--engine", type=click.Choice(["auto", "python", "duckdb"]), default="auto", show_default=True,
+              help="Score in Python, or run the rubric's SQL on DuckDB (pip install 'kpidsl[sql]'); auto: "
+              "DuckDB for a large batch written to a file, when it is installed.")
 def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, explain_id: str | None,
           percent_cells: str, mappings: tuple[str, ...], engine: str) -> None:
     """Score people: RUBRIC applied to DATA files (CSV, XLSX or JSON, one row per person per period)."""
@@ -134,12 +134,18 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
         _fail("XLSX output needs a file: add -o results.xlsx")
     scorer = _load_for(rubric, "scoring")
     paths = [Path(p) for p in data]
+    if engine == "auto":
+        from .cli_sql import choose_engine
+
+        engine = choose_engine(scorer, paths, out, fmt, explain_id)
     if out is not None and fmt == "csv" and explain_id is None and not scorer.evaluator.needs_batch \
             and engine == "python":
         _stream(scorer, paths, percent_cells, mapping, Path(out))
         return
     if out is not None and fmt == "csv" and explain_id is None and engine == "duckdb":
-        _duckdb_to_csv(scorer, paths, percent_cells, mapping, Path(out))
+        from .cli_sql import duckdb_to_csv
+
+        duckdb_to_csv(scorer, paths, percent_cells, mapping, Path(out))
         return
     try:
         results = _score(scorer, paths, percent_cells, mapping, engine)
@@ -225,7 +231,9 @@ def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str], eng
     from .data import read_rows
 
     if engine == "duckdb":
-        return _score_on_duckdb(scorer, paths, percent, mapping)
+        from .cli_sql import score_on_duckdb
+
+        return score_on_duckdb(scorer, paths, percent, mapping)
     # counting the rows reads the files once more: only for a bar someone will see
     total = _count_rows(paths) if sys.stderr.isatty() else 0
     show = total > 20000
@@ -233,67 +241,6 @@ def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str], eng
         rows = read_rows(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(),
                          progress=bar.update if show else None)
     return scorer.evaluator.evaluate(rows)
-
-
-def _duckdb_to_csv(scorer, paths: list[Path], percent: str, mapping: dict[str, str], out: Path) -> None:
-    """Read, score and write on DuckDB: no row passes through Python (flat memory)."""
-    from .data import DataProblems
-
-    try:
-        from . import duck
-        from .backends.sql import SQLError
-        from .data import read_rows
-
-        scored, rows = duck.score_files_to_csv(scorer.plan, paths, out, percent, mapping, scorer.evaluator.groups_needed(),
-                                    read_rows, _duckdb_progress if sys.stderr.isatty() else None)
-    except ImportError:
-        _fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
-    except SQLError as e:
-        _fail(f"--engine duckdb: this rubric cannot be written as SQL: {e}")
-    except DataProblems as e:
-        _report_data_problems(e.errors)
-        sys.exit(EXIT_PROBLEMS)
-    except ValueError as e:  # unreadable data file
-        _fail(str(e))
-    click.echo(f"kpi: scored {scored} of {rows} rows -> {out}", err=True)
-
-
-def _score_on_duckdb(scorer, paths: list[Path], percent: str, mapping: dict[str, str]):
-    """The files read and scored by DuckDB (CSV cells typed in SQL; XLSX and JSON read here)."""
-    try:
-        from . import duck
-        from .backends.sql import SQLError
-        from .data import read_rows
-
-        return duck.score_files(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(), read_rows,
-                                _duckdb_progress if sys.stderr.isatty() else None)
-    except ImportError:
-        _fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
-    except SQLError as e:
-        _fail(f"--engine duckdb: this rubric cannot be written as SQL: {e}")
-
-
-@contextlib.contextmanager
-def _duckdb_progress(con, label: str):
-    """A bar for one long DuckDB step, from the percentage DuckDB reports while it works."""
-    import threading
-
-    stop = threading.Event()
-    with click.progressbar(length=100, label=label, file=sys.stderr) as bar:
-        def poll() -> None:
-            shown = 0
-            while not stop.wait(0.25):
-                done = int(con.query_progress())
-                if done > shown:
-                    bar.update(done - shown)
-                    shown = done
-        watcher = threading.Thread(target=poll, daemon=True)
-        watcher.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            watcher.join()
 
 
 class _NoBar:

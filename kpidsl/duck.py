@@ -29,10 +29,24 @@ RAW = "_kpi_raw"
 MAX_BAD = 1000  # rows handed back to the Python reader for their errors; more are not listed
 
 
+MEMORY_LIMIT = "1GB"  # beyond it DuckDB spills to its temporary folder: memory stays flat in rows
+
+
 def connect():
+    """An in-memory DuckDB that spills to a private temporary folder past MEMORY_LIMIT."""
+    import atexit
+    import shutil
+    import tempfile
+
     import duckdb  # an optional dependency: `pip install 'kpidsl[sql]'`
 
-    return duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:")
+    spill = tempfile.mkdtemp(prefix="kpi-duckdb-")
+    atexit.register(shutil.rmtree, spill, True)
+    con.execute(f"SET temp_directory = '{_literal(spill)}'")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order = true")
+    return con
 
 
 def _q(name: str) -> str:
@@ -92,6 +106,7 @@ def _load_file(con, plan: ir.Plan, path: Path, index: int, percent: str, mapping
     names = ", ".join(_q(n) for n, _ in _columns(plan))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _kpi_read AS {read.sql(dialect='duckdb')}")
     con.execute(f"INSERT INTO {TABLE} ({names}) SELECT {names} FROM _kpi_read WHERE NOT {sql_cells.BAD}")
+    con.execute(f"DROP TABLE {RAW}")  # read: only its numbered copy stays, for the bad rows' cells
     bad = con.execute(f"SELECT {', '.join(raw)}, {ID} FROM {RAW}n JOIN _kpi_read USING ({ID}) "
                       f"WHERE {sql_cells.BAD} ORDER BY {ID} LIMIT {MAX_BAD + 1}").fetchall()
     if not bad:

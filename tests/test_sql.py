@@ -188,3 +188,18 @@ def test_a_bad_cell_read_by_duckdb_is_reported_in_python_words(kpi, tmp_path):
     assert py.returncode == dk.returncode == 1
     assert "'abc' is not a number" in dk.stderr and "bad.csv:2" in dk.stderr
     assert dk.stderr == py.stderr
+
+
+def test_auto_picks_duckdb_for_a_large_batch_written_to_a_file(monkeypatch, tmp_path):
+    from kpidsl import cli_sql
+
+    batch = load_rubric(ROOT / "rubrics" / "taobao_presales_agent.kpi")  # best in department: a batch rule
+    per_row = load_rubric(ROOT / "rubrics" / "installation_aftersales_card.kpi")
+    data = [ROOT / "rubrics" / "examples" / "taobao_presales_agent.csv"]
+    assert cli_sql.choose_engine(batch, data, "out.csv", "csv", None) == "python"  # small: Python
+    monkeypatch.setattr(cli_sql, "AUTO_DUCKDB_BYTES", 1)
+    assert cli_sql.choose_engine(batch, data, "out.csv", "csv", None) == "duckdb"
+    assert cli_sql.choose_engine(per_row, data, "out.csv", "csv", None) == "python"  # streams in flat memory
+    assert cli_sql.choose_engine(batch, data, None, "csv", None) == "python"  # to the terminal
+    assert cli_sql.choose_engine(batch, data, "out.csv", "csv", "杨雪") == "python"  # --explain
+    assert cli_sql.choose_engine(per_row, [tmp_path / "x.parquet"], "o.csv", "csv", None) == "duckdb"
