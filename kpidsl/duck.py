@@ -249,7 +249,8 @@ def _result(query: sql.Query, row: Row, values: tuple, at: dict[str, int]) -> Re
         return Result(row, "excluded", values[at[sql.REASON]])
     steps: dict[str, Decimal] = {name: values[at[name]] for name in query.steps}
     awards: dict[str, Decimal] = {name: values[at[name]] for name in query.awards}
-    notes = [n for n in (values[at[sql.NOTES]] or "").split("; ") if n]
+    # one text, joined as every output joins notes: a note may itself hold "; "
+    notes = [values[at[sql.NOTES]]] if values[at[sql.NOTES]] else []
     flags = [f for f in (values[at[sql.FLAGS]] or "").split("; ") if f]
     return Result(row, steps=steps, grade=values[at[sql.GRADE]], awards=awards, flags=flags, notes=notes)
 

@@ -203,3 +203,35 @@ def test_auto_picks_duckdb_for_a_large_batch_written_to_a_file(monkeypatch, tmp_
     assert cli_sql.choose_engine(batch, data, None, "csv", None) == "python"  # to the terminal
     assert cli_sql.choose_engine(batch, data, "out.csv", "csv", "杨雪") == "python"  # --explain
     assert cli_sql.choose_engine(per_row, [tmp_path / "x.parquet"], "o.csv", "csv", None) == "duckdb"
+
+
+QUOTA = """rubric "配额"
+period monthly
+group team "班组"
+input a "得分": number range 0..100
+item x "X" points 100 { tiers a { when >= 90: 100 when >= 60 and < 90: 70 when < 60: 40 } }
+grade top "优秀" when >= 90
+grade ok "合格" when >= 60 and < 90
+grade low "不合格" when < 60
+quota top at most 50% per team
+flag last_place "末位" bottom 1 per team
+"""
+
+
+def test_quota_and_bottom_flag_on_duckdb_by_hand(write):
+    rows = [{"id": p, "period": "2024-01", "team": t, "a": a} for p, t, a in [
+        ("p1", "A", "95"), ("p2", "A", "92"), ("p3", "A", "91"), ("p4", "A", "50"),
+        ("q1", "B", "99"), ("q2", "B", "70")]]
+    scorer, results = _run(QUOTA, write, rows)
+    # team A: 4 people, at most floor(50% × 4) = 2 优秀; p1, p2, p3 all total 100, so the tie
+    # goes by person: p3 drops to 合格.  Team B: floor(50% × 2) = 1, held by q1 alone.
+    # Bottom 1 per team: p4 (40) and q2 (70).
+    labels = [g.label for g in scorer.plan.grades]
+    got = {r.person: (labels[r.grade], r.flags, "; ".join(r.notes)) for r in results}
+    assert {p: (g, f) for p, (g, f, _) in got.items()} == {
+        "p1": ("优秀", []), "p2": ("优秀", []), "p3": ("合格", []), "p4": ("不合格", ["末位"]),
+        "q1": ("优秀", []), "q2": ("合格", ["末位"])}
+    assert got["p3"][2] == "moved from 优秀 to 合格: at most 50% of team 'A' may be 优秀 (2 of 4); ranked 3 of 3 by total"
+    # and word for word what the Python evaluator writes
+    python = {r.person: (r.grade, r.flags, "; ".join(r.notes)) for r in scorer.evaluate(rows)}
+    assert python == {r.person: (r.grade, r.flags, "; ".join(r.notes)) for r in results}

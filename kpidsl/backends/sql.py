@@ -71,6 +71,7 @@ class Builder:
         self.level = 0  # the last layer anything so far needs
         self.excluded: exp.Expr | None = None  # the column that is true for an excluded row
         self.excluded_level = 0
+        self.notes: list[exp.Expr] = []  # batch rules' notes (a quota's move), after the vetoes'
 
     def need(self, level: int) -> None:
         self.level = max(self.level, level)
@@ -183,7 +184,7 @@ class Builder:
             ifs=[exp.If(this=is_excluded, true=exp.Literal.string("excluded"))], default=exp.Literal.string("scored"))
         out.append(exp.alias_(status, STATUS, quoted=True))
         out.append(exp.alias_(reason if reason is not None else exp.Null(), REASON, quoted=True))
-        out.append(exp.alias_(self.notes(), NOTES, quoted=True))
+        out.append(exp.alias_(self.all_notes(), NOTES, quoted=True))
         error = first(self.errors)
         if error is not None and is_excluded is not None:
             error = exp.Case(ifs=[exp.If(this=is_excluded.copy(), true=exp.Null())], default=error)
@@ -194,12 +195,13 @@ class Builder:
             query = query.with_(name, as_=cte, materialized=self.dialect.materialized, copy=False)
         return Query(query, tuple(keys), tuple(before + after), tuple(name for name, _ in awards), self.dialect.name)
 
-    def notes(self) -> exp.Expr:
-        """A veto's note, as the Python evaluator writes it, when its yes/no cell is set."""
-        notes = [exp.Case(ifs=[exp.If(this=exp.NEQ(this=col(column), expression=exp.Literal.number(0)),
+    def all_notes(self) -> exp.Expr:
+        """A veto's note, as the Python evaluator writes it, when its yes/no cell is set; then
+        the batch rules' notes."""
+        notes: list[exp.Expr] = [exp.Case(ifs=[exp.If(this=exp.NEQ(this=col(column), expression=exp.Literal.number(0)),
                                       true=exp.Literal.string(f"veto {label}: {zeroed} = 0"))])
                  for column, label, zeroed in self.plan.vetoes]
-        return joined(notes)
+        return joined(notes + self.notes)
 
 
 def joined(texts: Sequence[exp.Expr]) -> exp.Expr:

@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from .. import ir
 from ..semantics import round_to
-from .sql_values import Val, col, number
+from .sql_values import Val, col, decimal_type, number
 
 if TYPE_CHECKING:
     from .sql import Builder
@@ -158,20 +158,47 @@ def quotas(b: Builder, grade: exp.Expr) -> exp.Expr:
         order = [exp.Ordered(this=b.t.steps[t].sql, desc=True, nulls_first=True) for t in q.tie_by]
         order += [exp.Ordered(this=b.t.steps["total"].sql, desc=True, nulls_first=True),
                   exp.Ordered(this=w.person, nulls_first=True)]
-        rank = w.window(exp.RowNumber(), part, order)
-        members = w.window(exp.Count(this=scored_only(b, exp.Literal.number(1))), w.partition(q.group))
+        level = b.level + 1
+        rank = b.layers.add(w.window(exp.RowNumber(), part, order), level, "q")
+        members = b.layers.add(w.window(exp.Count(this=scored_only(b, exp.Literal.number(1))), w.partition(q.group)),
+                               level, "q")
+        holders = b.layers.add(w.window(exp.Count(this=exp.Literal.number(1)), part), level, "q")
         if q.is_share:
-            share = number(q.at_most)
-            allowed: exp.Expr = exp.Floor(this=exp.Mul(this=share, expression=exp.Cast(
-                this=members, to=exp.DataType.build("DECIMAL(38, 0)"))))
+            floor = exp.Floor(this=exp.Mul(this=number(q.at_most),
+                                           expression=exp.Cast(this=col(members), to=decimal_type(0))))
+            allowed: exp.Expr = exp.Cast(this=floor, to=exp.DataType.build("BIGINT"))
         else:
             allowed = exp.Literal.number(int(q.at_most))
-        level = b.level + 1
-        moved = b.layers.add(exp.And(this=holds, expression=exp.GT(this=rank, expression=allowed)), level, "q")
+        moved = b.layers.add(exp.And(this=holds, expression=exp.GT(this=col(rank), expression=allowed)), level + 1, "q")
         moved_grade = b.layers.add(exp.Case(ifs=[exp.If(this=col(moved), true=exp.Literal.number(index + 1))],
-                                            default=grade.copy()), level + 1, "g")
-        b.need(level + 1)
+                                            default=grade.copy()), level + 2, "g")
+        b.need(level + 2)
         grade = col(moved_grade)
+        b.notes.append(exp.Case(ifs=[exp.If(this=col(moved), true=_quota_note(plan, q, index, allowed, members,
+                                                                                  rank, holders))]))
+    return grade
+
+
+def _text(x: exp.Expr) -> exp.Expr:
+    return exp.Cast(this=x, to=exp.DataType.build("VARCHAR"))
+
+
+def _quota_note(plan: ir.Plan, q: ir.Quota, index: int, allowed: exp.Expr, members: str, rank: str,
+                holders: str) -> exp.Expr:
+    """``Batch._quota``'s note on a row moved down a grade, word for word."""
+    grade, below = plan.grades[index], plan.grades[index + 1]
+    label = grade.label or q.grade
+    limit: exp.Expr = exp.Literal.string(f"{(q.at_most * 100).normalize():f}%") if q.is_share else _text(allowed.copy())
+    by = f" by {', '.join(q.tie_text or q.tie_by)}" if q.tie_by else " by total"
+    parts: list[exp.Expr] = [
+        exp.Literal.string(f"moved from {label} to {below.label or below.name}: at most "), limit,
+        exp.Literal.string(f" of {q.group} '"), _text(col(q.group)), exp.Literal.string(f"' may be {label} ("),
+        _text(allowed.copy()), exp.Literal.string(" of "), _text(col(members)), exp.Literal.string("); ranked "),
+        _text(col(rank)), exp.Literal.string(" of "), _text(col(holders)), exp.Literal.string(by)]
+    out = parts[0]
+    for p in parts[1:]:
+        out = exp.DPipe(this=out, expression=p)
+    return out
     return grade
 
 
