@@ -3,7 +3,7 @@ and with data, whose total, grade or pay changes and by how much."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +43,61 @@ def _label(node) -> str:
     return f"`{node.name}`" + (f" ({label})" if label else "")
 
 
+def _standing(r: ast.Rater) -> str:
+    if not r.counted:
+        return "not counted"
+    return f"weight {r.weight}" if r.weight is not None else "no weight"
+
+
+def _direction(d: ast.Direction | None) -> str:
+    return "no direction" if d is None else f"{d.better} is better"
+
+
+def _range(r: ast.Range | None) -> str:
+    if r is None:
+        return "no range"
+    return f"range {r.low}..{r.high if r.high is not None else ''}"
+
+
+def _source(src: ast.Source | None) -> str:
+    if src is None:
+        return "no source"
+    return f"from {src.who}" + (f' "{src.detail}"' if src.detail else "")
+
+
+def _declaration_changes(word: str, x, y) -> list[str]:
+    """How an input, metric or rater kept under the same name changed.  Each clause that
+    changes meaning gets its line; a change none of them names is still said, so that two
+    versions that differ never read as `no change in meaning`."""
+    head = f"{word} {_label(y)}"
+    lines: list[str] = []
+    if isinstance(x, ast.Rater):
+        if x.counted != y.counted:
+            lines.append(f"{head}: {_standing(x)} → {_standing(y)}")
+            if not y.counted:
+                lines.append("    its marks are now recorded in columns of their own and summed into nothing")
+            elif y.weight is not None:
+                lines.append(f"    its marks now count toward the total, at weight {y.weight}")
+            else:  # a third party: fills only what names it
+                lines.append("    it now fills only the items `entered by` it and the inputs `from` it")
+        elif str(x.weight) != str(y.weight):
+            lines.append(f"{head}: weight {_q(x.weight)} → {_q(y.weight)}")
+    else:
+        if x.unit != y.unit:
+            lines.append(f"{head}: {x.unit} → {y.unit}")
+        if strip_spans(x.range) != strip_spans(y.range):
+            lines.append(f"{head}: {_range(x.range)} → {_range(y.range)}")
+        if strip_spans(x.direction) != strip_spans(y.direction):
+            lines.append(f"{head}: {_direction(x.direction)} → {_direction(y.direction)}")
+        if isinstance(x, ast.Input) and strip_spans(x.source) != strip_spans(y.source):
+            lines.append(f"{head}: {_source(x.source)} → {_source(y.source)}")
+        if isinstance(x, ast.Metric) and strip_spans(x.expr) != strip_spans(y.expr):
+            lines.append(f"{head}: {expr_text(x.expr)} → {expr_text(y.expr)}")
+    if not lines and strip_spans(replace(x, label=None)) != strip_spans(replace(y, label=None)):
+        lines.append(f"{head}: changed")
+    return lines
+
+
 def describe_changes(old: list, new: list) -> list[str]:
     lines: list[str] = []
     old_settings = {s.key: s.value for s in old if isinstance(s, ast.Setting)}
@@ -58,14 +113,7 @@ def describe_changes(old: list, new: list) -> list[str]:
         for n in sorted(b.keys() - a.keys()):
             lines.append(f"added {word} {_label(b[n])}")
         for n in sorted(a.keys() & b.keys()):
-            x, y = a[n], b[n]
-            if kind is ast.Rater and str(x.weight) != str(y.weight):
-                lines.append(f"rater {_label(y)}: weight {_q(x.weight)} → {_q(y.weight)}")
-            elif kind is ast.Input and (x.unit, strip_spans(x.range)) != (y.unit, strip_spans(y.range)):
-                lines.append(f"input {_label(y)}: {x.unit} → {y.unit}" if x.unit != y.unit
-                             else f"input {_label(y)}: range changed")
-            elif kind is ast.Metric and strip_spans(x.expr) != strip_spans(y.expr):
-                lines.append(f"metric {_label(y)}: {expr_text(x.expr)} → {expr_text(y.expr)}")
+            lines += _declaration_changes(word, a[n], b[n])
     a, b = _members(old), _members(new)
     for n in sorted(a.keys() - b.keys()):
         lines.append(f"removed {type(a[n][1]).__name__.lower()} {a[n][0]} {_label(a[n][1])}")
