@@ -200,6 +200,13 @@ def _overs(plan: ir.Plan) -> set[str]:
     return {n.over for s in plan.result_steps for n in ir.walk(s.expr) if isinstance(n, ir.Agg)}
 
 
+def is_one(b: Builder, step: str) -> exp.Expr:
+    """A condition's step is 1 (held) or 0: compared at its scale (1.0 is 10 at scale 1), as
+    Python compares the number."""
+    v = b.t.steps[step]
+    return exp.EQ(this=v.sql, expression=b.t.integer(10 ** v.scale))
+
+
 def scored_only(b: Builder, v: exp.Expr) -> exp.Expr:
     """``v`` for a scored row, NULL for an excluded one: aggregates skip excluded rows."""
     if b.excluded is None:
@@ -298,7 +305,7 @@ def awards(b: Builder) -> list[tuple[str, exp.Expr]]:
     plan, w = b.plan, Windows(b)
     out: list[tuple[str, exp.Expr]] = []
     for a in plan.best_of:
-        eligible: exp.Expr = exp.EQ(this=b.t.steps[a.eligible].sql, expression=b.t.integer(1))
+        eligible: exp.Expr = is_one(b, a.eligible)
         if b.excluded is not None:
             eligible = exp.And(this=eligible, expression=exp.Not(this=exp.Paren(this=b.excluded.copy())))
         value = b.t.steps[a.step]
@@ -327,7 +334,7 @@ def streaks(b: Builder) -> tuple[list[tuple[str, exp.Expr]], list[exp.Expr]]:
     who: list[exp.Expr] = [w.person] + ([exp.Paren(this=b.excluded.copy())] if b.excluded is not None else [])
     order = [exp.Ordered(this=col(cal.index), nulls_first=True)]
     for s in plan.streaks:
-        holds = exp.EQ(this=b.t.steps[s.step].sql, expression=b.t.integer(1))
+        holds = is_one(b, s.step)
         level = max(b.level, 1) + 1
         before = b.layers.add(w.window(exp.Anonymous(this="LAG", expressions=[col(cal.index)]), who, order), level, "r")
         goes_on = exp.And(this=holds.copy(), expression=exp.EQ(
@@ -365,7 +372,7 @@ def bottom_flags(b: Builder) -> list[exp.Expr]:
             this=members, to=exp.DataType.build("DECIMAL(38, 0)")))) if f.is_share else exp.Literal.number(int(f.bottom))
         out.append(exp.Case(ifs=[exp.If(this=exp.LTE(this=rank, expression=n), true=exp.Literal.string(f.label or f.name))]))
     for wf in plan.when_flags:
-        out.append(exp.Case(ifs=[exp.If(this=exp.EQ(this=b.t.steps[wf.step].sql, expression=b.t.integer(1)),
+        out.append(exp.Case(ifs=[exp.If(this=is_one(b, wf.step),
                                         true=exp.Literal.string(wf.label or wf.name))]))
     return out
 
