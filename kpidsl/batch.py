@@ -48,14 +48,18 @@ class Batch:
         period: the row of the month (quarter, year) just before, when there is one."""
         if not self.last_columns:
             return
+        # only a person with a cell to fill needs periods in order: with every x.last given,
+        # any text (or none) may name the period
+        needy = {r.person for r in rows if any(c.name not in r.cells for c in self.last_columns)}
+        rows = [r for r in rows if r.person in needy]
         errors: list[DataError] = []
-        when = calendar(rows, self.kind, lambda r: r, errors, self.quarters and self.in_time)
+        when = calendar(rows, self.kind, lambda r: r, errors, self.quarters)
         if errors:
             raise DataProblems(errors)
         for history in by_person(rows, lambda r: r).values():
-            history.sort(key=lambda r: when[id(r)].index)
+            history.sort(key=lambda r: _index(when, r))
             for prev, row in zip([None, *history[:-1]], history):
-                if prev is not None and when[id(prev)].index != when[id(row)].index - 1:
+                if prev is not None and _index(when, prev) != _index(when, row) - 1:
                     prev = None  # a gap: last period has no row
                 for col in self.last_columns:
                     if col.name in row.cells:
@@ -196,10 +200,10 @@ class Batch:
         """A run counts consecutive calendar periods: a period with no scored row (missing,
         or excluded) ends it, as a period whose condition fails does."""
         for history in by_person(scored, _row_of).values():
-            history.sort(key=lambda r: when[id(r)].index)
+            history.sort(key=lambda r: _index(when, r))
             run, last = 0, None
             for r in history:
-                index = when[id(r)].index
+                index = _index(when, r)
                 if last is not None and index != last + 1:
                     run = 0
                 last = index
@@ -226,16 +230,23 @@ def _row_of(r: Result) -> Row:
 
 
 def _same(a: Result, b: Result, over: str, when: dict[int, Period]) -> bool:
-    if over == "year":
-        return a.person == b.person and when[id(a)].year == when[id(b)].year
-    if over == "quarter":
+    if over in ("year", "quarter"):
+        if a.person != b.person or a is b:
+            return a is b  # (a person's only row: its period was not read)
         pa, pb = when[id(a)], when[id(b)]
-        return a.person == b.person and pa.year == pb.year and pa.quarter == pb.quarter
+        return pa.year == pb.year and (over == "year" or pa.quarter == pb.quarter)
     if over == "period":
         return a.period == b.period
     if over == "month":
         return a.person == b.person and a.period == b.period
     return a.period == b.period and a.row.groups.get(over) == b.row.groups.get(over)
+
+
+def _index(when: dict[int, Period], item: object) -> int:
+    """The calendar index of a row (or result); a person's only row, whose period is not
+    read, has nothing to be ordered against."""
+    p = when.get(id(item))
+    return p.index if p is not None else 0
 
 
 def by_person(items: list[T], row_of: Callable[[T], Row]) -> dict[str, list[T]]:
@@ -251,9 +262,13 @@ def calendar(items: list[T], kind: str | None, row_of: Callable[[T], Row], error
     """Every row's (or result's) period read as a calendar period, by ``id``; a period that
     cannot be is a data error naming the row and column.  ``kind`` is the rubric's (None: a
     person's periods need only be of one kind, the kind of their first row); ``quarters``:
-    a year, which has no quarter, is an error too.  ``sql_batch.Calendar`` says the same in SQL."""
+    a year, which has no quarter, is an error too.  A person's only row has nothing to be
+    ordered against: its period is not read (a month's sheet may have no period column).
+    ``sql_batch.Calendar`` says the same in SQL."""
     out: dict[int, Period] = {}
     for history in by_person(items, row_of).values():
+        if len(history) == 1:
+            continue
         first = row_of(history[0])
         first_period = periods.read(first.period, kind)
         seen: dict[int, Row] = {}

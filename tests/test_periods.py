@@ -168,10 +168,24 @@ LAST_ACROSS = [{"id": "w", "period": "2024-12", "leftover": "5%", "leftover.last
                {"id": "w", "period": "2025-01", "leftover": "2%"}]
 
 
+# x: every x.last given, so x's periods are only labels; y needs January's value in February.
+LAST_GIVEN = [{"id": "x", "period": "一月", "leftover": "5%", "leftover.last": "4%"},
+              {"id": "x", "period": "二月", "leftover": "2%", "leftover.last": "5%"},
+              {"id": "y", "period": "2024-01", "leftover": "5%", "leftover.last": "4%"},
+              {"id": "y", "period": "2024-02", "leftover": "2%"}]
+LAST_UNREAD = [{"id": "z", "period": "一月", "leftover": "5%", "leftover.last": "4%"},
+               {"id": "z", "period": "二月", "leftover": "2%"}]
+
+
 def test_last_period_is_the_previous_calendar_period_only():
     assert _refused(LAST, LAST_ROWS) == [(3, "leftover.last", "needs last period's 'leftover' and the data has none")]
     res = _scored(LAST, LAST_ACROSS)
     assert res[("w", "2025-01")].steps["left"] == 16
+    res = _scored(LAST, LAST_GIVEN)
+    assert res[("x", "二月")].steps["left"] == 16 and res[("y", "2024-02")].steps["left"] == 16
+    assert _refused(LAST, LAST_UNREAD) == [
+        (2, "period", "z's period '一月' is not a month: the rubric's periods are monthly"),
+        (3, "period", "z's period '二月' is not a month: the rubric's periods are monthly")]
 
 
 UNDECLARED = MONTHLY.replace("period monthly\n", "")
@@ -181,7 +195,7 @@ YEARLY = MONTHLY.replace("period monthly", "period yearly")
 BAD = [
     ("not-the-rubrics-kind", MONTHLY, _records(("p", "2024-01", 95, False), ("p", "2024Q1", 95, False)),
      [(3, "period", "p's period '2024Q1' is not a month: the rubric's periods are monthly")]),
-    ("free-text", MONTHLY, _records(("p", "一月", 95, False)),
+    ("free-text", MONTHLY, _records(("p", "一月", 95, False), ("p", "2024-02", 95, False)),
      [(2, "period", "p's period '一月' is not a month: the rubric's periods are monthly")]),
     ("two-kinds", UNDECLARED, _records(("p", "2024-01", 95, False), ("p", "2024Q2", 95, False)),
      [(3, "period", "p's period '2024Q2' is not written like '2024-01' (row 2): kpi cannot tell which comes first")]),
@@ -189,8 +203,13 @@ BAD = [
      [(2, "period", "p's period 'Jan' is not a calendar period: kpi cannot tell which comes first")]),
     ("same-month-twice", MONTHLY, _records(("p", "2024-1", 95, False), ("p", "2024-01", 95, False)),
      [(3, "period", "p's period '2024-01' is the same month as '2024-1' (row 2)")]),
-    ("a-year-has-no-quarter", YEARLY, _records(("p", "2024", 95, False)),
-     [(2, "period", "p's period '2024' is a year: `over quarter` needs months or quarters")]),
+    ("a-year-has-no-quarter", YEARLY, _records(("p", "2024", 95, False), ("p", "2025", 95, False)),
+     [(2, "period", "p's period '2024' is a year: `over quarter` needs months or quarters"),
+      (3, "period", "p's period '2025' is a year: `over quarter` needs months or quarters")]),
+    ("excluded-row-not-read", MONTHLY, _records(("p", "2024-01", 95, False), ("p", "2024-02", 95, False),
+                                                 ("p", "停岗", 95, True), ("p", "2024-3", 95, False),
+                                                 ("p", "一月", 95, False)),
+     [(6, "period", "p's period '一月' is not a month: the rubric's periods are monthly")]),
 ]
 
 
@@ -206,6 +225,17 @@ def test_an_undeclared_kind_reads_each_persons_periods_as_one_kind():
     assert str(res[("p", "2024Q4")].steps["year_avg"]) == "1200.00"
 
 
+# One row a person (this month's sheet, no period column): nothing to put in order.
+SINGLE = [{"id": who, "a": a, "off": "否"} for who, a in (("p", "95"), ("q", "70"))]
+
+
+def test_a_persons_only_row_needs_no_period():
+    res = _scored(MONTHLY, SINGLE)
+    assert str(res[("p", "")].steps["year_avg"]) == "1200.00" and res[("p", "")].awards["s3"] == 0
+    assert _refused(LAST, [{"id": "v", "leftover": "2%"}]) == [
+        (2, "leftover.last", "needs last period's 'leftover' and the data has none")]
+
+
 def test_free_text_periods_stay_allowed_where_no_rule_needs_their_order():
     plain = '''rubric "x"\ninput n: count\nitem a "A" points 10 { deduct 1 per n }\n'''
     res = _scored(plain, [{"id": "p", "period": "一月", "n": "1"}, {"id": "p", "period": "二月", "n": "2"}])
@@ -215,6 +245,8 @@ def test_free_text_periods_stay_allowed_where_no_rule_needs_their_order():
 # ---- the same on the SQL engines --------------------------------------------------------------------
 ENGINE_CASES = [("gap", MONTHLY, GAP), ("excluded", MONTHLY, EXCLUDED), ("years", MONTHLY, YEARS),
                 ("quarters", MONTHLY, QUARTERS), ("last-gap", LAST, LAST_ROWS), ("last-across", LAST, LAST_ACROSS),
+                ("last-given", LAST, LAST_GIVEN), ("last-unread", LAST, LAST_UNREAD), ("single", MONTHLY, SINGLE),
+                ("last-single", LAST, [{"id": "v", "leftover": "2%"}]),
                 *((f"bad-{name}", text, records) for name, text, records, _ in BAD)]
 
 

@@ -94,7 +94,8 @@ class Calendar:
         self.b = b
         self.kind_of = periods.kind_of(b.plan.outline.period)
         found = {name[: name.rindex("_") + 1]: name for defs in b.layers.defs for name, _ in defs
-                 if name.startswith("_kpi_cal")}
+                 if name.startswith(("_kpi_calkind_", "_kpi_calyear_", "_kpi_calpart_", "_kpi_calindex_",
+                                     "_kpi_calquarter_"))}
         if not found:
             kind, year, part, index = read(b.dialect.name, col(b.plan.period), self.kind_of)
             found = {f"_kpi_cal{what}_": b.layers.add(e, 1, f"cal{what}_")
@@ -107,11 +108,14 @@ class Calendar:
         self.kind, self.year, self.index = found["_kpi_calkind_"], found["_kpi_calyear_"], found["_kpi_calindex_"]
         self.quarter = found["_kpi_calquarter_"]
 
-    def check(self, scoped: bool) -> None:
-        """The periods' data errors, per row, in ``batch.calendar``'s words (``scoped``: among
-        the scored rows, as the rules over scored rows read them)."""
+    def check(self, scoped: bool, needed: exp.Expr | None = None) -> None:
+        """The periods' data errors, per row, in ``batch.calendar``'s words, once per scope
+        (``scoped``: among the scored rows, as streaks and aggregates read them; else among
+        all rows, for ``x.last``).  ``needed``: a window that is true for the rows whose
+        periods must be read (a person with an ``x.last`` cell to fill)."""
         b = self.b
-        if any(name.startswith("_kpi_calcheck") for defs in b.layers.defs for name, _ in defs):
+        prefix = "calcheck" + ("scored" if scoped else "all") + "_"
+        if any(name.startswith("_kpi_" + prefix) for defs in b.layers.defs for name, _ in defs):
             return
         period, person, row = col(b.plan.period), col(b.plan.person), b.row_column
         by: list[exp.Expr] = [person]
@@ -122,7 +126,7 @@ class Calendar:
         order = [exp.Ordered(this=col(row) if row else period.copy(), nulls_first=True)]
         w = Windows(b)
         index = col(self.index)
-        window_defs = {
+        window_defs: dict[str, exp.Expr] = {
             "fkind": w.window(exp.FirstValue(this=col(self.kind)), by, order),
             "fperiod": w.window(exp.FirstValue(this=period.copy()), by, order),
             "dperiod": w.window(exp.FirstValue(this=period.copy()), [*by, index.copy()], order),
@@ -130,7 +134,10 @@ class Calendar:
         if row:
             window_defs["frow"] = w.window(exp.FirstValue(this=col(row)), by, order)
             window_defs["drow"] = w.window(exp.FirstValue(this=col(row)), [*by, index.copy()], order)
-        names = {k: b.layers.add(v, level, "calcheck_") for k, v in window_defs.items()}
+        window_defs["rows"] = w.window(exp.Count(this=exp.Star()), by)
+        if needed is not None:
+            window_defs["needed"] = needed
+        names = {k: b.layers.add(v, level, prefix) for k, v in window_defs.items()}
         said = _concat(_text(person.copy()), _lit("'s period '"), period.copy(), _lit("'"))
         kind = self.kind_of
         ifs: list[exp.If] = []
@@ -158,7 +165,12 @@ class Calendar:
         ifs.append(exp.If(this=exp.And(this=exp.Not(this=unread.copy()), expression=twice),
                           true=_concat(said.copy(), _lit(" is the same "), col(self.kind), _lit(" as '"),
                                        col(names["dperiod"]), _lit("'"), *at)))
-        b.errors.append(col(b.layers.add(exp.Case(ifs=ifs), level + 1, "calcheck_")))
+        # a person's only row has nothing to be ordered against: its period is not read
+        applies: exp.Expr = exp.GT(this=col(names["rows"]), expression=exp.Literal.number(1))
+        if needed is not None:
+            applies = exp.And(this=applies, expression=col(names["needed"]))
+        error = exp.Case(ifs=[exp.If(this=applies, true=exp.Case(ifs=ifs))])
+        b.errors.append(col(b.layers.add(error, level + 1, prefix)))
         b.need(level + 1)
 
 
@@ -245,7 +257,11 @@ def last_periods(b: Builder) -> None:
     period just before, when there is one.  The filled cell must be a first-layer column
     (the translator reads it there), so the period's index is spelled out in the window."""
     w = Windows(b)
-    Calendar(b).check(scoped=False)
+    lasts = [c.name for c in b.plan.columns if c.optional and c.name.endswith(".last")]
+    blank = exp.Case(ifs=[exp.If(this=exp.Is(this=col(n), expression=exp.Null()), true=exp.Literal.number(1))
+                          for n in lasts], default=exp.Literal.number(0))
+    fills = exp.EQ(this=w.window(exp.Max(this=blank), [w.person]), expression=exp.Literal.number(1))
+    Calendar(b).check(scoped=False, needed=fills)  # as batch.fill_last_period: a person with a cell to fill
     *_, index = read(w.dialect, w.period, periods.kind_of(b.plan.outline.period))
     order = [exp.Ordered(this=index.copy(), nulls_first=True)]
     for c in b.plan.columns:
