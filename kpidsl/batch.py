@@ -2,17 +2,20 @@
 ``x.last`` cells, grade quotas, result steps that aggregate over rows (a yearly
 average), best in group, team pools, streaks and bottom-rank flags.
 
-Per-row scoring is ``evaluate.py``'s; the batch runs after every row is scored.
+Per-row scoring is ``evaluate.py``'s; the batch runs after every row is scored.  The
+rules that need time order (``x.last``, streaks, ``over year``/``over quarter``) read
+each period as a calendar period (``periods.py``): consecutive means one month (quarter,
+year) after the other, so a missing or excluded period breaks a streak.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, TypeVar
 
-from . import interpret, ir
+from . import interpret, ir, periods
+from .periods import Period
 from .semantics import ScoreError, div, round_to, show
 from .validate import DataError, DataProblems, Row
 
@@ -33,21 +36,31 @@ class Batch:
         self.plan = plan
         self.result_steps = result_steps
         self.row_error = row_error
-        self.uses_agg = any(isinstance(n, ir.Agg) for s in plan.result_steps for n in ir.walk(s.expr))
+        overs = {n.over for s in plan.result_steps for n in ir.walk(s.expr) if isinstance(n, ir.Agg)}
+        self.uses_agg = bool(overs)
+        self.quarters = "quarter" in overs
+        self.in_time = bool(plan.streaks) or bool(overs & {"year", "quarter"})  # scored rows in calendar order
+        self.kind = periods.kind_of(plan.outline.period)
         self.last_columns = [c for c in plan.columns if c.optional and c.name.endswith(".last")]
 
     def fill_last_period(self, rows: list[Row]) -> None:
-        """``x.last`` cells the data does not give come from the person's previous period."""
+        """``x.last`` cells the data does not give come from the person's previous calendar
+        period: the row of the month (quarter, year) just before, when there is one."""
         if not self.last_columns:
             return
-        by_person: dict[str, list[Row]] = {}
-        for r in rows:
-            by_person.setdefault(r.person, []).append(r)
+        # only a person with a cell to fill needs periods in order: with every x.last given,
+        # any text (or none) may name the period
+        needy = {r.person for r in rows if any(c.name not in r.cells for c in self.last_columns)}
+        rows = [r for r in rows if r.person in needy]
         errors: list[DataError] = []
-        for history in by_person.values():
-            if not in_time_order(history, errors, lambda r: r):
-                continue
+        when = calendar(rows, self.kind, lambda r: r, errors, self.quarters)
+        if errors:
+            raise DataProblems(errors)
+        for history in by_person(rows, lambda r: r).values():
+            history.sort(key=lambda r: _index(when, r))
             for prev, row in zip([None, *history[:-1]], history):
+                if prev is not None and _index(when, prev) != _index(when, row) - 1:
+                    prev = None  # a gap: last period has no row
                 for col in self.last_columns:
                     if col.name in row.cells:
                         continue
@@ -64,9 +77,14 @@ class Batch:
     def apply(self, scored: list[Result], errors: list[DataError]) -> None:
         """Every rule over the scored rows, in order; problems go to ``errors`` (the caller
         holds the decimal context and raises them)."""
+        when: dict[int, Period] = {}
+        if self.in_time:
+            when = calendar(scored, self.kind, _row_of, errors, self.quarters)
+            if errors:
+                return
         for q in self.plan.quotas:
             self._quota(q, scored)
-        self._all_result_steps(scored, errors)
+        self._all_result_steps(scored, errors, when)
         if errors:
             return  # awards and pools read result steps: not from rows that have none
         for b in self.plan.best_of:
@@ -74,7 +92,7 @@ class Batch:
         for p in self.plan.pools:
             self._pool(p, scored, errors)
         for s in self.plan.streaks:
-            self._streak(s, scored, errors)
+            self._streak(s, scored, when)
         for f in self.plan.flags:
             self._flag(f, scored)
         for w in self.plan.when_flags:  # per period: each row on its own
@@ -111,7 +129,7 @@ class Batch:
     def _step(self, name: str) -> ir.Step:
         return next(s for s in self.plan.result_steps + self.plan.score_steps if s.name == name)
 
-    def _all_result_steps(self, scored: list[Result], errors: list[DataError]) -> None:
+    def _all_result_steps(self, scored: list[Result], errors: list[DataError], when: dict[int, Period]) -> None:
         if not self.uses_agg:
             for r in scored:
                 try:
@@ -138,7 +156,7 @@ class Batch:
 
         def agg_for(r: Result) -> AggFn:
             def agg(func: str, step: str, over: str) -> Decimal:
-                peers = [p for p in scored if _same(p, r, over)]
+                peers = [p for p in scored if _same(p, r, over, when)]
                 values = [upto(p, step) for p in peers]
                 return _aggregate(func, values)
             return agg
@@ -178,15 +196,17 @@ class Batch:
                                         f"{show(first.steps[p.step].normalize())} in row {first.row.number}",
                                         hint="a team amount must be the same on every row of the team"))
 
-    def _streak(self, s: ir.Streak, scored: list[Result], errors: list[DataError]) -> None:
-        by_person: dict[str, list[Result]] = {}
-        for r in scored:
-            by_person.setdefault(r.person, []).append(r)
-        for history in by_person.values():
-            if not in_time_order(history, errors, _row_of):
-                continue
-            run = 0
+    def _streak(self, s: ir.Streak, scored: list[Result], when: dict[int, Period]) -> None:
+        """A run counts consecutive calendar periods: a period with no scored row (missing,
+        or excluded) ends it, as a period whose condition fails does."""
+        for history in by_person(scored, _row_of).values():
+            history.sort(key=lambda r: _index(when, r))
+            run, last = 0, None
             for r in history:
+                index = _index(when, r)
+                if last is not None and index != last + 1:
+                    run = 0
+                last = index
                 run = run + 1 if r.steps[s.step] == 1 else 0
                 if s.action == "award":
                     r.awards.setdefault(s.name, round_to(ZERO, *self.plan.money_round))
@@ -209,11 +229,12 @@ def _row_of(r: Result) -> Row:
     return r.row
 
 
-def _same(a: Result, b: Result, over: str) -> bool:
-    if over == "year":
-        return a.person == b.person and a.period[:4] == b.period[:4]
-    if over == "quarter":
-        return a.person == b.person and a.period[:4] == b.period[:4] and _quarter(a.period) == _quarter(b.period)
+def _same(a: Result, b: Result, over: str, when: dict[int, Period]) -> bool:
+    if over in ("year", "quarter"):
+        if a.person != b.person or a is b:
+            return a is b  # (a person's only row: its period was not read)
+        pa, pb = when[id(a)], when[id(b)]
+        return pa.year == pb.year and (over == "year" or pa.quarter == pb.quarter)
     if over == "period":
         return a.period == b.period
     if over == "month":
@@ -221,43 +242,65 @@ def _same(a: Result, b: Result, over: str) -> bool:
     return a.period == b.period and a.row.groups.get(over) == b.row.groups.get(over)
 
 
-def _quarter(period: str) -> int:
-    """The quarter of "2024Q2", "2024-Q2" or a month such as "2024-05" (0 to 3)."""
-    m = re.search(r"[Qq]\s*([1-4])", period[4:])
-    if m:
-        return int(m.group(1)) - 1
-    digits = re.findall(r"\d+", period[4:])
-    month = int(digits[0]) if digits else 1
-    return (month - 1) // 3
+def _index(when: dict[int, Period], item: object) -> int:
+    """The calendar index of a row (or result); a person's only row, whose period is not
+    read, has nothing to be ordered against."""
+    p = when.get(id(item))
+    return p.index if p is not None else 0
 
 
-def period_key(period: str) -> tuple[int | str, ...]:
-    """Periods in time order: "2024-9" before "2024-10" (numbers compared as numbers).
-    Keys of periods written alike (see ``period_shape``) compare; others may not."""
-    return tuple(int(p) if p.isdigit() else p for p in re.findall(r"\d+|\D+", period))
+def by_person(items: list[T], row_of: Callable[[T], Row]) -> dict[str, list[T]]:
+    """Each person's rows (or results), in input order."""
+    out: dict[str, list[T]] = {}
+    for item in items:
+        out.setdefault(row_of(item).person, []).append(item)
+    return out
 
 
-def period_shape(period: str) -> tuple[bool, ...]:
-    """Which parts of a period are numbers: "2024-01" and "2024-9" are written alike,
-    "2024-01" and "Jan" are not, and no order between them is safe to guess."""
-    return tuple(p.isdigit() for p in re.findall(r"\d+|\D+", period))
-
-
-def in_time_order(history: list[T], errors: list[DataError], row_of: Callable[[T], Row]) -> bool:
-    """Sort one person's rows (or results) by period, in place; False, with a data error
-    naming the row and column, when the periods are not written alike."""
-    first = row_of(history[0])
-    shape = period_shape(first.period)
-    for item in history[1:]:
-        row = row_of(item)
-        if period_shape(row.period) != shape:
-            errors.append(DataError(row.file, row.number, "period",
-                                    f"{row.person}'s period {row.period!r} is not written like "
-                                    f"{first.period!r} (row {first.number}): kpi cannot tell which comes first",
-                                    hint="write every period the same way, e.g. 2024-01, 2024-02"))
-            return False
-    history.sort(key=lambda r: period_key(row_of(r).period))
-    return True
+def calendar(items: list[T], kind: str | None, row_of: Callable[[T], Row], errors: list[DataError],
+             quarters: bool = False) -> dict[int, Period]:
+    """Every row's (or result's) period read as a calendar period, by ``id``; a period that
+    cannot be is a data error naming the row and column.  ``kind`` is the rubric's (None: a
+    person's periods need only be of one kind, the kind of their first row); ``quarters``:
+    a year, which has no quarter, is an error too.  A person's only row has nothing to be
+    ordered against: its period is not read (a month's sheet may have no period column).
+    ``sql_batch.Calendar`` says the same in SQL."""
+    out: dict[int, Period] = {}
+    for history in by_person(items, row_of).values():
+        if len(history) == 1:
+            continue
+        first = row_of(history[0])
+        first_period = periods.read(first.period, kind)
+        seen: dict[int, Row] = {}
+        for item in history:
+            row = row_of(item)
+            p = periods.read(row.period, kind)
+            if p is not None:
+                seen.setdefault(p.index, row)
+            said = f"{row.person}'s period {row.period!r}"
+            problem, hint = None, None
+            if p is None and kind is not None:
+                problem = f"{said} is not a {kind}: the rubric's periods are {periods.SETTING[kind]}"
+                hint = f"write a {kind} as {periods.spellings(kind)}"
+            elif p is None and (row is first or first_period is None):
+                problem = f"{said} is not a calendar period: kpi cannot tell which comes first"
+                hint = f"write {periods.spellings(None)}"
+            elif first_period is not None and (p is None or p.kind != first_period.kind):
+                problem = (f"{said} is not written like {first.period!r} (row {first.number}): "
+                           "kpi cannot tell which comes first")
+                hint = "write every period of a person as the same kind, e.g. 2024-01, 2024-02"
+            elif p is not None and quarters and p.kind == periods.YEAR:
+                problem = f"{said} is a year: `over quarter` needs months or quarters"
+                hint = "write the periods as months (2024-01) or quarters (2024Q1)"
+            elif p is not None and seen[p.index] is not row:
+                other = seen[p.index]
+                problem = f"{said} is the same {p.kind} as {other.period!r} (row {other.number})"
+                hint = "a person has one row a period"
+            if problem is not None:
+                errors.append(DataError(row.file, row.number, "period", problem, hint=hint))
+            elif p is not None:
+                out[id(item)] = p
+    return out
 
 
 def _aggregate(func: str, values: list[Decimal]) -> Decimal:

@@ -4,9 +4,10 @@ quotas, aggregates over a team or a year, best in group, team pools, streaks and
 flags.
 
 A row takes part in a batch rule only when it is scored (not excluded), as in
-Python.  Periods are put in time order by their first two numbers ("2024-9"
-before "2024-10"), then by their text: ``batch.period_key``'s order for periods
-written alike.
+Python.  Periods are calendar periods, read by the spellings of ``periods.py`` (the
+same regular expressions) into an index, year*12 + month - 1 for a month (year*4 +
+quarter - 1, year): time order is the index's, and a gap in it breaks a streak.
+``Calendar`` checks the periods as ``batch.calendar`` does, in its words.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from .. import ir
+from .. import ir, periods
 from ..semantics import round_to
-from .sql_values import Val, col, decimal_type, number
+from .sql_values import Val, col, decimal_type, first, number
 
 if TYPE_CHECKING:
     from .sql import Builder
@@ -52,32 +53,10 @@ class Windows:
     def period(self) -> exp.Expr:
         return col(self.plan.period)
 
-    def time_order(self) -> list[exp.Ordered]:
-        p = self.period
-        # NULLS FIRST: a period with fewer numbers sorts first, as a shorter key does in Python
-        return [exp.Ordered(this=whole_or_null(self.dialect, p.copy(), r"^\D*(\d+)"), nulls_first=True),
-                exp.Ordered(this=whole_or_null(self.dialect, p.copy(), r"^\D*\d+\D+(\d+)"), nulls_first=True),
-                exp.Ordered(this=p.copy(), nulls_first=True)]
-
-    def year(self) -> exp.Expr:
-        return exp.Substring(this=self.period, start=exp.Literal.number(1), length=exp.Literal.number(4))
-
-    def quarter(self) -> exp.Expr:
-        """``batch._quarter``: a Q1..Q4 after the year, else the month's quarter (0 to 3)."""
-        rest = exp.Substring(this=self.period, start=exp.Literal.number(5))
-        named = whole_or_null(self.dialect, rest, r"[Qq]\s*([1-4])")
-        month = exp.Coalesce(this=whole_or_null(self.dialect, rest.copy(), r"(\d+)"),
-                             expressions=[exp.Literal.number(1)])
-        of_month = exp.Cast(this=exp.Floor(this=exp.Div(
-            this=exp.Cast(this=exp.Sub(this=month, expression=exp.Literal.number(1)), to=exp.DataType.build("DECIMAL(10, 2)")),
-            expression=exp.Literal.number(3))), to=exp.DataType.build("BIGINT"))
-        return exp.Coalesce(this=exp.Sub(this=named, expression=exp.Literal.number(1)), expressions=[of_month])
-
     def partition(self, over: str) -> list[exp.Expr]:
-        if over == "year":
-            return [self.person, self.year()]
-        if over == "quarter":
-            return [self.person, self.year(), self.quarter()]
+        if over in ("year", "quarter"):
+            cal = Calendar(self.b)
+            return [self.person, col(cal.year)] + ([col(cal.quarter)] if over == "quarter" else [])
         if over == "period":
             return [self.period]
         if over == "month":
@@ -93,6 +72,153 @@ class Windows:
                           spec=spec)
 
 
+def _lit(text: str) -> exp.Expr:
+    return exp.Literal.string(text)
+
+
+def _text(e: exp.Expr) -> exp.Expr:
+    return exp.Cast(this=e, to=exp.DataType.build("VARCHAR"))
+
+
+def _concat(*parts: exp.Expr) -> exp.Expr:
+    return exp.Concat(expressions=list(parts))
+
+
+class Calendar:
+    """The period column read as a calendar period (``periods.read`` in SQL), in columns of
+    the first layers, made once a query: its kind ('month', 'quarter', 'year'; NULL when it
+    cannot be read), year, month or quarter, and index.  ``check`` adds ``batch.calendar``'s
+    data errors, once."""
+
+    def __init__(self, b: Builder):
+        self.b = b
+        self.kind_of = periods.kind_of(b.plan.outline.period)
+        found = {name[: name.rindex("_") + 1]: name for defs in b.layers.defs for name, _ in defs
+                 if name.startswith(("_kpi_calkind_", "_kpi_calyear_", "_kpi_calpart_", "_kpi_calindex_",
+                                     "_kpi_calquarter_"))}
+        if not found:
+            kind, year, part, index = read(b.dialect.name, col(b.plan.period), self.kind_of)
+            found = {f"_kpi_cal{what}_": b.layers.add(e, 1, f"cal{what}_")
+                     for what, e in (("kind", kind), ("year", year), ("part", part), ("index", index))}
+            quarter = exp.Case(ifs=[exp.If(this=exp.EQ(this=col(found["_kpi_calkind_"]), expression=_lit(k)), true=q)
+                                    for k, q in ((periods.MONTH, _month_quarter(col(found["_kpi_calpart_"]))),
+                                                 (periods.QUARTER, exp.Sub(this=col(found["_kpi_calpart_"]),
+                                                                           expression=exp.Literal.number(1))))])
+            found["_kpi_calquarter_"] = b.layers.add(quarter, 2, "calquarter_")  # reads the kind: layer 2
+        self.kind, self.year, self.index = found["_kpi_calkind_"], found["_kpi_calyear_"], found["_kpi_calindex_"]
+        self.quarter = found["_kpi_calquarter_"]
+
+    def check(self, scoped: bool, needed: exp.Expr | None = None) -> None:
+        """The periods' data errors, per row, in ``batch.calendar``'s words, once per scope
+        (``scoped``: among the scored rows, as streaks and aggregates read them; else among
+        all rows, for ``x.last``).  ``needed``: a window that is true for the rows whose
+        periods must be read (a person with an ``x.last`` cell to fill)."""
+        b = self.b
+        prefix = "calcheck" + ("scored" if scoped else "all") + "_"
+        if any(name.startswith("_kpi_" + prefix) for defs in b.layers.defs for name, _ in defs):
+            return
+        period, person, row = col(b.plan.period), col(b.plan.person), b.row_column
+        by: list[exp.Expr] = [person]
+        level = 2
+        if scoped and b.excluded is not None:
+            by.append(exp.Paren(this=b.excluded.copy()))
+            level = max(level, b.excluded_level + 1)
+        order = [exp.Ordered(this=col(row) if row else period.copy(), nulls_first=True)]
+        w = Windows(b)
+        index = col(self.index)
+        window_defs: dict[str, exp.Expr] = {
+            "fkind": w.window(exp.FirstValue(this=col(self.kind)), by, order),
+            "fperiod": w.window(exp.FirstValue(this=period.copy()), by, order),
+            "dperiod": w.window(exp.FirstValue(this=period.copy()), [*by, index.copy()], order),
+        }
+        if row:
+            window_defs["frow"] = w.window(exp.FirstValue(this=col(row)), by, order)
+            window_defs["drow"] = w.window(exp.FirstValue(this=col(row)), [*by, index.copy()], order)
+        window_defs["rows"] = w.window(exp.Count(this=exp.Star()), by)
+        if needed is not None:
+            window_defs["needed"] = needed
+        names = {k: b.layers.add(v, level, prefix) for k, v in window_defs.items()}
+        said = _concat(_text(person.copy()), _lit("'s period '"), period.copy(), _lit("'"))
+        kind = self.kind_of
+        ifs: list[exp.If] = []
+        unread = exp.Is(this=index.copy(), expression=exp.Null())
+        if kind is not None:
+            ifs.append(exp.If(this=unread, true=_concat(
+                said.copy(), _lit(f" is not a {kind}: the rubric's periods are {periods.SETTING[kind]}"))))
+        else:
+            me = exp.EQ(this=col(row), expression=col(names["frow"])) if row else exp.EQ(
+                this=period.copy(), expression=col(names["fperiod"]))
+            no_first = exp.Is(this=col(names["fkind"]), expression=exp.Null())
+            ifs.append(exp.If(this=exp.And(this=unread.copy(), expression=exp.Paren(this=exp.Or(this=me, expression=no_first))),
+                              true=_concat(said.copy(), _lit(" is not a calendar period: kpi cannot tell which comes first"))))
+            other_kind = exp.Or(this=unread.copy(), expression=exp.NEQ(this=col(self.kind), expression=col(names["fkind"])))
+            at = [_lit(" (row "), _text(col(names["frow"])), _lit(")")] if row else []
+            ifs.append(exp.If(this=exp.And(this=exp.Not(this=no_first.copy()), expression=exp.Paren(this=other_kind)),
+                              true=_concat(said.copy(), _lit(" is not written like '"), col(names["fperiod"]), _lit("'"),
+                                           *at, _lit(": kpi cannot tell which comes first"))))
+        if _overs(b.plan) >= {"quarter"}:
+            ifs.append(exp.If(this=exp.EQ(this=col(self.kind), expression=_lit(periods.YEAR)),
+                              true=_concat(said.copy(), _lit(" is a year: `over quarter` needs months or quarters"))))
+        twice = exp.NEQ(this=col(row), expression=col(names["drow"])) if row else exp.NEQ(
+            this=period.copy(), expression=col(names["dperiod"]))
+        at = [_lit(" (row "), _text(col(names["drow"])), _lit(")")] if row else []
+        ifs.append(exp.If(this=exp.And(this=exp.Not(this=unread.copy()), expression=twice),
+                          true=_concat(said.copy(), _lit(" is the same "), col(self.kind), _lit(" as '"),
+                                       col(names["dperiod"]), _lit("'"), *at)))
+        # a person's only row has nothing to be ordered against: its period is not read
+        applies: exp.Expr = exp.GT(this=col(names["rows"]), expression=exp.Literal.number(1))
+        if needed is not None:
+            applies = exp.And(this=applies, expression=col(names["needed"]))
+        error = exp.Case(ifs=[exp.If(this=applies, true=exp.Case(ifs=ifs))])
+        b.errors.append(col(b.layers.add(error, level + 1, prefix)))
+        b.need(level + 1)
+
+
+def read(dialect: str, period: exp.Expr, kind: str | None) -> tuple[exp.Expr, exp.Expr, exp.Expr, exp.Expr]:
+    """(kind, year, month or quarter, index) of ``period``, each NULL when it cannot be read
+    as ``kind`` (any kind when None): ``periods.read``, the same patterns in the same order."""
+    kinds, years, parts, indexes = [], [], [], []
+    for k in (kind,) if kind else periods.KINDS:
+        pats = periods.patterns(k)
+        year = first([whole_or_null(dialect, period.copy(), p.year) for p in pats])
+        assert year is not None
+        valid: exp.Expr = exp.Not(this=exp.Is(this=year.copy(), expression=exp.Null()))
+        if k == periods.YEAR:
+            part: exp.Expr = exp.Literal.number(0)
+            index: exp.Expr = year.copy()
+        else:
+            found = first([whole_or_null(dialect, period.copy(), p.part) for p in pats if p.part])
+            assert found is not None
+            part = found
+            if k == periods.MONTH:
+                valid = exp.And(this=valid, expression=exp.Between(this=part.copy(), low=exp.Literal.number(1),
+                                                                   high=exp.Literal.number(12)))
+            index = exp.Sub(this=exp.Add(this=exp.Mul(this=year.copy(), expression=exp.Literal.number(periods.PER_YEAR[k])),
+                                         expression=part.copy()), expression=exp.Literal.number(1))
+        kinds.append(exp.If(this=valid.copy(), true=_lit(k)))
+        years.append(exp.If(this=valid.copy(), true=year))
+        parts.append(exp.If(this=valid.copy(), true=part))
+        indexes.append(exp.If(this=valid, true=index))
+    return tuple(exp.Case(ifs=ifs) for ifs in (kinds, years, parts, indexes))  # type: ignore[return-value]
+
+
+def _month_quarter(month: exp.Expr) -> exp.Expr:
+    """The quarter (0 to 3) of a month (1 to 12), without division (engines divide alike only on decimals)."""
+    return exp.Case(ifs=[exp.If(this=exp.LTE(this=month.copy(), expression=exp.Literal.number(3 * q + 3)),
+                                true=exp.Literal.number(q)) for q in range(3)], default=exp.Literal.number(3))
+
+
+def _overs(plan: ir.Plan) -> set[str]:
+    return {n.over for s in plan.result_steps for n in ir.walk(s.expr) if isinstance(n, ir.Agg)}
+
+
+def is_one(b: Builder, step: str) -> exp.Expr:
+    """A condition's step is 1 (held) or 0: compared at its scale (1.0 is 10 at scale 1), as
+    Python compares the number."""
+    v = b.t.steps[step]
+    return exp.EQ(this=v.sql, expression=b.t.integer(10 ** v.scale))
+
+
 def scored_only(b: Builder, v: exp.Expr) -> exp.Expr:
     """``v`` for a scored row, NULL for an excluded one: aggregates skip excluded rows."""
     if b.excluded is None:
@@ -106,6 +232,9 @@ def aggregate(b: Builder, e: ir.Agg) -> Val:
     step = b.t.steps[e.step]
     part = w.partition(e.over)
     level = max(step.level, b.excluded_level) + 1
+    if e.over in ("year", "quarter"):
+        Calendar(b).check(scoped=True)
+        level = max(level, 3)  # after the calendar's columns (the quarter's is the second layer's)
     if e.func == "count":
         n = w.window(exp.Count(this=scored_only(b, exp.Literal.number(1))), part)
         name = b.layers.add(exp.Cast(this=n, to=b.dialect.integer), level, "a")
@@ -124,13 +253,25 @@ def aggregate(b: Builder, e: ir.Agg) -> Val:
 
 
 def last_periods(b: Builder) -> None:
-    """``x.last`` cells the data leaves blank come from the person's previous row."""
+    """``x.last`` cells the data leaves blank come from the person's row of the calendar
+    period just before, when there is one.  The filled cell must be a first-layer column
+    (the translator reads it there), so the period's index is spelled out in the window."""
     w = Windows(b)
+    lasts = [c.name for c in b.plan.columns if c.optional and c.name.endswith(".last")]
+    blank = exp.Case(ifs=[exp.If(this=exp.Is(this=col(n), expression=exp.Null()), true=exp.Literal.number(1))
+                          for n in lasts], default=exp.Literal.number(0))
+    fills = exp.EQ(this=w.window(exp.Max(this=blank), [w.person]), expression=exp.Literal.number(1))
+    Calendar(b).check(scoped=False, needed=fills)  # as batch.fill_last_period: a person with a cell to fill
+    *_, index = read(w.dialect, w.period, periods.kind_of(b.plan.outline.period))
+    order = [exp.Ordered(this=index.copy(), nulls_first=True)]
     for c in b.plan.columns:
         if not (c.optional and c.name.endswith(".last")):
             continue
         source = c.name[: -len(".last")]
-        previous = w.window(exp.Anonymous(this="LAG", expressions=[col(source)]), [w.person], w.time_order())
+        before = w.window(exp.Anonymous(this="LAG", expressions=[index.copy()]), [w.person], order)
+        just_before = exp.EQ(this=before, expression=exp.Sub(this=index.copy(), expression=exp.Literal.number(1)))
+        previous = exp.Case(ifs=[exp.If(this=just_before, true=w.window(
+            exp.Anonymous(this="LAG", expressions=[col(source)]), [w.person], [o.copy() for o in order]))])
         name = b.layers.add(exp.Coalesce(this=col(c.name), expressions=[previous]), 1, "last")
         b.t.renamed[c.name] = name
         missing = exp.Concat(expressions=[exp.Literal.string(f"needs last period's {source!r} and the data has none")])
@@ -179,10 +320,6 @@ def quotas(b: Builder, grade: exp.Expr) -> exp.Expr:
     return grade
 
 
-def _text(x: exp.Expr) -> exp.Expr:
-    return exp.Cast(this=x, to=exp.DataType.build("VARCHAR"))
-
-
 def _quota_note(plan: ir.Plan, q: ir.Quota, index: int, allowed: exp.Expr, members: str, rank: str,
                 holders: str) -> exp.Expr:
     """``Batch._quota``'s note on a row moved down a grade, word for word."""
@@ -207,7 +344,7 @@ def awards(b: Builder) -> list[tuple[str, exp.Expr]]:
     plan, w = b.plan, Windows(b)
     out: list[tuple[str, exp.Expr]] = []
     for a in plan.best_of:
-        eligible: exp.Expr = exp.EQ(this=b.t.steps[a.eligible].sql, expression=b.t.integer(1))
+        eligible: exp.Expr = is_one(b, a.eligible)
         if b.excluded is not None:
             eligible = exp.And(this=eligible, expression=exp.Not(this=exp.Paren(this=b.excluded.copy())))
         value = b.t.steps[a.step]
@@ -222,19 +359,31 @@ def awards(b: Builder) -> list[tuple[str, exp.Expr]]:
 
 
 def streaks(b: Builder) -> tuple[list[tuple[str, exp.Expr]], list[exp.Expr]]:
-    """A streak fires on the Nth consecutive period its condition holds, then starts afresh:
-    on every Nth row of a run of holding rows, counted since the last row that did not hold."""
+    """A streak fires on the Nth consecutive calendar period its condition holds, then starts
+    afresh: on every Nth row of a run of holding rows, counted since the last row that did not
+    hold or came after a gap.  Excluded rows are left out of the person's periods (their own
+    partition), so an excluded period is a gap."""
     plan, w = b.plan, Windows(b)
     amounts: list[tuple[str, exp.Expr]] = []
     flags: list[exp.Expr] = []
+    if not plan.streaks:
+        return amounts, flags
+    cal = Calendar(b)
+    cal.check(scoped=True)
+    who: list[exp.Expr] = [w.person] + ([exp.Paren(this=b.excluded.copy())] if b.excluded is not None else [])
+    order = [exp.Ordered(this=col(cal.index), nulls_first=True)]
     for s in plan.streaks:
-        holds = exp.EQ(this=b.t.steps[s.step].sql, expression=b.t.integer(1))
-        level = b.level + 1
-        breaks = exp.Case(ifs=[exp.If(this=holds.copy(), true=exp.Literal.number(0))], default=exp.Literal.number(1))
-        run_id = b.layers.add(w.window(exp.Sum(this=breaks), [w.person], w.time_order(), running=True), level, "r")
+        holds = is_one(b, s.step)
+        level = max(b.level, 1) + 1
+        before = b.layers.add(w.window(exp.Anonymous(this="LAG", expressions=[col(cal.index)]), who, order), level, "r")
+        goes_on = exp.And(this=holds.copy(), expression=exp.EQ(
+            this=col(before), expression=exp.Sub(this=col(cal.index), expression=exp.Literal.number(1))))
+        breaks = exp.Case(ifs=[exp.If(this=goes_on, true=exp.Literal.number(0))], default=exp.Literal.number(1))
+        run_id = b.layers.add(w.window(exp.Sum(this=breaks), who, order, running=True), level + 1, "r")
         holding = exp.Case(ifs=[exp.If(this=holds.copy(), true=exp.Literal.number(1))], default=exp.Literal.number(0))
-        position = b.layers.add(w.window(exp.Sum(this=holding), [w.person, col(run_id)], w.time_order(), running=True),
-                                level + 1, "r")
+        position = b.layers.add(w.window(exp.Sum(this=holding), [*who, col(run_id)], order, running=True),
+                                level + 2, "r")
+        level += 1
         fires = exp.And(this=holds.copy(), expression=exp.EQ(
             this=exp.Mod(this=col(position), expression=exp.Literal.number(s.periods)), expression=exp.Literal.number(0)))
         name = b.layers.add(fires, level + 2, "r")
@@ -262,7 +411,7 @@ def bottom_flags(b: Builder) -> list[exp.Expr]:
             this=members, to=exp.DataType.build("DECIMAL(38, 0)")))) if f.is_share else exp.Literal.number(int(f.bottom))
         out.append(exp.Case(ifs=[exp.If(this=exp.LTE(this=rank, expression=n), true=exp.Literal.string(f.label or f.name))]))
     for wf in plan.when_flags:
-        out.append(exp.Case(ifs=[exp.If(this=exp.EQ(this=b.t.steps[wf.step].sql, expression=b.t.integer(1)),
+        out.append(exp.Case(ifs=[exp.If(this=is_one(b, wf.step),
                                         true=exp.Literal.string(wf.label or wf.name))]))
     return out
 
