@@ -349,8 +349,9 @@ def main() -> int:
             state["result"] = run(items, mutants, args)
             return True
 
-    # boundary tests are written against surviving mutants, so they always join the run
-    boundaries = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("test_boundaries_*.py"))
+    # boundary and pin tests are written against surviving mutants, so they always join the run
+    boundaries = sorted(p.relative_to(ROOT).as_posix() for pattern in ("test_boundaries_*.py", "test_pins_*.py")
+                        for p in (ROOT / "tests").glob(pattern))
     tests = [t for t in TESTS + boundaries if (ROOT / t).exists()]
     pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-W", "ignore", *tests], plugins=[Plugin()])
     return int(state.get("result", 2))  # type: ignore[call-overload]
