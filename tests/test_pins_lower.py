@@ -301,3 +301,56 @@ item b "B" points 0 { proportional r }
 def test_the_plan_carries_the_rubric_title(write):
     scorer = load_rubric(write({"r.kpi": 'rubric "标题"\ninput r "R": percent\nitem a "A" points 100 { proportional r }\n'}))
     assert scorer.plan.title == "标题"
+
+
+BONUS = '''input r "R": percent range 0..200%
+item a "A" points 20 { proportional r }
+item b "B" points 80 {
+  bonus up to 10
+  proportional r
+}
+'''
+
+
+def test_proportional_is_capped_at_the_points_plus_the_bonus(write):
+    s = steps(write, BONUS, {"r": "150%"})
+    # a: 20 × 150% = 30, no bonus: capped at 20; b: 80 × 150% = 120, capped at 80 + 10 = 90
+    assert (s["a"], s["b"]) == (20, 90)
+
+
+def test_last_periods_column_is_found_by_the_inputs_label(write):
+    text = '''input s "销量": number
+item x "X" points 100 {
+  change s by 10 per 1 base 50
+}
+'''
+    s = steps(write, text, {"s": "4", "销量.last": "2"})
+    # up by 2 from last period: 50 + 2 × 10 = 70
+    assert s["x"] == 70
+
+
+def test_a_terminating_rescale_keeps_every_place(write):
+    text = '''input r "R": percent
+section s "S" weight 70 out of 100 {
+  item a "A" points 100 { proportional r }
+}
+section t "T" weight 30 { item b "B" points 30 { proportional r } }
+'''
+    s = steps(write, text, {"r": "33.33333333333333333333%"})
+    # a = 100 × 0.3333333333333333333333 = 33.33333333333333333333 (20 places); × 0.7 exactly is
+    # 23.333333333333333333331, 21 places: no division to 20 places may cut the last 1
+    assert s["s"] == D("23.333333333333333333331")
+
+
+def test_the_docs_page_gives_a_not_applicable_column_the_range_0_to_1(write):
+    from kpidsl.backends.docs import range_text
+
+    scorer = rubric(write, '''input late "迟到": count
+item a "A" points 40 {
+  not applicable: spread proportionally
+  deduct 2 per late
+}
+item b "B" points 60 { deduct 3 per late }
+''')
+    (na,) = [c for c in scorer.plan.columns if c.name == "a.na"]
+    assert (na.unit, range_text(na)) == ("yes/no", "0–1")
