@@ -261,3 +261,95 @@ item b "B" points 50 {
 }
 item a "A" points 50 { proportional r }
 ''') == []
+
+
+ORDER = '''input n "N": count range 0..10
+item a "A" points 100 {
+  tiers n {
+    when < 5: P1
+    when >= 5 and < 8: P2
+    when >= 8: P3
+  }
+}
+'''
+
+
+@pytest.mark.parametrize("p1, p2, p3, up_and_down", [
+    (50, 100, 60, True),     # up then down
+    (100, 50, 60, True),     # down then up: each neighbour counts, not every other one
+    (100, 100, 50, False),   # level, then down: never up
+    (50, 100, 100, False),   # up, then level: never down
+])
+def test_tiers_that_go_up_and_down(p1, p2, p3, up_and_down):
+    found = diags(ORDER.replace("P1", str(p1)).replace("P2", str(p2)).replace("P3", str(p3)))
+    assert found == ([("KPI124", 4, 9, f"the tiers' points go up and down as the value rises: {p1}, {p2}, {p3}")]
+                     if up_and_down else [])
+
+
+def test_overlapping_tiers_have_no_order_to_go_up_and_down_in():
+    # 50 below 3, 100 on 3..6, 0 from 5: up and down, but 5..6 is claimed twice, which is the error
+    assert diags('''input n "N": count range 0..10
+item a "A" points 100 {
+  tiers n {
+    when < 3: 50
+    when >= 3 and < 6: 100
+    when >= 5: 0
+  }
+}
+''') == [("KPI121", 7, 13, "two tiers contradict each other: for exactly 5 one gives 100 and the other 0")]
+
+
+def test_an_else_tier_is_what_a_value_outside_every_band_gets():
+    # n lies in 0..10, so `>= 20` never applies: every value gets the else tier's 30, at most 30 of 100
+    assert diags('''input n "N": count range 0..10
+item a "A" points 100 {
+  tiers n {
+    when >= 20: 100
+    else: 30
+  }
+}
+''') == [("KPI111", 4, 9, "item `a` is worth 100, but its rule awards at most 30"),
+         ("KPI123", 5, 13, "this tier can never apply: `n` lies in 0..10")]
+
+
+def test_tiers_on_a_formula_that_clashes_say_nothing_more():
+    # n + s adds money to a count: reported once; its tiers are not judged on a range of no unit
+    assert diags('''input n "N": count range 0..10
+input s "S": money range 0..5
+item a "A" points 100 {
+  tiers n + s {
+    when <= 100: 100
+    when > 1000: 0
+  }
+}
+''') == [("KPI130", 5, 9, "this formula adds money to a count")]
+
+
+GRADES = 'input r "R": percent\nitem a "A" points 100 { proportional r }\n'
+
+
+@pytest.mark.parametrize("grades, found", [
+    # totals are not whole numbers: 79.5 is a total, and so is anything between 79 and 80
+    ('grade good "G" when >= 80\ngrade bad "B" when <= 79',
+     [("KPI150", 5, 7, "the grade bands leave a gap: totals > 79 and < 80 get no grade (totals run 0..100)")]),
+    ('grade good "G" when > 79.5\ngrade bad "B" when < 80',
+     [("KPI151", 5, 22, "grades `good` and `bad` overlap: a total of 79.75 is both")]),
+    # the top of the range, 100, is itself a total, and so is the bottom, 0
+    ('grade good "G" when >= 50 and < 100\ngrade bad "B" when < 50',
+     [("KPI150", 5, 7, "the grade bands leave a gap: totals exactly 100 get no grade (totals run 0..100)")]),
+    ('grade good "G" when > 0',
+     [("KPI150", 4, 7, "the grade bands leave a gap: totals exactly 0 get no grade (totals run 0..100)")]),
+    # nothing lies above 100
+    ('grade good "G" when >= 50 and <= 100\ngrade bad "B" when < 50', []),
+    ('grade good "G" when >= 80\ngrade bad "B" otherwise', []),
+])
+def test_grade_bands_over_the_totals(grades, found):
+    assert diags(GRADES + grades + "\n") == found
+
+
+def test_grade_bands_over_a_total_with_no_floor():
+    assert diags('input n "N": count\nitem a "A" points 100 { deduct 10 per n no floor }\n'
+                 'grade good "G" when >= 50\n') == [
+        ("KPI112", 3, 32, "item `a` can go below zero, without limit"),
+        ("KPI150", 4, 7, "the grade bands leave a gap: totals < 50 get no grade (totals run -unbounded..100)"),
+    ]
