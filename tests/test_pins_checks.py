@@ -353,3 +353,100 @@ def test_grade_bands_over_a_total_with_no_floor():
         ("KPI112", 3, 32, "item `a` can go below zero, without limit"),
         ("KPI150", 4, 7, "the grade bands leave a gap: totals < 50 get no grade (totals run -unbounded..100)"),
     ]
+
+
+def test_what_each_item_can_award():
+    assert diags('''input r "R": percent
+input n "N": count range 0..10
+item a "A" points 30元 { proportional r }
+item b "B" points 10 {
+  bonus up to 1
+  tiers n {
+    when >= 5: 20
+    when < 5: 0
+  }
+}
+item c "C" points 10 {
+  bonus up to 1
+  proportional r
+}
+item d "D" points 50 {
+  level "好": 50元
+  level "差": 0
+}
+''') == [
+        # 30元 is read as 30 points once it is reported (by the weights and by the item itself)
+        ("KPI130", 4, 19, "`30元` is money, but points are expected here"),
+        ("KPI130", 4, 19, "`30元` is money, but points are expected here"),
+        ("KPI110", 7, 9, "item `b` can award 20, more than its 10 plus its bonus of 1"),
+        # r is at most 100%: c reaches 10 × 100% = 10 of its 10 + 1
+        ("KPI111", 13, 15, "item `c` declares a bonus up to 1, but its rule can reach only 10 of 11"),
+        ("KPI130", 17, 14, "`50元` is money, but points are expected here"),
+    ]
+
+
+def test_two_rules_in_one_item_point_at_both():
+    (d,) = check_text('rubric "x"\ninput r "R": percent\nitem a "A" points 100 {\n'
+                      '  proportional r\n  proportional r\n}\n')
+    assert (d.code, d.span.line, [rel.span.line for rel in d.related]) == ("KPI105", 5, [4])
+
+
+def test_a_rater_who_picks_a_level_must_be_declared():
+    assert diags('item a "A" points 100 {\n  level "好": 100\n  level "差": 0\n  entered by ghost\n}\n') == [
+        ("KPI140", 5, 14, "a rater `ghost` is not defined")]
+
+
+@pytest.mark.parametrize("extra, lies_in", [
+    ("", "0..50"),
+    # a second item named `a` is reported, and its range does not replace the first one's
+    ('item a "A2" points 0 {\n  level "好": 10\n  level "差": 5\n}\n', "0..50"),
+])
+def test_an_item_read_by_a_later_item_has_the_range_of_its_rule(extra, lies_in):
+    found = diags('input r "R": percent\nitem a "A" points 50 { proportional r }\n' + extra +
+                  'item b "B" points 50 {\n  tiers a {\n    when <= 50: 50\n    when > 50: 0\n  }\n}\n')
+    assert [d[3] for d in found if d[0] == "KPI123"] == [f"this tier can never apply: `a` lies in {lies_in}"]
+
+
+@pytest.mark.parametrize("when, what", [
+    ("total > 50", "the total"),
+    ("b > 10", "item `b`"),
+    ("r > 10%", None),
+])
+def test_whether_an_item_applies_is_decided_from_inputs_and_metrics(when, what):
+    found = diags(f'''input r "R": percent
+item a "A" points 50 {{
+  not applicable when {when}: spread proportionally
+  proportional r
+}}
+item b "B" points 50 {{ proportional r }}
+''')
+    assert [d[3] for d in found if d[0] == "KPI191"] == (
+        [f"whether `a` applies cannot depend on {what}, which is worked out after it is decided"] if what else [])
+
+
+@pytest.mark.parametrize("rule, found", [
+    ("ratio r target 90 ±1pt base 50", [
+        # 90 is read as 90%: r's best, 100%, is 10 points above target, 50 + 10 = 60 of 100
+        ("KPI111", 3, 31, "item `a` is worth 100, but its rule awards at most 60"),
+        ("KPI131", 3, 40, "`90` is compared with a percent (the target); a bare number here means 9000%")]),
+    ("ratio r target 5元 ±1pt base 50", [
+        ("KPI130", 3, 40, "`5元` is money, but it is compared with a percent (the target)")]),
+    ("ratio r target 90% ±1pt per 0% base 50", [("KPI163", 3, 53, "`per` must be greater than zero")]),
+    ("change r by 1 per 1 base 50", [
+        ("KPI131", 3, 43, "`1` is compared with a percent; a bare number here means 100%")]),
+])
+def test_ratio_and_change_read_their_numbers_in_the_subjects_unit(rule, found):
+    assert diags(f'input r "R": percent\nitem a "A" points 100 {{ {rule} }}\n') == found
+
+
+@pytest.mark.parametrize("rule", ["ratio a target 10 ±1pt base 25", "change a by 1 per 1 base 25",
+                                  "ratio n + s target 10 ±1pt base 50", "change n + s by 1 per 1 base 50"])
+def test_ratio_and_change_on_a_value_of_unknown_range_or_unit_claim_nothing(rule):
+    found = diags(f'''input r "R": percent
+input n "N": count range 0..10
+input s "S": money range 0..5
+item b "B" points 50 {{ {rule} }}
+item a "A" points 50 {{ deduct 1 per n + r / 1% + s / 1元 }}
+''')
+    # a name of unknown range, or a formula that adds money to a count (reported), is not judged further
+    assert {d[0] for d in found} <= {"KPI130"}
