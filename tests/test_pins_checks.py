@@ -450,3 +450,40 @@ item a "A" points 50 {{ deduct 1 per n + r / 1% + s / 1元 }}
 ''')
     # a name of unknown range, or a formula that adds money to a count (reported), is not judged further
     assert {d[0] for d in found} <= {"KPI130"}
+
+
+SECTION_READ = '''input r "R": percent
+input n "N": count range 0..5
+SECTION {
+  item a "A" points 100 { proportional r }
+}
+item k "K" factor 1 {
+  tiers NAME {
+    when <= 100: 1
+    when > 100: 0
+  }
+}
+'''
+
+
+@pytest.mark.parametrize("section, name, found", [
+    # a group scores its members' sum, 0..100; a section of weight 100% out of 50 doubles 0..50
+    ('section g "G"', "g", [("KPI123", 10, 12, "this tier can never apply: `g` lies in 0..100")]),
+    ('section s "S" weight 100% out of 100', "s", [("KPI123", 10, 12, "this tier can never apply: `s` lies in 0..100")]),
+    # a section named like the input is reported; the input keeps its own range, 0..5
+    ('section n "N"', "n", [("KPI142", 4, 9, "`n` is defined twice"),
+                           ("KPI123", 10, 12, "this tier can never apply: `n` lies in 0..5")]),
+    ('section n "N" weight 100', "n", [("KPI142", 4, 9, "`n` is defined twice"),
+                                      ("KPI123", 10, 12, "this tier can never apply: `n` lies in 0..5")]),
+])
+def test_a_section_read_by_name_has_the_range_of_its_members(section, name, found):
+    got = diags(SECTION_READ.replace("SECTION", section).replace("NAME", name))
+    assert [d for d in got if d[0] != "KPI141"] == found
+
+
+def test_points_over_by_less_than_one_are_too_many():
+    (d,) = check_text('rubric "x"\ninput r "R": percent\nitem a "A" points 60.5 { proportional r }\n'
+                      'item b "B" points 40 { proportional r }\n')
+    assert (d.code, d.message, d.hint) == (
+        "KPI101", "the top-level sections and items add up to 100.5, not 100",
+        "0.5 too many: take 0.5 from one of them, e.g. `a` (60.5) or `b` (40)")
