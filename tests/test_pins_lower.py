@@ -354,3 +354,30 @@ item b "B" points 60 { deduct 3 per late }
 ''')
     (na,) = [c for c in scorer.plan.columns if c.name == "a.na"]
     assert (na.unit, range_text(na)) == ("yes/no", "0–1")
+
+
+COEFFICIENTS = '''input s "S": number
+item a "A" points 100 { proportional s / 100 }
+grade good "好" when >= 80 coefficient 1.2
+grade mid "中" when >= 60 and < 80 coefficient 1.0
+grade bad "差" otherwise coefficient 0.8
+pay bonus "奖金" = 1000元 * coefficient
+'''
+
+
+@pytest.mark.parametrize("s, bonus", [("90", 1200), ("70", 1000), ("10", 800)])
+def test_each_grade_pays_its_own_coefficient(write, s, bonus):
+    # 90 → good: 1000 × 1.2; 70 → mid: 1000 × 1.0; 10 → bad: 1000 × 0.8
+    assert steps(write, COEFFICIENTS, {"s": s})["bonus"] == bonus
+
+
+def test_a_quota_by_share_and_a_flag_by_count(write):
+    text = QUOTA.replace("quota good at most 1 per team", "quota good at most 50% per team").replace(
+        "bottom 50% per team", "bottom 1 per team")
+    scorer, rs = results(write, text, [{"team": "x", "s": "90"}, {"team": "x", "s": "95"},
+                                       {"team": "x", "s": "85"}, {"team": "x", "s": "10"}])
+    names = [g.name for g in scorer.plan.grades]
+    # at most 50% of 4 = 2 good: p1 (95) and p0 (90) keep it, p2 (85) drops to bad
+    assert [names[r.grade] for r in rs] == ["good", "good", "bad", "bad"]
+    # the bottom 1 by total: p3 (10)
+    assert [bool(r.flags) for r in rs] == [False, False, False, True]
