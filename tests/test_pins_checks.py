@@ -487,3 +487,31 @@ def test_points_over_by_less_than_one_are_too_many():
     assert (d.code, d.message, d.hint) == (
         "KPI101", "the top-level sections and items add up to 100.5, not 100",
         "0.5 too many: take 0.5 from one of them, e.g. `a` (60.5) or `b` (40)")
+
+
+def test_only_a_best_of_award_is_out_of_a_formulas_reach():
+    found = diags('''group team "组"
+input r "R": percent
+item a "A" points 100 { proportional r }
+award best "最佳" 100 to best total per team
+award full "全勤" 50 when r >= 100%
+pay p "P" = best + 1元
+pay q "Q" = full + 1元
+''')
+    assert [(d[0], d[1]) for d in found] == [("KPI146", 7)]
+
+
+@pytest.mark.parametrize("policy, found", [
+    ("give to ghost", [("KPI140", 4, 27, "an item `ghost` is not defined")]),
+    ("give to a", [("KPI190", 4, 27, "item `a` gives its weight to itself when not applicable")]),
+    ("give to b", []),
+    ("spread proportionally", []),
+])
+def test_where_a_not_applicable_items_points_go(policy, found):
+    assert diags(f'''input r "R": percent
+item a "A" points 50 {{
+  not applicable: {policy}
+  proportional r
+}}
+item b "B" points 50 {{ proportional r }}
+''') == found

@@ -381,3 +381,69 @@ def test_a_quota_by_share_and_a_flag_by_count(write):
     assert [names[r.grade] for r in rs] == ["good", "good", "bad", "bad"]
     # the bottom 1 by total: p3 (10)
     assert [bool(r.flags) for r in rs] == [False, False, False, True]
+
+
+def test_the_person_and_group_columns_are_the_ones_the_rubric_names(write):
+    text = 'person emp "工号"\ngroup team "组"\ninput r "R": percent\nitem a "A" points 100 { proportional r }\n'
+    scorer = rubric(write, text)
+    (row,) = scorer.rows([{"emp": "E1", "team": "x", "r": "50%"}])
+    assert (row.person, row.groups, row.cells) == ("E1", {"team": "x"}, {"r": D("0.5")})
+
+
+@pytest.mark.parametrize("declared, value, problem", [
+    ("range 0..10", "11", "'11' is above the highest allowed value 10"),
+    ("range 0..10", "10", None),
+    ("range 5..", "1000", None),            # no top: any value from 5 up
+    ("range 5..", "4", "'4' is below the lowest allowed value 5"),
+])
+def test_an_inputs_declared_range_holds_its_cells(write, declared, value, problem):
+    text = f'input x "X": number {declared}\nitem a "A" points 100 {{ deduct 0 per x }}\n'
+    if problem is None:
+        assert steps(write, text, {"x": value})["a"] == 100
+    else:
+        with pytest.raises(ValueError, match=problem):
+            steps(write, text, {"x": value})
+
+
+def test_progressive_brackets_tax_each_slice_at_its_own_rate(write):
+    text = '''input sales "S": money
+item a "A" points 100 { proportional sales / 10000元 }
+pay c "提成" = progressive sales {
+  from 0元: 1%
+  from 1000元: 2%
+  from 5000元: 3%
+}
+'''
+    # 6000: 1000 × 1% + 4000 × 2% + 1000 × 3% = 10 + 80 + 30 = 120; 800: 800 × 1% = 8
+    assert steps(write, text, {"sales": "6000"})["c"] == 120
+    assert steps(write, text, {"sales": "800"})["c"] == 8
+
+
+def test_an_entered_score_may_be_0(write):
+    text = 'rater boss "B"\nitem a "A" points 100 { entered by boss }\n'
+    assert steps(write, text, {"a": "0"})["a"] == 0
+    with pytest.raises(ValueError, match="above the highest allowed value 100"):
+        steps(write, text, {"a": "101"})
+
+
+def test_an_award_with_a_condition_only(write):
+    text = AWARD.replace(" requires grade good", "")
+    # paid whenever full, whatever the grade
+    assert [steps(write, text, {"s": s, "full": f})["prize"] for s, f in (("50", "是"), ("90", "否"))] == [50, 0]
+
+
+STREAK = '''input s "S": number
+item a "A" points 100 { proportional s / 100 }
+streak up "连续达标" when total >= 60 for 2 periods award 100元
+streak down "连续未达标" when total < 60 for 2 periods flag "需面谈"
+'''
+
+
+def test_streaks_award_and_flag_after_their_periods(write):
+    _, rs = results(write, STREAK, [{"id": "p", "period": "2024-01", "s": "70"},
+                                    {"id": "p", "period": "2024-02", "s": "80"},
+                                    {"id": "q", "period": "2024-01", "s": "10"},
+                                    {"id": "q", "period": "2024-02", "s": "20"}])
+    # p is at 60 or more two months running: 100 in the second month; q below 60 twice: flagged
+    assert [r.awards.get("up") for r in rs] == [0, 100, 0, 0]
+    assert [r.flags for r in rs] == [[], [], [], ["需面谈"]]
