@@ -324,7 +324,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", default="", help="comma-separated file names to mutate (default: all)")
-    ap.add_argument("--budget", type=float, default=3.0,
+    ap.add_argument("--budget", type=float, default=6.0,
                     help="per mutant, run the fastest calling tests until their traced time passes this (seconds)")
     ap.add_argument("--write-survivors", action="store_true")
     args = ap.parse_args()
