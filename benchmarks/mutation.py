@@ -16,9 +16,11 @@ form's decimal.js.  This one is small and plain:
   takes).  Then each mutant runs in a forked child of its own: the mutated module is
   compiled, the changed function's code object is put into the live function
   (``f.__code__ = …``, so every reference to it sees the mutant), and the tests that
-  call that function run, fastest first, until one fails (killed) or all pass
-  (survived).  A child that overruns its time limit is killed and counts as killed
-  (the mutant made the code hang).  Two children run at a time.
+  call that function run, until one fails (killed) or all pass (survived): the tests
+  written against mutants (tests/test_pins_*, test_boundaries_*, test_mutation_pins) first,
+  then the rest, each fastest first, within a time budget per mutant.  A child that
+  overruns its time limit is killed and counts as killed (the mutant made the code
+  hang).  Two children run at a time.
 * Tests that run `kpi` as a subprocess are left out: a mutant lives only in the
   forked process.  Browser and LSP tests are left out for time.
 
@@ -322,7 +324,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", default="", help="comma-separated file names to mutate (default: all)")
-    ap.add_argument("--budget", type=float, default=3.0,
+    ap.add_argument("--budget", type=float, default=6.0,
                     help="per mutant, run the fastest calling tests until their traced time passes this (seconds)")
     ap.add_argument("--write-survivors", action="store_true")
     args = ap.parse_args()
@@ -349,8 +351,9 @@ def main() -> int:
             state["result"] = run(items, mutants, args)
             return True
 
-    # boundary tests are written against surviving mutants, so they always join the run
-    boundaries = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("test_boundaries_*.py"))
+    # boundary and pin tests are written against surviving mutants, so they always join the run
+    boundaries = sorted(p.relative_to(ROOT).as_posix() for pattern in ("test_boundaries_*.py", "test_pins_*.py")
+                        for p in (ROOT / "tests").glob(pattern))
     tests = [t for t in TESTS + boundaries if (ROOT / t).exists()]
     pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-W", "ignore", *tests], plugins=[Plugin()])
     return int(state.get("result", 2))  # type: ignore[call-overload]
@@ -388,7 +391,10 @@ def run(items, mutants: list[Mutant], args) -> int:
     print(f"traced {len(traced)} tests in {time.perf_counter() - t0:.0f} s; {len(mutants)} mutants")
 
     def plan(m: Mutant) -> list[tuple[float, str]]:
-        found = sorted(set(js_callers if m.path == JS_TARGET else callers.get(f"{m.path}::{m.function}", [])))
+        # tests written against mutants first (they name the behaviour a mutant breaks), then the
+        # rest, each group fastest first: a big function's hundreds of callers overrun the budget
+        found = sorted(set(js_callers if m.path == JS_TARGET else callers.get(f"{m.path}::{m.function}", [])),
+                       key=lambda t: (not _targeted(t[1]), t[0], t[1]))
         chosen, spent = [], 0.0
         for secs, nodeid in found:  # many fast tests rather than a few slow ones
             if chosen and spent + secs > args.budget:
@@ -430,6 +436,12 @@ def run(items, mutants: list[Mutant], args) -> int:
             del running[pid]
         select.select([], [], [], 0)
     return report(mutants, outcome, time.perf_counter() - t0, args)
+
+
+def _targeted(nodeid: str) -> bool:
+    """A test written against surviving mutants: the pins and boundary files."""
+    name = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+    return name.startswith(("test_pins_", "test_boundaries_", "test_mutation_pins"))
 
 
 def _kill_group(pid: int) -> None:

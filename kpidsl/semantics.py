@@ -32,13 +32,12 @@ class ScoreError(Exception):
 
 
 def _ratio(a: Decimal, b: Decimal, shift: int) -> tuple[int, int]:
-    """a / b × 10**shift as an exact fraction of integers (numerator, denominator),
-    not necessarily in lowest terms: _divide reads only its value."""
+    """a / b × 10**shift (shift >= 0: 0 to round, DIVISION_PLACES to divide) as an exact
+    fraction of integers (numerator, denominator), not necessarily in lowest terms:
+    _divide reads only its value."""
     pa, qa = a.as_integer_ratio()
     pb, qb = b.as_integer_ratio()
-    if shift >= 0:
-        return pa * qb * 10 ** shift, qa * pb
-    return pa * qb, qa * pb * 10 ** -shift
+    return pa * qb * 10 ** shift, qa * pb
 
 
 def _divide(num: int, den: int, mode: str) -> int:
@@ -53,9 +52,7 @@ def _divide(num: int, den: int, mode: str) -> int:
     twice = 2 * r
     if twice > den or (twice == den and (mode == "half up" and num > 0 or mode == "half even" and q % 2 == 1)):
         return q + 1
-    if twice == den and mode == "half up" and num < 0:
-        return q  # a tie below zero rounds away from zero, to the floor
-    return q
+    return q  # and a half-up tie below zero rounds away from zero: to q, the floor
 
 
 # CONTEXT that also traps Inexact: an inexact quotient raises in the thread that
