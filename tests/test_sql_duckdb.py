@@ -1,6 +1,6 @@
 """The SQL backend on DuckDB, held to the Python evaluator digit for digit: every shipped
-rubric's example sheet, and generated rubrics and data (the generators of
-test_random_rubrics.py and test_eval_properties.py), written the way `kpi eval` writes them.
+rubric's example sheet, and generated rubrics and data (tests/rubric_gen.py, flat and
+rich: pools, quotas, best-of awards, streaks), written the way `kpi eval` writes them.
 The quotient and rounding SQL is also checked against hand-worked values, every mode,
 sign and step, ties and not."""
 
@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 import sql_diff
-import test_eval_properties  # the generators, imported, not copied
-import test_random_rubrics
+import rubric_gen  # the generator of rubrics and rows, shared by the property tests
 from hypothesis import HealthCheck, given, settings
 
 from kpidsl.backends import sql
@@ -58,13 +57,13 @@ EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=list(H
 
 
 @EXAMPLES
-@given(test_random_rubrics.rubric_and_rows())
+@given(rubric_gen.rubric_and_rows(rich=True))  # pools, quotas, best-of awards, streaks
 def test_generated_rubrics_on_duckdb_equal_python(db, case):
     sql_diff.generated(*case, db.same)
 
 
 @EXAMPLES
-@given(test_eval_properties.rubric_and_rows())
+@given(rubric_gen.rubric_and_rows())
 def test_generated_simple_rubrics_on_duckdb_equal_python(db, case):
     sql_diff.generated(*case, db.same)
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 import sql_diff
-import test_eval_properties  # the generators, imported, not copied
-import test_random_rubrics
+import rubric_gen  # the generator of rubrics and rows, shared by the property tests
 from hypothesis import HealthCheck, given, settings
 
 from kpidsl.backends import sql
@@ -69,13 +68,13 @@ EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=list(H
 
 
 @EXAMPLES
-@given(test_random_rubrics.rubric_and_rows())
+@given(rubric_gen.rubric_and_rows(rich=True))  # pools, quotas, best-of awards, streaks
 def test_generated_rubrics_on_postgres_equal_python(pg, case):
     sql_diff.generated(*case, pg.same)
 
 
 @EXAMPLES
-@given(test_eval_properties.rubric_and_rows())
+@given(rubric_gen.rubric_and_rows())
 def test_generated_simple_rubrics_on_postgres_equal_python(pg, case):
     sql_diff.generated(*case, pg.same)
 

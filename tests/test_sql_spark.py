@@ -9,7 +9,7 @@ import os
 
 import pytest
 import sql_diff
-import test_eval_properties  # the generators, imported, not copied
+import rubric_gen  # the generator of rubrics and rows, shared by the property tests
 from hypothesis import HealthCheck, given, settings
 
 from kpidsl.backends import sql
@@ -76,6 +76,6 @@ def test_division_on_spark_matches_the_hand_worked_table(spark):
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
-@given(test_eval_properties.rubric_and_rows())
+@given(rubric_gen.rubric_and_rows())
 def test_generated_simple_rubrics_on_spark_equal_python(spark, case):
     sql_diff.generated(*case, spark.same)
