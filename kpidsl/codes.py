@@ -238,6 +238,12 @@ _ALL = [
                   'award best "最佳" 50元 to best total per team\npay p "奖金" = best * 2',
           _HEAD + 'input late "迟到": count\ngroup team "组"\nitem a "A" points 100 { deduct 5 per late }\n'
                   'award best "最佳" 50元 to best total per team\npay p "奖金" = 100元 when total >= 90'),
+    _code("KPI147", "error", "a name starting with `_`",
+          "Names starting with `_` are kept for the steps kpi makes itself when it lowers a rubric "
+          "(a metric's raw value, a tie-break, a streak's condition); a rubric's own name there could "
+          "be mistaken for one of them.",
+          _HEAD + 'input _late "迟到": count\nitem a "A" points 100 { deduct 5 per _late }',
+          _HEAD + 'input late "迟到": count\nitem a "A" points 100 { deduct 5 per late }'),
     _code("KPI150", "error", "grade bands leave a gap",
           "Some reachable total gets no grade. Totals are worked out from the items' ranges.",
           _HEAD + 'item a "A" points 100\ngrade good "良好" when >= 80\ngrade pass "合格" when >= 60 and < 79\n'

@@ -158,3 +158,32 @@ item a "准时交付" points 100 { proportional rate }
     wide = load_rubric(write({"w.kpi": text.replace("percent =", "percent range 0%..150% =")}))
     (r,) = wide.evaluate([{"id": "y", "on_time": "23", "deliveries": "22"}])
     assert r.steps["a"] == 100
+
+
+def test_a_circle_through_an_awards_condition_is_refused_not_crashed_on():
+    # `p` needs `w`, and `w` is paid only when `p` is over 10元: lowering found the circle and
+    # crashed after `kpi check` had passed it
+    from kpidsl.api import check_text
+
+    text = """rubric "r"
+input a "a": count
+item x "X" points 100 { deduct 1 per a }
+pay p "P" = w
+award w "W" 100元 when p > 10元
+"""
+    codes = [d.code for d in check_text(text) if d.severity.value == "error"]
+    assert codes == ["KPI144"]
+    fixed = text.replace('pay p "P" = w', 'pay p "P" = a * 1元')
+    assert not [d for d in check_text(fixed) if d.severity.value == "error"]
+
+
+def test_a_name_like_lowerings_own_steps_is_refused():
+    # `_raw1` is the name lowering gives a metric's raw value: a rubric's `_raw1` showed the wrong value
+    from kpidsl.api import check_text
+
+    text = """rubric "r"
+input a "a": count
+metric _raw1 "m": count = a + 1
+item x "X" points 100 { deduct 1 per _raw1 }
+"""
+    assert [d.code for d in check_text(text) if d.severity.value == "error"] == ["KPI147"]

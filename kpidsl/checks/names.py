@@ -45,6 +45,10 @@ class NamesAndUnits(CheckerBase):
                     "every input, metric, section, item, rater, grade and pay needs its own name",
                     (Related(f"`{name}` was first defined here, as {prev.kind}", name_span(prev.node)),)))
                 return
+            if name.startswith("_"):
+                self.diagnostics.append(error(
+                    "KPI147", f"`{name}`: a name starting with `_` is kept for kpi's own steps", name_span(node),
+                    f"rename it, e.g. `{name.lstrip('_') or 'x'}`"))
             self.symbols[name] = Symbol(kind, node, unit, imported)
 
         def walk(members):
@@ -102,9 +106,11 @@ class NamesAndUnits(CheckerBase):
         return None
 
     def _check_cycles(self, stmts) -> None:
-        """Metrics, pays and pools that need each other's value can never be computed."""
-        formulas = {s.name: s for s in stmts if isinstance(s, (ast.Metric, ast.Pay, ast.Pool))}
-        uses = {n: {name for name, _ in names_in(s.expr)} & formulas.keys() for n, s in formulas.items()}
+        """Metrics, pays, pools and awards that need each other's value can never be computed
+        (a pay's or an award's condition counts: `award w … when p > 10元` needs `p`)."""
+        formulas = {s.name: s for s in stmts if isinstance(s, (ast.Metric, ast.Pay, ast.Pool, ast.Award))}
+        uses = {n: {name for part in _read_by(s) for name, _ in names_in(part)} & formulas.keys()
+                for n, s in formulas.items()}
         state: dict[str, int] = {}
 
         def visit(n: str, path: list[str]) -> None:
@@ -397,6 +403,14 @@ class NamesAndUnits(CheckerBase):
             self.diagnostics.append(error(
                 "KPI171", f"a veto needs a yes/no input; `{v.condition}` is {UNIT_WORDS[sym.unit]}", v.span,
                 f'declare it as `input {v.condition} "…": yes/no`'))
+
+
+def _read_by(s) -> list:
+    """The formulas and conditions a metric, pay, pool or award reads."""
+    parts = [getattr(s, "expr", None), getattr(s, "when", None)]
+    if isinstance(s, ast.Award) and s.best_of is not None:
+        parts.append(s.best_of.expr)
+    return [p for p in parts if p is not None]
 
 
 def names_in(node):
