@@ -515,3 +515,17 @@ item a "A" points 50 {{
 }}
 item b "B" points 50 {{ proportional r }}
 ''') == found
+
+
+def test_a_name_like_lowerings_own_steps_is_refused():
+    # `_raw1` is the name lowering gives a metric's raw value: a rubric's `_raw1` showed the wrong value
+    from kpidsl.api import check_text
+
+    text = """rubric "r"
+input a "a": count
+metric _raw1 "m": count = a + 1
+item x "X" points 100 { deduct 1 per _raw1 }
+"""
+    (found,) = [d for d in check_text(text) if d.severity.value == "error"]
+    assert found.code == "KPI147" and found.hint == "rename it, e.g. `raw1`"
+    assert (found.span.line, found.span.column) == (3, 8)
