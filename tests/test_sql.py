@@ -235,3 +235,19 @@ def test_quota_and_bottom_flag_on_duckdb_by_hand(write):
     # and word for word what the Python evaluator writes
     python = {r.person: (r.grade, r.flags, "; ".join(r.notes)) for r in scorer.evaluate(rows)}
     assert python == {r.person: (r.grade, r.flags, "; ".join(r.notes)) for r in results}
+
+
+def test_a_shared_best_in_group_award_is_noted_as_in_python(write):
+    text = QUOTA.replace('quota top at most 50% per team\nflag last_place "末位" bottom 1 per team\n',
+                         'award best "最佳" 200元 to best total per team\n')
+    rows = [{"id": p, "period": "2024-01", "team": t, "a": a} for p, t, a in [
+        ("p1", "A", "95"), ("p2", "A", "50"), ("p3", "A", "91"), ("p4", "A", "99"), ("q1", "B", "70")]]
+    scorer, results = _run(text, write, rows)
+    # team A: p1, p3 and p4 all score 100, so all three share the award, each naming the
+    # other two in row order; q1 is alone in team B and wins without a note
+    got = {r.person: (r.awards["best"], "; ".join(r.notes)) for r in results}
+    assert got == {"p1": (Decimal(200), "最佳: tied with p3, p4"), "p2": (Decimal(0), ""),
+                   "p3": (Decimal(200), "最佳: tied with p1, p4"), "p4": (Decimal(200), "最佳: tied with p1, p3"),
+                   "q1": (Decimal(200), "")}
+    python = {r.person: (r.awards["best"], "; ".join(r.notes)) for r in scorer.evaluate(rows)}
+    assert python == got

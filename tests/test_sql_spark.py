@@ -79,3 +79,18 @@ def test_division_on_spark_matches_the_hand_worked_table(spark):
 @given(rubric_gen.rubric_and_rows())
 def test_generated_simple_rubrics_on_spark_equal_python(spark, case):
     sql_diff.generated(*case, spark.same)
+
+
+def test_a_shared_award_and_a_quota_note_on_spark_equal_python(spark):
+    # a three-way tie for best in team (each winner names the others) and a quota that moves one
+    import test_sql
+
+    from kpidsl.api import Scorer, load_text
+    from kpidsl.lower import lower
+
+    rows = [{"id": p, "period": "2024-01", "team": t, "a": a} for p, t, a in [
+        ("p1", "A", "95"), ("p2", "A", "50"), ("p3", "A", "91"), ("p4", "A", "99"), ("q1", "B", "70")]]
+    award = 'award best "最佳" 200元 to best total per team\n'
+    for text in (test_sql.QUOTA, test_sql.QUOTA + award):
+        scorer = Scorer(lower(load_text(text, "t.kpi")[0]))
+        spark.same(scorer, scorer.rows(rows), text)

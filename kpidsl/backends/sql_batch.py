@@ -351,11 +351,39 @@ def awards(b: Builder) -> list[tuple[str, exp.Expr]]:
         top = w.window(exp.Max(this=exp.Case(ifs=[exp.If(this=eligible.copy(), true=value.sql)])), w.partition(a.group))
         wins = exp.And(this=eligible, expression=exp.EQ(this=value.sql.copy(), expression=top))
         level = b.level + 1
-        name = b.layers.add(exp.Case(ifs=[exp.If(this=wins, true=number(money(b, a.amount)))],
-                                     default=number(money(b, Decimal(0)))), level, "b")
-        b.need(level)
+        won = b.layers.add(exp.Coalesce(this=wins, expressions=[exp.false()]), level, "b")
+        name = b.layers.add(exp.Case(ifs=[exp.If(this=col(won), true=number(money(b, a.amount)))],
+                                     default=number(money(b, Decimal(0)))), level + 1, "b")
+        b.need(level + 1)
         out.append((a.award, col(name)))
+        if b.row_column:
+            b.notes.append(_tie_note(b, w, a, won))
     return out
+
+
+def _tie_note(b: Builder, w: Windows, a: ir.BestOf, won: str) -> exp.Expr:
+    """``Batch._best_of``'s note on a shared award: "LABEL: tied with" the other winners, in
+    the order of the rows (the winners before this row, then those after it)."""
+    part = [*w.partition(a.group), col(won)]
+    order = [exp.Ordered(this=col(b.row_column), nulls_first=True)]  # type: ignore[arg-type]  # checked by the caller
+    names = exp.GroupConcat(this=_text(w.person), separator=exp.Literal.string(", "))
+
+    def others(start, start_side, end, end_side) -> exp.Expr:
+        spec = exp.WindowSpec(kind="ROWS", start=start, start_side=start_side, end=end, end_side=end_side)
+        return exp.Window(this=names.copy(), partition_by=[p.copy() for p in part], order=exp.Order(
+            expressions=[o.copy() for o in order]), spec=spec)
+
+    level = b.level + 1
+    before = b.layers.add(others("UNBOUNDED", "PRECEDING", exp.Literal.number(1), "PRECEDING"), level, "b")
+    after = b.layers.add(others(exp.Literal.number(1), "FOLLOWING", "UNBOUNDED", "FOLLOWING"), level, "b")
+    b.need(level)
+    both = exp.Case(ifs=[exp.If(this=exp.Is(this=col(before), expression=exp.Null()), true=col(after)),
+                         exp.If(this=exp.Is(this=col(after), expression=exp.Null()), true=col(before))],
+                    default=exp.DPipe(this=exp.DPipe(this=col(before), expression=exp.Literal.string(", ")),
+                                      expression=col(after)))
+    tied = exp.And(this=col(won), expression=exp.Not(this=exp.Is(this=both.copy(), expression=exp.Null())))
+    return exp.Case(ifs=[exp.If(this=tied, true=exp.DPipe(
+        this=exp.Literal.string(f"{a.label or a.award}: tied with "), expression=both))])
 
 
 def streaks(b: Builder) -> tuple[list[tuple[str, exp.Expr]], list[exp.Expr]]:
