@@ -14,9 +14,9 @@ from __future__ import annotations
 import random
 import statistics
 import subprocess
-from decimal import Decimal
 import sys
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,9 +79,9 @@ def generate(path: Path, n: int) -> None:
             f.write(",".join([f"E{i}", "2024-01", *pcts, *counts, *money, *levels]) + "\n")
 
 
-HAND_WRITTEN = r'''
-"""The same rubric as benchmarks/eval_bench.py, written by hand with Decimal."""
-import csv, sys
+# The rubric written by hand with Decimal, as a program of its own (python_path.py runs it
+# on other spellings, passing its own percent reader).
+HAND_SCORE = r'''import csv, sys
 from decimal import Decimal as D, ROUND_HALF_UP, ROUND_HALF_EVEN
 
 Q20 = D(1).scaleb(-20)
@@ -93,7 +93,7 @@ def pct(s):
 def clamp(x, lo, hi):
     return min(max(x, lo), hi)
 
-def score(r):
+def score(r, pct=pct):
     r1, r2, r3, r4, r5 = (pct(r[k]) for k in ("r1", "r2", "r3", "r4", "r5"))
     late, errs, compl = D(r["late"]), D(r["errs"]), D(r["complaints"])
     sales, goal = D(r["sales"]), D(r["goal"])
@@ -114,6 +114,11 @@ def score(r):
     grade = "良好" if total >= 80 else "合格" if total >= 60 else "不合格"
     return [i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, perf, *levels, behav, total, grade]
 
+'''
+
+HAND_WRITTEN = r'''
+"""The same rubric as benchmarks/eval_bench.py, written by hand with Decimal."""
+''' + HAND_SCORE + r'''
 def main(src, dst):
     with open(src, encoding="utf-8", newline="") as f, open(dst, "w", encoding="utf-8", newline="") as g:
         w = csv.writer(g)

@@ -37,7 +37,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from eval_bench import RUBRIC  # noqa: E402  (the one rubric both benchmarks score)
+from eval_bench import HAND_SCORE, RUBRIC  # noqa: E402  (the one rubric both benchmarks score)
 
 PERCENTS = ["r1", "r2", "r3", "r4", "r5"]
 COUNTS = ["late", "errs", "complaints"]
@@ -123,37 +123,7 @@ def _generate_xlsx(path: Path, n: int) -> None:
 
 HAND_WRITTEN = r'''
 """The rubric of benchmarks/eval_bench.py written by hand with Decimal, for one spelling of the data."""
-import csv, sys
-from decimal import Decimal as D, ROUND_HALF_UP, ROUND_HALF_EVEN
-
-Q20 = D(1).scaleb(-20)
-Z = D(0)
-LEVELS = ["i" + str(k) for k in range(11, 21)]
-
-def clamp(x, lo, hi):
-    return min(max(x, lo), hi)
-
-def score(r, pct):
-    r1, r2, r3, r4, r5 = (pct(r[k]) for k in ("r1", "r2", "r3", "r4", "r5"))
-    late, errs, compl = D(r["late"]), D(r["errs"]), D(r["complaints"])
-    sales, goal = D(r["sales"]), D(r["goal"])
-    i1 = D(10) if r1 >= D("0.99") else D(8) if r1 >= D("0.95") else D(4) if r1 >= D("0.9") else Z
-    i2 = D(5) if r2 >= D("0.9") else D(3) if r2 >= D("0.8") else Z
-    i3 = D(5) if r3 == 1 else D(3) if r3 >= D("0.9") else Z
-    i4 = clamp(D(5) + (r4 - D("0.9")) * 100, Z, D(10))
-    i5 = clamp(D(5) + (r5 - D("0.95")) * 100, Z, D(10))
-    i6 = clamp(D(10) * (sales / goal).quantize(Q20, ROUND_HALF_EVEN), Z, D(10))
-    i7 = max(D(5) - errs, Z)
-    i8 = max(D(5) - 2 * compl, Z)
-    i9 = max(D(5) - late, Z)
-    i10 = D(5) if r1 >= D("0.95") else Z
-    levels = [D(r[k]) for k in LEVELS]
-    perf = i1 + i2 + i3 + i4 + i5 + i6 + i7 + i8 + i9 + i10
-    behav = sum(levels, Z)
-    total = (perf + behav).quantize(D("0.01"), ROUND_HALF_UP)
-    grade = "良好" if total >= 80 else "合格" if total >= 60 else "不合格"
-    return [i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, perf, *levels, behav, total, grade]
-
+''' + HAND_SCORE + r'''
 HEAD = ["执行率", "反馈及时率", "回访率", "一次合格率", "满意度", "销售完成率", "差错", "投诉", "迟到", "执行率加分",
         "业绩", "纪律", "协作", "激情", "服务", "学习", "沟通", "责任", "主动", "细致", "服从", "行为", "总分", "等级"]
 
