@@ -222,4 +222,4 @@ def build(plan: ir.Plan, dialect: str = "duckdb", table: str = "input", row_colu
     return Builder(plan, dialect, table, row_column).build()
 
 
-__all__ = ["DIALECTS", "Query", "SQLError", "build", "GRADE", "STATUS", "REASON", "NOTES", "ERROR"]
+__all__ = ["DIALECTS", "Query", "SQLError", "build", "GRADE", "STATUS", "REASON", "NOTES", "FLAGS", "ERROR", "BATCH_ERROR"]

@@ -31,11 +31,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import sqlglot
 from sqlglot import exp
 
 from .. import ir
 from ..ir import DIVISION_PLACES
+from ..semantics import is_power_of_ten
 
 DIALECTS = ("duckdb", "postgres", "spark", "trino", "bigquery", "snowflake")
 WIDTH = 38  # the widest DECIMAL of DuckDB, Spark, BigQuery (BIGNUMERIC aside) and Snowflake
@@ -369,7 +369,7 @@ class Translator:
     def round(self, x: Val, step: Decimal, mode: str) -> Val:
         exponent = step.as_tuple().exponent
         step_places = places_of(step)
-        if step.as_tuple().digits == (1,) and isinstance(exponent, int) and x.scale <= -exponent:
+        if is_power_of_ten(step) and isinstance(exponent, int) and x.scale <= -exponent:
             return x  # already a multiple of the step
         places = max(x.scale, step_places)
         num = Val(self.align(x, places), 0, x.level)
@@ -446,4 +446,4 @@ def render(query: exp.Expr, dialect: str, pretty: bool = True) -> str:
     return query.sql(dialect=dialect, pretty=pretty)
 
 
-__all__ = ["DIALECTS", "SQLError", "Translator", "Layers", "Dialect", "cell_places", "render", "sqlglot"]
+__all__ = ["DIALECTS", "SQLError", "Translator", "Layers", "Dialect", "cell_places", "render"]
