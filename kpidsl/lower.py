@@ -156,20 +156,21 @@ class Lowerer:
         if isinstance(e, ast.BinOp):
             return ir.Bin(e.op, self.expr(e.left), self.expr(e.right))
         if isinstance(e, ast.Call):
-            return self._call(e)
+            return self._call(e, [self.expr(a) for a in e.args])
         if isinstance(e, ast.Progressive):
-            x = self.expr(e.subject)
-            terms = []
-            for i, b in enumerate(e.brackets):
-                start = ir.Const(b.start.magnitude)
-                rate = ir.Const(b.rate.magnitude)
-                top = x if i + 1 == len(e.brackets) else ir.Min((x, ir.Const(e.brackets[i + 1].start.magnitude)))
-                terms.append(ir.Bin("*", ir.Max((ir.Bin("-", top, start), ZERO)), rate))
-            return _sum(terms)
+            return self._progressive(e, self.expr(e.subject))
         raise LoweringError(f"cannot lower {type(e).__name__}")
 
-    def _call(self, e: ast.Call) -> ir.Expr:
-        args = [self.expr(a) for a in e.args]
+    def _progressive(self, e: ast.Progressive, x: ir.Expr) -> ir.Expr:
+        terms = []
+        for i, b in enumerate(e.brackets):
+            start = ir.Const(b.start.magnitude)
+            rate = ir.Const(b.rate.magnitude)
+            top = x if i + 1 == len(e.brackets) else ir.Min((x, ir.Const(e.brackets[i + 1].start.magnitude)))
+            terms.append(ir.Bin("*", ir.Max((ir.Bin("-", top, start), ZERO)), rate))
+        return _sum(terms)
+
+    def _call(self, e: ast.Call, args: list[ir.Expr]) -> ir.Expr:
         if e.over is not None:
             self._aux += 1
             name = f"_agg{self._aux}"
@@ -413,6 +414,11 @@ class Lowerer:
             return ir.Bin(e.op, self._last(e.left), self._last(e.right))
         if isinstance(e, ast.Neg):
             return ir.Neg(self._last(e.operand))
+        # floor(x), min(x, y)…: the function of last period's values, not of this period's
+        if isinstance(e, ast.Call) and e.over is None:
+            return self._call(e, [self._last(a) for a in e.args])
+        if isinstance(e, ast.Progressive):
+            return self._progressive(e, self._last(e.subject))
         return self.expr(e)
 
     def _shown(self, name: str, subject) -> str:

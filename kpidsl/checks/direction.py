@@ -70,8 +70,9 @@ class Direction(Weights):
         found: list[Diagnostic] = []
         for item in _items(stmts):
             how = self._rule_slope(item.rule)
-            if how is None:
-                continue
+            sym = self.symbols.get(item.name)
+            if how is None or sym is not None and sym.range is not None and sym.range.lo == sym.range.hi:
+                continue  # clamped to one value (KPI111 says so): the points move no way at all
             subject, sign = how
             direct = {n for n, _ in names_in(subject)}
             # the names the rule reads itself first, so the warning names the nearest cause
