@@ -16,6 +16,7 @@ from dataclasses import fields, is_dataclass
 from typing import Any
 
 from . import ast
+from .checks import phases
 from .checks.base import UNIT_WORDS, ZERO, Contribution
 from .checks.direction import Direction
 from .diagnostics import Diagnostic, Related, error
@@ -164,6 +165,7 @@ class Checker(Direction):
 
     def _check_exclude(self, x: ast.Exclude) -> None:
         self._condition(x.when)
+        self.diagnostics.extend(phases.exclusion_reads_only_data(x, {n: s.kind for n, s in self.symbols.items()}))
 
     def _check_streak(self, s: ast.Streak) -> None:
         self._condition(s.when)

@@ -217,7 +217,9 @@ _ALL = [
           _HEAD + 'input s "销售额": money\nitem a "A" points 100 { proportional mean(s over year) / 10000 }',
           _HEAD + 'input s "销售额": money\nitem a "A" points 100 { proportional average(s over year) / 10000 }'),
     _code("KPI144", "error", "formulas in a circle",
-          "Metrics, pays or pools that each need the other's value can never be computed.",
+          "Values that each need the other's value can never be computed: metrics, pays, pools and "
+          "awards, and also items and the total (an item whose rule reads `total` needs its own score). "
+          "Items, metrics and pays may otherwise name each other in any order in the file.",
           _HEAD + 'input base "基本工资": money\nitem a "A" points 100\n'
                   'pay p "绩效工资" = q * 10%\npay q "应发工资" = base + p',
           _HEAD + 'input base "基本工资": money\nitem a "A" points 100\n'
@@ -316,6 +318,20 @@ _ALL = [
                   'item b "B" points 50',
           _HEAD + 'input n "交付次数": count\nitem a "A" points 50 { not applicable when n = 0: spread evenly }\n'
                   'item b "B" points 50'),
+    _code("KPI192", "error", "whether a row is excluded depends on a score",
+          "`exclude when COND` is decided before the row is scored, so the condition reads inputs and "
+          "metrics only, not items, sections, the total, the grade or pay.",
+          _HEAD + 'input absent "缺岗月数": count\nitem a "A" points 100 { deduct 10 per absent }\n'
+                  'exclude when a < 80 "缺岗过多"',
+          _HEAD + 'input absent "缺岗月数": count\nitem a "A" points 100 { deduct 10 per absent }\n'
+                  'exclude when absent > 2 "缺岗过多"'),
+    _code("KPI193", "error", "a score reads a pay",
+          "Metrics and items are worked out with the scores, before the grade, its coefficient, pay, "
+          "pools and awards, so they cannot read those. Compute the value in a pay line instead.",
+          _HEAD + 'input base "基本工资": money\nitem a "A" points 100\npay p "绩效工资" = base * 10%\n'
+                  'metric m "绩效基数": money = p * 2\npay q "双倍绩效" = m',
+          _HEAD + 'input base "基本工资": money\nitem a "A" points 100\npay p "绩效工资" = base * 10%\n'
+                  'pay q "双倍绩效" = p * 2'),
 ]
 
 CODES: dict[str, CodeInfo] = {c.code: c for c in _ALL}

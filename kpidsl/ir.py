@@ -26,7 +26,8 @@ even, so they agree on it too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 DIVISION_PLACES = 20
@@ -370,6 +371,24 @@ def walk(e):
     yield e
     for child in _children(e):
         yield from walk(child)
+
+
+def inline(e, values: Mapping[str, Expr]):
+    """``e`` with each ``Ref`` to a step in ``values`` replaced by that step's formula, itself
+    inlined: a condition decided before any step is computed (``exclude``) reads metrics so."""
+    if isinstance(e, Ref):
+        return inline(values[e.step], values) if e.step in values else e
+    if isinstance(e, (Bin, Cmp)):
+        return replace(e, a=inline(e.a, values), b=inline(e.b, values))
+    if isinstance(e, (Neg, Not, IsTrue, Round)):
+        return replace(e, a=inline(e.a, values))
+    if isinstance(e, (Min, Max, And, Or)):
+        return replace(e, args=tuple(inline(x, values) for x in e.args))
+    if isinstance(e, If):
+        return If(inline(e.cond, values), inline(e.then, values), inline(e.else_, values))
+    if isinstance(e, Fail):
+        return replace(e, show=inline(e.show, values))
+    return e
 
 
 def _children(e):

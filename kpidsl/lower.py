@@ -539,7 +539,11 @@ class Lowerer:
         grades = tuple(ir.Grade(g.name, g.label, self.band(g.band, ir.Ref("total")) if g.band else None,
                                 g.coefficient.value if g.coefficient is not None else None)
                        for g in self.grades)
-        excludes = tuple((self.cond(x.when), x.reason) for x in self.stmts if isinstance(x, ast.Exclude))
+        # decided before a row is scored: the metrics it reads are inlined as their formulas
+        # (KPI192 keeps everything but inputs and metrics out)
+        conds = [(self.cond(x.when), x.reason) for x in self.stmts if isinstance(x, ast.Exclude)]
+        known = {s.name: s.expr for s in self.score_steps}  # metrics and their raw values
+        excludes = tuple((ir.inline(c, known), reason) for c, reason in conds)
 
         self._phase = "result"
         money = self.rounding.get("money", (Decimal("0.01"), "half up"))
@@ -552,7 +556,7 @@ class Lowerer:
         title = self.program.root.setting("rubric") or ""
         return ir.Plan(
             title=str(title), person=self.person, period="period", groups=self.groups,
-            columns=tuple(self.columns.values()), score_steps=tuple(self.score_steps), grades=grades,
+            columns=tuple(self.columns.values()), score_steps=_in_dependency_order(self.score_steps), grades=grades,
             result_steps=_in_dependency_order(self.result_steps), exclude=excludes, best_of=tuple(best_of),
             pools=tuple(pools), quotas=tuple(quotas), streaks=tuple(streaks), flags=tuple(flags),
             when_flags=tuple(when_flags),
@@ -563,8 +567,8 @@ class Lowerer:
 
 
 def _in_dependency_order(steps: list[ir.Step]) -> tuple[ir.Step, ...]:
-    """Result steps may name each other in any order in the file (a pay may use a pool
-    declared below it); compute each after the steps it reads."""
+    """Steps may name each other in any order in the file (a pay may use a pool declared
+    below it, an item an item); compute each after the steps it reads."""
     by_name = {s.name: s for s in steps}
     done: dict[str, ir.Step] = {}
 

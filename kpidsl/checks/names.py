@@ -22,6 +22,7 @@ from ..units import (
     compatible,
     known,
 )
+from . import phases
 from .base import UNIT_WORDS, ZERO, CheckerBase, Symbol, default_range, name_span
 
 AGGREGATES = {"sum", "average", "count", "max", "min"}
@@ -106,28 +107,11 @@ class NamesAndUnits(CheckerBase):
         return None
 
     def _check_cycles(self, stmts) -> None:
-        """Metrics, pays, pools and awards that need each other's value can never be computed
-        (a pay's or an award's condition counts: `award w … when p > 10元` needs `p`)."""
-        formulas = {s.name: s for s in stmts if isinstance(s, (ast.Metric, ast.Pay, ast.Pool, ast.Award))}
-        uses = {n: {name for part in _read_by(s) for name, _ in names_in(part)} & formulas.keys()
-                for n, s in formulas.items()}
-        state: dict[str, int] = {}
-
-        def visit(n: str, path: list[str]) -> None:
-            state[n] = 1
-            for m in sorted(uses[n]):
-                if state.get(m) == 1:
-                    cycle = path[path.index(m):] + [m] if m in path else [n, m]
-                    self.diagnostics.append(error(
-                        "KPI144", "formulas refer to each other in a circle: " + " → ".join(f"`{x}`" for x in cycle),
-                        name_span(formulas[m]), "one of them must be computed from the others, not the reverse"))
-                elif m not in state:
-                    visit(m, path + [m])
-            state[n] = 2
-
-        for n in formulas:
-            if n not in state:
-                visit(n, [n])
+        """Values that need each other can never be computed (KPI144), items and the total
+        included; a score cannot read a pay (KPI193).  See ``phases.py``."""
+        found = phases.circles(stmts)
+        # a score that reads a pay is in a circle already when an item needs it: one message
+        self.diagnostics.extend(found or phases.score_reads_result(stmts))
 
     def _check_unused(self) -> None:
         # A name another rule needs only at evaluation (a rater, a key) is not "unused".
