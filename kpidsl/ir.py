@@ -383,7 +383,7 @@ def inline(e, values: Mapping[str, Expr]):
     if isinstance(e, (Neg, Not, IsTrue, Round)):
         return replace(e, a=inline(e.a, values))
     if isinstance(e, (Min, Max, And, Or)):
-        return replace(e, args=tuple(inline(x, values) for x in e.args))
+        return type(e)(tuple(inline(x, values) for x in e.args))
     if isinstance(e, If):
         return If(inline(e.cond, values), inline(e.then, values), inline(e.else_, values))
     if isinstance(e, Fail):
