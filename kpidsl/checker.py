@@ -165,7 +165,8 @@ class Checker(Direction):
 
     def _check_exclude(self, x: ast.Exclude) -> None:
         self._condition(x.when)
-        self.diagnostics.extend(phases.exclusion_reads_only_data(x, {n: s.kind for n, s in self.symbols.items()}))
+        metrics = {n: s.node for n, s in self.symbols.items() if s.kind == "metric"}
+        self.diagnostics.extend(phases.exclusion_reads_only_data(x, {n: s.kind for n, s in self.symbols.items()}, metrics))
 
     def _check_streak(self, s: ast.Streak) -> None:
         self._condition(s.when)

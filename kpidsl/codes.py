@@ -214,8 +214,8 @@ _ALL = [
           "count, max, min (with `over GROUP`). floor, ceil and number take one value; round takes a value "
           "and a step written as a number (`round(total / 3, 0.5)`), and may end with a quoted mode "
           "(`\"half up\"`, the default, `\"half even\"`, `\"up\"` or `\"down\"`).",
-          _HEAD + 'input s "销售额": money\nitem a "A" points 100 { proportional mean(s over year) / 10000 }',
-          _HEAD + 'input s "销售额": money\nitem a "A" points 100 { proportional average(s over year) / 10000 }'),
+          _HEAD + 'input s "销售额": money\nitem a "A" points 100\npay p "月均提成" = mean(s over year) * 1%',
+          _HEAD + 'input s "销售额": money\nitem a "A" points 100\npay p "月均提成" = average(s over year) * 1%'),
     _code("KPI144", "error", "formulas in a circle",
           "Values that each need the other's value can never be computed: metrics, pays, pools and "
           "awards, and also items and the total (an item whose rule reads `total` needs its own score). "
@@ -332,6 +332,15 @@ _ALL = [
                   'metric m "绩效基数": money = p * 2\npay q "双倍绩效" = m',
           _HEAD + 'input base "基本工资": money\nitem a "A" points 100\npay p "绩效工资" = base * 10%\n'
                   'pay q "双倍绩效" = p * 2'),
+    _code("KPI194", "error", "an item reads an aggregate",
+          "An aggregate over a group or the periods (`sum(x over team)`, `average(total over year)`) is "
+          "known only when every row is scored, so an item's rule cannot read it, directly or through a "
+          "metric. A metric that reads one is worked out with pay, and pay, awards and flags may use it.",
+          _HEAD + 'group team "班组"\ninput sales "销售额": money\n'
+                  'metric share "占比": percent = sales / sum(sales over team)\nitem a "A" points 100 { proportional share }',
+          _HEAD + 'group team "班组"\ninput sales "销售额": money\n'
+                  'metric share "占比": percent = sales / sum(sales over team)\nitem a "A" points 100\n'
+                  'pay p "提成" = 1000元 * share'),
 ]
 
 CODES: dict[str, CodeInfo] = {c.code: c for c in _ALL}

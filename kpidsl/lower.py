@@ -32,6 +32,7 @@ from typing import Any
 
 from . import ast, ir, outline, rules
 from . import lower_results as results
+from .checks.phases import aggregated
 from .loader import Program
 from .printer import condition_text, expr_text, rule_text
 from .units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
@@ -204,7 +205,8 @@ class Lowerer:
             return
         self._lowered_metrics.add(name)
         m = self.metrics[name]
-        phase, self._phase = self._phase, "score"
+        # a metric of an aggregate waits for every row, like pay (KPI194 keeps it from items)
+        phase, self._phase = self._phase, "result" if aggregated(name, self.metrics) else "score"
         value = self._held_to_range(name, m, self.expr(m.expr))
         self._emit(ir.Step(name, "metric", value, m.label, m.span.line, why=f"metric {expr_text(m.expr)}"))
         self._phase = phase

@@ -80,3 +80,29 @@ def test_exclusion_by_a_metric_on_duckdb():
         sql_diff.generated(text, [{"id": "p0", "a": "3"}, {"id": "p1", "a": "1"}], db.same)
     finally:
         db.con.close()
+
+
+AGG = 'group team "班组"\ninput sales "销售额": money\nmetric share "占比": percent = sales / sum(sales over team)\n'
+
+
+@pytest.mark.parametrize("text, code", [
+    (AGG + 'item i points 100 { proportional share }', "KPI194"),
+    ('group team "班组"\ninput sales "销售额": money\nitem i points 100 { proportional sales / sum(sales over team) }',
+     "KPI194"),
+    (AGG + 'item i points 100 { not applicable when share < 10%: spread evenly\n proportional 100% }\n'
+           'item k points 0', "KPI194"),
+    (AGG + 'item i points 100\nexclude when share < 10% "占比太低"', "KPI192"),
+])
+def test_an_aggregate_waits_for_every_row(text, code):
+    assert code in errors(text), check_text(HEAD + text)
+
+
+def test_a_metric_of_an_aggregate_is_worked_out_with_pay():
+    # team t: 100 + 300 = 400; a's share 25% pays 250, b's 75% pays 750.  Before, the metric was
+    # computed with the scores and kpi eval stopped with an internal error.
+    text = AGG + 'item i points 100 { deduct 1 per a }\npay p "提成" = 1000元 * share'
+    assert errors(text) == []
+    program, _ = load_text(HEAD + text, "p.kpi")
+    rows = [{"id": "a", "team": "t", "sales": "100", "a": "0"}, {"id": "b", "team": "t", "sales": "300", "a": "0"}]
+    got = [r.steps["p"] for r in Scorer(lower(program)).evaluate(rows)]
+    assert got == [D("250.00"), D("750.00")]

@@ -112,6 +112,7 @@ class NamesAndUnits(CheckerBase):
         found = phases.circles(stmts)
         # a score that reads a pay is in a circle already when an item needs it: one message
         self.diagnostics.extend(found or phases.score_reads_result(stmts))
+        self.diagnostics.extend(phases.score_reads_aggregate(stmts))
 
     def _check_unused(self) -> None:
         # A name another rule needs only at evaluation (a rater, a key) is not "unused".

@@ -5,7 +5,9 @@ then the scores (metrics, items, sections, the total), then the grade and its
 coefficient, then pay, pools and awards.  A formula may read what is known before it, or
 beside it in the same phase in any order of the file, but not in a circle (KPI144: an item
 whose rule reads `total` needs its own score), and a score may not read a pay (KPI193).
-`exclude` decides before anything is scored (KPI192).
+`exclude` decides before anything is scored (KPI192).  An aggregate over a group or the
+periods (`sum(x over team)`) needs every row scored first, so a metric that reads one is
+worked out with pay, and no item's rule may read it (KPI194).
 """
 
 from __future__ import annotations
@@ -134,15 +136,56 @@ def score_reads_result(stmts) -> list[Diagnostic]:
     return out
 
 
-def exclusion_reads_only_data(x: ast.Exclude, kinds: dict[str, str]) -> list[Diagnostic]:
-    """KPI192: whether a row is excluded is decided before it is scored."""
+def exclusion_reads_only_data(x: ast.Exclude, kinds: dict[str, str], metrics: dict) -> list[Diagnostic]:
+    """KPI192: whether a row is excluded is decided before it is scored (and before any
+    aggregate is known)."""
     for name, span in names_read(x.when):
         kind = kinds.get(name)
-        if kind in ("input", "metric"):
+        if kind == "input" or kind == "metric" and not aggregated(name, metrics):
             continue
         if kind is None and name not in ("total", "coefficient", "grade"):
             continue  # undefined: reported already
         what = f"the {name}" if kind is None else f"{kind} `{name}`"
+        if kind == "metric":
+            what = f"metric `{name}` (it reads an aggregate)"
         return [error("KPI192", f"whether a row is excluded cannot depend on {what}, which is worked out "
                       "after it is decided", span, "decide it from inputs and metrics, e.g. `when absent_months > 2`")]
     return []
+
+
+def _has_aggregate(node) -> bool:
+    if isinstance(node, ast.Call) and node.over is not None:
+        return True
+    if isinstance(node, tuple):
+        return any(_has_aggregate(x) for x in node)
+    if is_dataclass(node) and not isinstance(node, (ast.Quantity, ast.Comment, ast.Var)):
+        return any(_has_aggregate(getattr(node, f.name)) for f in fields(node) if f.name not in ("span", "comments"))
+    return False
+
+
+def aggregated(name: str, metrics: dict, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a metric reads an aggregate, itself or through the metrics it reads: then it is
+    worked out after every row is scored, with pay."""
+    m = metrics.get(name)
+    if m is None or name in seen:
+        return False
+    return _has_aggregate(m.expr) or any(aggregated(n, metrics, seen | {name}) for n, _ in names_read(m.expr))
+
+
+def score_reads_aggregate(stmts) -> list[Diagnostic]:
+    """KPI194: an item's rule, or whether it applies, cannot wait for the whole batch."""
+    metrics = {s.name: s for s in stmts if isinstance(s, ast.Metric)}
+    out: list[Diagnostic] = []
+    nodes, _ = graph(stmts)
+    for s in nodes.values():
+        if not isinstance(s, ast.Item):
+            continue
+        parts = (s.rules, s.not_applicable)
+        via = next((n for n, _ in names_read(parts) if aggregated(n, metrics)), None)
+        if _has_aggregate(parts) or via is not None:
+            what = f"metric `{via}`, which reads an aggregate" if via else "an aggregate"
+            out.append(error(
+                "KPI194", f"item `{s.name}` reads {what}; an aggregate over a group or the periods is "
+                "known only when every row is scored, after the items", name_span(s),
+                "pay or award it instead (`pay … = … sum(x over team)`), or give the group's figure as an input"))
+    return out
