@@ -34,6 +34,7 @@ from . import ast, ir, outline, rules
 from . import lower_results as results
 from .checks.phases import aggregated
 from .loader import Program
+from .lower_steps import MetricGuards, in_dependency_order
 from .printer import condition_text, expr_text, rule_text
 from .units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
 
@@ -105,6 +106,8 @@ class Lowerer:
         self.score_steps: list[ir.Step] = []
         self.result_steps: list[ir.Step] = []
         self._lowered_metrics: set[str] = set()
+        self.guards = MetricGuards()
+        self._reader: tuple[str, object] = ("any", None)  # who is reading, for guards
         self._aux = 0
         self._phase = "score"
         self.vetoes: list[tuple[str, str, str]] = []  # (column, label, what it zeroes)
@@ -149,6 +152,7 @@ class Lowerer:
             if n in self.inputs:
                 return self._input_cell(n)
             if n in self.metrics:
+                self.guards.read(n, self._reader)
                 self._metric(n)
                 return ir.Ref(n)
             return ir.Ref(n)  # items, sections, total, coefficient, pays: steps by the same name
@@ -207,9 +211,14 @@ class Lowerer:
         m = self.metrics[name]
         # a metric of an aggregate waits for every row, like pay (KPI194 keeps it from items)
         phase, self._phase = self._phase, "result" if aggregated(name, self.metrics) else "score"
+        reader, self._reader = self._reader, ("metric", name)
+        start = len(self.score_steps)
         value = self._held_to_range(name, m, self.expr(m.expr))
         self._emit(ir.Step(name, "metric", value, m.label, m.span.line, why=f"metric {expr_text(m.expr)}"))
-        self._phase = phase
+        if self._phase == "score":  # its own steps, not those of the metrics it read
+            inner = {x for k in self.guards.steps.values() for x in k}
+            self.guards.owns(name, [x.name for x in self.score_steps[start:] if x.name not in inner])
+        self._phase, self._reader = phase, reader
 
     def _held_to_range(self, name: str, m: ast.Metric, value: ir.Expr) -> ir.Expr:
         """The checker proves every rule over a metric's declared range (its unit's default
@@ -309,7 +318,10 @@ class Lowerer:
             self.fills[it.name] = ((None, score.column),)
             why = f"entered by {rule.rater}"
         else:
+            # what the rule reads is needed only where the item applies (lower_guards.py)
+            reader, self._reader = self._reader, ("guard", na_flag) if na_flag is not None else ("any", None)
             score, trace = self._computed(rule, size, cap)
+            self._reader = reader
             why = rule_text(rule)
         score = self._veto([v for v in it.vetoes if v.scope == "item"], score, it.label or it.name)
         if it.size_kind == "points":  # a factor (R15) is a coefficient, not points to round
@@ -558,36 +570,14 @@ class Lowerer:
         title = self.program.root.setting("rubric") or ""
         return ir.Plan(
             title=str(title), person=self.person, period="period", groups=self.groups,
-            columns=tuple(self.columns.values()), score_steps=_in_dependency_order(self.score_steps), grades=grades,
-            result_steps=_in_dependency_order(self.result_steps), exclude=excludes, best_of=tuple(best_of),
+            columns=tuple(self.columns.values()), score_steps=in_dependency_order(self.guards.wrap(self.score_steps)), grades=grades,
+            result_steps=in_dependency_order(self.result_steps), exclude=excludes, best_of=tuple(best_of),
             pools=tuple(pools), quotas=tuple(quotas), streaks=tuple(streaks), flags=tuple(flags),
             when_flags=tuple(when_flags),
             money_round=money, vetoes=tuple(dict.fromkeys(self.vetoes)),
             key_labels=tuple((k.name, k.label) for k in self.stmts if isinstance(k, ast.Key) and k.label),
             outline=outline.build(self.program, self.fills),
         )
-
-
-def _in_dependency_order(steps: list[ir.Step]) -> tuple[ir.Step, ...]:
-    """Steps may name each other in any order in the file (a pay may use a pool declared
-    below it, an item an item); compute each after the steps it reads."""
-    by_name = {s.name: s for s in steps}
-    done: dict[str, ir.Step] = {}
-
-    def visit(step: ir.Step, path: tuple[str, ...]) -> None:
-        if step.name in done:
-            return
-        if step.name in path:
-            raise LoweringError("formulas refer to each other in a circle: " + " → ".join(path + (step.name,)))
-        for node in ir.walk(step.expr):
-            name = node.step if isinstance(node, (ir.Ref, ir.Agg)) else None
-            if name in by_name:
-                visit(by_name[name], path + (step.name,))
-        done[step.name] = step
-
-    for s in steps:
-        visit(s, ())
-    return tuple(done.values())
 
 
 def _all_vetoes(members):

@@ -417,3 +417,21 @@ def test_the_documented_examples_check_clean(title):
         program, diags = load_text(block)
         assert diags == [] and program is not None
         assert [d for d in check_text(block) if d.severity.value == "error"] == [], block
+
+
+def test_a_metric_read_only_by_an_item_that_does_not_apply_is_not_computed(write):
+    """otd = on_time / deliveries, read only by an item out of play when deliveries = 0: the row
+    with no deliveries scores 其他 60 + 60 × 40 ÷ 60 = 100 instead of failing to divide; with
+    10 deliveries, 9 on time: 40 × 90% = 36, total 96.  A metric something else also reads is
+    still computed in every row."""
+    text = ('rubric "交付考核"\ninput deliveries "交付次数": count\ninput on_time "准时交付次数": count\n'
+            'metric otd "准时率": percent = on_time / deliveries\n'
+            'item delivery "准时交付" points 40 {\n  not applicable when deliveries = 0: spread proportionally\n'
+            '  proportional otd\n}\nitem other "其他" points 60 {\n  proportional 100%\n}\n')
+    rows = [{"id": "a", "deliveries": "0", "on_time": "0"}, {"id": "b", "deliveries": "10", "on_time": "9"}]
+    got = [(r.steps["delivery"], r.steps["total"]) for r in scorer(write, text).evaluate(rows)]
+    assert got == [(D(0), D(100)), (D(36), D(96))]
+    from kpidsl.validate import DataProblems
+    with pytest.raises(DataProblems) as failed:
+        scorer(write, text + 'pay p "准时奖" = otd * 100元\n').evaluate(rows)
+    assert [e.row for e in failed.value.errors] == [2], failed.value.errors  # row a, the sheet's line 2
