@@ -32,6 +32,7 @@ from typing import Any
 
 from . import ast, ir, outline, rules
 from . import lower_results as results
+from . import lower_tables as tables
 from .loader import Program
 from .printer import condition_text, expr_text, rule_text
 from .units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
@@ -166,6 +167,10 @@ class Lowerer:
                 top = x if i + 1 == len(e.brackets) else ir.Min((x, ir.Const(e.brackets[i + 1].start.magnitude)))
                 terms.append(ir.Bin("*", ir.Max((ir.Bin("-", top, start), ZERO)), rate))
             return _sum(terms)
+        if isinstance(e, ast.Tiers):
+            return tables.tiers(self.band, self.expr(e.subject), e.tiers, lambda q: q.magnitude)
+        if isinstance(e, ast.Table):
+            return tables.table(self.band, self.expr(e.row_key), self.expr(e.column_key), e)
         raise LoweringError(f"cannot lower {type(e).__name__}")
 
     def _call(self, e: ast.Call) -> ir.Expr:
@@ -371,13 +376,8 @@ class Lowerer:
     def _computed(self, rule, size: Decimal, cap: Decimal):
         base = rules.base_or_size(rule.base.value if getattr(rule, "base", None) is not None else None, size)
         if isinstance(rule, ast.Tiers):
-            x = self.expr(rule.subject)
-            fallback = next((t for t in rule.tiers if t.band is None), None)
-            out: ir.Expr = (ir.Const(fallback.points.value) if fallback is not None
-                            else ir.Fail("no tier covers this value", x))
-            for t in reversed(rule.tiers):
-                if t.band is not None:
-                    out = ir.If(self.band(t.band, x), ir.Const(t.points.value), out)
+            x = self.expr(rule.subject)  # the formula's tiers, its values points as written
+            out = tables.tiers(self.band, x, rule.tiers, lambda q: q.value)
             return out, [(self._shown("value", rule.subject), x)]
         if isinstance(rule, ast.Ratio):
             x = self.expr(rule.subject)
