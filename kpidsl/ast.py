@@ -13,7 +13,11 @@ from decimal import Decimal
 from typing import NamedTuple
 
 # look-up tables live in their own module; ``ast.Tiers`` and the rest are re-exported here
-from .ast_tables import Table as Table, TableColumn as TableColumn, TableRow as TableRow, Tier as Tier, Tiers as Tiers
+from .ast_tables import Table as Table
+from .ast_tables import TableColumn as TableColumn
+from .ast_tables import TableRow as TableRow
+from .ast_tables import Tier as Tier
+from .ast_tables import Tiers as Tiers
 
 
 class Span(NamedTuple):

@@ -156,7 +156,7 @@ def lookup_changes(old, new) -> list[str]:
         lines += _band_changes("column", x.columns, y.columns, None)
         lines += _band_changes("row", x.rows, y.rows, lambda r: _cells(r.cells))
         for r, s in zip(x.rows, y.rows):
-            for j, (c, v, w) in enumerate(zip(y.columns, r.cells, s.cells)):
+            for c, v, w in zip(y.columns, r.cells, s.cells):
                 if str(v) != str(w):
                     lines.append(f"row {band_text(s.band)}, column {band_text(c.band)}: {v} → {w}")
             if len(r.cells) != len(s.cells):

@@ -9,9 +9,9 @@ from decimal import Decimal
 from .. import ast, rules
 from ..diagnostics import Related, error, info, warning
 from ..intervals import INF, Range
-from .tables import Tables
 from .base import ZERO, fmt, name_span
 from .names import names_in
+from .tables import Tables
 
 
 class Ranges(Tables):

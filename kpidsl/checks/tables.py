@@ -62,11 +62,7 @@ class Tables(Bands):
             self._expr(e.row_key)
             self._expr(e.column_key)
             return unit, None
-        values: list[tuple[Decimal, ...]] = []
-        k = 0
-        for r in rows:
-            values.append(tuple(v for v in flat[k:k + width] if v is not None))
-            k += width
+        values = [tuple(v for v in flat[k:k + width] if v is not None) for k in range(0, len(flat), width)]
 
         def shown(qs) -> str:
             return ", ".join(str(q) for q in qs)
