@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+# look-up tables live in their own module; ``ast.Tiers`` and the rest are re-exported here
+from .ast_tables import Table as Table
+from .ast_tables import TableColumn as TableColumn
+from .ast_tables import TableRow as TableRow
+from .ast_tables import Tier as Tier
+from .ast_tables import Tiers as Tiers
+
 
 class Span(NamedTuple):
     """Where a node was written.  An immutable record rather than a node: a
@@ -130,7 +137,7 @@ class Progressive:
     span: Span
 
 
-Expr = Number | Var | BinOp | Neg | Call | Progressive
+Expr = Number | Var | BinOp | Neg | Call | Progressive | Tiers | Table
 
 
 # ---- bands and conditions -----------------------------------------------------------
@@ -331,20 +338,6 @@ class ScaleStep:
 @dataclass(frozen=True, slots=True)
 class Scale:
     steps: tuple[ScaleStep, ...]
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Tier:
-    band: Band | None  # None for ``else``
-    points: Quantity
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Tiers:
-    subject: Expr
-    tiers: tuple[Tier, ...]
     span: Span
 
 

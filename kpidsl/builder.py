@@ -385,7 +385,26 @@ class Builder:
         return ast.Tier(None, c[0], self._s(c))
 
     def tiers(self, c):
+        # an item's rule and a formula's value alike: the rule is this expression in the rule's place
         return ast.Tiers(c[0], tuple(c[1:]), self._s(c))
+
+    def when_column(self, c):
+        return ast.TableColumn(c[0], self._s(c))
+
+    def else_column(self, c):
+        return ast.TableColumn(None, self._t(c[0]))
+
+    def table_columns(self, c):
+        return tuple(c)
+
+    def when_row(self, c):
+        return ast.TableRow(c[0], tuple(c[1:]), self._s(c))
+
+    def else_row(self, c):
+        return ast.TableRow(None, tuple(c), self._s(c))
+
+    def table(self, c):
+        return ast.Table(c[0], c[1], c[2], tuple(c[3:]), self._s(c))
 
     def ratio(self, c):
         subject, target, _pm, step = c[0], self._q(c[1]), c[2], self._q(c[3])

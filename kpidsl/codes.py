@@ -132,7 +132,7 @@ _ALL = [
           _HEAD + 'input c "投诉次数": count\nitem a "投诉" points 100 {\n  deduct 5 per c no floor\n}',
           _HEAD + 'input c "投诉次数": count\nitem a "投诉" points 100 {\n  deduct 5 per c\n}'),
     _code("KPI120", "error", "tiers leave a gap",
-          "Some value of the input gets no tier. The seed says 超过1%得0分; 低于1%得5分: exactly 1% gets "
+          "Some value of the input gets no tier (or no row or column of a `table`). The seed says 超过1%得0分; 低于1%得5分: exactly 1% gets "
           "nothing. Counts are whole numbers, so `> 3` and `< 3` leave 3 out but `>= 4` and `<= 3` do not.",
           _HEAD + 'input lost "大客户流失率": percent\nitem a "大客户流失" points 100 {\n'
                   '  tiers lost {\n    when > 1%: 0\n    when < 1%: 100\n  }\n}',
@@ -178,6 +178,25 @@ _ALL = [
                   'item a "安装差错率" points 100 { proportional errors / goal }',
           _HEAD + 'input errors "差错率": percent lower is better\ninput goal "目标差错率": percent range 1%..100%\n'
                   'item a "安装差错率" points 100 { proportional goal / max(errors, goal) }'),
+    _code("KPI128", "error", "a table row has the wrong number of values",
+          "Each row of a `table` gives one value for each of its `columns`, in their order; the message "
+          "names the row's line. A value left out would shift every value after it into the wrong column.",
+          _HEAD + 'input rating "绩效等级分": number range 1..5\ninput compa "薪酬比率": percent range 50%..150%\n'
+                  'metric raise "调薪比例": percent = table rating, compa {\n'
+                  '  columns when < 100%, else\n  when >= 4: 6%\n  else: 2%, 0%\n}\n'
+                  'pay p "调薪额" = raise * 10000元',
+          _HEAD + 'input rating "绩效等级分": number range 1..5\ninput compa "薪酬比率": percent range 50%..150%\n'
+                  'metric raise "调薪比例": percent = table rating, compa {\n'
+                  '  columns when < 100%, else\n  when >= 4: 6%, 4%\n  else: 2%, 0%\n}\n'
+                  'pay p "调薪额" = raise * 10000元'),
+    _code("KPI129", "error", "a look-up's values mix units",
+          "A `tiers` or a `table` written in a formula gives one kind of value, and that is the formula's "
+          "unit: percents, money, points or plain numbers, not two of them. A bare number takes the unit "
+          "of the others (among percents it must be written with `%`).",
+          _HEAD + 'input sales "销售额": money\n'
+                  'pay p "提成" = tiers sales {\n  when >= 10000元: 500元\n  else: 2%\n}',
+          _HEAD + 'input sales "销售额": money\n'
+                  'pay p "提成" = tiers sales {\n  when >= 10000元: 500元\n  else: 0元\n}'),
     _code("KPI130", "error", "units do not match",
           "A percent compared with or added to a count, money to points, hours to days… A metric's "
           "unit has to be known to compare it with a threshold (回访率 100% next to 3次 in the seeds).",

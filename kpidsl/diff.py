@@ -3,7 +3,7 @@ and with data, whose total, grade or pay changes and by how much."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -93,9 +93,75 @@ def _declaration_changes(word: str, x, y) -> list[str]:
             lines.append(f"{head}: {_source(x.source)} → {_source(y.source)}")
         if isinstance(x, ast.Metric) and strip_spans(x.expr) != strip_spans(y.expr):
             lines.append(f"{head}: {expr_text(x.expr)} → {expr_text(y.expr)}")
+            lines += lookup_changes(x.expr, y.expr)
     if not lines and strip_spans(replace(x, label=None)) != strip_spans(replace(y, label=None)):
         lines.append(f"{head}: changed")
     return lines
+
+
+def _lookups(node) -> list:
+    """Every ``tiers`` and ``table`` in a formula or rule, outermost first, in the order written."""
+    found: list = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.Tiers, ast.Table)):
+            found.append(n)
+        if isinstance(n, tuple):
+            stack.extend(reversed(n))
+        elif is_dataclass(n) and not isinstance(n, ast.Quantity):
+            stack.extend(getattr(n, f.name) for f in reversed(fields(n)) if f.name != "span")
+    return found
+
+
+def _cells(values) -> str:
+    return ", ".join(map(str, values))
+
+
+def _band_changes(what: str, old: tuple, new: tuple, shown) -> list[str]:
+    """Bands of one key, matched by position: a band moved, a value changed, bands added or removed.
+    ``shown``: what a band gives, as text (a tier's value, a row's values)."""
+    lines = []
+    for i, (a, b) in enumerate(zip(old, new), start=1):
+        if strip_spans(a.band) != strip_spans(b.band):
+            lines.append(f"{what} {i}: {band_text(a.band)} → {band_text(b.band)}")
+    for a in old[len(new):]:
+        lines.append(f"removed {what} {band_text(a.band)}" + (f": {shown(a)}" if shown else ""))
+    for b in new[len(old):]:
+        lines.append(f"added {what} {band_text(b.band)}" + (f": {shown(b)}" if shown else ""))
+    return lines
+
+
+def lookup_changes(old, new) -> list[str]:
+    """Each band and value that changed in the look-ups of a formula or rule, one line each
+    (``row >= 4.5, column < 90%: 8% → 9%``); nothing when the look-ups cannot be matched
+    one for one (one added or removed: the formula's own line says it)."""
+    a, b = _lookups(old), _lookups(new)
+    if len(a) != len(b):
+        return []
+    lines: list[str] = []
+    for x, y in zip(a, b):
+        if type(x) is not type(y) or strip_spans(x) == strip_spans(y):
+            continue
+        if isinstance(x, ast.Tiers):
+            if strip_spans(x.subject) != strip_spans(y.subject):
+                lines.append(f"tiers on {expr_text(x.subject)} → on {expr_text(y.subject)}")
+            lines += _band_changes("tier", x.tiers, y.tiers, lambda t: str(t.points))
+            lines += [f"tier {band_text(t.band)}: {t.points} → {u.points}"
+                      for t, u in zip(x.tiers, y.tiers) if str(t.points) != str(u.points)]
+            continue
+        for key, p, q in (("rows", x.row_key, y.row_key), ("columns", x.column_key, y.column_key)):
+            if strip_spans(p) != strip_spans(q):
+                lines.append(f"table {key} by {expr_text(p)} → by {expr_text(q)}")
+        lines += _band_changes("column", x.columns, y.columns, None)
+        lines += _band_changes("row", x.rows, y.rows, lambda r: _cells(r.cells))
+        for r, s in zip(x.rows, y.rows):
+            for c, v, w in zip(y.columns, r.cells, s.cells):
+                if str(v) != str(w):
+                    lines.append(f"row {band_text(s.band)}, column {band_text(c.band)}: {v} → {w}")
+            if len(r.cells) != len(s.cells):
+                lines.append(f"row {band_text(s.band)}: {_cells(r.cells)} → {_cells(s.cells)}")
+    return ["    " + line for line in lines]
 
 
 def describe_changes(old: list, new: list) -> list[str]:
@@ -133,6 +199,7 @@ def describe_changes(old: list, new: list) -> list[str]:
                 lines.append(f"item {path} {_label(y)}: {x.size_kind} {x.size} → {y.size_kind} {y.size}")
             if strip_spans(x.rule) != strip_spans(y.rule):
                 lines.append(f"item {path}: rule {rule_text(x.rule)}\n    → {rule_text(y.rule)}")
+                lines += lookup_changes(x.rule, y.rule)
             if str(x.bonus) != str(y.bonus):
                 lines.append(f"item {path}: bonus {_q(x.bonus)} → {_q(y.bonus)}")
             if strip_spans(x.not_applicable) != strip_spans(y.not_applicable):
@@ -170,6 +237,7 @@ def describe_changes(old: list, new: list) -> list[str]:
                                  else f"award {_label(y)}: conditions changed")
                 else:
                     lines.append(f"{word} {_label(y)}: {expr_text(x.expr)} → {expr_text(y.expr)}")
+                    lines += lookup_changes(x.expr, y.expr)
     before = {statement_text(x) for x in old if isinstance(x, _OTHER)}
     after = {statement_text(x) for x in new if isinstance(x, _OTHER)}
     lines += [f"removed: {t}" for t in sorted(before - after)]

@@ -32,6 +32,7 @@ from typing import Any
 
 from . import ast, ir, outline, rules
 from . import lower_results as results
+from . import lower_tables as tables
 from .checks.phases import aggregated
 from .loader import Program
 from .lower_steps import MetricGuards, in_dependency_order
@@ -164,6 +165,10 @@ class Lowerer:
             return self._call(e, [self.expr(a) for a in e.args])
         if isinstance(e, ast.Progressive):
             return self._progressive(e, self.expr(e.subject))
+        if isinstance(e, ast.Tiers):
+            return tables.tiers(self.band, self.expr(e.subject), e.tiers, lambda q: q.magnitude)
+        if isinstance(e, ast.Table):
+            return tables.table(self.band, self.expr(e.row_key), self.expr(e.column_key), e)
         raise LoweringError(f"cannot lower {type(e).__name__}")
 
     def _progressive(self, e: ast.Progressive, x: ir.Expr) -> ir.Expr:
@@ -386,13 +391,8 @@ class Lowerer:
     def _computed(self, rule, size: Decimal, cap: Decimal):
         base = rules.base_or_size(rule.base.value if getattr(rule, "base", None) is not None else None, size)
         if isinstance(rule, ast.Tiers):
-            x = self.expr(rule.subject)
-            fallback = next((t for t in rule.tiers if t.band is None), None)
-            out: ir.Expr = (ir.Const(fallback.points.value) if fallback is not None
-                            else ir.Fail("no tier covers this value", x))
-            for t in reversed(rule.tiers):
-                if t.band is not None:
-                    out = ir.If(self.band(t.band, x), ir.Const(t.points.value), out)
+            x = self.expr(rule.subject)  # the formula's tiers, its values points as written
+            out = tables.tiers(self.band, x, rule.tiers, lambda q: q.value)
             return out, [(self._shown("value", rule.subject), x)]
         if isinstance(rule, ast.Ratio):
             x = self.expr(rule.subject)
@@ -433,6 +433,10 @@ class Lowerer:
             return self._call(e, [self._last(a) for a in e.args])
         if isinstance(e, ast.Progressive):
             return self._progressive(e, self._last(e.subject))
+        if isinstance(e, ast.Tiers):
+            return tables.tiers(self.band, self._last(e.subject), e.tiers, lambda q: q.magnitude)
+        if isinstance(e, ast.Table):
+            return tables.table(self.band, self._last(e.row_key), self._last(e.column_key), e)
         return self.expr(e)
 
     def _shown(self, name: str, subject) -> str:

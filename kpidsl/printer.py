@@ -222,19 +222,7 @@ class _Printer(ExprPrinter):
         self.w("scale " + ", ".join(f"{q_text(st.step)}: {q_text(st.points)}" for st in s.steps))
 
     def _Tiers(self, s: ast.Tiers, depth: int) -> None:
-        self.w("tiers ")
-        self.expr(s.subject)
-        if self.one_line:
-            self.w(": " + "; ".join(f"{band_text(t.band)} → {q_text(t.points)}" for t in s.tiers))
-            return
-        self.w(" {")
-        for tier in s.tiers:
-            self.newline(depth + 1, self.layout.line(tier, "else" if tier.band is None else "when"))
-            if tier.band is None:
-                self.w(f"else: {q_text(tier.points)}")
-            else:
-                self.w(f"when {self.band(tier.band)}: {q_text(tier.points)}")
-        self.close(depth, s)
+        self.tiers(s, depth, rule=True)
 
     def _Ratio(self, s: ast.Ratio, depth: int) -> None:
         self.w("ratio ")
@@ -333,7 +321,7 @@ class _Printer(ExprPrinter):
 # ---- entry points ------------------------------------------------------------------------------------
 
 
-_EXPRESSIONS = (ast.Number, ast.Var, ast.BinOp, ast.Neg, ast.Call, ast.Progressive)
+_EXPRESSIONS = (ast.Number, ast.Var, ast.BinOp, ast.Neg, ast.Call, ast.Progressive, ast.Table)
 
 
 def source_lines(statements, layout: Layout | None = None) -> tuple[Line, ...]:

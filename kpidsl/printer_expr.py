@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from . import ast
 
@@ -204,9 +205,63 @@ class ExprPrinter:
                 self.newline(depth + 1, self.layout.line(b, "from"))
                 self.w(f"from {q_text(b.start)}: {q_text(b.rate)}")
             self.close(depth, e)
+        elif isinstance(e, ast.Tiers):
+            self.tiers(e, self.lines[-1].depth)
+        elif isinstance(e, ast.Table):
+            self.table(e)
         elif isinstance(e, ast.CONDITIONS):  # a condition where a number belongs: the checker says so
             self.w("(")
             self.condition(e)
             self.w(")")
         else:  # pragma: no cover - the parser builds no other expression
             raise TypeError(f"not an expression: {e!r}")
+
+    # -- look-up tables: one `when` (or `else`) a line, a table's `columns` first
+    def tiers(self, s: ast.Tiers, depth: int, rule: bool = False) -> None:
+        self.w("tiers ")
+        self.expr(s.subject)
+        if self.one_line:  # an item's rule reads `tiers x: …`; inside a formula it keeps its braces
+            body = "; ".join(f"{self._band_or_else(t.band)} → {q_text(t.points)}" for t in s.tiers)
+            self.w(f": {body}" if rule else f" {{{body}}}")
+            return
+        self.w(" {")
+        for tier in s.tiers:
+            self.newline(depth + 1, self.layout.line(tier, "else" if tier.band is None else "when"))
+            if tier.band is None:
+                self.w(f"else: {q_text(tier.points)}")
+            else:
+                self.w(f"when {self.band(tier.band)}: {q_text(tier.points)}")
+        self.close(depth, s)
+
+    def table(self, t: ast.Table) -> None:
+        self.w("table ")
+        self.expr(t.row_key)
+        self.w(", ")
+        self.expr(t.column_key)
+
+        def cells(r: ast.TableRow) -> str:
+            return ", ".join(q_text(q) for q in r.cells)
+        if self.one_line:
+            columns = ", ".join(self._band_or_else(c.band) for c in t.columns)
+            rows = "; ".join(f"{self._band_or_else(r.band)} → {cells(r)}" for r in t.rows)
+            self.w(f" {{columns {columns}; {rows}}}")
+            return
+        depth = self.lines[-1].depth
+        self.w(" {")
+        self.newline(depth + 1, self.layout.line(t.columns[0], "columns"))
+        self.w("columns " + ", ".join("else" if c.band is None else f"when {self.band(c.band)}" for c in t.columns))
+        for r in t.rows:
+            self.newline(depth + 1, self.layout.line(r, "else" if r.band is None else "when"))
+            self.w(("else" if r.band is None else f"when {self.band(r.band)}") + f": {cells(r)}")
+        self.close(depth, _Opened(t.column_key, t.span))  # the block opens after the column key
+
+    def _band_or_else(self, b: ast.Band | None) -> str:
+        return "else" if b is None else self.band(b)
+
+
+class _Opened(NamedTuple):
+    """What a layout asks of a block to find its braces: ``subject``, the formula the ``{``
+    comes after (a tiers' subject, a progressive's, a table's column key)."""
+
+    subject: object
+    span: ast.Span

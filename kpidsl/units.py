@@ -84,6 +84,15 @@ def call_unit(func: str, arg_units: list[str | None]) -> str | None:
     return next(iter(sorted(units)), "bare")
 
 
+def table_unit(quantities) -> str | None:
+    """The unit of the values of a ``tiers`` or ``table`` written as a formula: the one unit
+    written on them (``bare`` when none is), ``None`` when two units are mixed."""
+    units = {q.unit for q in quantities if q.unit is not None}
+    if len(units) > 1 and not units <= DIMENSIONLESS:
+        return None
+    return next(iter(sorted(units)), "bare")
+
+
 def expr_unit(e, unit_of_name) -> str | None:
     """The unit of an AST formula, given each name's unit; ``None`` where unknown or clashing."""
     from . import ast
@@ -101,6 +110,10 @@ def expr_unit(e, unit_of_name) -> str | None:
             return call_unit(e.func, [expr_unit(a, unit_of_name) for a in e.args])
         if isinstance(e, ast.Progressive):
             return "money"
+        if isinstance(e, ast.Tiers):
+            return table_unit([t.points for t in e.tiers])
+        if isinstance(e, ast.Table):
+            return table_unit([q for r in e.rows for q in r.cells])
     except UnitClash:
         return None
     return None

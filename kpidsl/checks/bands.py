@@ -4,7 +4,7 @@ no grade.  The interval arithmetic is ``intervals.py``'s."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from typing import NamedTuple
 
 from .. import ast
 from ..diagnostics import Related, error, warning
@@ -12,6 +12,25 @@ from ..intervals import INF, Interval, Range, gaps
 from ..units import INTEGER_UNITS
 from .base import ZERO, describe, fmt, fmt_in
 from .names import NamesAndUnits
+
+
+class AxisBand(NamedTuple):
+    """One band along a key: a tier, a table's row or column.  ``value`` is what it gives
+    (two overlapping bands that give equal values only overlap, unequal ones contradict);
+    ``shown`` is that value in a message."""
+
+    band: ast.Band | None  # None: `else`
+    span: ast.Span
+    value: object
+    shown: str
+
+
+class Axis(NamedTuple):
+    """What checking one key's bands found, by index into its entries."""
+
+    reachable: list[int]  # the entries some value of the key reaches (an `else` whenever written)
+    gap: bool  # some value of the key falls in no band (reported: a data error at run time)
+    order: list[int] | None  # the banded entries from the lowest band up; None when bands overlap
 
 
 class Bands(NamesAndUnits):
@@ -31,46 +50,48 @@ class Bands(NamesAndUnits):
                 lo_c = hi_c = True
         return Interval(lo, hi, lo_c, hi_c, integer)
 
-    def _tiers(self, rule: ast.Tiers, pts) -> Range | None:
-        unit, dom = self._expr(rule.subject)
-        points = [pts(t.points) for t in rule.tiers]
-        full = Range(min(points), max(points))
+    def _axis(self, subject, entries: list[AxisBand], span: ast.Span, noun: str = "tier") -> Axis | None:
+        """Check the bands of one key (a tiers' subject, a table's row or column key): bands that
+        never apply, overlap or contradict each other, and values of the key that no band holds.
+        ``None`` when the key's unit or range is unknown (already reported) or a band is broken."""
+        unit, dom = self._expr(subject)
         if unit is None or dom is None:
-            return full
+            return None
         u = unit if unit != "bare" else None
         # A count divided (`late / 3`) can land between two whole numbers: check it as fractional.
-        integer = unit in INTEGER_UNITS and self._whole(rule.subject)
+        integer = unit in INTEGER_UNITS and self._whole(subject)
         domain = Interval(dom.lo if dom.lo != -INF else None, dom.hi if dom.hi != INF else None,
                           dom.lo != -INF, dom.hi != INF, integer)
-        bands: list[tuple[ast.Tier, Interval, Decimal]] = []
+        bands: list[tuple[int, Interval]] = []
         has_else = False
         broken = False
-        for t, p in zip(rule.tiers, points):
-            if t.band is None:
+        for i, e in enumerate(entries):
+            if e.band is None:
                 has_else = True
                 continue
-            iv = self._band(t.band, u, integer)
+            iv = self._band(e.band, u, integer)
             if iv is None:
                 broken = True
                 continue
-            bands.append((t, iv, p))
+            bands.append((i, iv))
         if broken:
-            return full
+            return None
         reachable = []
         overlapping = False
-        for t, iv, p in bands:
+        for i, iv in bands:
+            t = entries[i]
             if iv.is_empty():
-                self.diagnostics.append(warning("KPI123", "this tier can never apply: its bounds leave no value", t.span,
-                                                "check the direction of `>` and `<`"))
+                self.diagnostics.append(warning("KPI123", f"this {noun} can never apply: its bounds leave no value",
+                                                t.span, "check the direction of `>` and `<`"))
             elif not iv.overlaps(domain):
                 self.diagnostics.append(warning(
-                    "KPI123", f"this tier can never apply: `{_subject_text(rule.subject)}` lies in "
+                    "KPI123", f"this {noun} can never apply: `{_subject_text(subject)}` lies in "
                     f"{fmt_in(dom.lo, unit)}..{fmt_in(dom.hi, unit)}", t.span,
-                    "declare a wider range on the input, or remove the tier"))
+                    f"declare a wider range on the input, or remove the {noun}"))
             else:
-                reachable.append(p)
-        for i, (t1, a, p1) in enumerate(bands):
-            for t2, b, p2 in bands[i + 1:]:
+                reachable.append(i)
+        for k, (i1, a) in enumerate(bands):
+            for i2, b in bands[k + 1:]:
                 common = a.intersect(b)
                 if common.is_empty():  # the usual answer: leave the domain out of it
                     continue
@@ -79,36 +100,55 @@ class Bands(NamesAndUnits):
                     continue
                 at = describe(common, unit)
                 overlapping = True
-                if p1 != p2:
+                t1, t2 = entries[i1], entries[i2]
+                if t1.value != t2.value:
                     self.diagnostics.append(error(
-                        "KPI121", f"two tiers contradict each other: for {at} one gives {fmt(p1)} and the other {fmt(p2)}",
-                        t2.span, "make the bands exclusive, e.g. `> 3` and `<= 3`",
-                        (Related("the other tier", t1.span),)))
+                        "KPI121", f"two {noun}s contradict each other: for {at} one gives {t1.shown} and the other "
+                        f"{t2.shown}", t2.span, "make the bands exclusive, e.g. `> 3` and `<= 3`",
+                        (Related(f"the other {noun}", t1.span),)))
                 else:
                     self.diagnostics.append(warning(
-                        "KPI122", f"two tiers overlap (for {at}), both giving {fmt(p1)}", t2.span,
-                        "merge them or make the bands exclusive", (Related("the other tier", t1.span),)))
+                        "KPI122", f"two {noun}s overlap (for {at}), both giving {t1.shown}", t2.span,
+                        "merge them or make the bands exclusive", (Related(f"the other {noun}", t1.span),)))
+        gap = False
         if not has_else:
-            holes = gaps(domain, [iv for _, iv, _ in bands])
+            holes = gaps(domain, [iv for _, iv in bands])
             if holes:
                 hole = holes[0]
                 verb = "gets" if hole.is_point() else "get"
                 self.diagnostics.append(error(
-                    "KPI120", f"the tiers leave a gap: {describe(hole, unit)} {verb} no tier",
-                    rule.span, "add a tier for it, widen a neighbouring bound (`>=` for `>`), or add `else: 0`"))
-                reachable.append(ZERO)  # the evaluator refuses such a value; count it as nothing
+                    "KPI120", f"the {noun}s leave a gap: {describe(hole, unit)} {verb} no {noun}", span,
+                    f"add a {noun} for it, widen a neighbouring bound (`>=` for `>`), or add "
+                    + ("`else: 0`" if noun == "tier" else "`else`")))
+                gap = True
         else:
-            reachable += [p for t, p in zip(rule.tiers, points) if t.band is None]
-        if len(bands) >= 3 and not overlapping:  # with overlaps there is no order to speak of
-            ordered = sorted(bands, key=lambda b: (b[1].lo if b[1].lo is not None else -INF))
-            seq = [p for _, _, p in ordered]
+            reachable += [i for i, e in enumerate(entries) if e.band is None]
+        order = None
+        if not overlapping:  # with overlaps there is no order to speak of
+            order = [i for i, _ in sorted(bands, key=lambda b: (b[1].lo if b[1].lo is not None else -INF))]
+        return Axis(reachable, gap, order)
+
+    def _tiers(self, rule: ast.Tiers, pts, what: str = "points") -> Range | None:
+        """The range of values a tiers gives (``pts``: a tier's value in its unit), its bands
+        checked along the one axis of its subject."""
+        points = [pts(t.points) for t in rule.tiers]
+        full = Range(min(points), max(points))
+        axis = self._axis(rule.subject, [AxisBand(t.band, t.span, p, fmt(p)) for t, p in zip(rule.tiers, points)],
+                          rule.span)
+        if axis is None:
+            return full
+        reachable = [points[i] for i in axis.reachable]
+        if axis.gap:
+            reachable.append(ZERO)  # the evaluator refuses such a value; count it as nothing
+        if axis.order is not None and len(axis.order) >= 3:
+            seq = [points[i] for i in axis.order]
             ups = any(b > a for a, b in zip(seq, seq[1:]))
             downs = any(b < a for a, b in zip(seq, seq[1:]))
             if ups and downs:
                 self.diagnostics.append(warning(
-                    "KPI124", "the tiers' points go up and down as the value rises: "
+                    "KPI124", f"the tiers' {what} go up and down as the value rises: "
                     + ", ".join(fmt(p) for p in seq), rule.span,
-                    "a better result should not score less; check each tier's points"))
+                    f"a better result should not score less; check each tier's {what}"))
         if not reachable:
             return full
         return Range(min(reachable), max(reachable))

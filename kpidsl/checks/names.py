@@ -416,6 +416,11 @@ def names_in(node):
             yield from names_in(a)
     elif isinstance(node, ast.Progressive):
         yield from names_in(node.subject)
+    elif isinstance(node, ast.Tiers):  # a look-up reads its keys
+        yield from names_in(node.subject)
+    elif isinstance(node, ast.Table):
+        yield from names_in(node.row_key)
+        yield from names_in(node.column_key)
 
 
 def _rounded_range(e: ast.Call, r: Range | None) -> Range | None:

@@ -9,12 +9,12 @@ from decimal import Decimal
 from .. import ast, rules
 from ..diagnostics import Related, error, info, warning
 from ..intervals import INF, Range
-from .bands import Bands
 from .base import ZERO, fmt, name_span
 from .names import names_in
+from .tables import Tables
 
 
-class Ranges(Bands):
+class Ranges(Tables):
     def _check_item(self, item: ast.Item) -> Range | None:
         for v in item.vetoes:
             self._check_veto(v)
