@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import ast, ir, outline, rules
+from . import lower_bounds as bounds
 from . import lower_results as results
 from .loader import Program
 from .printer import condition_text, expr_text, rule_text
@@ -158,14 +159,7 @@ class Lowerer:
         if isinstance(e, ast.Call):
             return self._call(e)
         if isinstance(e, ast.Progressive):
-            x = self.expr(e.subject)
-            terms = []
-            for i, b in enumerate(e.brackets):
-                start = ir.Const(b.start.magnitude)
-                rate = ir.Const(b.rate.magnitude)
-                top = x if i + 1 == len(e.brackets) else ir.Min((x, ir.Const(e.brackets[i + 1].start.magnitude)))
-                terms.append(ir.Bin("*", ir.Max((ir.Bin("-", top, start), ZERO)), rate))
-            return _sum(terms)
+            return bounds.progressive(self, e)
         raise LoweringError(f"cannot lower {type(e).__name__}")
 
     def _call(self, e: ast.Call) -> ir.Expr:
@@ -255,7 +249,7 @@ class Lowerer:
         raise LoweringError(f"cannot lower condition {type(c).__name__}")
 
     def band(self, band: ast.Band, x: ir.Expr) -> ir.Cond:
-        parts = tuple(ir.Cmp(b.op, x, ir.Const(b.value.magnitude)) for b in band.bounds)
+        parts = tuple(ir.Cmp(b.op, x, bounds.limit(self, b.value)) for b in band.bounds)
         return parts[0] if len(parts) == 1 else ir.And(parts)
 
     # ---- items and sections ---------------------------------------------------------------
@@ -290,8 +284,7 @@ class Lowerer:
             return it.name  # computed, or one named person's: the same in every rater's view
         na_flag = self._na_flag(it)  # first: an item that does not apply is not computed at all
         size = it.size.value
-        bonus = it.bonus.value if it.bonus is not None else Decimal(0)
-        cap = size + bonus
+        cap = bounds.cap(self, it)
         rule = it.rule
         trace: list[tuple[str, ir.Expr]] = []
         why = ""
@@ -306,7 +299,7 @@ class Lowerer:
             self.fills[it.name] = ((None, score.column),)
             why = f"entered by {rule.rater}"
         else:
-            score, trace = self._computed(rule, size, cap)
+            score, trace = self._computed(rule, size, cap, f"item `{it.name}`")
             why = rule_text(rule)
         score = self._veto([v for v in it.vetoes if v.scope == "item"], score, it.label or it.name)
         if it.size_kind == "points":  # a factor (R15) is a coefficient, not points to round
@@ -368,8 +361,12 @@ class Lowerer:
             out = ir.If(ir.Cmp("=", x, _c(key)), _c(value), out)
         return out
 
-    def _computed(self, rule, size: Decimal, cap: Decimal):
+    def _computed(self, rule, size: Decimal, cap: Decimal | ir.Expr, owner: str):
         base = rules.base_or_size(rule.base.value if getattr(rule, "base", None) is not None else None, size)
+        if isinstance(rule, ast.Tiers) and any(bounds.is_data(b.value) for t in rule.tiers if t.band is not None
+                                               for b in t.band.bounds):
+            x = self.expr(rule.subject)
+            return bounds.tiers(self, rule, x, owner), [(self._shown("value", rule.subject), x)]
         if isinstance(rule, ast.Tiers):
             x = self.expr(rule.subject)
             fallback = next((t for t in rule.tiers if t.band is None), None)
@@ -382,7 +379,7 @@ class Lowerer:
         if isinstance(rule, ast.Ratio):
             x = self.expr(rule.subject)
             per = rule.per.magnitude if rule.per is not None else rules.default_per(self._unit_of(rule.subject))
-            r = rules.ratio(IR, x, target=rule.target.magnitude, step=rule.step.value, per=per, base=base, cap=cap)
+            r = rules.ratio(IR, x, target=bounds.limit(self, rule.target), step=rule.step.value, per=per, base=base, cap=cap)
             return r.score, [(self._shown("value", rule.subject), x), ("before clamping", r.raw)]
         if isinstance(rule, ast.Proportional):
             x = self.expr(rule.subject)
