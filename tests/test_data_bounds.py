@@ -329,3 +329,11 @@ def test_a_cap_from_data_keeps_the_range_sound():
     got = rules.RANGES.clamp(Range(Decimal(20), Decimal(30)), rules.RANGES.const(Decimal(0)),
                              Range(Decimal(5), Decimal(10)))
     assert (got.lo, got.hi) == (5, 10)
+
+
+def test_the_reference_example_is_the_hand_worked_rubric():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text(encoding="utf-8")
+    section = page.split("### Bounds from data", 1)[1].split("\n## ", 1)[0]
+    assert "```kpi\n" + QUOTA + "```" in section
