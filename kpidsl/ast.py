@@ -123,7 +123,7 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Bracket:
-    start: Quantity
+    start: Quantity | Expr  # a formula: the bracket starts where the row's data says
     rate: Quantity
     span: Span
 
@@ -146,7 +146,7 @@ Expr = Number | Var | BinOp | Neg | Call | Progressive | Tiers | Table
 @dataclass(frozen=True, slots=True)
 class Bound:
     op: str  # >= <= > < =
-    value: Quantity
+    value: Quantity | Expr  # a formula: a bound from the row's data (a quota per person)
     span: Span
 
 
@@ -346,7 +346,7 @@ class Ratio:
     """R6: base points at the target, ± step points for each ``per`` of difference."""
 
     subject: Expr
-    target: Quantity
+    target: Quantity | Expr
     step: Quantity
     per: Quantity | None
     base: Quantity | None
@@ -412,7 +412,7 @@ class Item:
     size: Quantity
     rules: tuple[Rule, ...]  # the checker insists on at most one
     criteria: tuple[str, ...]
-    bonus: Quantity | None
+    bonus: Quantity | Expr | None
     not_applicable: NotApplicable | None
     vetoes: tuple[Veto, ...]
     notes: tuple[Note, ...]

@@ -287,7 +287,7 @@ class Builder:
         return ("criteria", _text(c[0]))
 
     def bonus(self, c):
-        return ("bonus", self._q(c[0]))
+        return ("bonus", c[0])
 
     def entered_by(self, c):
         return ast.EnteredBy(c[0].value, self._s(c))
@@ -368,6 +368,20 @@ class Builder:
         op = c[0].value
         return {"≥": ">=", "≤": "<="}.get(op, op)
 
+    def quantity(self, c):
+        return self._q(c[0])
+
+    def limit(self, c):
+        # A number as written stays a Quantity (the checker proves what it can with it);
+        # anything else is a formula of the row's data, read row by row.
+        e = c[0]
+        if isinstance(e, ast.Number):
+            return e.quantity
+        if isinstance(e, ast.Neg) and isinstance(e.operand, ast.Number):
+            q = e.operand.quantity
+            return ast.Quantity(-q.value, q.suffix, e.span)
+        return e
+
     def bound(self, c):
         return ast.Bound(c[0], c[1], self._s(c))
 
@@ -407,7 +421,7 @@ class Builder:
         return ast.Table(c[0], c[1], c[2], tuple(c[3:]), self._s(c))
 
     def ratio(self, c):
-        subject, target, _pm, step = c[0], self._q(c[1]), c[2], self._q(c[3])
+        subject, target, _pm, step = c[0], c[1], c[2], self._q(c[3])
         per = base = None
         rest = c[4:]
         for x in rest:
@@ -554,7 +568,7 @@ class Builder:
         return ast.Call(c[0].value, args, over, self._s(c), mode)
 
     def bracket(self, c):
-        return ast.Bracket(self._q(c[0]), self._q(c[1]), self._s(c))
+        return ast.Bracket(c[0], self._q(c[1]), self._s(c))
 
     def progressive(self, c):
         return ast.Progressive(c[0], tuple(c[1:]), self._s(c))

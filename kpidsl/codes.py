@@ -178,6 +178,17 @@ _ALL = [
                   'item a "安装差错率" points 100 { proportional errors / goal }',
           _HEAD + 'input errors "差错率": percent lower is better\ninput goal "目标差错率": percent range 1%..100%\n'
                   'item a "安装差错率" points 100 { proportional goal / max(errors, goal) }'),
+    _code("KPI126", "info", "bounds come from data",
+          "A tier's bound, a bracket's start or a bonus is a formula of the row's data (a quota that differs "
+          "per person), so the checker cannot prove here that the tiers leave no gap and do not contradict "
+          "each other, that the brackets rise, or that the bonus is not negative; it checks their units, "
+          "and the scoring checks each row's own bounds: a row whose tiers overlap with different points or "
+          "leave a gap, whose brackets do not rise or whose bonus comes out below zero is a data error. "
+          "A note, not a fault: write numbers to have it proven once for every row.",
+          _HEAD + 'input sales "销售额": money\ninput quota "指标": money\nitem a "达成" points 100 {\n'
+                  '  tiers sales {\n    when < quota: 0\n    when >= quota: 100\n  }\n}',
+          _HEAD + 'input sales "销售额": money\nitem a "达成" points 100 {\n'
+                  '  tiers sales {\n    when < 10000元: 0\n    when >= 10000元: 100\n  }\n}'),
     _code("KPI128", "error", "a table row has the wrong number of values",
           "Each row of a `table` gives one value for each of its `columns`, in their order; the message "
           "names the row's line. A value left out would shift every value after it into the wrong column.",
@@ -282,6 +293,13 @@ _ALL = [
           "written after it can never be given.",
           _HEAD + 'item a "A" points 100\ngrade pass "合格" when >= 60\ngrade fail "不合格" otherwise\n'
                   'grade poor "差" otherwise',
+          _HEAD + 'item a "A" points 100\ngrade pass "合格" when >= 60\ngrade fail "不合格" otherwise'),
+    _code("KPI153", "error", "a grade band bounded by data",
+          "A grade's band is bounded by a formula of the row's data. Grade bands are numbers, so that "
+          "the checker can prove every total gets exactly one grade; score the comparison with the data "
+          "in an item instead (tiers whose bounds come from data).",
+          _HEAD + 'input bar "合格线": points\nitem a "A" points 100\ngrade pass "合格" when >= bar\n'
+                  'grade fail "不合格" otherwise',
           _HEAD + 'item a "A" points 100\ngrade pass "合格" when >= 60\ngrade fail "不合格" otherwise'),
     _code("KPI160", "error", "a range runs backwards",
           "A range's low end is above its high end, as in `4..3`.",

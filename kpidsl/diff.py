@@ -8,12 +8,57 @@ from decimal import Decimal
 from typing import Any
 
 from . import ast
-from .printer import band_text, expr_text, not_applicable_text, rule_text, statement_text, strip_spans
+from .checks.names import names_in
+from .printer import band_text, expr_text, not_applicable_text, quantity_text, rule_text, statement_text, strip_spans
 from .semantics import show
 
 
-def _q(q: ast.Quantity | None) -> str:
-    return "—" if q is None else str(q)
+def _q(q) -> str:
+    """A number as written, a bound from data as its formula, or a dash for none."""
+    return "—" if q is None else quantity_text(q)
+
+
+def _limits(node) -> list:
+    """The bounds, bracket starts, targets and caps written in a rule, formula or item."""
+    if isinstance(node, ast.Tiers):
+        return [b.value for t in node.tiers if t.band is not None for b in t.band.bounds] + _limits(node.subject)
+    if isinstance(node, ast.Ratio):
+        return [node.target] + _limits(node.subject)
+    if isinstance(node, ast.Progressive):
+        return [b.start for b in node.brackets] + _limits(node.subject)
+    if isinstance(node, ast.BinOp):
+        return _limits(node.left) + _limits(node.right)
+    if isinstance(node, ast.Neg):
+        return _limits(node.operand)
+    if isinstance(node, ast.Call):
+        return [x for a in node.args for x in _limits(a)]
+    return []
+
+
+def _data_sources(limits) -> list[str]:
+    seen: list[str] = []
+    for v in limits:
+        if v is not None and not isinstance(v, ast.Quantity):
+            seen += [n for n, _ in names_in(v) if n not in seen]
+    return seen
+
+
+def _bounds_change(old: list, new: list) -> list[str]:
+    """How the bounds from data changed between two versions of a rule, formula or bonus (their
+    ``_limits``): the checker proves bounds that are numbers, and leaves bounds from data to each row."""
+    a, b = _data_sources(old), _data_sources(new)
+    was = any(v is not None and not isinstance(v, ast.Quantity) for v in old)
+    now = any(v is not None and not isinstance(v, ast.Quantity) for v in new)
+
+    def names(ns: list[str]) -> str:
+        return ", ".join(f"`{n}`" for n in ns) or "a formula"
+    if now and not was:
+        return [f"    its bounds now come from data ({names(b)}): no longer proven here, checked for each row"]
+    if was and not now:
+        return [f"    its bounds no longer come from data ({names(a)}): numbers again, proven by the checker"]
+    if was and now and a != b:
+        return [f"    its bounds now read {names(b)} instead of {names(a)}"]
+    return []
 
 
 _OTHER = (ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.Veto, ast.Key, ast.TextList, ast.Note, ast.Use)
@@ -94,6 +139,7 @@ def _declaration_changes(word: str, x, y) -> list[str]:
         if isinstance(x, ast.Metric) and strip_spans(x.expr) != strip_spans(y.expr):
             lines.append(f"{head}: {expr_text(x.expr)} → {expr_text(y.expr)}")
             lines += lookup_changes(x.expr, y.expr)
+            lines += _bounds_change(_limits(x.expr), _limits(y.expr))
     if not lines and strip_spans(replace(x, label=None)) != strip_spans(replace(y, label=None)):
         lines.append(f"{head}: changed")
     return lines
@@ -200,8 +246,10 @@ def describe_changes(old: list, new: list) -> list[str]:
             if strip_spans(x.rule) != strip_spans(y.rule):
                 lines.append(f"item {path}: rule {rule_text(x.rule)}\n    → {rule_text(y.rule)}")
                 lines += lookup_changes(x.rule, y.rule)
-            if str(x.bonus) != str(y.bonus):
+                lines += _bounds_change(_limits(x.rule), _limits(y.rule))
+            if _q(x.bonus) != _q(y.bonus):
                 lines.append(f"item {path}: bonus {_q(x.bonus)} → {_q(y.bonus)}")
+                lines += _bounds_change([x.bonus], [y.bonus])
             if strip_spans(x.not_applicable) != strip_spans(y.not_applicable):
                 lines.append(f"item {path}: not applicable changed")
                 if any(na is not None and na.when is not None for na in (x.not_applicable, y.not_applicable)):
@@ -238,6 +286,7 @@ def describe_changes(old: list, new: list) -> list[str]:
                 else:
                     lines.append(f"{word} {_label(y)}: {expr_text(x.expr)} → {expr_text(y.expr)}")
                     lines += lookup_changes(x.expr, y.expr)
+                    lines += _bounds_change(_limits(x.expr), _limits(y.expr))
     before = {statement_text(x) for x in old if isinstance(x, _OTHER)}
     after = {statement_text(x) for x in new if isinstance(x, _OTHER)}
     lines += [f"removed: {t}" for t in sorted(before - after)]

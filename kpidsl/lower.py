@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import ast, ir, outline, rules
+from . import lower_bounds as bounds
 from . import lower_results as results
 from . import lower_tables as tables
 from .checks.phases import aggregated
@@ -164,21 +165,12 @@ class Lowerer:
         if isinstance(e, ast.Call):
             return self._call(e, [self.expr(a) for a in e.args])
         if isinstance(e, ast.Progressive):
-            return self._progressive(e, self.expr(e.subject))
+            return bounds.progressive(self, e, self.expr(e.subject))
         if isinstance(e, ast.Tiers):
             return tables.tiers(self.band, self.expr(e.subject), e.tiers, lambda q: q.magnitude)
         if isinstance(e, ast.Table):
             return tables.table(self.band, self.expr(e.row_key), self.expr(e.column_key), e)
         raise LoweringError(f"cannot lower {type(e).__name__}")
-
-    def _progressive(self, e: ast.Progressive, x: ir.Expr) -> ir.Expr:
-        terms = []
-        for i, b in enumerate(e.brackets):
-            start = ir.Const(b.start.magnitude)
-            rate = ir.Const(b.rate.magnitude)
-            top = x if i + 1 == len(e.brackets) else ir.Min((x, ir.Const(e.brackets[i + 1].start.magnitude)))
-            terms.append(ir.Bin("*", ir.Max((ir.Bin("-", top, start), ZERO)), rate))
-        return _sum(terms)
 
     def _call(self, e: ast.Call, args: list[ir.Expr]) -> ir.Expr:
         if e.over is not None:
@@ -272,7 +264,7 @@ class Lowerer:
         raise LoweringError(f"cannot lower condition {type(c).__name__}")
 
     def band(self, band: ast.Band, x: ir.Expr) -> ir.Cond:
-        parts = tuple(ir.Cmp(b.op, x, ir.Const(b.value.magnitude)) for b in band.bounds)
+        parts = tuple(ir.Cmp(b.op, x, bounds.limit(self, b.value)) for b in band.bounds)
         return parts[0] if len(parts) == 1 else ir.And(parts)
 
     # ---- items and sections ---------------------------------------------------------------
@@ -307,8 +299,7 @@ class Lowerer:
             return it.name  # computed, or one named person's: the same in every rater's view
         na_flag = self._na_flag(it)  # first: an item that does not apply is not computed at all
         size = it.size.value
-        bonus = it.bonus.value if it.bonus is not None else Decimal(0)
-        cap = size + bonus
+        cap = bounds.cap(self, it)
         rule = it.rule
         trace: list[tuple[str, ir.Expr]] = []
         why = ""
@@ -323,9 +314,9 @@ class Lowerer:
             self.fills[it.name] = ((None, score.column),)
             why = f"entered by {rule.rater}"
         else:
-            # what the rule reads is needed only where the item applies (lower_guards.py)
+            # what the rule reads is needed only where the item applies (lower_steps.py)
             reader, self._reader = self._reader, ("guard", na_flag) if na_flag is not None else ("any", None)
-            score, trace = self._computed(rule, size, cap)
+            score, trace = self._computed(rule, size, cap, f"item `{it.name}`")
             self._reader = reader
             why = rule_text(rule)
         score = self._veto([v for v in it.vetoes if v.scope == "item"], score, it.label or it.name)
@@ -388,8 +379,12 @@ class Lowerer:
             out = ir.If(ir.Cmp("=", x, _c(key)), _c(value), out)
         return out
 
-    def _computed(self, rule, size: Decimal, cap: Decimal):
+    def _computed(self, rule, size: Decimal, cap: Decimal | ir.Expr, owner: str):
         base = rules.base_or_size(rule.base.value if getattr(rule, "base", None) is not None else None, size)
+        if isinstance(rule, ast.Tiers) and any(bounds.is_data(b.value) for t in rule.tiers if t.band is not None
+                                               for b in t.band.bounds):
+            x = self.expr(rule.subject)
+            return bounds.tiers(self, rule, x, owner), [(self._shown("value", rule.subject), x)]
         if isinstance(rule, ast.Tiers):
             x = self.expr(rule.subject)  # the formula's tiers, its values points as written
             out = tables.tiers(self.band, x, rule.tiers, lambda q: q.value)
@@ -397,7 +392,7 @@ class Lowerer:
         if isinstance(rule, ast.Ratio):
             x = self.expr(rule.subject)
             per = rule.per.magnitude if rule.per is not None else rules.default_per(self._unit_of(rule.subject))
-            r = rules.ratio(IR, x, target=rule.target.magnitude, step=rule.step.value, per=per, base=base, cap=cap)
+            r = rules.ratio(IR, x, target=bounds.limit(self, rule.target), step=rule.step.value, per=per, base=base, cap=cap)
             return r.score, [(self._shown("value", rule.subject), x), ("before clamping", r.raw)]
         if isinstance(rule, ast.Proportional):
             x = self.expr(rule.subject)
@@ -432,7 +427,7 @@ class Lowerer:
         if isinstance(e, ast.Call) and e.over is None:
             return self._call(e, [self._last(a) for a in e.args])
         if isinstance(e, ast.Progressive):
-            return self._progressive(e, self._last(e.subject))
+            return bounds.progressive(self, e, self._last(e.subject))
         if isinstance(e, ast.Tiers):
             return tables.tiers(self.band, self._last(e.subject), e.tiers, lambda q: q.magnitude)
         if isinstance(e, ast.Table):

@@ -14,7 +14,7 @@ from .loader import Program
 from .printer import expr_text, quantity_text, rule_text
 
 
-def _text(q: ast.Quantity | None) -> str | None:
+def _text(q: ast.Quantity | ast.Expr | None) -> str | None:
     return None if q is None else quantity_text(q)
 
 

@@ -187,8 +187,7 @@ class _Printer(ExprPrinter):
             if kind == "criteria":
                 self.w(f"criteria {quoted(str(node))}")
             elif kind == "bonus":
-                assert isinstance(node, ast.Quantity)
-                self.w(f"bonus up to {q_text(node)}")
+                self.w(f"bonus up to {self.limit(node)}")
             elif kind == "na":
                 assert isinstance(node, ast.NotApplicable)
                 self._NotApplicable(node)
@@ -227,7 +226,7 @@ class _Printer(ExprPrinter):
     def _Ratio(self, s: ast.Ratio, depth: int) -> None:
         self.w("ratio ")
         self.expr(s.subject)
-        self.w(f" target {q_text(s.target)} ±{q_text(s.step)}")
+        self.w(f" target {self.limit(s.target, parens=True)} ±{q_text(s.step)}")
         if s.per is not None:
             self.w(f" per {q_text(s.per)}")
         if s.base is not None:

@@ -64,9 +64,34 @@ class Line:
 # ---- atoms -----------------------------------------------------------------------------------------
 
 
-def quantity_text(q: ast.Quantity) -> str:
-    """A number as written (``90%``, ``1pt``, ``0.5``): ``Quantity.__str__`` is its one spelling."""
-    return str(q)
+def quantity_text(q) -> str:
+    """A number as written (``90%``, ``1pt``, ``0.5``): ``Quantity.__str__`` is its one spelling.
+    A bound, target or cap may be a formula of the row's data instead (``quota``, ``2 * quota``):
+    it is printed as a formula, so every reader of the outline sees it as written."""
+    if isinstance(q, ast.Quantity):
+        return str(q)
+    return limit_text(q)
+
+
+def limit_text(e, one_line: bool = False) -> str:
+    """A bound from data, target or cap as a formula on one line: ``2 * quota``."""
+    p = ExprPrinter(Layout(), one_line or _holds_brackets(e))
+    p.newline(0, None)
+    p.expr(e)
+    return p.text()
+
+
+def _holds_brackets(e) -> bool:
+    # brackets print on lines of their own unless the whole formula is one line
+    return any(isinstance(x, ast.Progressive) for x in _nodes(e))
+
+
+def _nodes(e):
+    yield e
+    for child in (getattr(e, "left", None), getattr(e, "right", None), getattr(e, "operand", None),
+                  getattr(e, "subject", None), *getattr(e, "args", ())):
+        if child is not None:
+            yield from _nodes(child)
 
 
 q_text = quantity_text
@@ -134,8 +159,17 @@ class ExprPrinter:
         lo_hi = b.bounds
         if (len(lo_hi) == 2 and lo_hi[0].op == ">=" and lo_hi[1].op == "<="
                 and self.layout.written_between(b)):
-            return f"between {q_text(lo_hi[0].value)} and {q_text(lo_hi[1].value)}"
-        return " and ".join(f"{x.op} {q_text(x.value)}" for x in lo_hi)
+            return f"between {self.limit(lo_hi[0].value)} and {self.limit(lo_hi[1].value)}"
+        return " and ".join(f"{x.op} {self.limit(x.value)}" for x in lo_hi)
+
+    def limit(self, x, parens: bool = False) -> str:
+        """A bound, bracket start, target or cap: a number, or a formula of the row's data
+        (``parens``: where `±` follows, a formula other than a name is parenthesised)."""
+        if isinstance(x, ast.Quantity):
+            return q_text(x)
+        text = limit_text(x, self.one_line)
+        wrapped = isinstance(x, ast.Var) or (self.one_line and isinstance(x, ast.BinOp))
+        return f"({text})" if parens and not wrapped else text
 
     def condition(self, c) -> None:
         if isinstance(c, ast.GradeTest):
@@ -197,13 +231,13 @@ class ExprPrinter:
             self.w("progressive ")
             self.expr(e.subject)
             if self.one_line:
-                self.w(" { " + ", ".join(f"from {q_text(b.start)}: {q_text(b.rate)}" for b in e.brackets) + " }")
+                self.w(" { " + ", ".join(f"from {self.limit(b.start)}: {q_text(b.rate)}" for b in e.brackets) + " }")
                 return
             depth = self.lines[-1].depth
             self.w(" {")
             for b in e.brackets:
                 self.newline(depth + 1, self.layout.line(b, "from"))
-                self.w(f"from {q_text(b.start)}: {q_text(b.rate)}")
+                self.w(f"from {self.limit(b.start)}: {q_text(b.rate)}")
             self.close(depth, e)
         elif isinstance(e, ast.Tiers):
             self.tiers(e, self.lines[-1].depth)

@@ -99,7 +99,16 @@ class RangeAlgebra:
         return Range(max(a.lo, b.lo), max(a.hi, b.hi))
 
     def clamp(self, x: Range, lo: Range, hi: Range) -> Range:
-        return x.clamp(lo.lo, hi.hi)
+        if lo.lo == lo.hi and hi.lo == hi.hi:
+            return x.clamp(lo.lo, hi.hi)
+        # a limit from data: min(max(x, lo), hi) rises with each of x, lo and hi, so the
+        # least comes from the least of each and the most from the most
+        return Range(min(max(x.lo, lo.lo), hi.lo), min(max(x.hi, lo.hi), hi.hi))
+
+
+def _lift(a: Algebra[T], v: Decimal | T) -> T:
+    """A rule's parameter: a number as written, or (a target, a cap) a value of the row's data."""
+    return a.const(v) if isinstance(v, Decimal) else v
 
 
 RANGES = RangeAlgebra()
@@ -117,16 +126,16 @@ class Rule(Generic[T]):
         self.raw = raw
 
 
-def ratio(a: Algebra[T], x: T, *, target: Decimal, step: Decimal, per: Decimal, base: Decimal,
-          cap: Decimal) -> Rule[T]:
+def ratio(a: Algebra[T], x: T, *, target: Decimal | T, step: Decimal, per: Decimal, base: Decimal,
+          cap: Decimal | T) -> Rule[T]:
     """R6: base points at the target, ± ``step`` for each ``per`` of difference, within 0..cap."""
-    raw = a.add(a.const(base), a.mul(a.sub(x, a.const(target)), a.const(exact_quotient(step, per))))
-    return Rule(a.clamp(raw, a.const(ZERO), a.const(cap)), raw)
+    raw = a.add(a.const(base), a.mul(a.sub(x, _lift(a, target)), a.const(exact_quotient(step, per))))
+    return Rule(a.clamp(raw, a.const(ZERO), _lift(a, cap)), raw)
 
 
-def proportional(a: Algebra[T], x: T, *, size: Decimal, cap: Decimal) -> Rule[T]:
+def proportional(a: Algebra[T], x: T, *, size: Decimal, cap: Decimal | T) -> Rule[T]:
     """R7/R8: the item's points times the ratio achieved, within 0..cap."""
-    return Rule(a.clamp(a.mul(a.const(size), x), a.const(ZERO), a.const(cap)))
+    return Rule(a.clamp(a.mul(a.const(size), x), a.const(ZERO), _lift(a, cap)))
 
 
 def deduct(a: Algebra[T], n: T, *, amount: Decimal, base: Decimal, floored: bool) -> Rule[T]:
@@ -135,7 +144,8 @@ def deduct(a: Algebra[T], n: T, *, amount: Decimal, base: Decimal, floored: bool
     return Rule(a.max(raw, a.const(ZERO)) if floored else raw, raw)
 
 
-def change(a: Algebra[T], x: T, last: T, *, by: Decimal, per: Decimal, base: Decimal, cap: Decimal) -> Rule[T]:
+def change(a: Algebra[T], x: T, last: T, *, by: Decimal, per: Decimal, base: Decimal,
+           cap: Decimal | T) -> Rule[T]:
     """R11: base ± ``by`` for each ``per`` the value moved since last period, within 0..cap."""
     raw = a.add(a.const(base), a.mul(a.sub(x, last), a.const(exact_quotient(by, per))))
-    return Rule(a.clamp(raw, a.const(ZERO), a.const(cap)), raw)
+    return Rule(a.clamp(raw, a.const(ZERO), _lift(a, cap)), raw)

@@ -4,14 +4,29 @@ no grade.  The interval arithmetic is ``intervals.py``'s."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import NamedTuple
 
 from .. import ast
-from ..diagnostics import Related, error, warning
+from ..diagnostics import Diagnostic, Related, error, info, warning
 from ..intervals import INF, Interval, Range, gaps
-from ..units import INTEGER_UNITS
-from .base import ZERO, describe, fmt, fmt_in
-from .names import NamesAndUnits
+from ..printer_expr import limit_text
+from ..units import INTEGER_UNITS, compatible
+from .base import UNIT_WORDS, ZERO, describe, fmt, fmt_in
+from .names import NamesAndUnits, names_in
+
+
+def is_data(x) -> bool:
+    """A bound, bracket start, target or cap written as a formula of the row's data."""
+    return x is not None and not isinstance(x, ast.Quantity)
+
+
+def data_names(values) -> str:
+    """The names the data bounds read, for a note: ``quota, target``."""
+    seen: list[str] = []
+    for v in values:
+        seen += [n for n, _ in names_in(v) if n not in seen]
+    return ", ".join(f"`{n}`" for n in seen) or "a formula"
 
 
 class AxisBand(NamedTuple):
@@ -34,10 +49,61 @@ class Axis(NamedTuple):
 
 
 class Bands(NamesAndUnits):
+    def _once(self, d: Diagnostic) -> None:
+        # a formula is checked again by each pass that reads it; its note is said once
+        if d not in self.diagnostics:
+            self.diagnostics.append(d)
+
+    def _data_bound(self, e, unit: str | None, context: str) -> Range | None:
+        """A bound from the row's data: its unit is the compared value's (a bare formula, like a
+        bare number, takes the value's unit); its range, where known."""
+        u, rng = self._expr(e)
+        if unit is not None and u not in (None, "bare") and not compatible(u, unit):
+            self._once(error(
+                "KPI130", f"`{limit_text(e)}` is {UNIT_WORDS[u]}, but it is compared with {UNIT_WORDS[unit]}{context}",
+                e.span, "compare values of one unit: a bound from data has the unit of the value it bounds"))
+            return None
+        return rng
+
+    def _expr(self, e):
+        if isinstance(e, ast.Progressive) and any(is_data(b.start) for b in e.brackets):
+            return self._data_brackets(e)
+        return super()._expr(e)
+
+    def _data_brackets(self, e: ast.Progressive):
+        """Brackets that start where the row's data says: units are checked here, and whether
+        they rise where two literal starts follow each other; the rest for each row."""
+        unit, _ = self._expr(e.subject)
+        u = unit if unit not in (None, "bare") else None
+        prev: Decimal | None = None
+        for b in e.brackets:
+            start = None
+            if isinstance(b.start, ast.Quantity):
+                start = self._literal(b.start, u)
+            else:
+                self._data_bound(b.start, u, " (a bracket's start)")
+            if b.rate.suffix != "%":
+                self._once(error("KPI130", f"a bracket's rate is a percent; `{b.rate}` is not",
+                                 b.rate.span, f"write `{b.rate.value}%`"))
+            if start is not None and prev is not None and start <= prev:
+                self._once(error(
+                    "KPI162", f"brackets must rise: {b.start} does not come after the bracket before it",
+                    b.span, "list brackets from the lowest amount to the highest"))
+            prev = start
+        self._once(info(
+            "KPI126", f"the brackets start where the data says ({data_names(b.start for b in e.brackets if is_data(b.start))}): "
+            "whether they rise is checked for each row when it is scored", e.span,
+            "a row whose brackets do not rise is a data error; write numbers to have it proven here"))
+        return "money", Range(ZERO, INF)
+
     def _band(self, band: ast.Band, unit: str | None, integer: bool) -> Interval | None:
+        """The band's interval, or None where a bound is unknown: a unit mistake, or a bound
+        from data (the tiers' check says so and leaves it to each row)."""
         lo = hi = None
         lo_c = hi_c = False
         for b in band.bounds:
+            if not isinstance(b.value, ast.Quantity):
+                return None
             v = self._literal(b.value, unit)
             if v is None:
                 return None
@@ -133,6 +199,12 @@ class Bands(NamesAndUnits):
         checked along the one axis of its subject."""
         points = [pts(t.points) for t in rule.tiers]
         full = Range(min(points), max(points))
+        data = [b.value for t in rule.tiers if t.band is not None for b in t.band.bounds if is_data(b.value)]
+        if data:
+            unit, dom = self._expr(rule.subject)
+            if unit is None or dom is None:
+                return full
+            return self._data_tiers(rule, unit if unit != "bare" else None, data, full)
         axis = self._axis(rule.subject, [AxisBand(t.band, t.span, p, fmt(p)) for t, p in zip(rule.tiers, points)],
                           rule.span)
         if axis is None:
@@ -153,6 +225,23 @@ class Bands(NamesAndUnits):
             return full
         return Range(min(reachable), max(reachable))
 
+    def _data_tiers(self, rule: ast.Tiers, unit: str | None, data: list, full: Range) -> Range:
+        """Tiers with bounds from data: only units can be proven here. Each row's own bounds are
+        checked when it is scored (lowering's ``data_tiers``); a row whose tiers overlap with
+        different points or leave a gap is a data error, so every tier's points may be given and
+        no others."""
+        for t in rule.tiers:
+            for b in t.band.bounds if t.band is not None else ():
+                if isinstance(b.value, ast.Quantity):
+                    self._literal(b.value, unit)
+                else:
+                    self._data_bound(b.value, unit, " (a tier's bound)")
+        self._once(info(
+            "KPI126", f"the tiers' bounds come from data ({data_names(data)}): whether they overlap or leave "
+            "a gap is checked for each row when it is scored", rule.span,
+            "a row whose tiers overlap or leave a gap is a data error; write numbers to have it proven here"))
+        return full
+
     def _check_grades(self, grades: list[ast.Grade]) -> None:
         if not grades:
             return
@@ -167,6 +256,13 @@ class Bands(NamesAndUnits):
                 continue
             if g.band is None:
                 otherwise = g
+                continue
+            data = next((b.value for b in g.band.bounds if is_data(b.value)), None)
+            if data is not None:
+                self.diagnostics.append(error(
+                    "KPI153", f"grade `{g.name}`'s band is bounded by `{limit_text(data)}`; a grade's bounds are "
+                    "numbers", data.span, "grade on a score instead: e.g. a metric of the total against the quota, "
+                    "or an item whose tiers read it"))
                 continue
             iv = self._band(g.band, "points", False)
             if iv is not None:

@@ -266,6 +266,7 @@ class NamesAndUnits(CheckerBase):
             unit, _ = self._expr(e.subject)
             prev = None
             for b in e.brackets:
+                assert isinstance(b.start, ast.Quantity)  # starts from data: checks/bands.py
                 start = self._literal(b.start, unit if unit not in (None, "bare") else None)
                 if b.rate.suffix != "%":
                     self.diagnostics.append(error("KPI130", f"a bracket's rate is a percent; `{b.rate}` is not",
@@ -416,6 +417,9 @@ def names_in(node):
             yield from names_in(a)
     elif isinstance(node, ast.Progressive):
         yield from names_in(node.subject)
+        for b in node.brackets:  # a bracket may start where the data says
+            if not isinstance(b.start, ast.Quantity):
+                yield from names_in(b.start)
     elif isinstance(node, ast.Tiers):  # a look-up reads its keys
         yield from names_in(node.subject)
     elif isinstance(node, ast.Table):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from .. import ast, rules
 from ..diagnostics import Related, error, info, warning
 from ..intervals import INF, Range
+from .bands import data_names, is_data
 from .base import ZERO, fmt, name_span
 from .names import names_in
 from .tables import Tables
@@ -19,8 +20,11 @@ class Ranges(Tables):
         for v in item.vetoes:
             self._check_veto(v)
         size = item.size.value if item.size_kind == "factor" else self._points_like(item.size)
-        bonus = self._points_like(item.bonus) if item.bonus is not None else ZERO
-        cap = size + bonus
+        bonus_range = self._bonus(item)
+        if bonus_range is None:
+            return None
+        bonus = bonus_range.hi  # what the checks below may allow at most
+        cap = Range(size + bonus_range.lo, size + bonus_range.hi)
         if item.extra_rules:
             second = item.extra_rules[0]
             self.diagnostics.append(error(
@@ -54,8 +58,27 @@ class Ranges(Tables):
         sym = self.symbols.get(item.name)
         if sym is not None and sym.node is item:
             sym.range = rng
-        self._check_reach(item, rule, rng, size, bonus, clamped)
+        self._check_reach(item, rule, rng, size, bonus, clamped, is_data(item.bonus))
         return rng
+
+    def _bonus(self, item: ast.Item) -> Range | None:
+        """What ``bonus up to`` can add to the item's points: a number, or a range when the cap
+        comes from the row's data (a row whose cap comes out below zero is a data error, so the
+        range starts at zero at least). None: already reported."""
+        if item.bonus is None:
+            return Range(ZERO, ZERO)
+        if isinstance(item.bonus, ast.Quantity):
+            b = self._points_like(item.bonus)
+            return Range(b, b)
+        unit = "points" if item.size_kind == "points" else None
+        rng = self._data_bound(item.bonus, unit, " (the item's points)")
+        if rng is None:
+            return None
+        self._once(info(
+            "KPI126", f"item `{item.name}`'s bonus comes from data ({data_names([item.bonus])}): a row whose bonus "
+            "comes out below zero is a data error", item.bonus.span,
+            "write a number to have it proven here"))
+        return Range(max(rng.lo, ZERO), max(rng.hi, ZERO))
 
     def _na_condition(self, item: ast.Item, when) -> None:
         """Whether an item applies is known before any item is scored: its condition reads
@@ -76,7 +99,8 @@ class Ranges(Tables):
                 "after it is decided", span, "decide it from inputs and metrics, e.g. `when deliveries = 0`"))
             return
 
-    def _check_reach(self, item, rule, rng: Range, size: Decimal, bonus: Decimal, clamped: bool) -> None:
+    def _check_reach(self, item, rule, rng: Range, size: Decimal, bonus: Decimal, clamped: bool,
+                     data_bonus: bool = False) -> None:
         span = rule.span if rule is not None else name_span(item)
         unit = "" if item.size_kind == "points" else " (factor)"
         if rng.hi > size + bonus and not clamped:
@@ -90,7 +114,7 @@ class Ranges(Tables):
                 "KPI111", f"item `{item.name}` is worth {fmt(size)}{unit}, but its rule awards at most {fmt(rng.hi)}",
                 span, f"raise the rule's best case to {fmt(size)}, or make the item worth {fmt(rng.hi)}",
                 (Related(f"`{item.name}` is worth {fmt(size)}", item.size.span),)))
-        elif bonus > 0 and rng.hi < size + bonus:
+        elif bonus > 0 and rng.hi < size + bonus and not data_bonus:
             self.diagnostics.append(warning(
                 "KPI111", f"item `{item.name}` declares a bonus up to {fmt(bonus)}, but its rule can reach only "
                 f"{fmt(rng.hi)} of {fmt(size + bonus)}", item.bonus.span,
@@ -101,7 +125,7 @@ class Ranges(Tables):
                 "KPI112", f"item `{item.name}` can go below zero, {floor}", span,
                 "this takes points from the rest of the appraisal; say `base`/floor if that is not meant"))
 
-    def _rule_range(self, item: ast.Item, rule, size: Decimal, cap: Decimal) -> tuple[Range | None, bool]:
+    def _rule_range(self, item: ast.Item, rule, size: Decimal, cap: Range) -> tuple[Range | None, bool]:
         pts = self._points_like if item.size_kind == "points" else (lambda q: q.value)
         if isinstance(rule, ast.Levels):
             values = []
@@ -133,7 +157,12 @@ class Ranges(Tables):
             if unit is None or dom is None:
                 return None, True
             u = unit if unit != "bare" else None
-            target = self._literal(rule.target, u, " (the target)")
+            target: Range | None
+            if isinstance(rule.target, ast.Quantity):
+                t = self._literal(rule.target, u, " (the target)")
+                target = Range(t, t) if t is not None else None
+            else:
+                target = self._data_bound(rule.target, u, " (the target)")
             per = self._literal(rule.per, u) if rule.per is not None else rules.default_per(unit)
             if target is None or per is None:
                 return None, True
