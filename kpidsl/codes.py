@@ -189,6 +189,15 @@ _ALL = [
                   '  tiers sales {\n    when < quota: 0\n    when >= quota: 100\n  }\n}',
           _HEAD + 'input sales "销售额": money\nitem a "达成" points 100 {\n'
                   '  tiers sales {\n    when < 10000元: 0\n    when >= 10000元: 100\n  }\n}'),
+    _code("KPI127", "warning", "a ratio on a plain number with a percent target",
+          "`ratio … target 95% ±2pt` steps per percentage point only when its value is a percent. A count "
+          "divided by a count (`on_time / deliveries`) is a plain number, whose step is 1, that is 100%: "
+          "98% against 95% moves the points by 0.06, not 6. Write `per 1%`, or declare the value as a "
+          "percent metric.",
+          _HEAD + 'input ok "准时次数": count\ninput n "交付次数": count range 1..\n'
+                  'item a "准时率" points 100 { ratio ok / n target 95% ±2pt }',
+          _HEAD + 'input ok "准时次数": count\ninput n "交付次数": count range 1..\n'
+                  'item a "准时率" points 100 { ratio ok / n target 95% ±2pt per 1% }'),
     _code("KPI128", "error", "a table row has the wrong number of values",
           "Each row of a `table` gives one value for each of its `columns`, in their order; the message "
           "names the row's line. A value left out would shift every value after it into the wrong column.",

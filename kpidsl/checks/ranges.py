@@ -9,6 +9,7 @@ from decimal import Decimal
 from .. import ast, rules
 from ..diagnostics import Related, error, info, warning
 from ..intervals import INF, Range
+from ..printer import expr_text
 from .bands import data_names, is_data
 from .base import ZERO, fmt, name_span
 from .names import names_in
@@ -164,6 +165,12 @@ class Ranges(Tables):
             else:
                 target = self._data_bound(rule.target, u, " (the target)")
             per = self._literal(rule.per, u) if rule.per is not None else rules.default_per(unit)
+            if rule.per is None and unit != "percent" and getattr(rule.target, "suffix", "") == "%":
+                # count / count is a plain number: its default step is 1, i.e. 100 percentage points
+                self.diagnostics.append(warning(
+                    "KPI127", f"the target is a percent, but `{expr_text(rule.subject)}` is a plain number, so "
+                    f"±{rule.step} is per 1 (that is 100%), not per percentage point", rule.span,
+                    "write `per 1%` after the step, or make the value a percent metric"))
             if target is None or per is None:
                 return None, True
             if per <= 0:
