@@ -31,8 +31,8 @@ def check_ranking(c: CheckerBase, stmts) -> None:
             c.diagnostics.append(error(
                 "KPI181", f"grade `{g.name}` goes to the {g.side} {g.share} of each group: a share is a percent "
                 "from 0% to 100%", g.share.span, f"write e.g. `{g.side} 20%`"))
-    shares = [g for g in ranked if g.share.suffix == "%"]
-    if sum((g.share.value for g in shares), Decimal(0)) > HUNDRED:
+    shares = [g for g in ranked if g.share.suffix == "%" and 0 <= g.share.value <= HUNDRED]
+    if len(shares) == len(ranked) and sum((g.share.value for g in shares), Decimal(0)) > HUNDRED:
         c.diagnostics.append(error(
             "KPI182", "the ranked grades' shares add up to " + "+".join(str(g.share) for g in shares)
             + " = " + f"{sum((g.share.value for g in shares), Decimal(0)).normalize():f}%, more than the whole group",
