@@ -28,9 +28,10 @@ def grade_cond(lw: Lowerer, g: ast.Grade) -> ir.Cond | None:
 def lower_distribution(lw: Lowerer) -> ir.Distribution | None:
     """The distribution, its tie-break values emitted as score steps (they rank people
     before any result step runs)."""
-    d = next((s for s in lw.stmts if isinstance(s, Distribution)), None)
-    if d is None:
+    found: list[Distribution] = [s for s in lw.stmts if isinstance(s, Distribution)]  # type: ignore[misc]
+    if not found:
         return None
+    d = found[0]
     ranked = [(i, g) for i, g in enumerate(lw.grades) if isinstance(g, RankedGrade)]
     top = [ir.Slice(i, "top", g.share.value / HUNDRED) for i, g in ranked if g.side == "top"]
     bottom = [ir.Slice(i, "bottom", g.share.value / HUNDRED) for i, g in reversed(ranked) if g.side == "bottom"]

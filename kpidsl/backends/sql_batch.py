@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from .. import ir, periods
-from . import sql_rank
 from ..semantics import round_to
+from . import sql_rank
 from .sql_values import Val, col, decimal_type, first, number
 
 if TYPE_CHECKING:

@@ -89,7 +89,7 @@ def distribute(b: Builder, grade: exp.Expr) -> exp.Expr:
         if s.side == "top":
             inside: exp.Expr = exp.and_(scored.copy(), exp.LTE(this=top_end.copy(), expression=above.copy()),
                                         exp.LT(this=above.copy(), expression=cut.copy()))
-            reach = upto.copy()
+            reach: exp.Expr = upto.copy()
         else:
             inside = exp.and_(scored.copy(), exp.LT(this=bottom_end.copy(), expression=below_or_tied.copy()),
                               exp.LTE(this=below_or_tied.copy(), expression=cut.copy()))
