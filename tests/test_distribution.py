@@ -354,3 +354,31 @@ def test_hand_worked_cases_on_spark_equal_python():
             session.same(scorer, scorer.rows(records), text)
     finally:
         next(gen, None)
+
+
+DOC_EXAMPLE = '''rubric "销售季度考核"
+group team "团队"
+input sales "销售达成率": percent
+input seniority "司龄": number range 0..50
+item a "销售达成" points 100 { proportional sales }
+grade top "优秀" top 20% coefficient 1.2
+grade pass "合格" otherwise coefficient 1
+grade low "待改进" bottom 10% coefficient 0.8
+distribute grades per team rounded half up ties by seniority then share the better grade
+'''
+
+
+def test_the_language_reference_example_scores_as_worked_by_hand():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text(encoding="utf-8")
+    assert DOC_EXAMPLE in page
+    scorer = scorer_of(DOC_EXAMPLE)
+    # 6 people: 20% is 1.2 -> 1, 10% is 0.6 -> 1 (half up); b and c tie on 90%, c is senior
+    sales = [("a", 95, 1), ("b", 90, 1), ("c", 90, 4), ("d", 80, 2), ("e", 70, 2), ("f", 60, 9)]
+    records = [{"id": p, "period": "2024Q1", "team": "东区", "sales": f"{s}%", "seniority": str(y)} for p, s, y in sales]
+    results = scorer.evaluate(records)
+    assert [(r.person, f"{r.steps['total']:.0f}", str(r.steps["coefficient"])) for r in results] == [
+        ("a", "95", "1.2"), ("b", "90", "1"), ("c", "90", "1"), ("d", "80", "1"), ("e", "70", "1"), ("f", "60", "0.8")]
+    assert results[0].notes == ["优秀: top 20% of team '东区' is 1 of 6, rounded half up; ranked 1 by total, seniority"]
+    DuckDB().same(scorer, scorer.rows(records), DOC_EXAMPLE)
