@@ -1,6 +1,7 @@
 """Batch rules: what needs every row of the batch at once — last period's values for
-``x.last`` cells, grade quotas, result steps that aggregate over rows (a yearly
-average), best in group, team pools, streaks and bottom-rank flags.
+``x.last`` cells, grade quotas and distributions (``batch_rank.py``), result steps that
+aggregate over rows (a yearly average), best in group, team pools, streaks and bottom-rank
+flags.
 
 Per-row scoring is ``evaluate.py``'s; the batch runs after every row is scored.  The
 rules that need time order (``x.last``, streaks, ``over year``/``over quarter``) read
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, TypeVar
 
-from . import interpret, ir, periods
+from . import batch_rank, interpret, ir, periods
 from .periods import Period
 from .semantics import ScoreError, div, round_to, show
 from .validate import DataError, DataProblems, Row
@@ -82,6 +83,10 @@ class Batch:
             when = calendar(scored, self.kind, _row_of, errors, self.quarters)
             if errors:
                 return
+        d = self.plan.distribution
+        if d is not None:
+            for (_period, team), members in self._peers(scored, d.group).items():
+                batch_rank.distribute(self.plan, d, team, members)
         for q in self.plan.quotas:
             self._quota(q, scored)
         self._all_result_steps(scored, errors, when)
@@ -176,8 +181,7 @@ class Batch:
             eligible = [r for r in members if r.steps[b.eligible] == 1]
             if not eligible:
                 continue
-            top = max(r.steps[b.step] for r in eligible)
-            winners = [r for r in eligible if r.steps[b.step] == top]
+            winners = batch_rank.winners(b, eligible)
             for r in winners:
                 r.awards[b.award] = round_to(b.amount, *self.plan.money_round)
                 if len(winners) > 1:

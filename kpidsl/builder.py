@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from . import ast
+from . import ast, ast_rank
 from .diagnostics import Diagnostic, error
 from .lexer import Tok
 
@@ -456,16 +456,38 @@ class Builder:
     def grade_otherwise(self, c):
         return "otherwise"
 
+    def grade_top(self, c):
+        return ("top", self._q(c[0]))
+
+    def grade_bottom(self, c):
+        return ("bottom", self._q(c[0]))
+
     def grade(self, c):
         name, label = self._name_label(c)
         band = next((x for x in c if isinstance(x, ast.Band)), None)
         coef = self._q(c[-1]) if isinstance(c[-1], Tok) and c[-1].type == "QUANTITY" else None
+        ranked = next((x for x in c if type(x) is tuple), None)
+        if ranked is not None:
+            return ast_rank.RankedGrade(name, label, None, coef, self._s(c), ranked[0], ranked[1])
         return ast.Grade(name, label, band, coef, self._s(c))
+
+    def share_rounding(self, c):
+        return " ".join(t.value for t in c)
+
+    def share_ties(self, c):
+        return ("ties", tuple(c))
+
+    best_ties = share_ties
+
+    def distribution(self, c):
+        return ast_rank.Distribution(c[0].value, c[1], c[2][1], self._s(c))
 
     def when_clause(self, c):
         return ("when", c[0])
 
     def best_of(self, c):
+        if type(c[-1]) is tuple:
+            return ast_rank.RankedBestOf(c[0], c[1].value, self._s(c), c[-1][1])
         return ast.BestOf(c[0], c[1].value, self._s(c))
 
     def requires(self, c):

@@ -16,9 +16,11 @@ from dataclasses import fields, is_dataclass
 from typing import Any
 
 from . import ast
+from .ast_rank import RankedGrade
 from .checks import phases
 from .checks.base import UNIT_WORDS, ZERO, Contribution
 from .checks.direction import Direction
+from .checks.ranking import check_ranking
 from .diagnostics import Diagnostic, Related, error
 from .gcpause import cycle_gc_paused
 from .intervals import Range
@@ -68,7 +70,8 @@ class Checker(Direction):
             if isinstance(s, ast.Veto):
                 self._check_veto(s)
         grades = [s for s in stmts if isinstance(s, ast.Grade)]
-        self._check_grades(grades)
+        self._check_grades([g for g in grades if not isinstance(g, RankedGrade)])
+        check_ranking(self, stmts)
         if not self.is_library or not self.program.root.statements:
             self._check_scores_something(stmts)
         if not self.is_library and not any(isinstance(s, (ast.Section, ast.Item)) for s in stmts):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from . import ast
+from . import ast, ast_rank
 from .checks.names import names_in
 from .printer import band_text, expr_text, not_applicable_text, quantity_text, rule_text, statement_text, strip_spans
 from .semantics import show
@@ -61,7 +61,14 @@ def _bounds_change(old: list, new: list) -> list[str]:
     return []
 
 
-_OTHER = (ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.Veto, ast.Key, ast.TextList, ast.Note, ast.Use)
+_OTHER = (ast_rank.Distribution, ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.Veto, ast.Key, ast.TextList, ast.Note, ast.Use)
+
+
+def _grade_text(g: ast.Grade, when: str = "when ") -> str:
+    """``when >= 90`` (``when else`` for `otherwise`, as ever), or a ranked grade's ``top 20%``."""
+    if isinstance(g, ast_rank.RankedGrade):
+        return f"{g.side} {g.share}"
+    return when + band_text(g.band)
 
 
 def _members(statements) -> dict[str, tuple[str, object]]:
@@ -264,11 +271,11 @@ def describe_changes(old: list, new: list) -> list[str]:
     for n in sorted(ga.keys() - gb.keys()):
         lines.append(f"removed grade {_label(ga[n])}")
     for n in sorted(gb.keys() - ga.keys()):
-        lines.append(f"added grade {_label(gb[n])} when {band_text(gb[n].band)}")
+        lines.append(f"added grade {_label(gb[n])} {_grade_text(gb[n])}")
     for n in sorted(ga.keys() & gb.keys()):
         x, y = ga[n], gb[n]
-        if strip_spans(x.band) != strip_spans(y.band):
-            lines.append(f"grade {_label(y)}: {band_text(x.band)} → {band_text(y.band)}")
+        if strip_spans(x.band) != strip_spans(y.band) or _grade_text(x) != _grade_text(y):
+            lines.append(f"grade {_label(y)}: {_grade_text(x, '')} → {_grade_text(y, '')}")
         if str(x.coefficient) != str(y.coefficient):
             lines.append(f"grade {_label(y)}: coefficient {_q(x.coefficient)} → {_q(y.coefficient)}")
     for result, word in ((ast.Pay, "pay"), (ast.Pool, "pool"), (ast.Award, "award")):

@@ -55,13 +55,13 @@ class Evaluator:
     @property
     def needs_batch(self) -> bool:
         p = self.plan
-        return bool(p.quotas or p.best_of or p.pools or p.streaks or p.flags or p.when_flags or self.uses_agg
-                    or self.last_columns)
+        return bool(p.quotas or p.distribution or p.best_of or p.pools or p.streaks or p.flags or p.when_flags
+                    or self.uses_agg or self.last_columns)
 
     def groups_needed(self) -> set[str]:
         p = self.plan
         out = {b.group for b in p.best_of} | {x.group for x in p.pools} | {q.group for q in p.quotas}
-        out |= {f.group for f in p.flags}
+        out |= {f.group for f in p.flags} | ({p.distribution.group} if p.distribution else set())
         out |= {n.over for s in p.result_steps for n in ir.walk(s.expr) if isinstance(n, ir.Agg)}
         return out & set(p.groups)
 

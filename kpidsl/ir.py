@@ -185,6 +185,8 @@ class BestOf:
     step: str  # the value compared
     group: str
     eligible: str  # a step that is 1 when the person may receive it (grade gate, condition)
+    tie_by: tuple[str, ...] = ()  # steps that break a tie on ``step``, in order, higher first
+    tie_text: tuple[str, ...] = ()  # the tie-break formulas as written, for notes
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +205,29 @@ class Quota:
     group: str
     tie_by: tuple[str, ...]  # steps, compared in order, higher first
     tie_text: tuple[str, ...] = ()  # the tie-break formulas as written, for notes
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """One ranked grade: the ``share`` (a fraction, 0.2 for 20%) of each group at the top or
+    bottom of the ranking."""
+    grade: int  # index into Plan.grades
+    side: str  # top | bottom
+    share: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """Grades by rank, per period and ``group``: everyone holds the ``otherwise`` grade until
+    the slices are cut, the top ones from the best down, then the bottom ones from the worst
+    up, each ``rounding`` of share × the group's size people (no more than are left).  People
+    rank by total, then by the ``tie_by`` steps (higher first); people equal on all of them
+    at a cut all get the better grade."""
+    group: str
+    slices: tuple[Slice, ...]  # in the order they are cut
+    rounding: str  # down (floor) | up (ceil) | half up
+    tie_by: tuple[str, ...]  # score-phase steps
+    tie_text: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +381,7 @@ class Plan:
     best_of: tuple[BestOf, ...] = ()
     pools: tuple[Pool, ...] = ()
     quotas: tuple[Quota, ...] = ()
+    distribution: Distribution | None = None
     streaks: tuple[Streak, ...] = ()
     flags: tuple[Flag, ...] = ()
     when_flags: tuple[WhenFlag, ...] = ()

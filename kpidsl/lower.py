@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from . import ast, ir, outline, rules
+from . import ast, ir, lower_rank, outline, rules
 from . import lower_bounds as bounds
 from . import lower_results as results
 from . import lower_tables as tables
@@ -549,9 +549,10 @@ class Lowerer:
         self._emit(ir.Step("total", kind, total, "总分", why="sum of the weighted sections and items"))
         for r in self.recorded:
             self._recorded_total(r, top, total_scale, vetoes)
-        grades = tuple(ir.Grade(g.name, g.label, self.band(g.band, ir.Ref("total")) if g.band else None,
+        grades = tuple(ir.Grade(g.name, g.label, lower_rank.grade_cond(self, g),
                                 g.coefficient.value if g.coefficient is not None else None)
                        for g in self.grades)
+        distribution = lower_rank.lower_distribution(self)
         # decided before a row is scored: the metrics it reads are inlined as their formulas
         # (KPI192 keeps everything but inputs and metrics out)
         conds = [(self.cond(x.when), x.reason) for x in self.stmts if isinstance(x, ast.Exclude)]
@@ -572,7 +573,7 @@ class Lowerer:
             columns=tuple(self.columns.values()), score_steps=in_dependency_order(self.guards.wrap(self.score_steps)), grades=grades,
             result_steps=in_dependency_order(self.result_steps), exclude=excludes, best_of=tuple(best_of),
             pools=tuple(pools), quotas=tuple(quotas), streaks=tuple(streaks), flags=tuple(flags),
-            when_flags=tuple(when_flags),
+            when_flags=tuple(when_flags), distribution=distribution,
             money_round=money, vetoes=tuple(dict.fromkeys(self.vetoes)),
             key_labels=tuple((k.name, k.label) for k in self.stmts if isinstance(k, ast.Key) and k.label),
             outline=outline.build(self.program, self.fills),

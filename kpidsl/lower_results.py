@@ -45,7 +45,13 @@ def lower_results(lw: Lowerer, money: tuple[Decimal, str]):
                 eligible_step = lw._emit(ir.Step(f"_eligible{lw._aux}", "aux",
                                                    ir.If(gate, ONE, ZERO) if gate else ONE))
                 compared = lw._emit(ir.Step(f"_best{lw._aux}", "aux", lw.expr(s.best_of.expr)))
-                best_of.append(ir.BestOf(s.name, s.label, s.amount.value, compared, s.best_of.group, eligible_step))
+                tie_by = getattr(s.best_of, "tie_by", ())  # a RankedBestOf's
+                ties = []
+                for e in tie_by:
+                    lw._aux += 1
+                    ties.append(lw._emit(ir.Step(f"_tie{lw._aux}", "aux", lw.expr(e))))
+                best_of.append(ir.BestOf(s.name, s.label, s.amount.value, compared, s.best_of.group, eligible_step,
+                                         tuple(ties), tuple(expr_text(e) for e in tie_by)))
         elif isinstance(s, ast.Pool):
             # A share of a team amount is an aggregate over the team, so pays may use it
             # like any other value; the batch check makes sure the team agrees on the amount.

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass
 from decimal import Decimal
 
-from . import ast
+from . import ast, ast_rank
 from .printer_expr import Explicit, ExprPrinter, Layout, Line, q_text, quantity_text, quoted, strings_text
 
 __all__ = ["Layout", "Line", "source_lines", "source_text", "expr_text", "band_text", "condition_text",
@@ -67,6 +67,7 @@ KEYWORDS = {
     ast.Quota: "quota", ast.Flag: "flag", ast.WhenFlag: "flag", ast.Level: "level", ast.Scale: "scale", ast.Tiers: "tiers",
     ast.Ratio: "ratio", ast.Proportional: "proportional", ast.Deduct: "deduct", ast.Change: "change",
     ast.Checklist: "checklist", ast.EnteredBy: "entered",
+    ast_rank.RankedGrade: "grade", ast_rank.Distribution: "distribute",
 }
 
 
@@ -271,11 +272,30 @@ class _Printer(ExprPrinter):
                 self.w(" to best ")
                 self.expr(p.expr)
                 self.w(f" per {p.group}")
+                if isinstance(p, ast_rank.RankedBestOf):
+                    self._ties(p.tie_by, "share")
             else:
                 self.w(" when ")
                 self.condition(p)
         if s.requires is not None:
             self.w(f" requires grade {s.requires}")
+
+    def _RankedGrade(self, s: ast_rank.RankedGrade, depth: int) -> None:
+        self.w(f"grade {s.name}{self.label(s.label)} {s.side} {q_text(s.share)}")
+        if s.coefficient is not None:
+            self.w(f" coefficient {q_text(s.coefficient)}")
+
+    def _Distribution(self, s: ast_rank.Distribution, depth: int) -> None:
+        self.w(f"distribute grades per {s.per} rounded {s.rounding}")
+        self._ties(s.tie_by, "share the better grade")
+
+    def _ties(self, tie_by, then: str) -> None:
+        """`` ties by a, b then share``; `` ties share`` without tie-break expressions."""
+        self.w(" ties ")
+        for i, e in enumerate(tie_by):
+            self.w(", " if i else "by ")
+            self.expr(e)
+        self.w(f" then {then}" if tie_by else then)
 
     def _Pool(self, s: ast.Pool, depth: int) -> None:
         self.w(f"pool {s.name}{self.label(s.label)} = ")
@@ -386,7 +406,7 @@ def rule_text(rule) -> str:
     return _one_line(_node, rule) if isinstance(rule, _RULES) else type(rule).__name__
 
 
-_STATEMENT_TEXTS = (ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.Veto, ast.Key,
+_STATEMENT_TEXTS = (ast_rank.Distribution, ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.Veto, ast.Key,
                     ast.TextList, ast.Note, ast.Use)
 
 

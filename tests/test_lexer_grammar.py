@@ -48,7 +48,7 @@ def test_statement_words_are_the_grammars():
     assert statement_words(compiled()) == frozenset(
         "rubric position period version currency total round fields signatures note use "
         "input metric rater person group section item veto grade award pool pay exclude "
-        "streak quota flag".split())
+        "streak quota flag distribute".split())
 
 
 class _TreeRules(type):

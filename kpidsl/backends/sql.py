@@ -117,7 +117,7 @@ class Builder:
             if s.name in ties:  # tie-break values are score-phase formulas
                 self.step(s)
         grade = self.grade()
-        if grade is not None and plan.quotas:
+        if grade is not None and (plan.quotas or plan.distribution):
             grade = batch.quotas(self, grade)
             self.t.steps["grade"] = Val(exp.Coalesce(this=grade, expressions=[self.t.integer(-1)]), 0, self.level)
         for s in plan.result_steps:

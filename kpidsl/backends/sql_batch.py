@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from .. import ir, periods
 from ..semantics import round_to
+from . import sql_rank
 from .sql_values import Val, col, decimal_type, first, number
 
 if TYPE_CHECKING:
@@ -286,8 +287,11 @@ def money(b: Builder, amount: Decimal) -> Decimal:
 
 def quotas(b: Builder, grade: exp.Expr) -> exp.Expr:
     """Each quota moves the holders of its grade past the allowed number down one grade,
-    ranked by its tie-break steps, then total, then person, as ``Batch._quota`` does."""
+    ranked by its tie-break steps, then total, then person, as ``Batch._quota`` does.  A
+    distribution, which a quota never limits, gives its grades first."""
     plan, w = b.plan, Windows(b)
+    if plan.distribution is not None:
+        grade = sql_rank.distribute(b, grade)
     for q in plan.quotas:
         index = next(i for i, g in enumerate(plan.grades) if g.name == q.grade)
         if index + 1 >= len(plan.grades):
@@ -340,18 +344,23 @@ def _quota_note(plan: ir.Plan, q: ir.Quota, index: int, allowed: exp.Expr, membe
 
 
 def awards(b: Builder) -> list[tuple[str, exp.Expr]]:
-    """Best-in-group awards: the eligible rows with the group's top value get the amount."""
+    """Best-in-group awards: the eligible rows with the group's top value get the amount; with
+    tie-breaks, those of them with the top of each tie-break value in turn (``batch_rank.winners``)."""
     plan, w = b.plan, Windows(b)
     out: list[tuple[str, exp.Expr]] = []
     for a in plan.best_of:
         eligible: exp.Expr = is_one(b, a.eligible)
         if b.excluded is not None:
             eligible = exp.And(this=eligible, expression=exp.Not(this=exp.Paren(this=b.excluded.copy())))
-        value = b.t.steps[a.step]
-        top = w.window(exp.Max(this=exp.Case(ifs=[exp.If(this=eligible.copy(), true=value.sql)])), w.partition(a.group))
-        wins = exp.And(this=eligible, expression=exp.EQ(this=value.sql.copy(), expression=top))
-        level = b.level + 1
-        won = b.layers.add(exp.Coalesce(this=wins, expressions=[exp.false()]), level, "b")
+        level = b.level
+        for step in (a.step, *a.tie_by):  # the top value, then the top of each tie-break among those left
+            value = b.t.steps[step]
+            top = w.window(exp.Max(this=exp.Case(ifs=[exp.If(this=eligible.copy(), true=value.sql)])),
+                           w.partition(a.group))
+            wins = exp.And(this=eligible, expression=exp.EQ(this=value.sql.copy(), expression=top))
+            level += 1
+            won = b.layers.add(exp.Coalesce(this=wins, expressions=[exp.false()]), level, "b")
+            eligible = col(won)
         name = b.layers.add(exp.Case(ifs=[exp.If(this=col(won), true=number(money(b, a.amount)))],
                                      default=number(money(b, Decimal(0)))), level + 1, "b")
         b.need(level + 1)

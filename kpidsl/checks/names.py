@@ -396,6 +396,7 @@ def _read_by(s) -> list:
     parts = [getattr(s, "expr", None), getattr(s, "when", None)]
     if isinstance(s, ast.Award) and s.best_of is not None:
         parts.append(s.best_of.expr)
+        parts += getattr(s.best_of, "tie_by", ())  # a RankedBestOf's tie-breaks
     return [p for p in parts if p is not None]
 
 
