@@ -17,6 +17,7 @@ from kpidsl.backends.javascript import batch_only
 from kpidsl.data import read_rows
 from kpidsl.semantics import show
 from kpidsl.spelling import declared_places, spell
+from kpidsl.validate import PERIOD_TITLES
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("KPI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -84,9 +85,14 @@ def shown(page, name: str) -> str:
 
 
 def example_rows(rubric: Path):
+    """The example sheet's rows, keyed by the names the form's fields carry: a sheet may title
+    its columns with the rubric's labels (礼貌用语使用率, 部门, 考核期间), as users write them."""
     data = ROOT / "rubrics" / "examples" / f"{rubric.stem}.csv"
+    plan = load_rubric(rubric).plan
+    names = {**{t: "period" for t in PERIOD_TITLES}, **{label: key for key, label in plan.key_labels},
+             **{c.label: c.name for c in plan.columns if c.label}}
     with data.open(encoding="utf-8-sig") as f:
-        return data, list(csv.DictReader(f))
+        return data, [{names.get(k, k): v for k, v in row.items()} for row in csv.DictReader(f)]
 
 
 RUBRICS = sorted(p for p in (ROOT / "rubrics").glob("*.kpi") if (ROOT / "rubrics" / "examples" / f"{p.stem}.csv").exists())
