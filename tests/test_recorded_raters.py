@@ -200,3 +200,33 @@ def test_editors_offer_not_counted_after_a_rater():
     assert {"weight", "not"} <= accepted('rater r "r" ')[0]
     assert accepted('rater r "r" not ')[0] == {"counted"}
     assert "counted" in vocabulary()[0]
+
+
+def _by_hand(feedback: int, fault: int, survey: int, complaints: int) -> str:
+    """The fixture's total for one rater's marks, worked from its text: feedback + fault +
+    (scale × 10 + max(0, 60 − 20 × complaints)) × 50 / 100, rounded to 0.1 (half up)."""
+    from decimal import ROUND_HALF_UP, Decimal
+    raw = Decimal(feedback + fault) + (Decimal(survey * 10) + max(Decimal(0), Decimal(60 - 20 * complaints))) / 2
+    return str(raw.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def test_raters_who_do_not_count_change_nothing_and_are_recorded_as_entered(scorer):
+    """A law, over marks drawn at random: whatever 自评 and 审核 enter, the total is the 考核
+    rater's alone, and each recorded total is that rater's own marks worked by hand."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    marks = st.tuples(st.integers(0, 30), st.sampled_from([20, 12, 13, 14, 15, 16, 0]), st.integers(1, 4))
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(marks, marks, marks, st.integers(0, 4))
+    def law(own, assessor, reviewer, complaints):
+        row = {"id": "p", "period": "2024-03", "complaints": str(complaints)}
+        for rater, (fb, fa, sv) in (("self", own), ("assessor", assessor), ("reviewer", reviewer)):
+            row.update({f"feedback.{rater}": str(fb), f"fault_analysis.{rater}": str(fa), f"survey.{rater}": str(sv)})
+        (r,) = scorer.evaluate([row])
+        assert str(r.steps["total"]) == _by_hand(*assessor, complaints)
+        assert str(r.steps["self"]) == _by_hand(*own, complaints)
+        assert str(r.steps["reviewer"]) == _by_hand(*reviewer, complaints)
+
+    law()
