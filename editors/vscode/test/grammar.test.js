@@ -104,6 +104,12 @@ async function main() {
     [":", "punctuation.separator.colon.kpi"], ["percent", "support.type.unit.kpi"]]);
   assert.ok(one("metric m: number = min(a, b) * 2").some(([t, s]) => t === "min" && s === "support.function.kpi"));
   assert.ok(one("tiers rate { when >= 90%: 5 }").some(([t, s]) => t === ">=" && s === "keyword.operator.kpi"));
+  // the words of look-up tables, grades by rank and raters who do not count are keywords too
+  for (const [line, word] of [["metric r: percent = table a, b { columns when < 1, else", "columns"],
+                              ["distribute grades per team rounded down ties share the better grade", "distribute"],
+                              ["grade top \"优秀\" top 20%", "top"], ["rater self not counted", "counted"]]) {
+    assert.ok(one(line).some(([t, s]) => t === word && s.startsWith("keyword.")), `${word} in: ${line}`);
+  }
   console.log(`grammar ok: ${files.length} rubrics, ${lines} lines, ${checks} scope checks`);
 }
 
