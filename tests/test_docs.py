@@ -241,3 +241,19 @@ def test_data_sources_are_shown(tmp_path):
     assert r.returncode == 0, r.stderr
     page = (tmp_path / "installation_aftersales_card.md").read_text(encoding="utf-8")
     assert "| `installs_ok` | 安装一次合格率（除设计问题外） | 百分比 | 0%–100% | 系统 · 安装记录 |" in page
+
+
+def test_grades_by_rank_are_described_by_their_share_not_a_band(tmp_path):
+    """A ranked grade has no band of totals: its page names the share of each group, in both
+    languages, and draws no grade-band chart (it would show one band, `otherwise`)."""
+    rubric = tmp_path / "dist.kpi"
+    rubric.write_text('rubric "销售季度考核"\ngroup team "团队"\ninput sales "销售达成率": percent\n'
+                      'item a "销售达成" points 100 { proportional sales }\n'
+                      'grade top "优秀" top 20% coefficient 1.2\ngrade pass "合格" otherwise coefficient 1\n'
+                      'grade low "待改进" bottom 10% coefficient 0.8\n'
+                      'distribute grades per team rounded down ties share the better grade\n', encoding="utf-8")
+    zh = page_for(rubric).markdown
+    assert "| 优秀 | 每个 团队 内排名前 20% | 1.2 |" in zh and "| 待改进 | 每个 团队 内排名后 10% | 0.8 |" in zh
+    assert "grades.svg" not in zh
+    en = page_for(rubric, "en").markdown
+    assert "| 优秀 | the top 20% of each 团队 | 1.2 |" in en

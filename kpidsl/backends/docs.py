@@ -218,7 +218,13 @@ def render_page(plan: ir.Plan, name: str, lang: str = "zh", source: str | None =
     if outline.members:  # a pay sheet without items has no weights to draw
         weight_chart = Chart(f"{name}/weights.svg", t["weights"], bar_svg(t["weights"], weights, top))
         figures.append(weight_chart)
-    bands = charts.grade_bands(plan, top)
+    # grades by rank have no band of totals to draw: the table says which share of a group
+    bands = charts.grade_bands(plan, top) if plan.distribution is None else ()
+    ranked = {} if plan.distribution is None else {
+        s.grade: t["ranked"][s.side].format(share=format((s.share * 100).normalize(), "f") + "%",
+                                            group=dict(plan.key_labels).get(plan.distribution.group,
+                                                                            plan.distribution.group))
+        for s in plan.distribution.slices}
     band_chart = None
     if bands:
         band_chart = Chart(f"{name}/grades.svg", t["grades"], bands_svg(t["grades"], bands, top))
@@ -233,7 +239,7 @@ def render_page(plan: ir.Plan, name: str, lang: str = "zh", source: str | None =
     markdown = environment().get_template("page.md.j2").render(
         plan=plan, outline=outline, t=t, lang=lang, top=top, raters=raters, curves=curves,
         words=lambda it: rule_words(it, plan, t, raters), weights=weights, weight_chart=weight_chart,
-        band_chart=band_chart, bands=bands, cond_words=lambda c: cond_words(c, t), pay_charts=pay_charts,
+        band_chart=band_chart, bands=bands, cond_words=lambda c: cond_words(c, t), ranked=ranked, pay_charts=pay_charts,
         result_steps=[s for s in plan.result_steps if s.kind != "aux"], columns=columns, na_items=na_items,
         example=example, decisions=decision_notes(source) if source else (), fence=_fence(example),
         rows=member_rows(outline.members, top), share=lambda w: f"{num((w * 100 / top).quantize(Decimal('0.1')))}%", weight_points=weight_points,
