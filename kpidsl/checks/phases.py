@@ -19,6 +19,7 @@ from ..diagnostics import Diagnostic, error
 from .base import name_span
 
 RESULT_KINDS = (ast.Pay, ast.Pool, ast.Award)
+AGGREGATES = {"sum", "average", "count", "max", "min"}
 SCORE_KINDS = (ast.Metric, ast.Item, ast.Section)
 
 
@@ -154,8 +155,8 @@ def exclusion_reads_only_data(x: ast.Exclude, kinds: dict[str, str], metrics: di
 
 
 def _has_aggregate(node) -> bool:
-    if isinstance(node, ast.Call) and node.over is not None:
-        return True
+    if isinstance(node, ast.Call) and node.over is not None and node.func in AGGREGATES:
+        return True  # (`abs(x over year)` is KPI143's: not an aggregate at all)
     if isinstance(node, tuple):
         return any(_has_aggregate(x) for x in node)
     if is_dataclass(node) and not isinstance(node, (ast.Quantity, ast.Comment, ast.Var)):
