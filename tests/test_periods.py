@@ -266,3 +266,45 @@ def engine(request):
 def test_calendar_periods_in_sql_equal_python(engine, name, text, records):
     scorer, rows = _case(text, records)
     engine.same(scorer, rows, name)
+
+
+# ---- a law: streaks over calendar months, against a month counter written here -----------------------
+
+
+def test_streaks_count_calendar_months_as_a_month_counter_does():
+    """Over random sheets (months missing, excluded or failing, spelled two ways), `for 3
+    periods award 100元` pays in exactly the months a plain counter pays: it counts
+    consecutive calendar months whose condition holds, resets on a gap, an exclusion or a
+    failure, and pays and starts again at 3."""
+    from hypothesis import HealthCheck, assume, given, settings
+    from hypothesis import strategies as st
+
+    # None: missing; mostly good months, so runs of 6 and more (paid twice) come up
+    month = st.sampled_from([None, (95, False), (95, False), (95, False), (95, False), (80, False), (95, True)])
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(month, min_size=1, max_size=20), st.booleans())
+    def law(months, slashes):
+        rows, want = [], {}
+        run = 0
+        for i, m in enumerate(months):
+            y, mo = 2024 + i // 12, i % 12 + 1
+            if m is None:
+                run = 0
+                continue
+            score, off = m
+            period = f"{y}/{mo}" if slashes and i % 2 else f"{y}-{mo:02d}"
+            rows.append(("p", period, score, off))
+            if off:
+                run = 0
+                continue
+            run = run + 1 if score >= 90 else 0
+            want[period] = D(100) if run == 3 else D(0)
+            if run == 3:
+                run = 0
+        assume(rows)  # a sheet with no rows at all is another test's business
+        res = _scored(MONTHLY, _records(*rows))
+        got = {period: r.awards["s3"] for (_, period), r in res.items() if r.status == "scored"}
+        assert got == want, (months, got, want)
+
+    law()
