@@ -17,7 +17,8 @@ For each it reports the CPU time (user + system, from getrusage(RUSAGE_CHILDREN)
 fresh process) of `kpi eval` streaming to CSV and of a hand-written Python function of
 the same rubric using Decimal that reads the same file and writes the same columns, in
 the same run, alternating the two; the ratio ours / hand-written (target <= 1.0), and
-the peak memory of `kpi eval` at a tenth of the rows and at all of them (flat in rows).
+the peak memory of `kpi eval` at a tenth of the rows and at all of them (flat in rows),
+and the wall seconds of both (medians; on a shared machine a loose guide only).
 CPU time, not wall time: the machine is shared, and a busy neighbour stretches the wall
 clock, not the CPU seconds a process spends.  Both run with their compiled modules cached
 (.pyc), as an installed kpi has them.  Every row's items, sections, total and
@@ -160,20 +161,22 @@ def main(spelling, src, dst):
 main(*sys.argv[1:])
 '''.replace("LABELS_HERE", repr(LABELS))
 
-MEASURE = ("import resource, subprocess, sys; "
+MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
            "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+           "wall = time.perf_counter() - t; "
            "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
-           "print(p.returncode, u.ru_utime + u.ru_stime, u.ru_maxrss); "
+           "print(p.returncode, u.ru_utime + u.ru_stime, u.ru_maxrss, wall); "
            "print(p.stderr[-3000:], file=sys.stderr)")
 
 
-def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """CPU seconds (user + system) and peak resident memory (MiB) of a command in a fresh process."""
+def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """CPU seconds (user + system), peak resident memory (MiB) and wall seconds of a command
+    in a fresh process."""
     p = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, env=env)
-    code, cpu, rss = p.stdout.split()
+    code, cpu, rss, wall = p.stdout.split()
     if code != "0":
         raise SystemExit(f"{' '.join(cmd)} failed:\n{p.stderr}")
-    return float(cpu), int(rss) / 1024
+    return float(cpu), int(rss) / 1024, float(wall)
 
 
 def differences(ours: Path, theirs: Path) -> int:
@@ -203,16 +206,18 @@ def run(spelling: str, d: Path, n: int, repeat: int) -> dict:
     # folder of their own; the small run and a first hand-written run fill the cache.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(d / "pycache")
-    _, m_small = measure(kpi + [str(small), "-o", str(d / "out_small.csv")], env)
+    _, m_small, _ = measure(kpi + [str(small), "-o", str(d / "out_small.csv")], env)
     measure([sys.executable, str(hand), spelling, str(small), str(d / "hand.csv")], env)
     kpi_runs, hand_runs = [], []
     for _ in range(repeat):  # alternate, so a busy moment on the machine hits both alike
         kpi_runs.append(measure(kpi + [str(big), "-o", str(d / "out.csv")], env))
         hand_runs.append(measure([sys.executable, str(hand), spelling, str(big), str(d / "hand.csv")], env))
-    t_kpi, t_hand = statistics.median(t for t, _ in kpi_runs), statistics.median(t for t, _ in hand_runs)
+    t_kpi, t_hand = statistics.median(t for t, _, _ in kpi_runs), statistics.median(t for t, _, _ in hand_runs)
     return {"spelling": spelling, "n": n, "small_n": small_n, "kpi": t_kpi, "hand": t_hand,
-            "pairs": sorted(k / h for (k, _), (h, _) in zip(kpi_runs, hand_runs)),
-            "m_small": m_small, "m_kpi": max(m for _, m in kpi_runs), "m_hand": max(m for _, m in hand_runs),
+            "wall_kpi": statistics.median(w for _, _, w in kpi_runs),
+            "wall_hand": statistics.median(w for _, _, w in hand_runs),
+            "pairs": sorted(k / h for (k, _, _), (h, _, _) in zip(kpi_runs, hand_runs)),
+            "m_small": m_small, "m_kpi": max(m for _, m, _ in kpi_runs), "m_hand": max(m for _, m, _ in hand_runs),
             "diff": differences(d / "out.csv", d / "hand.csv")}
 
 
@@ -225,7 +230,7 @@ def main() -> int:
         raise SystemExit(f"unknown spelling {unknown[0]!r}: use {', '.join(SPELLINGS)}")
     print(f"20-item rubric, {n:,} rows, CPU seconds (user+system), median of {repeat} alternating run(s)")
     print(f"{'spelling':<9} {'kpi eval':>9} {'by hand':>9} {'ratio':>6}  {'each pair':<18} "
-          f"{'kpi peak MiB':>17} {'hand MiB':>8}  differing rows")
+          f"{'kpi peak MiB':>17} {'hand MiB':>8}  {'wall kpi/hand':>13}  differing rows")
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for spelling in chosen:
@@ -234,7 +239,7 @@ def main() -> int:
             pairs = ",".join(f"{p:.2f}" for p in r["pairs"])
             print(f"{spelling:<9} {r['kpi']:>8.2f}s {r['hand']:>8.2f}s {r['kpi'] / r['hand']:>6.2f}  {pairs:<18} "
                   f"{r['m_small']:>5.0f} -> {r['m_kpi']:>4.0f} ({r['small_n'] // 1000}k->{n // 1000}k) "
-                  f"{r['m_hand']:>6.0f}  {r['diff']}", flush=True)
+                  f"{r['m_hand']:>6.0f}  {r['wall_kpi']:>5.2f}/{r['wall_hand']:<5.2f}s  {r['diff']}", flush=True)
     worst = max(r["kpi"] / r["hand"] for r in results)
     print(f"worst ratio ours / hand-written: {worst:.2f}   target <= 1.00")
     return 0 if all(r["diff"] == 0 for r in results) else 1
