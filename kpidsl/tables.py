@@ -228,12 +228,25 @@ def _read_xlsx(path: Path) -> Table:
         return [], iter(())
     header = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
 
+    # Whether a cell's number format shows a percent, by its style: openpyxl looks the format
+    # up through the workbook's style tables for every cell, a large part of reading a sheet.
+    percent_style: dict[int, bool] = {}
+
+    def is_percent(c) -> bool:
+        style = getattr(c, "_style_id", None)
+        if style is None:
+            return "%" in (c.number_format or "")
+        known = percent_style.get(style)
+        if known is None:
+            known = percent_style[style] = "%" in (c.number_format or "")
+        return known
+
     def rows():
         for i, r in enumerate(it, start=2):
             values = []
             for c in r:
                 v = c.value
-                if isinstance(v, (int, float)) and "%" in (c.number_format or ""):
+                if isinstance(v, (int, float)) and is_percent(c):
                     v = PercentNumber(v)
                 values.append(v)
             if any(v not in (None, "") for v in values):
