@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "docs" / "patterns"
 PATTERNS = sorted(FOLDER.glob("*.kpi"))
 LANGUAGE = ROOT / "docs" / "language.md"
+BY_DESIGN = {"KPI126"}  # notes a pattern may get: see test_pattern_checks_clean
 MARK = re.compile(r"^<!--\s*pattern:\s*(\S+)\s*-->$")
 
 
@@ -48,9 +49,11 @@ def test_there_are_six_patterns_at_least():
 
 @pytest.mark.parametrize("path", PATTERNS, ids=lambda p: p.stem)
 def test_pattern_checks_clean(path):
-    # no errors, no warnings, not even a note: a pattern is what a rubric should look like
+    # no errors, no warnings, not even a note: a pattern is what a rubric should look like.
+    # The one exception is KPI126, the note that bounds come from data and are checked per
+    # row: every rubric with a per-person quota as a bound gets it, by design.
     diags, _ = check_files([path])
-    assert [f"{d.code} {d.message}" for d in diags] == []
+    assert [f"{d.code} {d.message}" for d in diags if d.code not in BY_DESIGN] == []
 
 
 @pytest.mark.parametrize("path", PATTERNS, ids=lambda p: p.stem)
