@@ -106,3 +106,20 @@ def test_a_metric_of_an_aggregate_is_worked_out_with_pay():
     rows = [{"id": "a", "team": "t", "sales": "100", "a": "0"}, {"id": "b", "team": "t", "sales": "300", "a": "0"}]
     got = [r.steps["p"] for r in Scorer(lower(program)).evaluate(rows)]
     assert got == [D("250.00"), D("750.00")]
+
+
+def test_a_metric_of_an_aggregate_and_an_item_read_before_it_is_declared_on_duckdb():
+    pytest.importorskip("duckdb")
+    import sql_diff
+    from test_sql_duckdb import DuckDB
+
+    db = DuckDB()
+    try:
+        sql_diff.generated(HEAD + AGG + 'item i points 100 { deduct 1 per a }\npay p "提成" = 1000元 * share\n',
+                           [{"id": "a", "team": "t", "sales": "100", "a": "1"},
+                            {"id": "b", "team": "t", "sales": "300", "a": "0"},
+                            {"id": "c", "team": "u", "sales": "7", "a": "2"}], db.same)
+        sql_diff.generated(HEAD + 'item i points 50 { proportional k / 50 }\nitem k points 50 { deduct 1 per a }\n',
+                           [{"id": "a", "a": "3"}, {"id": "b", "a": "1"}], db.same)
+    finally:
+        db.con.close()
