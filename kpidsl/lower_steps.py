@@ -1,9 +1,7 @@
 """The score and result steps once lowered: metrics that only items out of play read are
 not computed, and every step comes after the steps it reads.
 
-A metric read only by items out of play is not computed (issue 12 item 3).
-
-An item that does not apply is not evaluated at all, and that includes the metrics its
+Issue 12 item 3: an item that does not apply is not evaluated at all, and that includes the metrics its
 rule reads: `metric rate = on_time / deliveries` must not divide by zero in a row where
 the one item that reads it does not apply because there were no deliveries.  Lowering
 records who reads each metric (an item's rule under its not-applicable flag, another
