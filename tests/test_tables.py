@@ -294,3 +294,36 @@ def test_kpi_diff_names_the_cell_and_the_band_that_changed():
     tiers = CHOICES.replace("when >= 60% and < 90%: 80%", "when >= 60% and < 90%: 70%")
     lines = describe_changes(parse(CHOICES).statements, parse(tiers).statements)
     assert "    tier >= 60% and < 90%: 80% → 70%" in lines
+
+
+def test_a_tier_chain_compares_once_per_tier():
+    """`>= 99%`, `>= 95% and < 99%`, `>= 90% and < 95%`, `< 90%`: once `>= 99%` has failed,
+    `< 99%` is known, and so on down; the last tier is all that is left.  Three comparisons,
+    not six, and no gap error (the checker proved there is no gap); the scores at every edge
+    are held by the boundary tests."""
+    from kpidsl import ir
+    from kpidsl.lower import lower
+
+    text = ('rubric "x"\ninput r "及时率": percent\nitem a "及时" points 10 {\n  tiers r {\n'
+            '    when >= 99%: 10\n    when >= 95% and < 99%: 8\n    when >= 90% and < 95%: 4\n    when < 90%: 0\n  }\n}\n')
+    plan = lower(load_text(text, "t.kpi")[0])
+    (step,) = [s for s in plan.score_steps if s.name == "a"]
+    nodes = list(ir.walk(step.expr))
+    assert sum(isinstance(n, ir.Cmp) for n in nodes) == 3
+    assert not any(isinstance(n, ir.Fail) for n in nodes)
+    s = Scorer(plan)
+    got = [r.steps["a"] for r in s.evaluate([{"id": str(i), "r": v} for i, v in
+                                             enumerate(["99%", "98.99%", "95%", "94.99%", "90%", "89.99%"])])]
+    assert got == [10, 8, 8, 4, 4, 0]
+
+
+def test_a_known_bound_decides_only_what_it_implies():
+    """After `> 90%` fails, `x <= 90%` is known: that does not make `< 90%` true, so 90% itself
+    still falls through to `else` (0), 89% scores 5 and 91% scores 10."""
+    text = ('rubric "x"\ninput r "及时率": percent\nitem a "及时" points 10 {\n  tiers r {\n'
+            '    when > 90%: 10\n    when < 90%: 5\n    else: 0\n  }\n}\n')
+    from kpidsl.lower import lower
+
+    s = Scorer(lower(load_text(text, "t.kpi")[0]))
+    got = [r.steps["a"] for r in s.evaluate([{"id": str(i), "r": v} for i, v in enumerate(["91%", "90%", "89%"])])]
+    assert got == [10, 0, 5]
