@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import ast, ast_rank
-from .checks.names import names_in
+from .checks.phases import names_in
 from .printer import band_text, expr_text, not_applicable_text, quantity_text, rule_text, statement_text, strip_spans
 from .semantics import show
 

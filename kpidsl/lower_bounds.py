@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from . import ast, ir
-from .checks.names import names_in
+from .checks.phases import names_in
 from .printer import band_text, quantity_text
 from .units import DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS
 
@@ -63,22 +63,23 @@ def _cmp(op: str, a: ir.Expr, b: ir.Expr) -> Cond:
     return ir.Cmp(op, a, b)
 
 
-def _all(parts: list[Cond]) -> Cond:
-    if any(p is False for p in parts):
-        return False
-    rest = [p for p in parts if p is not True]
+def _join(parts: list[Cond], node: type[ir.And] | type[ir.Or]) -> Cond:
+    """`and` (``ir.And``) or `or` (``ir.Or``) of the parts, folding the ones decided already."""
+    decisive = node is ir.Or  # what settles it: a true part for `or`, a false one for `and`
+    if any(p is decisive for p in parts):
+        return decisive
+    rest = [p for p in parts if p is not (not decisive)]
     if not rest:
-        return True
-    return rest[0] if len(rest) == 1 else ir.And(tuple(rest))  # type: ignore[arg-type]
+        return not decisive
+    return rest[0] if len(rest) == 1 else node(tuple(rest))  # type: ignore[arg-type]
+
+
+def _all(parts: list[Cond]) -> Cond:
+    return _join(parts, ir.And)
 
 
 def _any(parts: list[Cond]) -> Cond:
-    if any(p is True for p in parts):
-        return True
-    rest = [p for p in parts if p is not False]
-    if not rest:
-        return False
-    return rest[0] if len(rest) == 1 else ir.Or(tuple(rest))  # type: ignore[arg-type]
+    return _join(parts, ir.Or)
 
 
 @dataclass(frozen=True)

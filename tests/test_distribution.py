@@ -8,7 +8,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-import sql_diff
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -269,28 +268,8 @@ def test_counts_are_the_declared_rounding_bar_ties(case):
         assert len(top) >= k_top and len(low) <= k_low
 
 
-duckdb = pytest.importorskip("duckdb")
-
-
-class DuckDB:
-    def __init__(self):
-        self.con = duckdb.connect(":memory:")
-
-    def load(self, plan, rows):
-        columns = sql_diff.columns(plan)
-        self.con.execute(f"CREATE OR REPLACE TABLE {sql_diff.TABLE} ("
-                         + ", ".join(f"{sql_diff.quoted(n)} {t}" for n, t in columns) + ")")
-        if rows:
-            self.con.executemany(f"INSERT INTO {sql_diff.TABLE} VALUES (" + ", ".join("?" for _ in columns) + ")",
-                                 sql_diff.values(plan, rows))
-
-    def fetch(self, text):
-        cursor = self.con.execute(text)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, v)) for v in cursor.fetchall()]
-
-    def same(self, scorer, rows, what=""):
-        sql_diff.assert_same(scorer, rows, "duckdb", self.load, self.fetch, what)
+pytest.importorskip("duckdb")
+from test_sql_duckdb import DuckDB  # noqa: E402  (the harness the other DuckDB tests use)
 
 
 @pytest.fixture(scope="module")

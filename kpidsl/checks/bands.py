@@ -13,7 +13,8 @@ from ..intervals import INF, Interval, Range, gaps
 from ..printer_expr import limit_text
 from ..units import INTEGER_UNITS, compatible
 from .base import UNIT_WORDS, ZERO, describe, fmt, fmt_in
-from .names import NamesAndUnits, names_in
+from .names import NamesAndUnits
+from .phases import names_in
 
 
 def is_data(x) -> bool:

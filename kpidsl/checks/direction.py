@@ -21,7 +21,7 @@ from ..diagnostics import Diagnostic, Related, Severity, warning
 from ..intervals import INF, Interval, gaps
 from ..units import INTEGER_UNITS
 from .base import name_span
-from .names import names_in
+from .phases import names_in
 from .weights import Weights
 
 Slope = int | None

@@ -109,10 +109,7 @@ class NamesAndUnits(CheckerBase):
     def _check_cycles(self, stmts) -> None:
         """Values that need each other can never be computed (KPI144), items and the total
         included; a score cannot read a pay (KPI193).  See ``phases.py``."""
-        found = phases.circles(stmts)
-        # a score that reads a pay is in a circle already when an item needs it: one message
-        self.diagnostics.extend(found or phases.score_reads_result(stmts))
-        self.diagnostics.extend(phases.score_reads_aggregate(stmts))
+        self.diagnostics.extend(phases.check(stmts))
 
     def _check_unused(self) -> None:
         # A name another rule needs only at evaluation (a rater, a key) is not "unused".
@@ -398,34 +395,6 @@ def _read_by(s) -> list:
         parts.append(s.best_of.expr)
         parts += getattr(s.best_of, "tie_by", ())  # a RankedBestOf's tie-breaks
     return [p for p in parts if p is not None]
-
-
-def names_in(node):
-    """(name, span) of every name a formula or condition reads; a grade test reads `grade`."""
-    if isinstance(node, ast.Var):
-        yield node.name, node.span
-    elif isinstance(node, ast.GradeTest):
-        yield "grade", node.span
-    elif isinstance(node, (ast.BinOp, ast.Compare, ast.BoolOp)):
-        yield from names_in(node.left)
-        yield from names_in(node.right)
-    elif isinstance(node, (ast.Neg, ast.Not)):
-        yield from names_in(node.operand)
-    elif isinstance(node, ast.Truth):
-        yield from names_in(node.expr)
-    elif isinstance(node, ast.Call):
-        for a in node.args:
-            yield from names_in(a)
-    elif isinstance(node, ast.Progressive):
-        yield from names_in(node.subject)
-        for b in node.brackets:  # a bracket may start where the data says
-            if not isinstance(b.start, ast.Quantity):
-                yield from names_in(b.start)
-    elif isinstance(node, ast.Tiers):  # a look-up reads its keys
-        yield from names_in(node.subject)
-    elif isinstance(node, ast.Table):
-        yield from names_in(node.row_key)
-        yield from names_in(node.column_key)
 
 
 def _rounded_range(e: ast.Call, r: Range | None) -> Range | None:

@@ -18,12 +18,13 @@ from .. import ast
 from ..diagnostics import Diagnostic, error
 from .base import name_span
 
+Graph = tuple[dict[str, object], dict[str, list[tuple[str, ast.Span]]]]  # the values, what each reads
 RESULT_KINDS = (ast.Pay, ast.Pool, ast.Award)
 AGGREGATES = {"sum", "average", "count", "max", "min"}
 SCORE_KINDS = (ast.Metric, ast.Item, ast.Section)
 
 
-def names_read(node):
+def names_in(node):
     """(name, span) of every name anywhere in a formula, a condition or a rule, however
     the node is built (a rule's bounds and subjects, a look-up's keys); a grade test reads
     `grade`."""
@@ -33,11 +34,11 @@ def names_read(node):
         yield "grade", node.span
     elif isinstance(node, tuple):
         for x in node:
-            yield from names_read(x)
+            yield from names_in(x)
     elif is_dataclass(node) and not isinstance(node, (ast.Quantity, ast.Comment)):
         for f in fields(node):
             if f.name not in ("span", "comments"):
-                yield from names_read(getattr(node, f.name))
+                yield from names_in(getattr(node, f.name))
 
 
 def _reads(s) -> list:
@@ -51,7 +52,7 @@ def _reads(s) -> list:
     return [getattr(s, "expr", None), getattr(s, "when", None)]
 
 
-def graph(stmts) -> tuple[dict[str, object], dict[str, list[tuple[str, ast.Span]]]]:
+def graph(stmts) -> Graph:
     """(what defines each value, the values each one reads), `total`, `coefficient` and
     `grade` included: the total reads the top-level items and sections, the grade the total."""
     nodes: dict[str, object] = {}
@@ -59,7 +60,7 @@ def graph(stmts) -> tuple[dict[str, object], dict[str, list[tuple[str, ast.Span]
 
     def add(s) -> None:
         nodes[s.name] = s
-        reads[s.name] = [(n, sp) for part in _reads(s) for n, sp in names_read(part)]
+        reads[s.name] = [(n, sp) for part in _reads(s) for n, sp in names_in(part)]
         if isinstance(s, ast.Section):
             for m in s.members:
                 if isinstance(m, (ast.Item, ast.Section)):
@@ -82,10 +83,19 @@ def graph(stmts) -> tuple[dict[str, object], dict[str, list[tuple[str, ast.Span]
     return nodes, reads
 
 
-def circles(stmts) -> list[Diagnostic]:
+def check(stmts) -> list[Diagnostic]:
+    """The three checks over one graph: circles (KPI144), and when there is none, a score
+    that reads a pay (KPI193: in a circle already when an item needs it, so one message);
+    an item that reads an aggregate (KPI194)."""
+    g = graph(stmts)
+    return (circles(g) or score_reads_result(g)) + score_reads_aggregate(g)
+
+
+
+def circles(g: Graph) -> list[Diagnostic]:
     """KPI144: values that need each other, each circle reported once, at the first value
     in it that the file defines."""
-    nodes, reads = graph(stmts)
+    nodes, reads = g
     state: dict[str, int] = {}
     out: list[Diagnostic] = []
 
@@ -118,10 +128,10 @@ def _phase(name: str, nodes) -> str | None:
     return None
 
 
-def score_reads_result(stmts) -> list[Diagnostic]:
+def score_reads_result(g: Graph) -> list[Diagnostic]:
     """KPI193: a metric or an item's rule is worked out with the scores; a pay, pool, award,
     grade or coefficient only after them."""
-    nodes, reads = graph(stmts)
+    nodes, reads = g
     out: list[Diagnostic] = []
     for name, s in nodes.items():
         if not isinstance(s, SCORE_KINDS):
@@ -140,7 +150,7 @@ def score_reads_result(stmts) -> list[Diagnostic]:
 def exclusion_reads_only_data(x: ast.Exclude, kinds: dict[str, str], metrics: dict) -> list[Diagnostic]:
     """KPI192: whether a row is excluded is decided before it is scored (and before any
     aggregate is known)."""
-    for name, span in names_read(x.when):
+    for name, span in names_in(x.when):
         kind = kinds.get(name)
         if kind == "input" or kind == "metric" and not aggregated(name, metrics):
             continue
@@ -170,19 +180,19 @@ def aggregated(name: str, metrics: dict, seen: frozenset[str] = frozenset()) -> 
     m = metrics.get(name)
     if m is None or name in seen:
         return False
-    return _has_aggregate(m.expr) or any(aggregated(n, metrics, seen | {name}) for n, _ in names_read(m.expr))
+    return _has_aggregate(m.expr) or any(aggregated(n, metrics, seen | {name}) for n, _ in names_in(m.expr))
 
 
-def score_reads_aggregate(stmts) -> list[Diagnostic]:
+def score_reads_aggregate(g: Graph) -> list[Diagnostic]:
     """KPI194: an item's rule, or whether it applies, cannot wait for the whole batch."""
-    metrics = {s.name: s for s in stmts if isinstance(s, ast.Metric)}
+    nodes, _ = g
+    metrics = {n: s for n, s in nodes.items() if isinstance(s, ast.Metric)}
     out: list[Diagnostic] = []
-    nodes, _ = graph(stmts)
     for s in nodes.values():
         if not isinstance(s, ast.Item):
             continue
         parts = (s.rules, s.not_applicable)
-        via = next((n for n, _ in names_read(parts) if aggregated(n, metrics)), None)
+        via = next((n for n, _ in names_in(parts) if aggregated(n, metrics)), None)
         if _has_aggregate(parts) or via is not None:
             what = f"metric `{via}`, which reads an aggregate" if via else "an aggregate"
             out.append(error(

@@ -12,7 +12,7 @@ from ..intervals import INF, Range
 from ..printer import expr_text
 from .bands import data_names, is_data
 from .base import ZERO, fmt, name_span
-from .names import names_in
+from .phases import names_in
 from .tables import Tables
 
 

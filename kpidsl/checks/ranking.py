@@ -10,7 +10,7 @@ from .. import ast
 from ..ast_rank import Distribution, RankedBestOf, RankedGrade
 from ..diagnostics import Related, error
 from .base import CheckerBase
-from .names import names_in
+from .phases import names_in
 
 HUNDRED = Decimal(100)
 # Values computed after the grade: a distribution, which decides it, cannot rank by them.
