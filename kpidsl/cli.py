@@ -180,6 +180,8 @@ def _stream(scorer, paths: list[Path], percent: str, mapping: dict[str, str], ou
     every row was good: large inputs in flat memory, and never a partial file."""
     from .data import iter_rows
     from .output import Table, atomic_path, write_csv
+    from .spelling import safe_text
+    from .stream import stream_lines
 
     errors: list = []
     table = Table(scorer.plan)
@@ -189,12 +191,13 @@ def _stream(scorer, paths: list[Path], percent: str, mapping: dict[str, str], ou
     try:
         with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="") as f, \
                 (click.progressbar(length=total, label="scoring", file=sys.stderr) if show else _NoBar()) as bar:
-            rows = iter_rows(scorer.plan, paths, errors, percent, mapping, (), bar.update if show else None)
+            progress = bar.update if show else None
             if scorer.evaluator.streams_lines:
                 w = csv.writer(f)
-                w.writerow(table.headers)
-                w.writerows(scorer.evaluator.stream_lines(rows, errors))
+                w.writerow([safe_text(h) for h in table.headers])
+                w.writerows(stream_lines(scorer.evaluator, paths, errors, percent, mapping, progress))
             else:
+                rows = iter_rows(scorer.plan, paths, errors, percent, mapping, (), progress)
                 write_csv(table, scorer.evaluator.stream(rows, errors), f)
             f.flush()
             if errors:

@@ -20,7 +20,7 @@ from .tables import read_table
 from .validate import DataError, DataProblems, Row, Validator
 
 # Where callers have always found them: the errors, the row and the validator.
-__all__ = ["DataError", "DataProblems", "Row", "Validator", "iter_rows", "read_rows"]
+__all__ = ["DataError", "DataProblems", "Row", "Validator", "duplicate_errors", "iter_rows", "read_rows"]
 
 
 def read_rows(plan: ir.Plan, paths: list[Path], percent: str = "strict",
@@ -57,7 +57,11 @@ def iter_rows(plan: ir.Plan, paths: list[Path], errors: list[DataError], percent
                 continue
             add(hash((row.person, row.period)), file_index << 32 | number)
             yield row
-    errors.extend(DataError(str(paths[later >> 32]), later & 0xFFFFFFFF, None,
-                            "this person appears twice in the same period",
-                            hint=f"the first is {paths[first >> 32]}:{first & 0xFFFFFFFF}")
-                  for first, later in seen.duplicates())
+    errors.extend(duplicate_errors(seen, paths))
+
+
+def duplicate_errors(seen: DuplicateIndex, paths: list[Path]) -> Iterator[DataError]:
+    """One error for each row whose person and period an earlier row had."""
+    for first, later in seen.duplicates():
+        yield DataError(str(paths[later >> 32]), later & 0xFFFFFFFF, None, "this person appears twice in the same period",
+                        hint=f"the first is {paths[first >> 32]}:{first & 0xFFFFFFFF}")

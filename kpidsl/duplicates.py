@@ -30,16 +30,19 @@ class DuplicateIndex:
         self.keys.append(key)
         self.places.append(place)
         if len(self.keys) >= self.chunk:
-            self._spill()
+            self.spill()
 
-    def _spill(self) -> None:
+    def spill(self) -> None:
+        """Sort the pairs held and move them to a file.  The two arrays are emptied in
+        place, so a caller may hold their ``append`` (as the generated loop does) and call
+        this when ``len(keys)`` reaches ``chunk``."""
         pairs = sorted(zip(self.keys, self.places))
         flat = array("q", itertools.chain.from_iterable(pairs))
         f = tempfile.TemporaryFile()
         flat.tofile(f)
         f.seek(0)
         self.runs.append(f)
-        self.keys, self.places = array("q"), array("q")
+        del self.keys[:], self.places[:]
 
     @staticmethod
     def _read(f: IO[bytes], block: int = 1 << 13) -> Iterator[tuple[int, int]]:
@@ -58,7 +61,7 @@ class DuplicateIndex:
             pairs: Iterator[tuple[int, int]] = iter(sorted(zip(self.keys, self.places)))
         else:
             if self.keys:
-                self._spill()
+                self.spill()
             pairs = heapq.merge(*(self._read(f) for f in self.runs))
         first_key, first_place = None, 0
         for key, place in pairs:  # equal keys arrive together, earliest place first

@@ -167,13 +167,13 @@ class Evaluator:
 
 def row_error(row: Row, e: Exception) -> DataError:
     """A row a formula cannot score, in words."""
-    return DataError(row.file, row.number, None, _score_message(e))
+    return DataError(row.file, row.number, None, score_message(e))
 
 
-def _score_message(e: Exception) -> str:
+def score_message(e: Exception) -> str:
     if isinstance(e, ScoreError):
         return str(e)
     return "a formula divides by zero for this row"
 
 
-__all__ = ["Evaluator", "Result", "row_error"]
+__all__ = ["Evaluator", "Result", "row_error", "score_message"]

@@ -17,7 +17,7 @@ from .semantics import CONTEXT, show
 
 # OWASP's CSV injection advice: a cell a spreadsheet would read as a formula starts
 # with one of these; a leading apostrophe makes it text and is not shown.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def declared_places(plan: ir.Plan) -> dict[str, int]:
@@ -61,4 +61,4 @@ def spell(x: Decimal, exponent: int | None = None) -> str:
 
 def safe_text(text: str) -> str:
     """A text cell a spreadsheet will show as text, never run as a formula."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

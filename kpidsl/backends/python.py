@@ -11,6 +11,7 @@ and run here, once per rubric, like a jinja2 template is.
 from __future__ import annotations
 
 import decimal
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +23,10 @@ from ..semantics import CONTEXT, ScoreError, div, is_power_of_ten, quantize, rou
 from ..spelling import declared_places, spell
 
 
+@functools.cache
 def environment() -> Environment:
-    """The templates of the generated Python (scoring here, the row reader in rows.py)."""
+    """The templates of the generated Python (scoring here, the row reader in rows.py, the
+    streaming loop in fused.py); one per process, so each template compiles once."""
     env = Environment(loader=PackageLoader("kpidsl", "templates"), undefined=StrictUndefined,
                       autoescape=False, keep_trailing_newline=True)
     env.filters["py"] = repr
@@ -166,11 +169,15 @@ class Compiled:
     outcome_text: Callable  # the same, the values spelled as outputs write them (spelling.spell)
 
 
+def compiled_namespace() -> dict[str, Any]:
+    """The names the generated scoring code may use, and the only builtins it sees."""
+    return {"Decimal": decimal.Decimal, "_div": div, "_round": round_to, "_quantize": quantize, "_fail": _fail,
+            "_spell": spell, "__builtins__": {"min": min, "max": max, "True": True, "None": None, "str": str, "len": len}}
+
+
 def compile_plan(plan: ir.Plan) -> Compiled:
     source = generate(plan)
-    namespace: dict[str, Any] = {"Decimal": decimal.Decimal, "_div": div, "_round": round_to, "_quantize": quantize, "_fail": _fail,
-                 "_spell": spell,
-                 "__builtins__": {"min": min, "max": max, "True": True, "None": None, "str": str, "len": len}}
+    namespace = compiled_namespace()
     code = compile(source, "<kpidsl scoring>", "exec")
     exec(code, namespace)  # generated from the IR only; see the module docstring
     score, grade, result = namespace["score"], namespace["grade"], namespace["result"]

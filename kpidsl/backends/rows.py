@@ -37,16 +37,18 @@ D = decimal.Decimal
 
 
 class _Names:
-    """Named constants and sets of the generated module: K0, K1… for bounds, A0… for sets."""
+    """Named constants and sets of the generated module: K0, K1… for bounds (another prefix
+    where the module holds the scoring code's constants too), A0… and S0… for sets."""
 
-    def __init__(self):
+    def __init__(self, prefix: str = "K"):
+        self.prefix = prefix
         self.constants: dict[str, str] = {}  # canonical digits -> name
         self.sets: dict[str, object] = {}
 
     def const(self, x: D) -> str:
         text = str(x)
         if text not in self.constants:
-            self.constants[text] = f"K{len(self.constants)}"
+            self.constants[text] = f"{self.prefix}{len(self.constants)}"
         return self.constants[text]
 
     def put(self, value: object, prefix: str) -> str:
@@ -119,18 +121,25 @@ def _typed(v: object, kind: str, mode: str) -> D | None:
     return x
 
 
+def reader_parts(columns: list[tuple[CellSpec, int]], prefix: str = "K") -> tuple[list[dict], dict[str, Any]]:
+    """What the row reader's template needs for these (spec, cell index) pairs, the cells
+    named x0, x1… in their order, and the namespace its code runs in."""
+    names = _Names(prefix)
+    cols = [_column(spec, index, f"x{i}", names) for i, (spec, index) in enumerate(columns)]
+    namespace: dict[str, Any] = {
+        "Decimal": D, "D": D, "YES": YES, "NO": NO, "typed": _typed, "ONE": D(1), "ZERO": D(0), **names.sets,
+        **{name: D(text) for text, name in names.constants.items()},
+        "number": re.compile(FAST_NUMBER + r"\Z").match, "whole": re.compile(FAST_WHOLE + r"\Z").match,
+        "percent": re.compile(FAST_NUMBER + r"%\Z").match}
+    return cols, namespace
+
+
 def compile_row_reader(columns: list[tuple[CellSpec, int]]) -> Callable:
     """``parse(values)``: the cells of a row as a dict by column, or None to decline it.
     ``columns`` pairs each spec with the index of its cell in the row."""
-    names = _Names()
-    cols = [_column(spec, index, f"x{i}", names) for i, (spec, index) in enumerate(columns)]
-    body = environment().get_template("row_parser.py.j2").render(cols=cols, whole_digits=MAX_WHOLE_DIGITS)
-    source = "".join(f"{name} = Decimal({text!r})\n" for text, name in names.constants.items()) + body
-    namespace: dict[str, Any] = {"Decimal": D, "D": D, "YES": YES, "NO": NO, "typed": _typed,
-                 "ONE": D(1), "ZERO": D(0), **names.sets,
-                 "number": re.compile(FAST_NUMBER + r"\Z").match, "whole": re.compile(FAST_WHOLE + r"\Z").match,
-                 "percent": re.compile(FAST_NUMBER + r"%\Z").match,
-                 "__builtins__": {"None": None, "len": len, "str": str, "TypeError": TypeError, "IndexError": IndexError,
-                                  "AttributeError": AttributeError}}
+    cols, namespace = reader_parts(columns)
+    source = environment().get_template("row_parser.py.j2").render(cols=cols, whole_digits=MAX_WHOLE_DIGITS)
+    namespace["__builtins__"] = {"None": None, "len": len, "str": str, "TypeError": TypeError,
+                                 "IndexError": IndexError, "AttributeError": AttributeError}
     exec(compile(source, "<kpidsl rows>", "exec"), namespace)  # from the specs only; names as repr()
     return namespace["parse"]

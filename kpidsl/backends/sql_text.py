@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from .. import ir
-from ..spelling import _FORMULA_STARTS, safe_text
+from ..spelling import FORMULA_STARTS, safe_text
 from .sql import FLAGS, GRADE, NOTES, REASON, STATUS, Query
 from .sql_values import col, decimal_type
 
@@ -24,7 +24,7 @@ def _s(text: str) -> exp.Literal:
 def safe(text: exp.Expr) -> exp.Expr:
     """``safe_text`` in SQL: an apostrophe before a text that starts like a formula."""
     first = exp.Substring(this=text.copy(), start=exp.Literal.number(1), length=exp.Literal.number(1))
-    risky = exp.In(this=first, expressions=[_s(c) for c in _FORMULA_STARTS])
+    risky = exp.In(this=first, expressions=[_s(c) for c in FORMULA_STARTS])
     return exp.Case(ifs=[exp.If(this=risky, true=exp.DPipe(this=_s("'"), expression=text.copy()))], default=text)
 
 
