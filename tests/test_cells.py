@@ -246,3 +246,26 @@ def test_a_row_is_read_the_same_with_and_without_the_generated_reader(odd, mode)
         assert got.cells == want.cells
         assert all(str(got.cells[k]) == str(want.cells[k]) for k in want.cells)  # the same digits, too
     assert [e.message for e in fast.errors] == [e.message for e in slow.errors]
+
+
+NUMBER_CELLS = (st.integers(-10 ** 19, 10 ** 19) | st.sampled_from([10 ** 18 - 1, 10 ** 18, -(10 ** 18), 0, 3, 20])
+                | st.floats(allow_nan=True, allow_infinity=True)
+                | st.floats(-1000, 1000).map(lambda x: round(x, 3))
+                | st.sampled_from([0.1 + 0.2, 1e-25, 1e16, 9.999999999999999e15, 0.12345678901234567, 93.5, 0.935,
+                                   float("nan"), float("inf"), -0.0, True, False, None]))
+
+
+@settings(max_examples=EXAMPLES * 4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(columns(), st.sampled_from(PERCENT_MODES), NUMBER_CELLS, st.booleans())
+def test_the_generated_reader_reads_numbers_from_a_workbook_as_the_spec_reads_them(col, mode, v, shown_as_percent):
+    """XLSX and JSON cells are numbers, not text: ints, floats, NaN, infinities, floats
+    with long or exponent spellings, a percent-formatted float.  The generated reader gives
+    the spec's value, to the digit, or declines."""
+    if shown_as_percent and isinstance(v, float):
+        v = PercentNumber(v)
+    spec = spec_of(col, mode)
+    fast = compile_row_reader([(spec, 0)])([v])
+    want = _spec_reading(spec, v)
+    if fast is not None:
+        assert isinstance(want, Decimal), (col, mode, v, fast, want)
+        assert str(fast[col.name]) == str(want), (col, mode, v)

@@ -61,7 +61,7 @@ def compile_lines(plan: ir.Plan, cells: list[tuple[CellSpec, int]], person: int,
     namespace.update({"DECLINED": Declined(), "Declined": Declined, "ScoreError": ScoreError,
                       "InvalidOperation": decimal.InvalidOperation, "DivisionByZero": decimal.DivisionByZero,
                       "FORMULA": FORMULA_STARTS, "LABELS": labels})
-    namespace["__builtins__"] = {**namespace["__builtins__"], "hash": hash, "TypeError": TypeError,
+    namespace["__builtins__"] = {**namespace["__builtins__"], "hash": hash, "int": int, "TypeError": TypeError,
                                  "IndexError": IndexError, "AttributeError": AttributeError}
     code = compile(source, "<kpidsl fused>", "exec")
     exec(code, namespace)  # generated from the IR and the specs only; see the module docstring

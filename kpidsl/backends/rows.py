@@ -92,23 +92,34 @@ def _column(spec: CellSpec, index: int, var: str, names: _Names) -> dict:
     return col
 
 
-_INFINITIES = (float("inf"), float("-inf"))
+# Whole numbers below this need no digit count: they have fewer than MAX_WHOLE_DIGITS.
+_BIG = 10 ** MAX_WHOLE_DIGITS
+# A float whose repr() is this short has no exponent worth reading here and at most
+# MAX_PLACES - 2 places, so neither limit of cells.read can be reached, not even once a
+# bare percent is made a fraction (two more places).
+_SHORT_FLOAT = MAX_PLACES - 1
 
 
 def _typed(v: object, kind: str, mode: str) -> D | None:
     """A cell that is not text (a number from XLSX or JSON) read as ``cells.read`` reads
     it, before the spec's checks; None declines it (blank, not a number, a yes/no cell
-    that says neither, more digits than cells.read takes)."""
+    that says neither, a number near cells.read's limits, which cells.read then reads or
+    refuses itself)."""
     if kind == "yes/no":
         t = text_of(v).lower()
         return D(1) if t in YES else D(0) if t in NO else None
     cls = v.__class__
     if cls is int:
+        if not -_BIG < v < _BIG:
+            return None
         x = D(v)  # type: ignore[arg-type]
     elif cls is float or cls is PercentNumber:
-        if v != v or v in _INFINITIES:
+        if v - v != 0:  # type: ignore[operator]  # NaN or an infinity
             return None
-        x = D(repr(float(v)))  # type: ignore[arg-type]
+        text = float.__repr__(v)
+        if len(text) > _SHORT_FLOAT or "e" in text:
+            return None
+        x = D(text)
     else:
         return None  # bool, None, a date: cells.read explains
     if kind == "percent" and cls is not PercentNumber:
@@ -116,8 +127,6 @@ def _typed(v: object, kind: str, mode: str) -> D | None:
             x = hundredth(x)
         elif mode == "strict" and x:
             return None  # a bare number in a percent column: cells.read asks which was meant
-    if x and x.adjusted() >= MAX_WHOLE_DIGITS or x.as_tuple().exponent < -MAX_PLACES:  # type: ignore[operator]
-        return None
     return x
 
 
@@ -139,7 +148,7 @@ def compile_row_reader(columns: list[tuple[CellSpec, int]]) -> Callable:
     ``columns`` pairs each spec with the index of its cell in the row."""
     cols, namespace = reader_parts(columns)
     source = environment().get_template("row_parser.py.j2").render(cols=cols, whole_digits=MAX_WHOLE_DIGITS)
-    namespace["__builtins__"] = {"None": None, "len": len, "str": str, "TypeError": TypeError,
+    namespace["__builtins__"] = {"None": None, "len": len, "str": str, "int": int, "TypeError": TypeError,
                                  "IndexError": IndexError, "AttributeError": AttributeError}
     exec(compile(source, "<kpidsl rows>", "exec"), namespace)  # from the specs only; names as repr()
     return namespace["parse"]
