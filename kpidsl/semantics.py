@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import decimal
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import cast
 
 from .ir import DIVISION_PLACES
 
@@ -74,13 +73,15 @@ def div(a: Decimal, b: Decimal) -> Decimal:
     except decimal.Inexact:
         pass
     else:  # the common case: 25000 ÷ 20000 = 1.25 exactly
-        # as_tuple() builds a tuple of every digit: asked once in the common case
-        q = q.normalize(CONTEXT)
-        exponent = cast(int, q.as_tuple().exponent)  # finite: a and b are
-        if exponent < -DIVISION_PLACES:
-            q = q.quantize(_PLACES, rounding=ROUND_HALF_EVEN, context=CONTEXT).normalize(CONTEXT)
-            exponent = cast(int, q.as_tuple().exponent)
-        return q.quantize(ONE, context=CONTEXT) if exponent > 0 else q
+        try:
+            # q is exact, so this is the only rounding: to the places, ties to even
+            q = q.quantize(_PLACES, rounding=ROUND_HALF_EVEN, context=CONTEXT)
+        except decimal.InvalidOperation:
+            pass  # more than 80 digits with the places: decided on integers below
+        else:
+            if q == q.to_integral_value():
+                return q.quantize(ONE, context=CONTEXT)  # 12.000… -> 12, never 1.2E+1
+            return q.normalize(CONTEXT)
     num, den = _ratio(a, b, DIVISION_PLACES)
     digits, places = _divide(num, den, "half even"), DIVISION_PLACES
     while places and digits % 10 == 0:  # 10 ÷ 4 is 2.5, not 2.50000000000000000000

@@ -221,3 +221,9 @@ def test_decimal_js_agrees_with_the_tables():
     assert len(got) == len(want) == len(cases)
     mismatches = [(c, g, w) for c, g, w in zip(cases, got, want, strict=True) if g != w]
     assert not mismatches, mismatches[:10]
+
+
+def test_a_whole_quotient_has_no_exponent():
+    """25000 ÷ 2500 is 10, not 1E+1: str() of the quotient is its spelling."""
+    assert [str(div(Decimal(a), Decimal(b))) for a, b in (("25000", "2500"), ("10", "0.1"), ("7", "7"))] == [
+        "10", "100", "1"]
