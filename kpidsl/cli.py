@@ -4,6 +4,7 @@ or I/O error.  Nothing here prints a traceback for bad input."""
 from __future__ import annotations
 
 import csv
+import gc
 import os
 import signal
 import sys
@@ -188,6 +189,10 @@ def _stream(scorer, paths: list[Path], percent: str, mapping: dict[str, str], ou
     # counting the rows reads the files once more: only for a bar someone will see
     total = _count_rows(paths) if sys.stderr.isatty() else 0
     show = total > 20000
+    # Everything alive now (modules, the parsed rubric, the compiled code) lives until
+    # exit: out of the cycle collector's sight, its full collections, set off by a
+    # workbook reader's many small objects, stop walking it (a quarter of an XLSX run).
+    gc.freeze()
     try:
         with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="") as f, \
                 (click.progressbar(length=total, label="scoring", file=sys.stderr) if show else _NoBar()) as bar:

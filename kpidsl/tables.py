@@ -242,14 +242,12 @@ def _read_xlsx(path: Path) -> Table:
         return known
 
     def rows():
+        known = percent_style.get
         for i, r in enumerate(it, start=2):
-            values = []
-            for c in r:
-                v = c.value
-                if isinstance(v, (int, float)) and is_percent(c):
-                    v = PercentNumber(v)
-                values.append(v)
-            if any(v not in (None, "") for v in values):
+            # an empty cell (openpyxl's EmptyCell) has no style, and its value is None
+            values = [PercentNumber(v) if ((v := c.value).__class__ is float or v.__class__ is int)
+                      and (is_percent(c) if (p := known(c._style_id)) is None else p) else v for c in r]
+            if values and values[0] not in (None, "") or any(v not in (None, "") for v in values):
                 yield i, values
         wb.close()
     return header, rows()

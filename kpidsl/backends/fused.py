@@ -25,7 +25,7 @@ from ..cells import MAX_WHOLE_DIGITS, CellSpec
 from ..semantics import ScoreError
 from ..spelling import FORMULA_STARTS, safe_text
 from .python import _Emitter, _outcome, compiled_namespace, environment, output_steps
-from .rows import reader_parts
+from .rows import SHORT_FLOAT, reader_parts
 
 
 class Declined(Exception):
@@ -53,7 +53,7 @@ def compile_lines(plan: ir.Plan, cells: list[tuple[CellSpec, int]], person: int,
     labels = [safe_text(g.label or g.name) for g in plan.grades]
     keys = [("person", person), ("period", period), *((f"k{i}", index) for i, index in enumerate(groups))]
     source = environment().get_template("fused.py.j2").render(
-        constants=[(name, text) for text, name in em.constants.items()], cols=cols, whole_digits=MAX_WHOLE_DIGITS,
+        constants=[(name, text) for text, name in em.constants.items()], cols=cols, whole_digits=MAX_WHOLE_DIGITS, short_float=SHORT_FLOAT,
         keys=keys, scores=parts["text_scores"], grades=parts["text_grades"], results=parts["text_results"],
         spelled_vars=spelled, labels=labels, n_before=len(before),
         total_var=em.names.get("total", "None"))

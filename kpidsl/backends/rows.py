@@ -94,10 +94,10 @@ def _column(spec: CellSpec, index: int, var: str, names: _Names) -> dict:
 
 # Whole numbers below this need no digit count: they have fewer than MAX_WHOLE_DIGITS.
 _BIG = 10 ** MAX_WHOLE_DIGITS
-# A float whose repr() is this short has no exponent worth reading here and at most
+# A float whose repr() is shorter than this and has no exponent has at most
 # MAX_PLACES - 2 places, so neither limit of cells.read can be reached, not even once a
 # bare percent is made a fraction (two more places).
-_SHORT_FLOAT = MAX_PLACES - 1
+SHORT_FLOAT = MAX_PLACES
 
 
 def _typed(v: object, kind: str, mode: str) -> D | None:
@@ -117,7 +117,7 @@ def _typed(v: object, kind: str, mode: str) -> D | None:
         if v - v != 0:  # type: ignore[operator]  # NaN or an infinity
             return None
         text = float.__repr__(v)
-        if len(text) > _SHORT_FLOAT or "e" in text:
+        if len(text) >= SHORT_FLOAT or "e" in text:
             return None
         x = D(text)
     else:
@@ -137,6 +137,7 @@ def reader_parts(columns: list[tuple[CellSpec, int]], prefix: str = "K") -> tupl
     cols = [_column(spec, index, f"x{i}", names) for i, (spec, index) in enumerate(columns)]
     namespace: dict[str, Any] = {
         "Decimal": D, "D": D, "YES": YES, "NO": NO, "typed": _typed, "ONE": D(1), "ZERO": D(0), **names.sets,
+        "PercentNumber": PercentNumber, "float": float,
         **{name: D(text) for text, name in names.constants.items()},
         "number": re.compile(FAST_NUMBER + r"\Z").match, "whole": re.compile(FAST_WHOLE + r"\Z").match,
         "percent": re.compile(FAST_NUMBER + r"%\Z").match}
@@ -147,7 +148,8 @@ def compile_row_reader(columns: list[tuple[CellSpec, int]]) -> Callable:
     """``parse(values)``: the cells of a row as a dict by column, or None to decline it.
     ``columns`` pairs each spec with the index of its cell in the row."""
     cols, namespace = reader_parts(columns)
-    source = environment().get_template("row_parser.py.j2").render(cols=cols, whole_digits=MAX_WHOLE_DIGITS)
+    source = environment().get_template("row_parser.py.j2").render(cols=cols, whole_digits=MAX_WHOLE_DIGITS,
+                                                                   short_float=SHORT_FLOAT)
     namespace["__builtins__"] = {"None": None, "len": len, "str": str, "int": int, "TypeError": TypeError,
                                  "IndexError": IndexError, "AttributeError": AttributeError}
     exec(compile(source, "<kpidsl rows>", "exec"), namespace)  # from the specs only; names as repr()
