@@ -14,7 +14,7 @@ import json
 import re
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 from .cells import PercentNumber
@@ -217,40 +217,86 @@ def _read_xlsx(path: Path) -> Table:
     if not wb.worksheets:
         raise ValueError(f"{path}: the workbook has no worksheet")
     ws = wb.worksheets[0]
-    it = ws.iter_rows()
-    header_cells = next(it, None)
-    if header_cells is None or all(c.value in (None, "") for c in header_cells):
+    rows = _raw_rows(wb, ws)
+    if rows is None:  # another openpyxl: read through its cell objects
+        rows = _cell_rows(ws)
+    first = next(rows, None)
+    header_values = first[1] if first is not None and first[0] == 1 else []
+    if all(v in (None, "") for v in header_values):
         others = [s.title for s in wb.worksheets[1:] if s.max_row and s.max_row > 1]
+        rows.close()
         wb.close()
         if others:
             raise ValueError(f"{path}: the first sheet {ws.title!r} is empty and the data seems to be on "
                              f"sheet {others[0]!r}; kpi reads the first sheet: move that sheet first")
         return [], iter(())
-    header = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
+    header = [str(v).strip() if v is not None else "" for v in header_values]
+    width = len(header)
 
-    # Whether a cell's number format shows a percent, by its style: openpyxl looks the format
-    # up through the workbook's style tables for every cell, a large part of reading a sheet.
-    percent_style: dict[int, bool] = {}
-
-    def is_percent(c) -> bool:
-        style = getattr(c, "_style_id", None)
-        if style is None:
-            return "%" in (c.number_format or "")
-        known = percent_style.get(style)
-        if known is None:
-            known = percent_style[style] = "%" in (c.number_format or "")
-        return known
-
-    def rows():
-        known = percent_style.get
-        for i, r in enumerate(it, start=2):
-            # an empty cell (openpyxl's EmptyCell) has no style, and its value is None
-            values = [PercentNumber(v) if ((v := c.value).__class__ is float or v.__class__ is int)
-                      and (is_percent(c) if (p := known(c._style_id)) is None else p) else v for c in r]
-            if values and values[0] not in (None, "") or any(v not in (None, "") for v in values):
+    def data():
+        for i, values in rows:
+            if len(values) < width:  # a row that stops short has blank cells to the header's end
+                values += [None] * (width - len(values))
+            if values[0] not in (None, "") or any(v not in (None, "") for v in values):
                 yield i, values
         wb.close()
-    return header, rows()
+    return header, data()
+
+
+def _cell_rows(ws) -> Generator[tuple[int, list[object]], None, None]:
+    """The first sheet's rows through read-only mode's cell objects (public openpyxl),
+    numbered from 1, a number shown as a percent made a ``PercentNumber``."""
+    percent_style: dict[int, bool] = {}  # by style: openpyxl looks a format up for every cell
+
+    def is_percent(c) -> bool:
+        known = percent_style.get(c._style_id)
+        if known is None:
+            known = percent_style[c._style_id] = "%" in (c.number_format or "")
+        return known
+
+    for i, r in enumerate(ws.iter_rows(), start=1):
+        # an empty cell (openpyxl's EmptyCell) has no style, and its value is None
+        yield i, [PercentNumber(v) if ((v := c.value).__class__ is float or v.__class__ is int) and is_percent(c)
+                  else v for c in r]
+
+
+def _raw_rows(wb, ws) -> Generator[tuple[int, list[object]], None, None] | None:
+    """The same rows from openpyxl's own sheet parser, (row number, one dict per cell),
+    without the cell object read-only mode makes of each: a tenth of reading a sheet.
+    It is the parser, with the arguments, that openpyxl's ReadOnlyWorksheet uses (3.1);
+    None where they are not there, and the caller takes the public way.  Missing rows
+    are not made up: they would be blank, and blank rows are skipped."""
+    try:
+        from openpyxl.cell.read_only import ReadOnlyCell  # type: ignore[import-untyped]
+        from openpyxl.worksheet._reader import WorkSheetParser  # type: ignore[import-untyped]
+
+        source = ws._get_source()
+        parser = WorkSheetParser(source, ws._shared_strings, data_only=wb.data_only, epoch=wb.epoch,
+                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+    except (ImportError, AttributeError, TypeError):
+        return None
+    percent_style: dict[int, bool] = {}
+    width = ws.max_column  # as the public way: every row this wide, or, not known, as written
+
+    def rows():
+        with source:
+            for i, cells in parser.parse():
+                values: list[object] = [None] * (width or (cells[-1]["column"] if cells else 0))
+                for c in cells:
+                    if width and c["column"] > width:
+                        break
+                    v = c["value"]
+                    if v.__class__ is float or v.__class__ is int:
+                        style = c["style_id"]
+                        known = percent_style.get(style)
+                        if known is None:  # the format's text, asked of a cell in that style
+                            known = percent_style[style] = "%" in (
+                                ReadOnlyCell(ws, i, c["column"], v, "n", style).number_format or "")
+                        if known:
+                            v = PercentNumber(v)
+                    values[c["column"] - 1] = v
+                yield i, values
+    return rows()
 
 
 # ---- JSON -----------------------------------------------------------------------------
