@@ -305,6 +305,18 @@ class Translator:
 
     def quotient(self, a: Val, b: Val, hi: int) -> Val:
         """a // b for whole numbers a >= 0 and b > 0 (or NULL), at most ``hi``."""
+        narrow = self.d.narrow
+        if narrow is not None and a.kind == "wide" and b.const and a.lo >= 0:
+            # DuckDB divides 128-bit numbers a bit at a time.  A constant divisor's factor 2**k
+            # (10**18 has 2**18) is a shift instead, floor(floor(a / 2**k) / m) being
+            # floor(a / (2**k m)) for a >= 0; what is left is often a 64-bit division.
+            k = (b.const & -b.const).bit_length() - 1
+            if k:
+                shifted = exp.BitwiseRightShift(this=a.sql, expression=exp.Literal.number(k))
+                top = a.hi >> k
+                a = Val(exp.Cast(this=shifted, to=narrow) if fits(0, top) else exp.Paren(this=shifted), 0, a.level,
+                        None, 0, top, "narrow" if fits(0, top) else "wide")
+                b = self.const(b.const >> k)
         (x, y), kind = self.operands([a, b], 0, max(a.hi, b.hi), arithmetic=False)
         return Val(self.d.truncated_quotient(x, y), 0, max(a.level, b.level), None, 0, hi, kind)
 
