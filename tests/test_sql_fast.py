@@ -102,18 +102,20 @@ def test_a_cell_reads_the_same_on_both_sides_of_the_fast_readings_limit(db):
 
 
 def test_a_bounded_division_finds_its_digits_several_at_a_time(db):
-    # 0..1 over 0.01..1 (percents): every step of the long division fits 64 bits
+    # 0..1 over 0.01..1 (percents): every step of the long division fits 64 bits; the quotient
+    # (up to 10**22 at 20 places) is rounded by a shift and a 64-bit division (10**18 = 2**18 × 5**18)
     columns = (column("x", "percent", Decimal(0), Decimal(1)), column("y", "percent", Decimal("0.01"), Decimal(1)),
                column("z", "money", Decimal(0), Decimal(10 ** 9)))
     steps = {"q": ir.Bin("/", x, y), "m": ir.Bin("/", z, y), "h": ir.Round(ir.Bin("/", x, y), Decimal("0.01"), "half even")}
     p = plan(columns, steps)
-    cells = [("1", "0.03"), ("0.000001", "0.999999"), ("0.5", "0.01"), ("0.333333", "0.07"), ("0", "0.5"), ("0.05", "0.8")]
+    cells = [("1", "0.03"), ("0.000001", "0.999999"), ("0.5", "0.01"), ("0.333333", "0.07"), ("0", "0.5"), ("0.05", "0.8"),
+             ("0.1", "0.8")]
     got = run(db, p, [{"x": a, "y": b, "z": "1000000000"} for a, b in cells])
     want = ["33.33333333333333333333", "0.00000100000100000100", "50", "4.76190000000000000000", "0",
-            "0.0625"]
+            "0.0625", "0.125"]
     assert [r["q"] for r in got] == [Decimal(w) for w in want]
     assert got[0]["m"] == Decimal("33333333333.33333333333333333333")
-    assert [r["h"] for r in got] == [Decimal(w) for w in ("33.33", "0.00", "50.00", "4.76", "0.00", "0.06")]
+    assert [r["h"] for r in got] == [Decimal(w) for w in ("33.33", "0.00", "50.00", "4.76", "0.00", "0.06", "0.12")]
 
 
 def test_the_benchmark_shapes_compute_in_64_bits():
@@ -129,3 +131,20 @@ item c "C" points 10 { deduct 1 per s }
     steps = query[:query.index("_kpi_g")]  # everything before the grade's index
     assert "INT128" not in steps, steps
     assert 'CAST(CAST("r" AS DECIMAL(18, 6)) * 1000000 AS BIGINT)' in query
+
+
+def test_a_constant_divisor_is_a_shift_then_a_division(db):
+    # Rounding to 0.01 at 6 places divides by 10**4 = 2**4 × 625: w's whole number (up to
+    # 2**67 - 1) shifted by 4 fits 64 bits, v's (up to 2**68 - 1) does not.
+    columns = (column("w", low=Decimal(0), high=Decimal("147573952589676.412927")),
+               column("v", low=Decimal(0), high=Decimal("295147905179352.825855")))
+    w, v = ir.Cell("w"), ir.Cell("v")
+    steps = {"down": ir.Round(w, Decimal("0.01"), "down"), "up": ir.Round(w, Decimal("0.01"), "up"),
+             "even": ir.Round(v, Decimal("0.01"), "half even")}
+    rows = [("147573952589676.412927", "295147905179352.825855"), ("0.005", "0.005"),
+            ("99999999999999.999999", "12345678901234.565")]
+    got = run(db, plan(columns, steps), [{"w": a, "v": b} for a, b in rows])
+    assert [(r["down"], r["up"], r["even"]) for r in got] == [
+        (Decimal("147573952589676.41"), Decimal("147573952589676.42"), Decimal("295147905179352.83")),
+        (Decimal("0.00"), Decimal("0.01"), Decimal("0.00")),
+        (Decimal("99999999999999.99"), Decimal("100000000000000.00"), Decimal("12345678901234.56"))]
