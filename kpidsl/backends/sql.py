@@ -17,7 +17,7 @@ the whole batch are ``sql_batch.py``'s.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
@@ -32,9 +32,11 @@ from .sql_values import (
     SQLError,
     Translator,
     Val,
+    cell_bounds,
     cell_places,
     col,
     first,
+    fits,
     null_when_failing,
     quote,
     render,
@@ -65,7 +67,7 @@ class Builder:
         self.row_column = row_column
         self.layers = Layers()
         inputs = {c.name: cell_places(c) for c in plan.columns}
-        self.t = Translator(self.dialect, self.layers, inputs)
+        self.t = Translator(self.dialect, self.layers, inputs, {c.name: cell_bounds(c) for c in plan.columns})
         self.errors: list[exp.Expr | None] = []  # per row, in the order Python meets them
         self.batch_errors: list[exp.Expr] = []  # found across rows, after every row is scored
         self.level = 0  # the last layer anything so far needs
@@ -86,8 +88,14 @@ class Builder:
             where = f"line {shown.line}, " if shown.line else ""
             raise SQLError(f"{where}{shown.label or shown.name}: {e}") from None
         if not isinstance(v.sql, exp.Column):
-            name = self.layers.add(v.sql, v.level + 1, "s")
-            v = Val(col(name), v.scale, v.level + 1)
+            sql, kind = v.sql, v.kind
+            narrow = self.dialect.narrow
+            if narrow is not None and kind != "narrow" and fits(v.lo, v.hi):
+                # proven small though computed wide (GREATEST(5 - n, 0) of an unbounded count n):
+                # the steps that read it compute in 64 bits
+                sql, kind = exp.Cast(this=sql, to=narrow), "narrow"
+            name = self.layers.add(sql, v.level + 1, "s")
+            v = replace(v, sql=col(name), level=v.level + 1, const=None, kind=kind)
         self.t.steps[s.name] = v
         self.need(v.level)
         error = self.t.error(s.expr)

@@ -12,6 +12,7 @@ quarter - 1, year): time order is the index's, and a gap in it breaks a streak.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -239,18 +240,18 @@ def aggregate(b: Builder, e: ir.Agg) -> Val:
     if e.func == "count":
         n = w.window(exp.Count(this=scored_only(b, exp.Literal.number(1))), part)
         name = b.layers.add(exp.Cast(this=n, to=b.dialect.integer), level, "a")
-        return Val(col(name), 0, level)
+        return Val(col(name), 0, level, kind="wide")
     if e.func in ("sum", "average"):
         total = b.layers.add(w.window(exp.Sum(this=scored_only(b, step.sql)), part), level, "a")
-        total_v = Val(exp.Cast(this=col(total), to=b.dialect.integer), step.scale, level)
+        total_v = Val(exp.Cast(this=col(total), to=b.dialect.integer), step.scale, level, kind="wide")
         if e.func == "sum":
             return total_v
         count = b.layers.add(exp.Cast(this=w.window(exp.Count(this=scored_only(b, exp.Literal.number(1))), part),
                                       to=b.dialect.integer), level, "a")
-        return b.t.divide(total_v, Val(col(count), 0, level))
+        return b.t.divide(total_v, Val(col(count), 0, level, kind="wide"))
     fn = exp.Max if e.func == "max" else exp.Min
     name = b.layers.add(w.window(fn(this=scored_only(b, step.sql)), part), level, "a")
-    return Val(col(name), step.scale, level)
+    return replace(step, sql=col(name), level=level, const=None)  # one of the step's values: its bounds hold
 
 
 def last_periods(b: Builder) -> None:

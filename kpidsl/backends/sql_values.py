@@ -14,7 +14,14 @@ The numbers are exact, as in the Python evaluator:
   deciding the last digit (``semantics._divide`` in SQL), so ties go the way the
   rubric declares on every engine;
 * a rubric whose arithmetic needs more than 38 places is refused here, with the
-  step that needs them, rather than rounded silently by the engine.
+  step that needs them, rather than rounded silently by the engine;
+* every whole number also carries bounds, proven from the columns' declared
+  ranges (else the 38 digits their type holds) and the constants: on DuckDB a
+  value whose bounds, and every intermediate's, fit 64 bits is a ``BIGINT``,
+  whose arithmetic is many times faster than ``HUGEINT``'s (a division above
+  all: DuckDB divides 128-bit numbers one bit at a time).  Where no proof is
+  found the value stays 38 digits wide.  An engine stops with an overflow error
+  rather than wrap, so even a wrong proof could not give a wrong number.
 
 Values are computed in layers (common table expressions): a layer may use the
 columns of the layers before it, so a long expression is never written twice.
@@ -28,7 +35,7 @@ streaks, flags, aggregates) are ``sql_batch.py``'s, over this query.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlglot import exp
@@ -36,58 +43,40 @@ from sqlglot import exp
 from .. import ir
 from ..ir import DIVISION_PLACES
 from ..semantics import is_power_of_ten
+from .sql_types import (  # noqa: F401  (cell_places, quote and the widths are also read from here)
+    CELL_PLACES,
+    DEFAULT_CELL_PLACES,
+    DIALECTS,
+    NARROW_MAX,
+    UNBOUNDED,
+    WIDE_MAX,
+    WIDTH,
+    Dialect,
+    SQLError,
+    cell_bounds,
+    cell_places,
+    col,
+    decimal_type,
+    fits,
+    number,
+    places_of,
+    quote,
+)
 
-DIALECTS = ("duckdb", "postgres", "spark", "trino", "bigquery", "snowflake")
-WIDTH = 38  # the widest DECIMAL of DuckDB, Spark, BigQuery (BIGNUMERIC aside) and Snowflake
 ERROR = "_kpi_error"
-
-# Places a cell keeps in SQL, by unit: the input table's DECIMAL(38, places).  A cell
-# with more places is refused by the validation query, never rounded.
-CELL_PLACES = {"count": 0, "level": 0, "yes/no": 0, "percent": 6, "money": 4}
-DEFAULT_CELL_PLACES = 6
-
-
-class SQLError(Exception):
-    """A rubric the SQL backend cannot translate exactly (the step, and why)."""
-
-
-def cell_places(col: ir.Column) -> int:
-    """The places column ``col`` keeps: its unit's, or more when its allowed values need them."""
-    places = CELL_PLACES.get(col.unit, DEFAULT_CELL_PLACES)
-    for v in (*(col.allowed or ()), *(x for r in col.allowed_ranges or () for x in r)):
-        places = max(places, places_of(v))
-    return places
-
-
-def places_of(v: Decimal) -> int:
-    exponent = v.as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
-def decimal_type(scale: int) -> exp.DataType:
-    return exp.DataType.build(f"DECIMAL({WIDTH}, {scale})")
-
-
-def number(v: Decimal) -> exp.Expr:
-    """A constant as DECIMAL(38, its places): the engine never guesses its type."""
-    return exp.Cast(this=exp.Literal.number(format(v, "f")), to=decimal_type(places_of(v)))
-
-
-def quote(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
-
-
-def col(name: str, table: str | None = None) -> exp.Column:
-    return exp.Column(this=quote(name), table=quote(table) if table else None)
-
 
 @dataclass(frozen=True, slots=True)
 class Val:
-    """A translated value: its SQL, its scale, and the layer its columns are ready in."""
+    """A translated value: its SQL, its scale, the layer its columns are ready in, and
+    what is proven of its whole number: the bounds of every value it takes, and its SQL
+    type (``narrow``: 64 bits, ``wide``: 38 digits, empty: not known, as a batch rule's)."""
     sql: exp.Expr
     scale: int
     level: int
     const: int | None = None  # the whole number, when it is a constant
+    lo: int = -UNBOUNDED
+    hi: int = UNBOUNDED
+    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,63 +100,17 @@ class Layers:
         return name
 
 
-class Dialect:
-    """The few operations engines spell differently: exact whole-number division."""
-
-    def __init__(self, name: str):
-        if name not in DIALECTS:
-            raise SQLError(f"unknown SQL dialect {name!r}: use one of {', '.join(DIALECTS)}")
-        self.name = name
-
-    @property
-    def integer(self) -> exp.DataType:
-        # DuckDB's HUGEINT holds 38 digits and divides exactly with //; the others'
-        # DECIMAL(38, 0) does.
-        return exp.DataType.build("HUGEINT" if self.name == "duckdb" else f"DECIMAL({WIDTH}, 0)")
-
-    @property
-    def materialized(self) -> bool | None:
-        """How the query's layers must be written: ``WITH … AS MATERIALIZED`` on PostgreSQL,
-        whose planner otherwise inlines each layer into the next, copying every expression
-        into each place that reads it (a 38-layer rubric then needs more than 20 GB to plan)."""
-        return True if self.name == "postgres" else None
-
-    def shifted_text(self, whole: exp.Expr, places: int) -> exp.Expr:
-        """whole × 10**-places as DECIMAL(38, places), by writing the point into its digits:
-        Spark's decimal product keeps at most 6 places once a result is wide, so the point is
-        placed in text, where nothing is rounded."""
-        digits = exp.Cast(this=exp.Abs(this=whole.copy()), to=exp.DataType.build("VARCHAR"))
-        # zeros in front (leading zeros are harmless to CAST; LPAD would cut a longer number)
-        padded = exp.DPipe(this=exp.Literal.string("0" * places), expression=digits)
-        cut = exp.Sub(this=exp.Length(this=padded.copy()), expression=exp.Literal.number(places))
-        text = exp.DPipe(this=exp.DPipe(this=exp.DPipe(
-            this=exp.Case(ifs=[exp.If(this=exp.LT(this=whole.copy(), expression=exp.Literal.number(0)),
-                                      true=exp.Literal.string("-"))], default=exp.Literal.string("")),
-            expression=exp.Substring(this=padded.copy(), start=exp.Literal.number(1), length=cut)),
-            expression=exp.Literal.string(".")),
-            expression=exp.Substring(this=padded, start=exp.Add(this=cut.copy(), expression=exp.Literal.number(1))))
-        return exp.Cast(this=text, to=decimal_type(places))
-
-    def truncated_quotient(self, a: exp.Expr, b: exp.Expr) -> exp.Expr:
-        """a / b toward zero, for whole numbers a and b (b not zero)."""
-        if self.name == "duckdb":
-            return exp.IntDiv(this=a, expression=b)
-        if self.name == "postgres":
-            return exp.Anonymous(this="DIV", expressions=[a, b])
-        # (a - a % b) / b is a whole number; % takes the sign of a, so this truncates.
-        exact = exp.Div(this=exp.Paren(this=exp.Sub(this=a, expression=exp.Mod(this=a, expression=b))),
-                        expression=b)
-        return exp.Cast(this=exact, to=self.integer)
-
-
 class Translator:
     """IR expressions and conditions to SQL on scaled whole numbers, over ``layers``.
-    ``inputs`` maps a data column to its places; ``steps`` a computed step to its value."""
+    ``inputs`` maps a data column to its places, ``bounds`` to its whole number's bounds
+    (``cell_bounds``; a column not there is unbounded); ``steps`` a computed step to its value."""
 
-    def __init__(self, dialect: Dialect, layers: Layers, inputs: dict[str, int]):
+    def __init__(self, dialect: Dialect, layers: Layers, inputs: dict[str, int],
+                 bounds: dict[str, tuple[int, int]] | None = None):
         self.d = dialect
         self.layers = layers
         self.inputs = inputs
+        self.bounds = bounds or {}
         self.steps: dict[str, Val] = {}
         self.memo: dict[ir.Expr, Val] = {}
         self.renamed: dict[str, str] = {}  # a data column -> the column holding its value (x.last filled in)
@@ -175,27 +118,60 @@ class Translator:
 
     # ---- whole numbers ------------------------------------------------------------------------
     def integer(self, n: int) -> exp.Expr:
-        literal = exp.Literal.number(str(abs(n)))
-        cast = exp.Cast(this=literal, to=self.d.integer)
+        """A constant, 38 digits wide: anything computed with it is too."""
+        return self._literal(n, self.d.integer)
+
+    def _literal(self, n: int, to: exp.DataType) -> exp.Expr:
+        cast = exp.Cast(this=exp.Literal.number(str(abs(n))), to=to.copy())
         return exp.Neg(this=cast) if n < 0 else cast
 
-    def align(self, v: Val, scale: int) -> exp.Expr:
-        """v's whole number at ``scale`` places (scale >= v.scale)."""
+    def const(self, n: int, scale: int = 0) -> Val:
+        return Val(self.integer(n), scale, 0, n, n, n, "wide")
+
+    def operands(self, vals: list[Val], lo: int, hi: int, arithmetic: bool = True) -> tuple[list[exp.Expr], str]:
+        """The SQL of an operation's operands, and its result's kind, for an operation whose
+        result and intermediates all lie in lo..hi: in 64 bits when every operand is (or is a
+        constant, written so) and lo..hi fits them; else 38 digits wide, which one wide operand
+        makes the whole operation on every engine: a constant is written wide, or else, for
+        arithmetic, the first operand is cast (LEAST, GREATEST, CASE and comparisons cannot
+        overflow, so they take their operands as they are)."""
+        narrow = self.d.narrow
+        if narrow is not None and fits(lo, hi) and all(v.kind == "narrow" or v.const is not None for v in vals):
+            return [self._literal(v.const, narrow) if v.const is not None else v.sql for v in vals], "narrow"
+        out = [self.integer(v.const) if v.const is not None else v.sql for v in vals]
+        if narrow is None or any(v.kind == "wide" or v.const is not None for v in vals):
+            return out, "wide"
+        if arithmetic:
+            out[0] = exp.Cast(this=out[0], to=self.d.integer)
+            return out, "wide"
+        return out, ""
+
+    def arith(self, node: type[exp.Binary], a: Val, b: Val, scale: int, lo: int, hi: int) -> Val:
+        (x, y), kind = self.operands([a, b], lo, hi)
+        return Val(exp.Paren(this=node(this=x, expression=y)), scale, max(a.level, b.level), None, lo, hi, kind)
+
+    def times(self, v: Val, factor: int, scale: int | None = None) -> Val:
+        """v's whole number times a positive constant (at ``scale``: v's own by default)."""
+        scale = v.scale if scale is None else scale
+        if v.const is not None:
+            return self.const(v.const * factor, scale)
+        return self.arith(exp.Mul, v, self.const(factor), scale, v.lo * factor, v.hi * factor)
+
+    def align(self, v: Val, scale: int) -> Val:
+        """v at ``scale`` places (scale >= v.scale)."""
         if scale > WIDTH:
             raise SQLError(f"needs {scale} decimal places; SQL engines keep at most {WIDTH}: "
                            "round a value before multiplying it further")
         if scale == v.scale:
-            return v.sql
-        if v.const is not None:
-            return self.integer(v.const * 10 ** (scale - v.scale))
-        return exp.Paren(this=exp.Mul(this=v.sql, expression=self.integer(10 ** (scale - v.scale))))
+            return v
+        return self.times(v, 10 ** (scale - v.scale), scale)
 
     def temp(self, v: Val, prefix: str = "t") -> Val:
         """``v`` as a column of its own, so an expression that reads it twice does not copy it."""
         if isinstance(v.sql, (exp.Column, exp.Cast)):
             return v
         name = self.layers.add(v.sql, v.level + 1, prefix)
-        return Val(col(name), v.scale, v.level + 1)
+        return replace(v, sql=col(name), level=v.level + 1)
 
     def decimal(self, v: Val) -> exp.Expr:
         """v as DECIMAL(38, its places), for output."""
@@ -213,38 +189,35 @@ class Translator:
         are made once, and its SQL copied."""
         if isinstance(e, ir.Ref):  # where a step is (the grade moves once quotas apply)
             v = self._value(e)
-            return Val(v.sql.copy(), v.scale, v.level, v.const)
+            return replace(v, sql=v.sql.copy())
         hit = self.memo.get(e)
         if hit is None:
             hit = self.memo[e] = self._value(e)
             return hit
-        return Val(hit.sql.copy(), hit.scale, hit.level, hit.const)
+        return replace(hit, sql=hit.sql.copy())
 
     def _value(self, e: ir.Expr) -> Val:
         if isinstance(e, ir.Const):
             scale = places_of(e.value)
-            n = int(e.value.scaleb(scale))
-            return Val(self.integer(n), scale, 0, n)
+            return self.const(int(e.value.scaleb(scale)), scale)
         if isinstance(e, ir.Cell):
             scale = self.inputs[e.column]
+            lo, hi = self.bounds.get(e.column, (-WIDE_MAX, WIDE_MAX))
             name = self.renamed.get(e.column, e.column)
             level = 1 if name != e.column else 0
             # the cell as a whole number, once, in its own column: read by every rule that uses it
-            if scale == 0:
-                whole: exp.Expr = exp.Cast(this=col(name), to=self.d.integer)
-            else:
-                scaled = exp.Mul(this=exp.Cast(this=col(name), to=decimal_type(scale)),
-                                 expression=number(Decimal(10) ** scale))
-                whole = exp.Cast(this=scaled, to=self.d.integer)
+            whole, kind = self.d.whole_cell(col(name), scale, lo, hi)
             column = self.layers.add(whole, level + 1, "c")
-            return Val(col(column), scale, level + 1)
+            return Val(col(column), scale, level + 1, None, lo, hi, kind)
         if isinstance(e, ir.Agg) and self.aggregate is not None:
             return self.aggregate(e)
         if isinstance(e, ir.Ref):
             return self.steps[e.step]
         if isinstance(e, ir.Neg):
             a = self.value(e.a)
-            return Val(exp.Neg(this=exp.Paren(this=a.sql)), a.scale, a.level)
+            if a.const is not None:
+                return self.const(-a.const, a.scale)
+            return Val(exp.Neg(this=exp.Paren(this=a.sql)), a.scale, a.level, None, -a.hi, -a.lo, a.kind)
         if isinstance(e, ir.Bin):
             if e.op == "/":
                 return self.divide(self.value(e.a), self.value(e.b))
@@ -253,42 +226,54 @@ class Translator:
                 scale = a.scale + b.scale
                 self.align(a, scale)  # refuses more places than an engine keeps
                 if a.const is not None and b.const is not None:
-                    return Val(self.integer(a.const * b.const), scale, 0, a.const * b.const)
+                    return self.const(a.const * b.const, scale)
                 if a.const == 1 or b.const == 1:  # 1 × x, as a deduction of 1 point per time
-                    other = b if a.const == 1 else a
-                    return Val(other.sql, scale, other.level)
-                return Val(exp.Paren(this=exp.Mul(this=a.sql, expression=b.sql)), scale, max(a.level, b.level))
+                    return replace(b if a.const == 1 else a, scale=scale)
+                ends = [x * y for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
+                return self.arith(exp.Mul, a, b, scale, min(ends), max(ends))
             scale = max(a.scale, b.scale)
-            node = exp.Add if e.op == "+" else exp.Sub
-            return Val(exp.Paren(this=node(this=self.align(a, scale), expression=self.align(b, scale))),
-                       scale, max(a.level, b.level))
+            a, b = self.align(a, scale), self.align(b, scale)
+            if e.op == "+":
+                return self.arith(exp.Add, a, b, scale, a.lo + b.lo, a.hi + b.hi)
+            return self.arith(exp.Sub, a, b, scale, a.lo - b.hi, a.hi - b.lo)
         if isinstance(e, (ir.Min, ir.Max)):
             args = [self.value(a) for a in e.args]
             scale = max(a.scale for a in args)
             aligned = [self.align(a, scale) for a in args]
+            pick = min if isinstance(e, ir.Min) else max
+            lo, hi = pick(a.lo for a in aligned), pick(a.hi for a in aligned)
+            sqls, kind = self.operands(aligned, lo, hi, arithmetic=False)
             # LEAST and GREATEST as the engines spell them (every listed dialect has both);
             # sqlglot's own nodes would add a NULL test around them for DuckDB.
             fn = "LEAST" if isinstance(e, ir.Min) else "GREATEST"
-            return Val(exp.Anonymous(this=fn, expressions=aligned), scale, max(a.level for a in args))
+            return Val(exp.Anonymous(this=fn, expressions=sqls), scale, max(a.level for a in args), None, lo, hi, kind)
         if isinstance(e, ir.If):
             c, a, b = self.cond(e.cond), self.value(e.then), self.value(e.else_)
             scale = max(a.scale, b.scale)
-            case = exp.Case(ifs=[exp.If(this=c.sql, true=self.align(a, scale))], default=self.align(b, scale))
-            return Val(case, scale, max(c.level, a.level, b.level))
+            a, b = self.align(a, scale), self.align(b, scale)
+            lo, hi = min(a.lo, b.lo), max(a.hi, b.hi)
+            (x, y), kind = self.operands([a, b], lo, hi, arithmetic=False)
+            case = exp.Case(ifs=[exp.If(this=c.sql, true=x)], default=y)
+            return Val(case, scale, max(c.level, a.level, b.level), None, lo, hi, kind)
         if isinstance(e, ir.Round):
             return self.round(self.value(e.a), e.step, e.mode)
         if isinstance(e, ir.Fail):
             shown = self.value(e.show)
-            return Val(exp.Cast(this=exp.Null(), to=self.d.integer), shown.scale, shown.level)  # the error column says why
+            # NULL (the error column says why): it takes no value, so any bounds hold
+            kind = "wide" if self.d.narrow is None else "narrow"
+            return Val(exp.Cast(this=exp.Null(), to=self.d.narrow or self.d.integer), shown.scale, shown.level,
+                       None, 0, 0, kind)
         raise SQLError(f"{type(e).__name__} is a batch rule, not a value of one row")
 
     def cond(self, c: ir.Cond) -> Bool:
         if isinstance(c, ir.Cmp):
             a, b = self.value(c.a), self.value(c.b)
             scale = max(a.scale, b.scale)
+            a, b = self.align(a, scale), self.align(b, scale)
+            (x, y), _ = self.operands([a, b], min(a.lo, b.lo), max(a.hi, b.hi), arithmetic=False)
             node: type[exp.Binary] = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "=": exp.EQ,
                                           "!=": exp.NEQ}[c.op]
-            return Bool(node(this=self.align(a, scale), expression=self.align(b, scale)), max(a.level, b.level))
+            return Bool(node(this=x, expression=y), max(a.level, b.level))
         if isinstance(c, (ir.And, ir.Or)):
             parts = [self.cond(x) for x in c.args]
             joint = exp.And if isinstance(c, ir.And) else exp.Or
@@ -301,44 +286,90 @@ class Translator:
             return Bool(exp.Not(this=exp.Paren(this=inner.sql)), inner.level)
         if isinstance(c, ir.IsTrue):
             a = self.value(c.a)
-            return Bool(exp.NEQ(this=a.sql, expression=self.integer(0)), a.level)
+            return Bool(exp.NEQ(this=a.sql, expression=self.zero(a)), a.level)
         raise SQLError(f"not an IR condition: {type(c).__name__}")
 
+    def like(self, n: int, v: Val) -> exp.Expr:
+        """A small constant in v's width (an operation is cheapest between equals)."""
+        return self._literal(n, self.d.narrow) if v.kind == "narrow" and self.d.narrow else self.integer(n)
+
+    def zero(self, v: Val) -> exp.Expr:
+        return self.like(0, v)
+
     # ---- exact division and rounding --------------------------------------------------------
+    def magnitude(self, v: Val) -> Val:
+        if v.const is not None:
+            return self.const(abs(v.const))
+        lo = 0 if v.lo <= 0 <= v.hi else min(abs(v.lo), abs(v.hi))
+        return Val(exp.Abs(this=v.sql), 0, v.level, None, lo, max(abs(v.lo), abs(v.hi)), v.kind)
+
+    def quotient(self, a: Val, b: Val, hi: int) -> Val:
+        """a // b for whole numbers a >= 0 and b > 0 (or NULL), at most ``hi``."""
+        narrow = self.d.narrow
+        if narrow is not None and a.kind == "wide" and b.const and a.lo >= 0:
+            # DuckDB divides 128-bit numbers a bit at a time.  A constant divisor's factor 2**k
+            # (10**18 has 2**18) is a shift instead, floor(floor(a / 2**k) / m) being
+            # floor(a / (2**k m)) for a >= 0; what is left is often a 64-bit division.
+            k = (b.const & -b.const).bit_length() - 1
+            if k:
+                shifted = exp.BitwiseRightShift(this=a.sql, expression=exp.Literal.number(k))
+                top = a.hi >> k
+                a = Val(exp.Cast(this=shifted, to=narrow) if fits(0, top) else exp.Paren(this=shifted), 0, a.level,
+                        None, 0, top, "narrow" if fits(0, top) else "wide")
+                b = self.const(b.const >> k)
+        (x, y), kind = self.operands([a, b], 0, max(a.hi, b.hi), arithmetic=False)
+        return Val(self.d.truncated_quotient(x, y), 0, max(a.level, b.level), None, 0, hi, kind)
+
+    def digits_at_once(self, top: int, digits: int, first: bool) -> int:
+        """How many digits of a quotient one division finds, its dividend being a number up to
+        ``top`` times 10 to that many: as many as keep it in 64 bits where the engine has
+        them (three at least: each division is a few layers), else as keep it in 38 digits;
+        where no bound proves even that, ten (none for the first division, of the number
+        itself), which overflows, with an error, only past 10**18 or so."""
+        limits = ([(NARROW_MAX, 3)] if self.d.narrow is not None else []) + [(WIDE_MAX, 1)]
+        for limit, least in limits:
+            k = 0
+            while k < digits and top * 10 ** (k + 1) <= limit:
+                k += 1
+            if k >= min(least, digits) and (k or not first):
+                return k
+        return 0 if first else min(digits, 10)
+
     def rounded_quotient(self, num: Val, den: Val, mode: str, digits: int = 0) -> Val:
         """num / den × 10**digits rounded to a whole number in ``mode``, for whole numbers num
         and den (den may be NULL: so is the result): the SQL of ``semantics._divide``.  The
-        ``digits`` are found ten at a time, by long division, so no product outgrows 38 digits
-        before the quotient itself does."""
+        ``digits`` are found by long division, as many at a time as the bounds of num and den
+        prove fit (``digits_at_once``)."""
         num, den = self.temp(num), self.temp(den)
-        zero = self.integer(0)
-        negative = exp.Paren(this=exp.NEQ(this=exp.Paren(this=exp.LT(this=num.sql, expression=zero)),
-                                          expression=exp.Paren(this=exp.LT(this=den.sql, expression=zero.copy()))))
+        negative = exp.Paren(this=exp.NEQ(this=exp.Paren(this=exp.LT(this=num.sql, expression=self.zero(num))),
+                                          expression=exp.Paren(this=exp.LT(this=den.sql, expression=self.zero(den)))))
         level = max(num.level, den.level)
         sign = self.temp(Val(negative, 0, level), "n")
-        an = self.temp(Val(exp.Abs(this=num.sql), 0, level))
-        ad = self.temp(Val(exp.Abs(this=den.sql), 0, level))
-        q = self.temp(Val(self.d.truncated_quotient(an.sql, ad.sql), 0, max(an.level, ad.level)))
-        r = self.temp(Val(exp.Sub(this=an.sql, expression=exp.Mul(this=q.sql, expression=ad.sql)), 0,
-                          max(q.level, ad.level)))
-        while digits > 0:  # the next (up to) ten digits of the quotient
-            step = min(digits, 10)
+        an = self.temp(self.magnitude(num))
+        ad = self.temp(self.magnitude(den))
+        least = max(ad.lo, 1)  # a zero divisor is NULL, and so is the quotient
+        step = self.digits_at_once(an.hi, digits, first=True)
+        digits -= step
+        n = self.temp(self.times(an, 10 ** step)) if step else an
+        q = self.temp(self.quotient(n, ad, n.hi // least))
+        r = self.temp(self.arith(exp.Sub, n, self.arith(exp.Mul, q, ad, 0, 0, n.hi), 0, 0, min(n.hi, ad.hi - 1)))
+        while digits > 0:  # the next digits of the quotient
+            step = self.digits_at_once(r.hi, digits, first=False)
             digits -= step
-            shifted = Val(exp.Mul(this=r.sql, expression=self.integer(10 ** step)), 0, r.level)
-            shifted = self.temp(shifted)
-            more = self.temp(Val(self.d.truncated_quotient(shifted.sql, ad.sql), 0, max(shifted.level, ad.level)))
-            q = self.temp(Val(exp.Add(this=exp.Mul(this=q.sql, expression=self.integer(10 ** step)),
-                                      expression=more.sql), 0, max(q.level, more.level)))
-            r = self.temp(Val(exp.Sub(this=shifted.sql, expression=exp.Mul(this=more.sql, expression=ad.sql)), 0,
-                              max(more.level, shifted.level, ad.level)))
-        twice = exp.Mul(this=self.integer(2), expression=r.sql)
-        more_than_half = exp.GT(this=twice, expression=ad.sql)
-        tie = exp.EQ(this=twice.copy(), expression=ad.sql.copy())
-        some = exp.GT(this=r.sql.copy(), expression=self.integer(0))
+            shifted = self.temp(self.times(r, 10 ** step))
+            more = self.temp(self.quotient(shifted, ad, min(shifted.hi // least, 10 ** step - 1)))
+            q = self.temp(self.arith(exp.Add, self.times(q, 10 ** step), more, 0, 0, q.hi * 10 ** step + more.hi))
+            r = self.temp(self.arith(exp.Sub, shifted, self.arith(exp.Mul, more, ad, 0, 0, shifted.hi), 0, 0,
+                                     min(shifted.hi, ad.hi - 1)))
+        twice = self.arith(exp.Mul, self.const(2), r, 0, 0, 2 * r.hi)
+        (x, y), _ = self.operands([twice, ad], 0, max(twice.hi, ad.hi), arithmetic=False)
+        more_than_half = exp.GT(this=x, expression=y)
+        tie = exp.EQ(this=x.copy(), expression=y.copy())
+        some = exp.GT(this=r.sql.copy(), expression=self.zero(r))
         # On magnitudes, "up" (toward +inf) moves a positive quotient away from zero and a
         # negative one toward it; "down" the other way round.
         if mode == "half even":
-            odd = exp.EQ(this=exp.Mod(this=q.sql, expression=self.integer(2)), expression=self.integer(1))
+            odd = exp.EQ(this=exp.Mod(this=q.sql, expression=self.like(2, q)), expression=self.like(1, q))
             bump: exp.Expr = exp.Or(this=more_than_half, expression=exp.Paren(this=exp.And(this=tie, expression=odd)))
         elif mode == "half up":  # ties away from zero, as Decimal's ROUND_HALF_UP
             bump = exp.Or(this=more_than_half, expression=tie)
@@ -348,23 +379,24 @@ class Translator:
             bump = exp.And(this=some, expression=sign.sql)
         else:
             raise SQLError(f"unknown rounding mode {mode!r}")
-        magnitude = exp.Case(ifs=[exp.If(this=bump, true=exp.Add(this=q.sql.copy(), expression=self.integer(1)))],
-                             default=q.sql.copy())
+        up = self.arith(exp.Add, q, self.const(1), 0, q.lo + 1, q.hi + 1)
+        (bumped, kept), kind = self.operands([up, q], q.lo, q.hi + 1, arithmetic=False)
+        magnitude = exp.Case(ifs=[exp.If(this=bump, true=bumped)], default=kept)
         signed = exp.Case(ifs=[exp.If(this=sign.sql.copy(), true=exp.Neg(this=exp.Paren(this=magnitude.copy())))],
                           default=magnitude)
-        return Val(signed, 0, max(r.level, q.level, sign.level, ad.level))
+        return Val(signed, 0, max(r.level, q.level, sign.level, ad.level), None, -(q.hi + 1), q.hi + 1, kind)
 
     def divide(self, a: Val, b: Val) -> Val:
         """a ÷ b to DIVISION_PLACES places, ties to even (NULL for a zero divisor: the error
         column names it).  a/b = (A/B) × 10**(sb - sa) for the whole numbers A and B."""
         shift = DIVISION_PLACES + b.scale - a.scale
         if b.const is not None and b.const != 0:  # a constant divisor is never zero
-            den_safe = Val(self.integer(b.const * 10 ** max(-shift, 0)), 0, 0)
+            den_safe = self.const(b.const * 10 ** max(-shift, 0))
         else:
-            den = b.sql if shift >= 0 else exp.Mul(this=b.sql, expression=self.integer(10 ** -shift))
-            den_safe = Val(exp.Nullif(this=den, expression=self.integer(0)), 0, b.level)
-        q = self.rounded_quotient(Val(a.sql, 0, a.level), den_safe, "half even", max(shift, 0))
-        return Val(q.sql, DIVISION_PLACES, q.level)
+            den = replace(b, scale=0) if shift >= 0 else self.times(b, 10 ** -shift, 0)
+            den_safe = replace(den, sql=exp.Nullif(this=den.sql, expression=self.zero(den)), const=None)
+        q = self.rounded_quotient(replace(a, scale=0), den_safe, "half even", max(shift, 0))
+        return replace(q, scale=DIVISION_PLACES)
 
     def round(self, x: Val, step: Decimal, mode: str) -> Val:
         exponent = step.as_tuple().exponent
@@ -372,11 +404,12 @@ class Translator:
         if is_power_of_ten(step) and isinstance(exponent, int) and x.scale <= -exponent:
             return x  # already a multiple of the step
         places = max(x.scale, step_places)
-        num = Val(self.align(x, places), 0, x.level)
-        q = self.rounded_quotient(num, Val(self.integer(int(step.scaleb(places))), 0, 0), mode)
+        num = replace(self.align(x, places), scale=0)
+        q = self.rounded_quotient(num, self.const(int(step.scaleb(places))), mode)
         unit = int(step.scaleb(step_places))  # the step, in whole numbers at its own places
-        sql = q.sql if unit == 1 else exp.Mul(this=exp.Paren(this=q.sql), expression=self.integer(unit))
-        return Val(sql, step_places, q.level)
+        if unit == 1:
+            return replace(q, scale=step_places)
+        return self.times(replace(q, sql=exp.Paren(this=q.sql)), unit, step_places)
 
     # ---- errors -----------------------------------------------------------------------------
     def error(self, e: ir.Expr | ir.Cond) -> exp.Expr | None:
