@@ -39,6 +39,7 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, list[tuple[str, object
     return header, [(i, [(type(v).__name__, v) for v in values]) for i, values in rows]
 
 
+@pytest.mark.filterwarnings("ignore:Cell .* is marked as a date")  # a negative number shown as a date
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.sampled_from(["id", "period", "r", "得分", "k"]), min_size=1, max_size=5, unique=True),
        st.dictionaries(st.tuples(st.integers(2, 9), st.integers(1, 7)), st.tuples(VALUES, st.sampled_from(FORMATS)),
