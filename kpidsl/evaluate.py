@@ -10,6 +10,7 @@ Everything is ``Decimal``.
 from __future__ import annotations
 
 import decimal
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,12 +46,19 @@ class Result:
 class Evaluator:
     def __init__(self, plan: ir.Plan, compiled: Compiled | None = None):
         self.plan = plan
-        self.compiled = compiled or compile_plan(plan)
+        if compiled is not None:
+            self.compiled = compiled
         self.score_names = [s.name for s in plan.score_steps]
         self.result_names = [s.name for s in plan.result_steps]
         self.batch = Batch(plan, self._result_steps, row_error)
         self.uses_agg = self.batch.uses_agg
         self.last_columns = self.batch.last_columns
+
+    @functools.cached_property
+    def compiled(self) -> Compiled:
+        """The rubric's generated scoring code, made when first needed: the streaming
+        loop has its own, and needs this one only for a row it hands back."""
+        return compile_plan(self.plan)
 
     @property
     def needs_batch(self) -> bool:

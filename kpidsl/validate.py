@@ -8,6 +8,7 @@ the reader generated from the same specs (``backends/rows.py``).
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -100,7 +101,7 @@ class Validator:
         self.plain = [(col, spec, i) for col, spec, i in self.columns
                       if i is not None and not col.optional and not col.may_be_na]
         self.others = [c for c in self.columns if c not in self.plain]
-        self.fast = self._row_reader() if not self.errors and self.plain else None
+        self._fast_wanted = not self.errors and bool(self.plain)
 
     def _repeated_titles(self, header: list[str]) -> None:
         """Two columns with one title: which one is meant is a guess that changes pay."""
@@ -126,9 +127,13 @@ class Validator:
                hint: str | None = None) -> None:
         self.errors.append(DataError(self.file, row, column, message, col.line if col else None, hint))
 
-    def _row_reader(self) -> Callable[[list[object]], dict[str, Decimal] | None]:
+    @functools.cached_property
+    def fast(self) -> Callable[[list[object]], dict[str, Decimal] | None] | None:
         """The reader generated from the plain columns' specs: their cells as a dict when
-        every one is spelled the common way, else None."""
+        every one is spelled the common way, else None.  Made when first asked for: the
+        streaming loop reads rows itself and asks only for a row it declines."""
+        if not self._fast_wanted:
+            return None
         from .backends.rows import compile_row_reader
 
         return compile_row_reader([(spec, i) for _, spec, i in self.plain if i is not None])
