@@ -24,7 +24,7 @@ from .. import ir
 from ..cells import MAX_WHOLE_DIGITS, CellSpec
 from ..semantics import ScoreError
 from ..spelling import FORMULA_STARTS, safe_text
-from .python import _Emitter, _outcome, compiled_namespace, environment, output_steps
+from .python import Emitter, compiled_namespace, environment, one_pass_parts, output_steps
 from .rows import SHORT_FLOAT, reader_parts
 
 
@@ -40,23 +40,23 @@ def compile_lines(plan: ir.Plan, cells: list[tuple[CellSpec, int]], person: int,
     ``any_types``: the cells may be numbers as well as text (XLSX, JSON).
 
     Per row the loop calls ``slow(number, values)`` for a row it declines (its line or
-    None), ``failed(number, error)``
-    for a row a formula cannot score and ``no_grade(number, total)`` where no grade applies;
-    each row it reads goes into ``seen`` (a ``DuplicateIndex``) at ``place | number``."""
-    em = _Emitter()
-    parts = _outcome(em, plan)
+    None), ``failed(number, error)`` for a row a formula cannot score and
+    ``no_grade(number, total)`` where no grade applies; each row it reads goes into
+    ``seen`` (a ``DuplicateIndex``) at ``place | number``."""
+    em = Emitter()
+    parts = one_pass_parts(em, plan)
     cols, namespace = reader_parts(cells, prefix="B")
+    before, after = output_steps(plan)
     plain = _plain_steps(plan.score_steps, {spec.column: _read_as(col, namespace) for col, (spec, _) in zip(cols, cells)})
     spelled = [(var, "str" if places is None and name in plain else places)
-               for (var, places), name in zip(parts["outcome_spelled"], output_steps(plan)[0] + output_steps(plan)[1])]
-    before, _ = output_steps(plan)
+               for (var, places), name in zip(parts["outcome_spelled"], before + after)]
     labels = [safe_text(g.label or g.name) for g in plan.grades]
     keys = [("person", person), ("period", period), *((f"k{i}", index) for i, index in enumerate(groups))]
     source = environment().get_template("fused.py.j2").render(
-        constants=[(name, text) for text, name in em.constants.items()], cols=cols, whole_digits=MAX_WHOLE_DIGITS, short_float=SHORT_FLOAT,
-        keys=keys, scores=parts["text_scores"], grades=parts["text_grades"], results=parts["text_results"],
-        spelled_vars=spelled, labels=labels, n_before=len(before),
-        total_var=em.names.get("total", "None"))
+        constants=[(name, text) for text, name in em.constants.items()], cols=cols,
+        whole_digits=MAX_WHOLE_DIGITS, short_float=SHORT_FLOAT, keys=keys, scores=parts["text_scores"],
+        grades=parts["text_grades"], results=parts["text_results"], spelled_vars=spelled, labels=labels,
+        n_before=len(before), total_var=em.names.get("total", "None"))
     namespace.update(compiled_namespace())
     namespace.update({"DECLINED": Declined(), "Declined": Declined, "ScoreError": ScoreError,
                       "InvalidOperation": decimal.InvalidOperation, "DivisionByZero": decimal.DivisionByZero,

@@ -53,7 +53,7 @@ def environment() -> Environment:
     return env
 
 
-class _Emitter:
+class Emitter:
     def __init__(self):
         self.constants: dict[str, str] = {}  # canonical digits -> constant name
         self.names: dict[str, str] = {}  # step name -> local variable
@@ -124,13 +124,13 @@ class _Emitter:
 
 
 def generate(plan: ir.Plan) -> str:
-    em = _Emitter()
+    em = Emitter()
     score_lines = em.lines(plan.score_steps, "score")
     score_vars = [v for v, _ in score_lines]
     em.names = {}  # grades and result steps see score steps through `s`
     grade_conds = ["True" if g.cond is None else em.cond(g.cond, "result") for g in plan.grades]
     result_lines = em.lines(plan.result_steps, "result")
-    outcome = _outcome(em, plan)
+    outcome = one_pass_parts(em, plan)
     return environment().get_template("python_backend.py.j2").render(
         constants=[(name, text) for text, name in em.constants.items()],
         score_lines=score_lines, score_vars=score_vars, grade_conds=grade_conds,
@@ -145,7 +145,7 @@ def output_steps(plan: ir.Plan) -> tuple[list[str], list[str]]:
     return before, after
 
 
-def _outcome(em: _Emitter, plan: ir.Plan) -> dict:
+def one_pass_parts(em: Emitter, plan: ir.Plan) -> dict:
     """The one-pass function: score steps as locals, the grade as `g`, then result steps."""
     if any(isinstance(n, ir.Agg) for s in plan.result_steps for n in ir.walk(s.expr)):
         # a batch-only rubric never uses the one-pass function
