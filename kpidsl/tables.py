@@ -281,20 +281,25 @@ def _raw_rows(wb, ws) -> Generator[tuple[int, list[object]], None, None] | None:
     def rows():
         with source:
             for i, cells in parser.parse():
-                values: list[object] = [None] * (width or (cells[-1]["column"] if cells else 0))
+                n = width or (cells[-1]["column"] if cells else 0)
+                values: list[object] = [None] * n
                 for c in cells:
-                    if width and c["column"] > width:
-                        break
                     v = c["value"]
-                    if v.__class__ is float or v.__class__ is int:
+                    if v is None:
+                        continue
+                    column = c["column"]
+                    if column > n:
+                        continue  # past the sheet's last column, as the public way drops it
+                    cls = v.__class__
+                    if cls is float or cls is int:
                         style = c["style_id"]
                         known = percent_style.get(style)
                         if known is None:  # the format's text, asked of a cell in that style
                             known = percent_style[style] = "%" in (
-                                ReadOnlyCell(ws, i, c["column"], v, "n", style).number_format or "")
+                                ReadOnlyCell(ws, i, column, v, "n", style).number_format or "")
                         if known:
                             v = PercentNumber(v)
-                    values[c["column"] - 1] = v
+                    values[column - 1] = v
                 yield i, values
     return rows()
 
