@@ -34,9 +34,13 @@ def _workbook(path: Path, header: list[str], cells: dict[tuple[int, int], tuple[
     return path
 
 
-def _read(path: Path) -> tuple[list[str], list[tuple[int, list[tuple[str, object]]]]]:
-    header, rows = tables.read_table(path)
-    return header, [(i, [(type(v).__name__, v) for v in values]) for i, values in rows]
+def _read(path: Path) -> tuple[list[str], list[tuple[int, list[tuple[str, object]]]]] | str:
+    """The header and typed rows, or the refusal (a header over two rows, say) in words."""
+    try:
+        header, rows = tables.read_table(path)
+        return header, [(i, [(type(v).__name__, v) for v in values]) for i, values in rows]
+    except ValueError as e:
+        return str(e)
 
 
 @pytest.mark.filterwarnings("ignore:Cell .* is marked as a date")  # a negative number shown as a date
