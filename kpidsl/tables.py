@@ -14,8 +14,10 @@ import json
 import re
 import sys
 import zipfile
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Literal
 
 from .cells import PercentNumber
 
@@ -200,9 +202,11 @@ def column_letter(i: int) -> str:
 
 
 # ---- XLSX -----------------------------------------------------------------------------
-def _read_xlsx(path: Path) -> Table:
-    from openpyxl import load_workbook  # type: ignore[import-untyped]
+# A sheet's rows as (row number, values as wide as the sheet), and a way to close the book.
+Book = tuple[Iterator[tuple[int, list[object]]], Callable[[], None]]
 
+
+def _read_xlsx(path: Path) -> Table:
     if not zipfile.is_zipfile(path):
         with path.open("rb") as f:
             head = f.read(8)
@@ -210,25 +214,20 @@ def _read_xlsx(path: Path) -> Table:
         raise ValueError(f"{path}: not an XLSX workbook ({what}); open it in Excel and save it as .xlsx, "
                          "or as \"CSV UTF-8\"")
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        book = _parser_book(path)
+        if book is None:  # another openpyxl: read through its cell objects
+            book = _cell_book(path)
     except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a damaged workbook
         raise ValueError(f"{path}: cannot read this workbook ({type(e).__name__}: {e}); "
                          "open it in Excel and save it again as .xlsx") from None
-    if not wb.worksheets:
+    if book is False:
         raise ValueError(f"{path}: the workbook has no worksheet")
-    ws = wb.worksheets[0]
-    rows = _raw_rows(wb, ws)
-    if rows is None:  # another openpyxl: read through its cell objects
-        rows = _cell_rows(ws)
+    rows, close = book
     first = next(rows, None)
     header_values = first[1] if first is not None and first[0] == 1 else []
     if all(v in (None, "") for v in header_values):
-        others = [s.title for s in wb.worksheets[1:] if s.max_row and s.max_row > 1]
-        rows.close()
-        wb.close()
-        if others:
-            raise ValueError(f"{path}: the first sheet {ws.title!r} is empty and the data seems to be on "
-                             f"sheet {others[0]!r}; kpi reads the first sheet: move that sheet first")
+        close()
+        _refuse_empty_first_sheet(path)
         return [], iter(())
     header = [str(v).strip() if v is not None else "" for v in header_values]
     width = len(header)
@@ -239,13 +238,35 @@ def _read_xlsx(path: Path) -> Table:
                 values += [None] * (width - len(values))
             if values[0] not in (None, "") or any(v not in (None, "") for v in values):
                 yield i, values
-        wb.close()
+        close()
     return header, data()
 
 
-def _cell_rows(ws) -> Generator[tuple[int, list[object]], None, None]:
-    """The first sheet's rows through read-only mode's cell objects (public openpyxl),
-    numbered from 1, a number shown as a percent made a ``PercentNumber``."""
+def _refuse_empty_first_sheet(path: Path) -> None:
+    """Where the first sheet is empty and another holds data, say so (kpi reads the first)."""
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        first = wb.worksheets[0].title
+        others = [s.title for s in wb.worksheets[1:] if s.max_row and s.max_row > 1]
+    finally:
+        wb.close()
+    if others:
+        raise ValueError(f"{path}: the first sheet {first!r} is empty and the data seems to be on "
+                         f"sheet {others[0]!r}; kpi reads the first sheet: move that sheet first")
+
+
+def _cell_book(path: Path) -> Book | Literal[False]:
+    """The first sheet through read-only mode's cell objects (public openpyxl), numbered
+    from 1, a number shown as a percent made a ``PercentNumber``; False if there is none."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    if not wb.worksheets:
+        wb.close()
+        return False
+    ws = wb.worksheets[0]
     percent_style: dict[int, bool] = {}  # by style: openpyxl looks a format up for every cell
 
     def is_percent(c) -> bool:
@@ -254,54 +275,103 @@ def _cell_rows(ws) -> Generator[tuple[int, list[object]], None, None]:
             known = percent_style[c._style_id] = "%" in (c.number_format or "")
         return known
 
-    for i, r in enumerate(ws.iter_rows(), start=1):
-        # an empty cell (openpyxl's EmptyCell) has no style, and its value is None
-        yield i, [PercentNumber(v) if ((v := c.value).__class__ is float or v.__class__ is int) and is_percent(c)
-                  else v for c in r]
+    # Rows as wide as the sheet says it is, but a cell past its stated size is read, not
+    # dropped: some programs state a size too small (Excel reads past it too).
+    width = ws.max_column or 0
+    ws.reset_dimensions()
+
+    def rows():
+        for i, r in enumerate(ws.iter_rows(), start=1):
+            # an empty cell (openpyxl's EmptyCell) has no style, and its value is None
+            values = [PercentNumber(v) if ((v := c.value).__class__ is float or v.__class__ is int) and is_percent(c)
+                      else v for c in r]
+            if len(values) < width:
+                values += [None] * (width - len(values))
+            yield i, values
+    return rows(), wb.close
 
 
-def _raw_rows(wb, ws) -> Generator[tuple[int, list[object]], None, None] | None:
-    """The same rows from openpyxl's own sheet parser, (row number, one dict per cell),
-    without the cell object read-only mode makes of each: a tenth of reading a sheet.
-    It is the parser, with the arguments, that openpyxl's ReadOnlyWorksheet uses (3.1);
-    None where they are not there, and the caller takes the public way.  Missing rows
-    are not made up: they would be blank, and blank rows are skipped."""
+def _parser_book(path: Path) -> Book | Literal[False] | None:
+    """The same rows from openpyxl's own sheet parser, without the cell object read-only
+    mode makes of each (a tenth of reading a sheet), and without read-only mode's look for
+    the sheet's size, which reads the whole of every sheet that does not state it (as
+    programs that stream a sheet out write it): only the first sheet is read, once.
+    These are the steps and arguments of openpyxl's own read-only loading (3.1); None
+    where they are not there, and the caller takes the public way.  Missing rows are not
+    made up: they would be blank, and blank rows are skipped."""
     try:
         from openpyxl.cell.read_only import ReadOnlyCell  # type: ignore[import-untyped]
+        from openpyxl.reader.excel import ExcelReader  # type: ignore[import-untyped]
+        from openpyxl.styles.stylesheet import apply_stylesheet  # type: ignore[import-untyped]
         from openpyxl.worksheet._reader import WorkSheetParser  # type: ignore[import-untyped]
 
-        source = ws._get_source()
-        parser = WorkSheetParser(source, ws._shared_strings, data_only=wb.data_only, epoch=wb.epoch,
-                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        reader = ExcelReader(path, read_only=True, data_only=True)
+        steps = (reader.read_manifest, reader.read_strings, reader.read_workbook)
     except (ImportError, AttributeError, TypeError):
         return None
+    archive = reader.archive
+    try:
+        for step in steps:
+            step()
+        wb = reader.wb
+        apply_stylesheet(archive, wb)
+        target = next((rel.target for _, rel in reader.parser.find_sheets()
+                       if rel.target in reader.valid_files and "chartsheet" not in rel.Type), None)
+        if target is None:
+            archive.close()
+            return False
+        width = _stated_width(archive, target) or 0  # rows at least this wide; see _cell_book
+        source = archive.open(target)
+        parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=wb.epoch,
+                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+    except BaseException:
+        archive.close()
+        raise
+    sheet = SimpleNamespace(parent=wb)  # what a cell asks its sheet for: the book's formats
     percent_style: dict[int, bool] = {}
-    width = ws.max_column  # as the public way: every row this wide, or, not known, as written
 
     def rows():
         with source:
             for i, cells in parser.parse():
-                n = width or (cells[-1]["column"] if cells else 0)
+                last = cells[-1]["column"] if cells else 0
+                n = width if width > last else last
                 values: list[object] = [None] * n
                 for c in cells:
                     v = c["value"]
                     if v is None:
                         continue
                     column = c["column"]
-                    if column > n:
-                        continue  # past the sheet's last column, as the public way drops it
+                    if column > n:  # cells out of order in the file
+                        values += [None] * (column - n)
+                        n = column
                     cls = v.__class__
                     if cls is float or cls is int:
                         style = c["style_id"]
                         known = percent_style.get(style)
                         if known is None:  # the format's text, asked of a cell in that style
                             known = percent_style[style] = "%" in (
-                                ReadOnlyCell(ws, i, column, v, "n", style).number_format or "")
+                                ReadOnlyCell(sheet, i, column, v, "n", style).number_format or "")
                         if known:
                             v = PercentNumber(v)
                     values[column - 1] = v
                 yield i, values
-    return rows()
+    return rows(), archive.close
+
+
+def _stated_width(archive: zipfile.ZipFile, target: str) -> int | None:
+    """The last column of the sheet's stated size (its <dimension>), as read-only mode
+    takes it, looked for only before the sheet's data, where the format puts it."""
+    from openpyxl.utils.cell import range_boundaries  # type: ignore[import-untyped]
+    from openpyxl.xml.functions import iterparse  # type: ignore[import-untyped]
+
+    with archive.open(target) as f:
+        for _, element in iterparse(f, events=("start",)):
+            tag = element.tag.rpartition("}")[2]
+            if tag == "dimension":
+                return range_boundaries(element.get("ref"))[2]
+            if tag == "sheetData":
+                return None
+    return None
 
 
 # ---- JSON -----------------------------------------------------------------------------

@@ -34,6 +34,41 @@ def _workbook(path: Path, header: list[str], cells: dict[tuple[int, int], tuple[
     return path
 
 
+def _state_size(path: Path, ref: str | None) -> Path:
+    """The workbook with its first sheet's stated size (<dimension>) replaced by ``ref``, or
+    taken out (as programs that stream a sheet out write it)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    new = b"" if ref is None else f'<dimension ref="{ref}"/>'.encode()
+    parts[sheet], n = re.subn(rb"<dimension [^>]*/>", new, parts[sheet])
+    assert n == 1
+    out = path.with_name("stated_" + path.name)
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return out
+
+
+def _swap_cells(path: Path, a: str, b: str) -> None:
+    """Write cell ``b`` before cell ``a`` in the first sheet's XML (they share a row)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    pattern = rb'(<c r="%s".*?</c>)(.*?)(<c r="%s".*?</c>)' % (a.encode(), b.encode())
+    parts[sheet], n = re.subn(pattern, rb"\3\2\1", parts[sheet])
+    assert n == 1
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
 def _read(path: Path) -> tuple[list[str], list[tuple[int, list[tuple[str, object]]]]] | str:
     """The header and typed rows, or the refusal (a header over two rows, say) in words."""
     try:
@@ -47,12 +82,15 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, list[tuple[str, object
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.sampled_from(["id", "period", "r", "得分", "k"]), min_size=1, max_size=5, unique=True),
        st.dictionaries(st.tuples(st.integers(2, 9), st.integers(1, 7)), st.tuples(VALUES, st.sampled_from(FORMATS)),
-                       max_size=25))
-def test_the_parser_way_reads_what_the_cell_way_reads(tmp_path_factory, header, cells):
+                       max_size=25),
+       st.sampled_from(["as saved", None, "A1", "A1:B3"]))
+def test_the_parser_way_reads_what_the_cell_way_reads(tmp_path_factory, header, cells, stated):
     path = _workbook(tmp_path_factory.mktemp("x") / "a.xlsx", header, cells)
+    if stated != "as saved":  # no stated size, or one too small
+        path = _state_size(path, stated)
     fast = _read(path)
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(tables, "_raw_rows", lambda wb, ws: None)
+        m.setattr(tables, "_parser_book", lambda path: None)
         public = _read(path)
     assert fast == public
 
@@ -77,3 +115,35 @@ def test_a_sheet_whose_first_row_is_missing_is_read_as_empty(tmp_path):
     wb.save(tmp_path / "a.xlsx")
     header, rows = tables.read_table(tmp_path / "a.xlsx")
     assert header == [] and list(rows) == []
+
+
+@pytest.mark.parametrize("stated", [None, "A1", "A1:B2"])
+@pytest.mark.parametrize("in_order", [True, False])
+def test_a_sheet_that_states_no_size_or_too_small_a_size_is_read_whole(tmp_path, stated, in_order):
+    # Excel reads past a sheet's stated size, and so does kpi: a cell is never dropped,
+    # nor one a program wrote after a cell to its left.
+    path = _state_size(_workbook(tmp_path / "a.xlsx", ["id", "r", "d"], {
+        (2, 1): ("E1", "General"), (2, 2): (0.5, "0%"), (3, 1): ("E2", "General"), (3, 3): (7, "General")}), stated)
+    if not in_order:
+        _swap_cells(path, "A3", "C3")
+    # openpyxl's public way takes a row's last cell in the file for its end, so only
+    # the parser way is asked about cells out of order
+    for way in ("parser", "cells") if in_order else ("parser",):
+        with pytest.MonkeyPatch.context() as m:
+            if way == "cells":
+                m.setattr(tables, "_parser_book", lambda path: None)
+            header, rows = _read(path)
+        assert header == ["id", "r", "d"], way
+        assert rows == [(2, [("str", "E1"), ("PercentNumber", PercentNumber(0.5)), ("NoneType", None)]),
+                        (3, [("str", "E2"), ("NoneType", None), ("int", 7)])], way
+
+
+def test_a_workbook_of_charts_only_is_refused_in_words(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.create_chartsheet("图表")
+    wb.remove(wb.active)
+    wb.save(tmp_path / "c.xlsx")
+    with pytest.raises(ValueError, match="c.xlsx: the workbook has no worksheet"):
+        tables.read_table(tmp_path / "c.xlsx")
