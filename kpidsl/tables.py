@@ -324,6 +324,11 @@ def _parser_book(path: Path) -> Book | Literal[False] | None:
         source = archive.open(target)
         parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=wb.epoch,
                                  date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+    except (AttributeError, TypeError):
+        # another openpyxl's insides, or a workbook they trip on: the public way reads
+        # it, or says what is wrong with it
+        archive.close()
+        return None
     except BaseException:
         archive.close()
         raise

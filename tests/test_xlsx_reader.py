@@ -147,3 +147,14 @@ def test_a_workbook_of_charts_only_is_refused_in_words(tmp_path):
     wb.save(tmp_path / "c.xlsx")
     with pytest.raises(ValueError, match="c.xlsx: the workbook has no worksheet"):
         tables.read_table(tmp_path / "c.xlsx")
+
+
+def test_where_openpyxl_insides_differ_the_public_way_reads(tmp_path, monkeypatch):
+    import openpyxl.worksheet._reader as insides
+
+    def other_parser(*args, **kwargs):
+        raise TypeError("WorkSheetParser() got an unexpected keyword argument 'epoch'")
+
+    path = _workbook(tmp_path / "a.xlsx", ["id", "r"], {(2, 1): ("E1", "General"), (2, 2): (0.5, "0%")})
+    monkeypatch.setattr(insides, "WorkSheetParser", other_parser)
+    assert _read(path) == (["id", "r"], [(2, [("str", "E1"), ("PercentNumber", PercentNumber(0.5))])])
