@@ -34,39 +34,32 @@ def _workbook(path: Path, header: list[str], cells: dict[tuple[int, int], tuple[
     return path
 
 
-def _state_size(path: Path, ref: str | None) -> Path:
-    """The workbook with its first sheet's stated size (<dimension>) replaced by ``ref``, or
-    taken out (as programs that stream a sheet out write it)."""
+def _edit_sheet(path: Path, out: Path, pattern: bytes, replacement: bytes) -> Path:
+    """``out``: the workbook with ``pattern`` replaced, once, in its first sheet's XML."""
     import re
     import zipfile
 
     with zipfile.ZipFile(path) as z:
         parts = {i.filename: z.read(i.filename) for i in z.infolist()}
     sheet = "xl/worksheets/sheet1.xml"
-    new = b"" if ref is None else f'<dimension ref="{ref}"/>'.encode()
-    parts[sheet], n = re.subn(rb"<dimension [^>]*/>", new, parts[sheet])
+    parts[sheet], n = re.subn(pattern, replacement, parts[sheet], flags=re.DOTALL)
     assert n == 1
-    out = path.with_name("stated_" + path.name)
     with zipfile.ZipFile(out, "w") as z:
         for name, data in parts.items():
             z.writestr(name, data)
     return out
 
 
+def _state_size(path: Path, ref: str | None) -> Path:
+    """The workbook with its first sheet's stated size (<dimension>) replaced by ``ref``, or
+    taken out (as programs that stream a sheet out write it)."""
+    new = b"" if ref is None else f'<dimension ref="{ref}"/>'.encode()
+    return _edit_sheet(path, path.with_name("stated_" + path.name), rb"<dimension [^>]*/>", new)
+
+
 def _swap_cells(path: Path, a: str, b: str) -> None:
     """Write cell ``b`` before cell ``a`` in the first sheet's XML (they share a row)."""
-    import re
-    import zipfile
-
-    with zipfile.ZipFile(path) as z:
-        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
-    sheet = "xl/worksheets/sheet1.xml"
-    pattern = rb'(<c r="%s".*?</c>)(.*?)(<c r="%s".*?</c>)' % (a.encode(), b.encode())
-    parts[sheet], n = re.subn(pattern, rb"\3\2\1", parts[sheet])
-    assert n == 1
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
+    _edit_sheet(path, path, rb'(<c r="%s".*?</c>)(.*?)(<c r="%s".*?</c>)' % (a.encode(), b.encode()), rb"\3\2\1")
 
 
 def _read(path: Path) -> tuple[list[str], list[tuple[int, list[tuple[str, object]]]]] | str:
