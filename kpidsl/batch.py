@@ -67,9 +67,8 @@ class Batch:
                         continue
                     source = col.name[: -len(".last")]
                     if prev is None or source not in prev.cells:
-                        errors.append(DataError(row.file, row.number, col.name,
-                                                f"needs last period's {source!r} and the data has none",
-                                                col.line, f"add a {col.name!r} column, or the previous period's row"))
+                        problem, hint = missing_last(col)
+                        errors.append(DataError(row.file, row.number, col.name, problem, col.line, hint))
                         continue
                     row.cells[col.name] = prev.cells[source]
         if errors:
@@ -261,6 +260,35 @@ def by_person(items: list[T], row_of: Callable[[T], Row]) -> dict[str, list[T]]:
     return out
 
 
+# How the problems with a person's periods end: the SQL engine reports a problem's words,
+# and its advice is worked out from them, for Python's and SQL's errors alike.  The words
+# before these are a person's and a period's (quoted), which cannot end a problem this way.
+CANNOT_ORDER = ": kpi cannot tell which comes first"
+NOT_CALENDAR = " is not a calendar period" + CANNOT_ORDER
+NOT_OF_KIND = ": the rubric's periods are "
+A_YEAR = " is a year: `over quarter` needs months or quarters"
+
+
+def period_hint(problem: str, kind: str | None) -> str:
+    """The advice for a problem with a person's period, ``calendar``'s or the SQL engine's."""
+    if kind is not None and problem.endswith(NOT_OF_KIND + periods.SETTING[kind]):
+        return f"write a {kind} as {periods.spellings(kind)}"
+    if problem.endswith(NOT_CALENDAR):
+        return f"write {periods.spellings(None)}"
+    if problem.endswith(CANNOT_ORDER):
+        return "write every period of a person as the same kind, e.g. 2024-01, 2024-02"
+    if problem.endswith(A_YEAR):
+        return "write the periods as months (2024-01) or quarters (2024Q1)"
+    return "a person has one row a period"
+
+
+def missing_last(column: ir.Column) -> tuple[str, str]:
+    """The problem and the advice where last period's value of ``column`` is nowhere."""
+    source = column.name[: -len(".last")]
+    return (f"needs last period's {source!r} and the data has none",
+            f"add a {column.name!r} column, or the previous period's row")
+
+
 def calendar(items: list[T], kind: str | None, row_of: Callable[[T], Row], errors: list[DataError],
              quarters: bool = False) -> dict[int, Period]:
     """Every row's (or result's) period read as a calendar period, by ``id``; a period that
@@ -282,26 +310,20 @@ def calendar(items: list[T], kind: str | None, row_of: Callable[[T], Row], error
             if p is not None:
                 seen.setdefault(p.index, row)
             said = f"{row.person}'s period {row.period!r}"
-            problem, hint = None, None
+            problem = None
             if p is None and kind is not None:
-                problem = f"{said} is not a {kind}: the rubric's periods are {periods.SETTING[kind]}"
-                hint = f"write a {kind} as {periods.spellings(kind)}"
+                problem = f"{said} is not a {kind}{NOT_OF_KIND}{periods.SETTING[kind]}"
             elif p is None and (row is first or first_period is None):
-                problem = f"{said} is not a calendar period: kpi cannot tell which comes first"
-                hint = f"write {periods.spellings(None)}"
+                problem = f"{said}{NOT_CALENDAR}"
             elif first_period is not None and (p is None or p.kind != first_period.kind):
-                problem = (f"{said} is not written like {first.period!r} (row {first.number}): "
-                           "kpi cannot tell which comes first")
-                hint = "write every period of a person as the same kind, e.g. 2024-01, 2024-02"
+                problem = f"{said} is not written like {first.period!r} (row {first.number}){CANNOT_ORDER}"
             elif p is not None and quarters and p.kind == periods.YEAR:
-                problem = f"{said} is a year: `over quarter` needs months or quarters"
-                hint = "write the periods as months (2024-01) or quarters (2024Q1)"
+                problem = f"{said}{A_YEAR}"
             elif p is not None and seen[p.index] is not row:
                 other = seen[p.index]
                 problem = f"{said} is the same {p.kind} as {other.period!r} (row {other.number})"
-                hint = "a person has one row a period"
             if problem is not None:
-                errors.append(DataError(row.file, row.number, "period", problem, hint=hint))
+                errors.append(DataError(row.file, row.number, "period", problem, hint=period_hint(problem, kind)))
             elif p is not None:
                 out[id(item)] = p
     return out

@@ -16,7 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import ir
+from . import batch as python_batch
+from . import ir, periods
 from .backends import sql, sql_cells, sql_text
 from .backends.sql_values import cell_places
 from .evaluate import Result
@@ -194,12 +195,11 @@ def score_files_to_csv(plan: ir.Plan, paths: list[Path], out: Path, percent: str
         query = sql.build(plan, "duckdb", TABLE, ID)
         with watch(con, "scoring"):
             con.execute(f"CREATE OR REPLACE TEMP TABLE _kpi_scored AS {query.sql(pretty=False)}")
-        found = con.execute(f"SELECT {ID}, {sql.ERROR}, {sql.BATCH_ERROR} FROM _kpi_scored WHERE {sql.ERROR} "
-                            f"IS NOT NULL OR {sql.BATCH_ERROR} IS NOT NULL ORDER BY {ID} LIMIT {MAX_BAD}").fetchall()
+        found = con.execute(f"SELECT {ID}, {sql.ERROR}, {sql.ERROR_COLUMN}, {sql.BATCH_ERROR} FROM _kpi_scored "
+                            f"WHERE {sql.ERROR} IS NOT NULL OR {sql.BATCH_ERROR} IS NOT NULL ORDER BY {ID} "
+                            f"LIMIT {MAX_BAD}").fetchall()
         if found:
-            raise DataProblems([DataError(str(paths[i >> 32]), i & 0xFFFFFFFF, None, e or b,
-                                          hint=None if e else "a team amount must be the same on every row of the team")
-                                for i, e, b in found])
+            raise DataProblems([error(plan, str(paths[i >> 32]), i & 0xFFFFFFFF, e, about, b) for i, e, about, b in found])
         table = Table(plan)
         select = sql_text.spelled(plan, table, query)
         with atomic_path(out) as tmp, watch(con, "writing"):
@@ -210,6 +210,20 @@ def score_files_to_csv(plan: ir.Plan, paths: list[Path], out: Path, percent: str
         return scored, rows
     finally:
         con.close()
+
+
+def error(plan: ir.Plan, file: str, number: int, problem: str | None, about: str | None,
+          batch_problem: str | None) -> DataError:
+    """A row's error from the query's error columns, as the Python evaluator words it: the
+    column it is about, and the rubric line and the advice that go with it."""
+    if problem is None:  # only a rule over rows went wrong: a pool
+        return DataError(file, number, None, str(batch_problem), hint="a team amount must be the same on every row of the team")
+    if about == "period":
+        return DataError(file, number, about, problem, hint=python_batch.period_hint(problem, periods.kind_of(plan.outline.period)))
+    column = next((c for c in plan.columns if c.name == about), None)
+    if column is not None:  # a last period's cell
+        return DataError(file, number, about, problem, column.line, python_batch.missing_last(column)[1])
+    return DataError(file, number, None, problem)
 
 
 def run(con, plan: ir.Plan, files: list[str], rows: dict[int, Row] | None = None) -> list[Result]:
@@ -231,12 +245,9 @@ def run(con, plan: ir.Plan, files: list[str], rows: dict[int, Row] | None = None
             row = rows[ident] if rows is not None else Row(
                 files[ident >> 32], ident & 0xFFFFFFFF, values[at[plan.person]], values[at[plan.period]],
                 {g: values[at[g]] for g in plan.groups}, {})
-            if values[at[sql.ERROR]] is not None:
-                errors.append(DataError(row.file, row.number, None, values[at[sql.ERROR]]))
-                continue
-            if values[at[sql.BATCH_ERROR]] is not None:
-                errors.append(DataError(row.file, row.number, None, values[at[sql.BATCH_ERROR]],
-                                        hint="a team amount must be the same on every row of the team"))
+            e, b = values[at[sql.ERROR]], values[at[sql.BATCH_ERROR]]
+            if e is not None or b is not None:
+                errors.append(error(plan, row.file, row.number, e, values[at[sql.ERROR_COLUMN]], b))
                 continue
             results.append(_result(query, row, values, at))
     if errors:

@@ -51,7 +51,7 @@ class Outcome:
     """What one side made of a batch: every row's output line, or the rows it refused."""
     lines: tuple[tuple[str, ...], ...] = ()
     steps: tuple[tuple[tuple[str, Decimal | None], ...], ...] = ()  # output steps as numbers, row by row
-    errors: tuple[tuple[int, str], ...] = ()
+    errors: tuple[tuple[int, str, str, int, str], ...] = ()  # row, column, message, rubric line, hint
 
 
 def outcome(plan: ir.Plan, results: list[Result], steps: Sequence[str]) -> Outcome:
@@ -61,7 +61,8 @@ def outcome(plan: ir.Plan, results: list[Result], steps: Sequence[str]) -> Outco
 
 
 def refused(errors: list[DataError]) -> Outcome:
-    return Outcome(errors=tuple(sorted((e.row, e.message) for e in errors)))
+    return Outcome(errors=tuple(sorted((e.row, e.column or "", e.message, e.rubric_line or 0, e.hint or "")
+                                       for e in errors)))
 
 
 def python(scorer: Scorer, rows: list[Row], steps: Sequence[str]) -> Outcome:
@@ -85,7 +86,7 @@ def engine(plan: ir.Plan, rows: list[Row], dialect: str, load: Load, fetch: Fetc
     for record in fetch(query.sql()):
         row = by_number[int(record[ROW])]
         if record[sql.ERROR] is not None:
-            errors.append(DataError(row.file, row.number, None, record[sql.ERROR]))
+            errors.append(duck.error(plan, row.file, row.number, record[sql.ERROR], record[sql.ERROR_COLUMN], None))
         else:
             at = {name: i for i, name in enumerate(record)}
             results.append(duck._result(query, row, tuple(record.values()), at))

@@ -526,6 +526,10 @@ def test_one_person_with_periods_written_two_ways_is_a_data_error(tmp_path):
     no_crash(r)
     assert r.returncode == 1
     assert f"{data}:3 [period]: p's period 'Jan' is not written like '2024-01' (row 2)" in r.stderr
+    # DuckDB says the same: the row, the column, the words and the advice
+    duck = kpi_run("eval", tmp_path / "r.kpi", data, "--engine", "duckdb")
+    assert duck.returncode == 1 and duck.stderr == r.stderr
+    assert "hint: write every period of a person as the same kind, e.g. 2024-01, 2024-02" in duck.stderr
 
 
 # ---- signals ----

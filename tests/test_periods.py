@@ -308,3 +308,30 @@ def test_streaks_count_calendar_months_as_a_month_counter_does():
         assert got == want, (months, got, want)
 
     law()
+
+
+# The advice for a problem with a period comes from the problem's words (the SQL engine
+# gives the words only): each problem's own advice, though the person and the period
+# (quoted) may say anything, even another problem's words.
+HOSTILE = "x is not a calendar period: kpi cannot tell which comes first"
+PERIOD_PROBLEMS = [
+    ("month", f"p's period 'Jan' is not a month: the rubric's periods are {periods.SETTING['month']}",
+     f"write a month as {periods.spellings('month')}"),
+    (None, "p's period 'Jan' is not a calendar period: kpi cannot tell which comes first",
+     f"write {periods.spellings(None)}"),
+    (None, f"{HOSTILE}'s period '2024Q1' is not written like '{HOSTILE}' (row 2): kpi cannot tell which comes first",
+     "write every period of a person as the same kind, e.g. 2024-01, 2024-02"),
+    (None, f"p's period '2024Q1' is not written like '{HOSTILE}': kpi cannot tell which comes first",
+     "write every period of a person as the same kind, e.g. 2024-01, 2024-02"),
+    (None, "p's period '2024' is a year: `over quarter` needs months or quarters",
+     "write the periods as months (2024-01) or quarters (2024Q1)"),
+    (None, f"p's period '2024-01' is the same month as '{HOSTILE}' (row 2)", "a person has one row a period"),
+    (None, f"p's period '2024-01' is the same month as '{HOSTILE}'", "a person has one row a period"),
+]
+
+
+@pytest.mark.parametrize(("kind", "problem", "hint"), PERIOD_PROBLEMS)
+def test_a_period_problem_gets_its_own_advice(kind, problem, hint):
+    from kpidsl.batch import period_hint
+
+    assert period_hint(problem, kind) == hint

@@ -44,6 +44,7 @@ from .sql_values import (
 
 GRADE, STATUS, REASON, NOTES, FLAGS = "_kpi_grade", "_kpi_status", "_kpi_reason", "_kpi_notes", "_kpi_flags"
 BATCH_ERROR = "_kpi_batch_error"  # a rule over rows (a pool amount that differs within a team)
+ERROR_COLUMN = "_kpi_error_column"  # the data column _kpi_error is about, as Python names it, if any
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Builder:
         inputs = {c.name: cell_places(c) for c in plan.columns}
         self.t = Translator(self.dialect, self.layers, inputs, {c.name: cell_bounds(c) for c in plan.columns})
         self.errors: list[exp.Expr | None] = []  # per row, in the order Python meets them
+        self.error_columns: dict[int, str] = {}  # the data column an error is about, by its place in errors
         self.batch_errors: list[exp.Expr] = []  # found across rows, after every row is scored
         self.level = 0  # the last layer anything so far needs
         self.excluded: exp.Expr | None = None  # the column that is true for an excluded row
@@ -103,6 +105,21 @@ class Builder:
             # worked out only for the rows whose value is missing: most rows pay nothing for it
             error = exp.Case(ifs=[exp.If(this=exp.Is(this=v.sql.copy(), expression=exp.Null()), true=error)])
         self.errors.append(error)
+
+    def error_about(self, sql: exp.Expr, column: str) -> None:
+        """A per-row error about one data column (a period, a last-period cell), as Python
+        names that column in its error."""
+        self.error_columns[len(self.errors)] = column
+        self.errors.append(sql)
+
+    def error_column(self) -> exp.Expr:
+        """The column the row's first error is about: NULL for an error about none."""
+        if not self.error_columns:
+            return exp.Null()
+        ifs = [exp.If(this=exp.Not(this=exp.Is(this=e.copy(), expression=exp.Null())),
+                      true=exp.Literal.string(self.error_columns[i]) if i in self.error_columns else exp.Null())
+               for i, e in enumerate(self.errors[: max(self.error_columns) + 1]) if e is not None]
+        return exp.Case(ifs=ifs)
 
     def build(self) -> Query:
         plan = self.plan
@@ -193,10 +210,12 @@ class Builder:
         out.append(exp.alias_(status, STATUS, quoted=True))
         out.append(exp.alias_(reason if reason is not None else exp.Null(), REASON, quoted=True))
         out.append(exp.alias_(self.all_notes(), NOTES, quoted=True))
-        error = first(self.errors)
+        error, about = first(self.errors), self.error_column()
         if error is not None and is_excluded is not None:
             error = exp.Case(ifs=[exp.If(this=is_excluded.copy(), true=exp.Null())], default=error)
+            about = exp.Case(ifs=[exp.If(this=is_excluded.copy(), true=exp.Null())], default=about)
         out.append(exp.alias_(error if error is not None else exp.Null(), ERROR, quoted=True))
+        out.append(exp.alias_(about, ERROR_COLUMN, quoted=True))
         out.append(exp.alias_(first(list(self.batch_errors)) or exp.Null(), BATCH_ERROR, quoted=True))
         query = exp.Select(expressions=out).from_(source, copy=False)
         for name, cte in ctes:
@@ -230,4 +249,4 @@ def build(plan: ir.Plan, dialect: str = "duckdb", table: str = "input", row_colu
     return Builder(plan, dialect, table, row_column).build()
 
 
-__all__ = ["DIALECTS", "Query", "SQLError", "build", "GRADE", "STATUS", "REASON", "NOTES", "FLAGS", "ERROR", "BATCH_ERROR"]
+__all__ = ["DIALECTS", "Query", "SQLError", "build", "GRADE", "STATUS", "REASON", "NOTES", "FLAGS", "ERROR", "ERROR_COLUMN", "BATCH_ERROR"]
