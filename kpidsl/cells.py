@@ -96,19 +96,25 @@ def passes(check: Check, x: Decimal) -> bool:
 
 
 def _complaint(check: Check, text: str, x: Decimal, unit: str) -> str:
+    return f"{text!r}{complaint(check, unit, x < 0)}"
+
+
+def complaint(check: Check, unit: str, negative: bool) -> str:
+    """What is wrong with a value that fails ``check``, in the words that follow the value
+    (quoted); ``negative``: the value is below zero.  The SQL backend says the same."""
     kind = check.kind
     if kind == "whole":
-        return f"{text!r} is not a whole number"
+        return " is not a whole number"
     if kind == "allowed":
-        return f"{text!r} is not one of the allowed values " + ", ".join(show(a) for a in check.values)
+        return " is not one of the allowed values " + ", ".join(show(a) for a in check.values)
     if kind == "levels":
-        return f"{text!r} is in none of the levels " + ", ".join(
+        return " is in none of the levels " + ", ".join(
             f"{show(lo)}..{show(hi)}" if lo != hi else show(lo) for lo, hi in check.levels)
     if kind == "low":
-        if unit == "count" and x < 0:
-            return f"{text!r} is a negative count"
-        return f"{text!r} is below the lowest allowed value {show(check.values[0], unit)}"
-    return f"{text!r} is above the highest allowed value {show(check.values[0], unit)}"
+        if unit == "count" and negative:
+            return " is a negative count"
+        return f" is below the lowest allowed value {show(check.values[0], unit)}"
+    return f" is above the highest allowed value {show(check.values[0], unit)}"
 
 
 def read(spec: CellSpec, v: object) -> Decimal:

@@ -192,7 +192,7 @@ def score_files_to_csv(plan: ir.Plan, paths: list[Path], out: Path, percent: str
     con = connect()
     try:
         _load(con, plan, paths, percent, mapping, needs_groups, read_rows, watch)
-        query = sql.build(plan, "duckdb", TABLE, ID)
+        query = sql.build(plan, "duckdb", TABLE, ID, check_inputs=False)  # read by kpi: checked
         with watch(con, "scoring"):
             con.execute(f"CREATE OR REPLACE TEMP TABLE _kpi_scored AS {query.sql(pretty=False)}")
         found = con.execute(f"SELECT {ID}, {sql.ERROR}, {sql.ERROR_COLUMN}, {sql.BATCH_ERROR} FROM _kpi_scored "
@@ -230,7 +230,7 @@ def run(con, plan: ir.Plan, files: list[str], rows: dict[int, Row] | None = None
     """Score the input table; raises DataProblems with every row the rubric cannot score.
     ``rows`` (by id) are the Python rows when there are some; else rows are rebuilt from
     the keys the query returns."""
-    query = sql.build(plan, "duckdb", TABLE, ID)
+    query = sql.build(plan, "duckdb", TABLE, ID, check_inputs=False)  # read by kpi: checked
     cursor = con.execute(query.sql(pretty=False) + f" ORDER BY {_q(ID)}")
     names = [d[0] for d in cursor.description]
     at = {n: i for i, n in enumerate(names)}

@@ -135,6 +135,69 @@ def values(plan: ir.Plan, rows: list[Row]) -> list[list[object]]:
              *[r.cells.get(n) for n in names]] for r in rows]
 
 
+# ---- a typed table from a user's database, not read through kpi: its bad inputs -------------------
+# Every number column holds 10 places, so a value the rubric refuses (1.5 times late, 150%) is kept
+# as it is; the query refuses it in cells.read's words, naming the column.  Worked by hand.
+TYPED_CASES = {  # name: (rubric, input columns, rows: person, cells; then the column and words refused)
+    "cells": ("""rubric "r"
+input late "迟到次数": count
+input score "评分": number range 0..10
+input rate "及时率": percent range 0%..100%
+input fired "违规": yes/no
+item b "B" points 30 { deduct 5 per late }
+item c "C" points 40 { tiers score { when >= 8: 40 when >= 5 and < 8: 20 else: 0 } veto fired }
+item r "R" points 30 { ratio rate target 90% ±1pt base 20 }
+""", ["late", "score", "rate", "fired"], [
+        ("ok", "0", "8", "0.935", "0", None, None),
+        ("neg", "-1", "8", "0.5", "0", "late", "'-1' is a negative count"),
+        ("blank", None, "8", "0.5", "0", "late", "blank cell"),
+        ("half", "1.5", "3", "0.5", "0", "late", "'1.5' is not a whole number"),
+        ("high", "2", "11", "0.5", "0", "score", "'11' is above the highest allowed value 10"),
+        ("low", "0", "-0.5", "0.5", "0", "score", "'-0.5' is below the lowest allowed value 0"),
+        ("pct", "1", "3", "1.5", "0", "rate", "'150%' is above the highest allowed value 100%"),
+        ("places", "1", "3", "0.123456789", "0", "rate",
+         "'12.3456789%' has more decimal places than kpi keeps for this column: at most 4"),
+        ("no-rate", "1", "3", None, "0", "rate", "blank cell"),
+        ("two", "0", "10", "0.935", "2", "fired", "'2' is not yes or no"),
+        ("first", "-1", "11", "0.5", "0", "late", "'-1' is a negative count"),  # the first column's
+    ]),
+    # an item marked not applicable (a.na = 1) may leave its cell blank, not out of range
+    "not applicable": ("""rubric "r"
+item a "A" points 60 {
+  not applicable: give to b
+}
+item b "B" points 40 { }
+""", ["a", "a.na", "b"], [
+        ("na-blank", None, "1", "30", None, None),
+        ("na-zero", "0", "1", "30", None, None),
+        ("applies", "50", "0", "30", None, None),
+        ("blank", None, "0", "30", "a", "blank cell"),
+        ("na-over", "61", "1", "30", "a", "'61' is above the highest allowed value 60"),
+        ("na-unsaid", "50", None, "30", "a.na", "blank cell"),
+    ]),
+}
+
+
+def typed_refusals(case: str, dialect: str, load: Callable[..., None],
+                   fetch: Fetch) -> list[tuple[str, str | None, str | None]]:
+    """(person, column, error) of every row of TYPED_CASES[case], as ``dialect``'s engine answers."""
+    text, names, records = TYPED_CASES[case]
+    plan = lower(load_text(text, "typed.kpi")[0])
+    order = [c.name for c in plan.columns]
+    assert sorted(order) == sorted(names)
+    rows = [Row("t", i, person, "2024-01", {}, {}) for i, (person, *_) in enumerate(records, start=2)]
+    table = [[person, "2024-01", i, *(None if dict(zip(names, cells))[n] is None else Decimal(dict(zip(names, cells))[n])
+                                      for n in order)]
+             for i, (person, *cells, _, _) in enumerate(records, start=2)]
+    load(plan, rows, [(n, "DECIMAL(38, 10)" if t.startswith("DECIMAL") else t) for n, t in columns(plan)], table)
+    answer = fetch(sql.build(plan, dialect, TABLE, ROW).sql())
+    return sorted((r[plan.person], r[sql.ERROR_COLUMN], r[sql.ERROR]) for r in answer)
+
+
+def typed_want(case: str) -> list[tuple[str, str | None, str | None]]:
+    return sorted((person, column, error) for person, *_, column, error in TYPED_CASES[case][2])
+
+
 def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

@@ -22,15 +22,16 @@ class Postgres:
     def __init__(self, con):
         self.con = con
 
-    def load(self, plan, rows):
-        columns = sql_diff.columns(plan)
+    def load(self, plan, rows, columns=None, values=None):
+        columns = columns or sql_diff.columns(plan)
+        values = values if values is not None else sql_diff.values(plan, rows)
         self.con.execute(f"DROP TABLE IF EXISTS {sql_diff.TABLE}")
         self.con.execute(f"CREATE TABLE {sql_diff.TABLE} ("
                          + ", ".join(f"{sql_diff.quoted(n)} {_pg_type(t)}" for n, t in columns) + ")")
         if rows:
             with self.con.cursor() as cur:
                 cur.executemany(f"INSERT INTO {sql_diff.TABLE} VALUES (" + ", ".join("%s" for _ in columns) + ")",
-                                sql_diff.values(plan, rows))
+                                values)
 
     def fetch(self, text):
         with self.con.cursor() as cur:
@@ -100,3 +101,9 @@ def test_a_shared_award_and_a_quota_note_on_postgres_equal_python(pg):
     for text in (test_sql.QUOTA, test_sql.QUOTA + award):
         scorer = Scorer(lower(load_text(text, "t.kpi")[0]))
         pg.same(scorer, scorer.rows(rows), text)
+
+
+@pytest.mark.parametrize("case", sql_diff.TYPED_CASES)
+def test_a_typed_table_s_bad_inputs_are_refused_in_the_reader_s_words_on_postgres(pg, case):
+    # `kpi sql` reads a user's table, not through kpi's reader: the query checks every input
+    assert sql_diff.typed_refusals(case, "postgres", pg.load, pg.fetch) == sql_diff.typed_want(case)

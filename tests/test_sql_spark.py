@@ -28,10 +28,11 @@ class Spark:
     def __init__(self, session):
         self.session = session
 
-    def load(self, plan, rows):
-        columns = sql_diff.columns(plan)
+    def load(self, plan, rows, columns=None, values=None):
+        columns = columns or sql_diff.columns(plan)
+        values = values if values is not None else sql_diff.values(plan, rows)
         schema = ", ".join(f"`{n}` {_spark_type(t)}" for n, t in columns)
-        frame = self.session.createDataFrame(sql_diff.values(plan, rows), schema=schema)
+        frame = self.session.createDataFrame(values, schema=schema)
         frame.createOrReplaceTempView(sql_diff.TABLE)
 
     def fetch(self, text):
@@ -94,3 +95,9 @@ def test_a_shared_award_and_a_quota_note_on_spark_equal_python(spark):
     for text in (test_sql.QUOTA, test_sql.QUOTA + award):
         scorer = Scorer(lower(load_text(text, "t.kpi")[0]))
         spark.same(scorer, scorer.rows(rows), text)
+
+
+@pytest.mark.parametrize("case", sql_diff.TYPED_CASES)
+def test_a_typed_table_s_bad_inputs_are_refused_in_the_reader_s_words_on_spark(spark, case):
+    # `kpi sql` reads a user's table, not through kpi's reader: the query checks every input
+    assert sql_diff.typed_refusals(case, "spark", spark.load, spark.fetch) == sql_diff.typed_want(case)

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from sqlglot import exp
 
 from .. import ir
+from ..cells import spec_of
 from . import sql_batch as batch
+from . import sql_cells
 from .python import output_steps
 from .sql_values import (
     DIALECTS,
@@ -35,15 +38,18 @@ from .sql_values import (
     cell_bounds,
     cell_places,
     col,
+    decimal_type,
     first,
     fits,
     null_when_failing,
+    number,
     quote,
     render,
 )
 
 GRADE, STATUS, REASON, NOTES, FLAGS = "_kpi_grade", "_kpi_status", "_kpi_reason", "_kpi_notes", "_kpi_flags"
 BATCH_ERROR = "_kpi_batch_error"  # a rule over rows (a pool amount that differs within a team)
+SHOWN_PLACES = 10  # the places of a refused input that its error shows
 ERROR_COLUMN = "_kpi_error_column"  # the data column _kpi_error is about, as Python names it, if any
 
 
@@ -61,8 +67,9 @@ class Query:
 
 
 class Builder:
-    def __init__(self, plan: ir.Plan, dialect: str, table: str, row_column: str | None):
+    def __init__(self, plan: ir.Plan, dialect: str, table: str, row_column: str | None, check_inputs: bool = True):
         self.plan = plan
+        self.check_inputs = check_inputs
         self.dialect = Dialect(dialect)
         self.table = table
         self.row_column = row_column
@@ -71,6 +78,7 @@ class Builder:
         self.t = Translator(self.dialect, self.layers, inputs, {c.name: cell_bounds(c) for c in plan.columns})
         self.errors: list[exp.Expr | None] = []  # per row, in the order Python meets them
         self.error_columns: dict[int, str] = {}  # the data column an error is about, by its place in errors
+        self.input_errors: list[tuple[exp.Expr, str]] = []  # a typed input its column's rules refuse: first
         self.batch_errors: list[exp.Expr] = []  # found across rows, after every row is scored
         self.level = 0  # the last layer anything so far needs
         self.excluded: exp.Expr | None = None  # the column that is true for an excluded row
@@ -112,20 +120,55 @@ class Builder:
         self.error_columns[len(self.errors)] = column
         self.errors.append(sql)
 
+    def all_errors(self) -> tuple[list[exp.Expr | None], dict[int, str]]:
+        """Every per-row error in the order Python meets them (a cell, then the rules), and
+        the data column of those about one, by place."""
+        about = {i: column for i, (_, column) in enumerate(self.input_errors)}
+        about.update({len(self.input_errors) + i: column for i, column in self.error_columns.items()})
+        return [e for e, _ in self.input_errors] + self.errors, about
+
     def error_column(self) -> exp.Expr:
         """The column the row's first error is about: NULL for an error about none."""
-        if not self.error_columns:
+        errors, about = self.all_errors()
+        if not about:
             return exp.Null()
         ifs = [exp.If(this=exp.Not(this=exp.Is(this=e.copy(), expression=exp.Null())),
-                      true=exp.Literal.string(self.error_columns[i]) if i in self.error_columns else exp.Null())
-               for i, e in enumerate(self.errors[: max(self.error_columns) + 1]) if e is not None]
+                      true=exp.Literal.string(about[i]) if i in about else exp.Null())
+               for i, e in enumerate(errors[: max(about) + 1]) if e is not None]
         return exp.Case(ifs=ifs)
+
+    def inputs_checked(self) -> None:
+        """Each input as its column's rules take it (blank, whole, allowed values, range,
+        places): the table is the user's, not read through kpi's reader."""
+        plan = self.plan
+        names = {c.name for c in plan.columns}
+        for c in plan.columns:
+            # the value as the table holds it, to SHOWN_PLACES (more than any column keeps: a
+            # value with more is refused), as a whole number at that scale, shown as Python shows it
+            whole = exp.Cast(this=exp.Round(this=exp.Mul(this=col(c.name), expression=number(Decimal(10) ** SHOWN_PLACES)),
+                                            decimals=exp.Literal.number(0)), to=decimal_type(0))
+            shift = 2 if c.unit == "percent" else 0  # shown as a percent: the same digits, two places fewer
+            spelled = self.t.show(Val(whole, SHOWN_PLACES - shift, 0))
+            if c.unit == "percent":
+                spelled = exp.Concat(expressions=[spelled, exp.Literal.string("%")])
+            na = c.name.split(".", 1)[0] + ".na"
+            # last period's value may be blank: it comes from the row before; a `.na` column
+            # (optional in a sheet, whose blank means "applies") holds 1 or 0 in a typed table
+            blank_ok: exp.Expr | None = exp.true() if c.optional and not c.may_be_na else None
+            if na in names and not c.may_be_na:  # an item marked not applicable may leave its cells blank
+                blank_ok = exp.EQ(this=col(na), expression=exp.Literal.number(1))
+            problem = sql_cells.typed_problem(spec_of(c), col(c.name), spelled, cell_places(c), blank_ok)
+            self.input_errors.append((col(self.layers.add(problem, 1, "chk")), c.name))
+        if plan.columns:
+            self.need(1)
 
     def build(self) -> Query:
         plan = self.plan
         if any(c.optional and c.name.endswith(".last") for c in plan.columns):
             batch.last_periods(self)
         self.t.aggregate = lambda e: batch.aggregate(self, e)
+        if self.check_inputs:
+            self.inputs_checked()
         excluded = [self.t.cond(c) for c, _ in plan.exclude]
         if excluded:
             either = excluded[0].sql
@@ -210,7 +253,7 @@ class Builder:
         out.append(exp.alias_(status, STATUS, quoted=True))
         out.append(exp.alias_(reason if reason is not None else exp.Null(), REASON, quoted=True))
         out.append(exp.alias_(self.all_notes(), NOTES, quoted=True))
-        error, about = first(self.errors), self.error_column()
+        error, about = first(self.all_errors()[0]), self.error_column()
         if error is not None and is_excluded is not None:
             error = exp.Case(ifs=[exp.If(this=is_excluded.copy(), true=exp.Null())], default=error)
             about = exp.Case(ifs=[exp.If(this=is_excluded.copy(), true=exp.Null())], default=about)
@@ -244,9 +287,12 @@ def joined(texts: Sequence[exp.Expr]) -> exp.Expr:
     return exp.Substring(this=whole, start=exp.Literal.number(3))
 
 
-def build(plan: ir.Plan, dialect: str = "duckdb", table: str = "input", row_column: str | None = None) -> Query:
-    """The scoring query of ``plan`` over ``table``; raises SQLError for what SQL cannot say exactly."""
-    return Builder(plan, dialect, table, row_column).build()
+def build(plan: ir.Plan, dialect: str = "duckdb", table: str = "input", row_column: str | None = None,
+          check_inputs: bool = True) -> Query:
+    """The scoring query of ``plan`` over ``table``; raises SQLError for what SQL cannot say exactly.
+    ``check_inputs``: each input is checked against its column's rules, in the query (False
+    where kpi's own reader has checked every cell)."""
+    return Builder(plan, dialect, table, row_column, check_inputs).build()
 
 
 __all__ = ["DIALECTS", "Query", "SQLError", "build", "GRADE", "STATUS", "REASON", "NOTES", "FLAGS", "ERROR", "ERROR_COLUMN", "BATCH_ERROR"]

@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from .. import ir
-from ..cells import MAX_PLACES, MAX_WHOLE_DIGITS, NO, YES, CellSpec, spec_of
+from ..cells import MAX_PLACES, MAX_WHOLE_DIGITS, NO, YES, CellSpec, Check, complaint, spec_of
 from .sql_values import cell_places, col, decimal_type, number, quote
 
 BAD = "_kpi_bad"
@@ -130,28 +130,62 @@ class CellReader:
 
     def checked(self, value: exp.Expr) -> exp.Expr:
         """The spec's checks on a read value (true, or false for a refused one)."""
-        tests: list[exp.Expr] = []
-        for check in self.spec.checks:
-            if check.kind == "whole":
-                tests.append(exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy())))
-            elif check.kind == "allowed":
-                tests.append(exp.In(this=value.copy(), expressions=[number(v) for v in check.values]))
-            elif check.kind == "levels":
-                ranges = [exp.Between(this=value.copy(), low=number(lo), high=number(hi)) for lo, hi in check.levels]
-                either: exp.Expr = ranges[0]
-                for r in ranges[1:]:
-                    either = exp.Or(this=either, expression=r)
-                tests.append(exp.Paren(this=either))
-            elif check.kind == "low":
-                tests.append(exp.GTE(this=value.copy(), expression=number(check.values[0])))
-            else:
-                tests.append(exp.LTE(this=value.copy(), expression=number(check.values[0])))
+        tests = [passes(check, value) for check in self.spec.checks]
         if not tests:
             return exp.true()
         out = tests[0]
         for t in tests[1:]:
             out = exp.And(this=out, expression=t)
         return out
+
+
+def passes(check: Check, value: exp.Expr) -> exp.Expr:
+    """Whether a read value meets ``check`` (``cells.passes``)."""
+    if check.kind == "whole":
+        return exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy()))
+    if check.kind == "allowed":
+        return exp.In(this=value.copy(), expressions=[number(v) for v in check.values])
+    if check.kind == "levels":
+        ranges = [exp.Between(this=value.copy(), low=number(lo), high=number(hi)) for lo, hi in check.levels]
+        either: exp.Expr = ranges[0]
+        for r in ranges[1:]:
+            either = exp.Or(this=either, expression=r)
+        return exp.Paren(this=either)
+    if check.kind == "low":
+        return exp.GTE(this=value.copy(), expression=number(check.values[0]))
+    return exp.LTE(this=value.copy(), expression=number(check.values[0]))
+
+
+def typed_problem(spec: CellSpec, value: exp.Expr, spelled: exp.Expr, places: int,
+                  blank_ok: exp.Expr | None) -> exp.Expr:
+    """``cells.read``'s words for a value of a typed input table that ``spec`` refuses, NULL
+    for one it takes: the tables `kpi sql` reads come from users' own databases, not through
+    kpi's reader.  ``spelled``: the value as the words show it (``cells.show``); ``places``:
+    the places its column keeps; ``blank_ok``: where a blank (NULL) is no error (None: nowhere)."""
+    def said(words: str) -> exp.Expr:
+        return exp.Concat(expressions=[_s("'"), spelled.copy(), _s("'" + words)])
+
+    def refused(test: exp.Expr) -> exp.Expr:
+        return exp.Not(this=exp.Paren(this=test))
+
+    ifs: list[exp.If] = []
+    blank: exp.Expr = exp.Is(this=value.copy(), expression=exp.Null())
+    if blank_ok is not None:
+        blank = exp.And(this=blank, expression=exp.Not(this=exp.Paren(this=blank_ok)))
+    ifs.append(exp.If(this=blank, true=_s("blank cell")))
+    if spec.kind == "yes/no":  # 1 or 0 in a typed table
+        ifs.append(exp.If(this=refused(exp.In(this=value.copy(), expressions=[number(Decimal(1)), number(Decimal(0))])),
+                          true=said(" is not yes or no")))
+    for check in spec.checks:
+        if check.kind == "low" and spec.unit == "count":
+            negative = exp.And(this=refused(passes(check, value)), expression=exp.LT(this=value.copy(), expression=number(Decimal(0))))
+            ifs.append(exp.If(this=negative, true=said(complaint(check, spec.unit, True))))
+        ifs.append(exp.If(this=refused(passes(check, value)), true=said(complaint(check, spec.unit, False))))
+    kept = exp.Round(this=value.copy(), decimals=exp.Literal.number(places))
+    shown = places - 2 if spec.unit == "percent" else places  # as the value is shown: 93.5%
+    ifs.append(exp.If(this=exp.NEQ(this=value.copy(), expression=kept),
+                      true=said(f" has more decimal places than kpi keeps for this column: at most {shown}")))
+    return exp.Case(ifs=ifs)
 
 
 def reading(plan: ir.Plan, raw_table: str, keys: dict[str, str | None], titles: dict[str, str], row: str,
