@@ -6,11 +6,13 @@
 
 The rows are generated inside DuckDB (range() and random()) as the typed input table
 kpi's query reads (kpidsl/duck.py's columns), in a database file.  Then, alternating,
-each in a fresh process: our generated query (`sql.build`) and a hand-written DuckDB
-query of the same rubric with exact DECIMAL arithmetic, each writing its full answer to
-a table.  Prints rows per second (wall and CPU), the ratio ours / hand-written (target
-<= 1.1) and each process's peak resident memory; then checks that the two give every
-row the same total and grade, and the same sum of totals.
+each in a fresh process: our generated query as `kpi eval --engine duckdb` runs it
+(`sql.build(..., check_inputs=False)`: its reader has checked every cell), the same query
+checking every input as `kpi sql` writes it for a table of yours, and a hand-written
+DuckDB query of the same rubric with exact DECIMAL arithmetic (which checks nothing), each
+writing its full answer to a table.  Prints rows per second (wall and CPU), the ratios
+ours / hand-written (target <= 1.1) and each process's peak resident memory; then checks
+that they give every row the same total and grade, and the same sum of totals.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ for statement in [s for s in script.split(";\n") if s.strip()]:
 wall = time.perf_counter() - t
 after = resource.getrusage(resource.RUSAGE_SELF)
 cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-table = "out_hand" if "out_hand" in script else "out_ours"
+table = next(t for t in ("out_hand", "out_checked", "out_ours") if t in script)
 rows, total, errors = con.execute(
     f"SELECT count(*), sum(total), {'0' if table == 'out_hand' else 'count(_kpi_error)'} FROM {table}").fetchone()
 con.execute(f"CREATE OR REPLACE TABLE keep_{table} AS SELECT _kpi_id, total, "
@@ -123,12 +125,14 @@ def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     plan = lower(load_text(RUBRIC, "bench.kpi")[0])
-    query = sql.build(plan, "duckdb", duck.TABLE, duck.ID)
+    query = sql.build(plan, "duckdb", duck.TABLE, duck.ID, check_inputs=False)
+    checking = sql.build(plan, "duckdb", duck.TABLE, duck.ID)
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         db = d / "bench.duckdb"
-        ours, hand = d / "ours.sql", d / "hand.sql"
+        ours, hand, checked = d / "ours.sql", d / "hand.sql", d / "checked.sql"
         ours.write_text(f"CREATE OR REPLACE TEMP TABLE out_ours AS {query.sql(pretty=False)}", encoding="utf-8")
+        checked.write_text(f"CREATE OR REPLACE TEMP TABLE out_checked AS {checking.sql(pretty=False)}", encoding="utf-8")
         hand.write_text(HAND, encoding="utf-8")
         con = duckdb.connect(str(db))
         threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
@@ -138,26 +142,33 @@ def main() -> int:
         con.execute("CHECKPOINT")
         con.close()
         # Alternate the two so a busy moment on the machine hits both alike; report medians.
-        mine, theirs = [], []
+        mine, theirs, strict = [], [], []
         for _ in range(repeat):
             mine.append(run(db, ours))
             theirs.append(run(db, hand))
+            strict.append(run(db, checked))
         con = duckdb.connect(str(db))
         differ = con.execute("SELECT count(*) FROM keep_out_ours o FULL JOIN keep_out_hand h USING (_kpi_id) "
                              "WHERE o.total IS DISTINCT FROM h.total OR o.grade IS DISTINCT FROM h.grade").fetchone()[0]
         con.close()
     w_ours, c_ours = statistics.median(r[0] for r in mine), statistics.median(r[1] for r in mine)
     w_hand, c_hand = statistics.median(r[0] for r in theirs), statistics.median(r[1] for r in theirs)
+    w_chk, c_chk = statistics.median(r[0] for r in strict), statistics.median(r[1] for r in strict)
     m_ours, m_hand = max(r[2] for r in mine), max(r[2] for r in theirs)
     print(f"  ours:         {n / w_ours:>12,.0f} rows/s  ({w_ours:.2f} s wall, {c_ours:.2f} s CPU)  peak {m_ours:.0f} MiB")
     print(f"  hand-written: {n / w_hand:>12,.0f} rows/s  ({w_hand:.2f} s wall, {c_hand:.2f} s CPU)  peak {m_hand:.0f} MiB")
     pairs = ", ".join(f"{a[0] / b[0]:.2f}" for a, b in zip(mine, theirs))
     print(f"  ratio ours / hand-written: {w_ours / w_hand:.2f} wall, {c_ours / c_hand:.2f} CPU "
           f"(medians of {repeat} alternating runs; each pair's wall ratio: {pairs})   target <= 1.1")
-    print(f"  sum of totals: ours {mine[-1][4]}, hand-written {theirs[-1][4]}"
-          f" ({'equal' if mine[-1][4] == theirs[-1][4] else 'DIFFERENT'}); rows: {mine[-1][3]:,} and {theirs[-1][3]:,}")
-    print(f"  rows whose total or grade differ: {differ}; rows ours refused: {mine[-1][5]}")
-    return 0 if differ == 0 and mine[-1][4] == theirs[-1][4] and mine[-1][5] == 0 else 1
+    print(f"  checking every input (kpi sql): {n / w_chk:>,.0f} rows/s ({w_chk:.2f} s wall, {c_chk:.2f} s CPU)  "
+          f"peak {max(r[2] for r in strict):.0f} MiB; ratio to hand-written {w_chk / w_hand:.2f} wall, "
+          f"{c_chk / c_hand:.2f} CPU")
+    print(f"  sum of totals: ours {mine[-1][4]}, checking {strict[-1][4]}, hand-written {theirs[-1][4]}"
+          f" ({'equal' if mine[-1][4] == theirs[-1][4] == strict[-1][4] else 'DIFFERENT'}); "
+          f"rows: {mine[-1][3]:,} and {theirs[-1][3]:,}")
+    print(f"  rows whose total or grade differ: {differ}; rows ours refused: {mine[-1][5]}, checking: {strict[-1][5]}")
+    ok = differ == 0 and mine[-1][4] == theirs[-1][4] == strict[-1][4] and mine[-1][5] == strict[-1][5] == 0
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
