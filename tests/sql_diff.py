@@ -4,8 +4,10 @@ rows validated in Python are loaded into an engine as a typed table (the columns
 Python evaluator's ``Result`` objects, so both sides are written the way ``kpi eval``
 writes them and compared as text, and every output step also as a number.
 
-A row the rubric cannot score is compared too: the Python evaluator's errors
-(row, message) against the query's ``_kpi_error`` column.
+A row the rubric cannot score is compared too: the Python evaluator's errors (row,
+column, message, rubric line, advice) against the query's ``_kpi_error`` and
+``_kpi_error_column``, read as ``kpi eval --engine duckdb`` reads them.  And a typed
+table that did not come through kpi's reader, with bad inputs worked by hand.
 """
 
 from __future__ import annotations
@@ -77,9 +79,11 @@ Load = Callable[[ir.Plan, list[Row]], None]
 Fetch = Callable[[str], list[dict]]
 
 
-def engine(plan: ir.Plan, rows: list[Row], dialect: str, load: Load, fetch: Fetch) -> tuple[sql.Query, Outcome]:
-    """The rubric's query for ``dialect`` over the rows; raises SQLError when it is not translated."""
-    query = sql.build(plan, dialect, TABLE, ROW)
+def engine(plan: ir.Plan, rows: list[Row], dialect: str, load: Load, fetch: Fetch,
+           check_inputs: bool = True) -> tuple[sql.Query, Outcome]:
+    """The rubric's query for ``dialect`` over the rows; raises SQLError when it is not translated.
+    The query checks its inputs, as `kpi sql` writes it: rows the reader took must pass."""
+    query = sql.build(plan, dialect, TABLE, ROW, check_inputs)
     load(plan, rows)
     by_number = {r.number: r for r in rows}
     results, errors = [], []
@@ -96,9 +100,11 @@ def engine(plan: ir.Plan, rows: list[Row], dialect: str, load: Load, fetch: Fetc
     return query, outcome(plan, results, query.steps)
 
 
-def assert_same(scorer: Scorer, rows: list[Row], dialect: str, load: Load, fetch: Fetch, what: str = "") -> None:
-    """The engine answers exactly what the Python evaluator answers (raises SQLError if untranslated)."""
-    query, got = engine(scorer.plan, rows, dialect, load, fetch)
+def assert_same(scorer: Scorer, rows: list[Row], dialect: str, load: Load, fetch: Fetch, what: str = "",
+                check_inputs: bool = True) -> None:
+    """The engine answers exactly what the Python evaluator answers (raises SQLError if untranslated).
+    ``check_inputs`` False: rows made by hand, past what a cell may hold, for the arithmetic."""
+    query, got = engine(scorer.plan, rows, dialect, load, fetch, check_inputs)
     want = python(scorer, rows, query.steps)
     context = f"{what}\n--- {dialect} SQL ---\n{query.sql()}"
     assert got.errors == want.errors, (got.errors, want.errors, context)
@@ -160,6 +166,8 @@ item r "R" points 30 { ratio rate target 90% ±1pt base 20 }
         ("no-rate", "1", "3", None, "0", "rate", "blank cell"),
         ("two", "0", "10", "0.935", "2", "fired", "'2' is not yes or no"),
         ("first", "-1", "11", "0.5", "0", "late", "'-1' is a negative count"),  # the first column's
+        ("huge", "1" + "0" * 18, "3", "0.5", "0", "late",
+         "'1000000000000000000' is too large: at most 18 digits before the point"),
     ]),
     # an item marked not applicable (a.na = 1) may leave its cell blank, not out of range
     "not applicable": ("""rubric "r"
@@ -306,8 +314,10 @@ def hand_rows(cells: list[dict[str, str]]) -> list[Row]:
 
 
 def run_hand(plan: ir.Plan, rows: list[Row], dialect: str, load: Load, fetch: Fetch) -> dict[int, dict]:
-    """The query's answer by row number: every output step, and the error."""
-    query = sql.build(plan, dialect, TABLE, ROW)
+    """The query's answer by row number: every output step, and the error.  The arithmetic
+    is asked of values no cell may hold (2E20 has more whole digits than a cell): the
+    query's input checks, which would refuse them, are left out."""
+    query = sql.build(plan, dialect, TABLE, ROW, check_inputs=False)
     load(plan, rows)
     return {int(r[ROW]): r for r in fetch(query.sql())}
 

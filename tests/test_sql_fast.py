@@ -44,7 +44,7 @@ def plan(columns: tuple[ir.Column, ...], steps: dict[str, ir.Expr]) -> ir.Plan:
 def run(db: DuckDB, p: ir.Plan, cells: list[dict[str, str]]) -> list[dict]:
     """The query's answer row by row, after checking that the Python evaluator agrees on every step."""
     rows = sql_diff.hand_rows(cells)
-    sql_diff.assert_same(Scorer(p), rows, "duckdb", db.load, db.fetch)
+    sql_diff.assert_same(Scorer(p), rows, "duckdb", db.load, db.fetch, check_inputs=False)
     got = sql_diff.run_hand(p, rows, "duckdb", db.load, db.fetch)
     return [got[r.number] for r in rows]
 

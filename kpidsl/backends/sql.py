@@ -23,7 +23,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from .. import ir
-from ..cells import spec_of
+from ..cells import MAX_WHOLE_DIGITS, spec_of
 from . import sql_batch as batch
 from . import sql_cells
 from .python import output_steps
@@ -148,7 +148,11 @@ class Builder:
             whole = exp.Cast(this=exp.Round(this=exp.Mul(this=col(c.name), expression=number(Decimal(10) ** SHOWN_PLACES)),
                                             decimals=exp.Literal.number(0)), to=decimal_type(0))
             shift = 2 if c.unit == "percent" else 0  # shown as a percent: the same digits, two places fewer
-            spelled = self.t.show(Val(whole, SHOWN_PLACES - shift, 0))
+            # a value too large to scale (it has more whole digits than a cell may) shows its whole part
+            small = exp.LT(this=exp.Abs(this=col(c.name)), expression=number(Decimal(10) ** MAX_WHOLE_DIGITS))
+            spelled: exp.Expr = exp.Case(ifs=[exp.If(this=small, true=self.t.show(Val(whole, SHOWN_PLACES - shift, 0)))],
+                                         default=self.t.show(Val(exp.Cast(this=exp.Round(this=col(c.name), decimals=exp.Literal.number(0)),
+                                                                          to=decimal_type(0)), 0, 0)))
             if c.unit == "percent":
                 spelled = exp.Concat(expressions=[spelled, exp.Literal.string("%")])
             na = c.name.split(".", 1)[0] + ".na"

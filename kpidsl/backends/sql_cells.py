@@ -181,6 +181,8 @@ def typed_problem(spec: CellSpec, value: exp.Expr, spelled: exp.Expr, places: in
             negative = exp.And(this=refused(passes(check, value)), expression=exp.LT(this=value.copy(), expression=number(Decimal(0))))
             ifs.append(exp.If(this=negative, true=said(complaint(check, spec.unit, True))))
         ifs.append(exp.If(this=refused(passes(check, value)), true=said(complaint(check, spec.unit, False))))
+    too_large = exp.GTE(this=exp.Abs(this=value.copy()), expression=number(Decimal(10) ** MAX_WHOLE_DIGITS))
+    ifs.append(exp.If(this=too_large, true=said(f" is too large: at most {MAX_WHOLE_DIGITS} digits before the point")))
     kept = exp.Round(this=value.copy(), decimals=exp.Literal.number(places))
     shown = places - 2 if spec.unit == "percent" else places  # as the value is shown: 93.5%
     ifs.append(exp.If(this=exp.NEQ(this=value.copy(), expression=kept),
