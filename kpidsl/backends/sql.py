@@ -4,11 +4,14 @@ Spark SQL, Trino, BigQuery or Snowflake (``kpi sql RUBRIC --dialect spark``).
 
 The input table has one row per person and period: the person and period
 columns, the group columns, and every data column of the plan (``Plan.columns``)
-as a number, already validated (``sql_validate.py`` writes that query).  The
-query returns, per row, the same columns ``kpi eval`` writes: each output step
-as ``DECIMAL(38, places)``, the grade's index (0 the best), the status
-(``scored`` or ``excluded``), the reason and notes, and ``_kpi_error``: the first
-error the Python evaluator raises for the row, in its words, or NULL.
+as a number.  Each is checked against its column's rules in the query, as kpi's
+reader checks a cell (``sql_cells.typed_problem``), unless kpi read the table
+itself (``sql_cells.reading``, for ``kpi eval --engine duckdb``).  The query
+returns, per row, the same columns ``kpi eval`` writes: each output step as
+``DECIMAL(38, places)``, the grade's index (0 the best), the status (``scored``
+or ``excluded``), the reason and notes, and ``_kpi_error``: the first error the
+Python reader or evaluator raises for the row, in its words, or NULL, with
+``_kpi_error_column``, the data column it is about, where it names one.
 
 Arithmetic is ``sql_values.py``'s (exact, on scaled whole numbers); rules over
 the whole batch are ``sql_batch.py``'s.
