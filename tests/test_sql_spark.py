@@ -43,7 +43,10 @@ class Spark:
         return records
 
     def same(self, scorer, rows, what=""):
-        sql_diff.assert_same(scorer, rows, "spark", self.load, self.fetch, what)
+        # Without the input checks: Spark takes twice as long to plan a query with them (220 s
+        # against 109 s for this file); they run on Spark in the typed-table test below, and
+        # with every shipped and generated rubric on DuckDB and PostgreSQL.
+        sql_diff.assert_same(scorer, rows, "spark", self.load, self.fetch, what, check_inputs=False)
 
 
 @pytest.fixture(scope="module")
