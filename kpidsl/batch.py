@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 ZERO = Decimal(0)
 T = TypeVar("T")
 AggFn = Callable[[str, str, str], Decimal]
+POOL_HINT = "a team amount must be the same on every row of the team"  # also the SQL engine's
 
 
 class Batch:
@@ -197,7 +198,7 @@ class Batch:
                                         f"the pool {p.label or p.name!r} for {p.group} {team!r} is "
                                         f"{show(other.steps[p.step].normalize())} here but "
                                         f"{show(first.steps[p.step].normalize())} in row {first.row.number}",
-                                        hint="a team amount must be the same on every row of the team"))
+                                        hint=POOL_HINT))
 
     def _streak(self, s: ir.Streak, scored: list[Result], when: dict[int, Period]) -> None:
         """A run counts consecutive calendar periods: a period with no scored row (missing,

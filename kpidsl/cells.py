@@ -95,6 +95,9 @@ def passes(check: Check, x: Decimal) -> bool:
     return x <= check.values[0]
 
 
+NOT_YES_NO = " is not yes or no"  # after the value, quoted; the SQL backend says the same
+
+
 def _complaint(check: Check, text: str, x: Decimal, unit: str) -> str:
     return f"{text!r}{complaint(check, unit, x < 0)}"
 
@@ -129,7 +132,7 @@ def read(spec: CellSpec, v: object) -> Decimal:
             return ONE
         if t in NO:
             return ZERO
-        raise CellError(f"{text!r} is not yes or no", "write 是/否, yes/no or 1/0")
+        raise CellError(f"{text!r}{NOT_YES_NO}", "write 是/否, yes/no or 1/0")
     if len(text) > 80:  # no number kpi reads is this long (MAX_WHOLE_DIGITS + MAX_PLACES)
         raise CellError(f"{text[:20] + '…'!r} ({len(text)} characters) is too long to be a number")
     x = _number(spec, v, text)

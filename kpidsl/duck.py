@@ -217,7 +217,7 @@ def error(plan: ir.Plan, file: str, number: int, problem: str | None, about: str
     """A row's error from the query's error columns, as the Python evaluator words it: the
     column it is about, and the rubric line and the advice that go with it."""
     if problem is None:  # only a rule over rows went wrong: a pool
-        return DataError(file, number, None, str(batch_problem), hint="a team amount must be the same on every row of the team")
+        return DataError(file, number, None, str(batch_problem), hint=python_batch.POOL_HINT)
     if about == "period":
         return DataError(file, number, about, problem, hint=python_batch.period_hint(problem, periods.kind_of(plan.outline.period)))
     column = next((c for c in plan.columns if c.name == about), None)

@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from .. import ir
-from ..cells import MAX_PLACES, MAX_WHOLE_DIGITS, NO, YES, CellSpec, Check, complaint, spec_of
+from ..cells import MAX_PLACES, MAX_WHOLE_DIGITS, NO, NOT_YES_NO, YES, CellSpec, Check, complaint, spec_of
 from .sql_values import cell_places, col, decimal_type, number, quote
 
 BAD = "_kpi_bad"
@@ -175,7 +175,7 @@ def typed_problem(spec: CellSpec, value: exp.Expr, spelled: exp.Expr, places: in
     ifs.append(exp.If(this=blank, true=_s("blank cell")))
     if spec.kind == "yes/no":  # 1 or 0 in a typed table
         ifs.append(exp.If(this=refused(exp.In(this=value.copy(), expressions=[number(Decimal(1)), number(Decimal(0))])),
-                          true=said(" is not yes or no")))
+                          true=said(NOT_YES_NO)))
     for check in spec.checks:
         if check.kind == "low" and spec.unit == "count":
             negative = exp.And(this=refused(passes(check, value)), expression=exp.LT(this=value.copy(), expression=number(Decimal(0))))
