@@ -253,7 +253,7 @@ def _live_function(module, qual: str):
 def install(mutant: Mutant) -> None:
     import importlib
     if mutant.path == JS_TARGET:
-        js = importlib.import_module("kpidsl.backends.javascript")
+        js = importlib.import_module("kpidsl.backends.form.javascript")
         from kpidsl import ir
         js._MUTATED_LIBRARY = js_text(mutant).replace("__PLACES__", str(ir.DIVISION_PLACES))
         js.decimal_library.__code__ = compile("lambda: _MUTATED_LIBRARY", "<mutant>", "eval").co_consts[0]

@@ -216,7 +216,7 @@ def run(spelling: str, d: Path, n: int, repeat: int) -> dict:
     small, big = d / f"{spelling}_small.{suffix}", d / f"{spelling}.{suffix}"
     generate(spelling, small, small_n)
     generate(spelling, big, n)
-    kpi = [sys.executable, "-m", "kpidsl.cli", "eval", str(rubric), "--percent-cells", mode]
+    kpi = [sys.executable, "-m", "kpidsl.cli.main", "eval", str(rubric), "--percent-cells", mode]
     # Compiled modules cached as an installed kpi has them (pip writes .pyc files), in a
     # folder of their own; the small run and a first hand-written run fill the cache.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}

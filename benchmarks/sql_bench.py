@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from eval_bench import RUBRIC  # noqa: E402  (the same 20-item rubric)
 
-from kpidsl import duck  # noqa: E402
 from kpidsl.api import load_text  # noqa: E402
-from kpidsl.backends import sql  # noqa: E402
-from kpidsl.lower import lower  # noqa: E402
+from kpidsl.backends.sql import query as sql
+from kpidsl.engine import duck
+from kpidsl.lower.lowerer import lower  # noqa: E402
 
 LEVELS = [f"i{k}" for k in range(11, 21)]
 

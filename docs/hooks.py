@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def on_files(files, config):
     out = Path(tempfile.mkdtemp(prefix="kpi-docs-"))
     # the same command a user runs; a rubric with errors fails the build
-    subprocess.run([sys.executable, "-c", "from kpidsl.cli import main; main()", "docs", str(ROOT / "rubrics"),
+    subprocess.run([sys.executable, "-c", "from kpidsl.cli.main import main; main()", "docs", str(ROOT / "rubrics"),
                     "-o", str(out)], check=True, cwd=ROOT,
                    env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
     for path in sorted(out.rglob("*")):

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from kpidsl.api import load_rubric  # noqa: E402
-from kpidsl.backends.html import render  # noqa: E402
+from kpidsl.backends.form.html import render  # noqa: E402
 from test_form_browser import ARGS, CHROMIUM, fill  # noqa: E402
 
 RUBRIC = ROOT / "rubrics" / "taobao_presales_agent.kpi"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from . import ir
-from .checker import check
-from .diagnostics import Diagnostic
-from .loader import Loader, Program
-from .parser import read_source
+from kpidsl import ir
+from kpidsl.check.checker import check
+from kpidsl.diagnostics.diagnostic import Diagnostic
+from kpidsl.syntax.loader import Loader, Program
+from kpidsl.syntax.parser import read_source
 
 
 class _RecordingReader:
@@ -81,7 +81,7 @@ class Scorer:
     """
 
     def __init__(self, plan: ir.Plan):
-        from .evaluate import Evaluator
+        from kpidsl.engine.evaluate import Evaluator
 
         self.plan = plan
         self.evaluator = Evaluator(plan)
@@ -96,7 +96,7 @@ class Scorer:
 
     def rows(self, records, percent: str = "strict", file: str = "<records>"):
         """Validated data rows from dicts; raises DataProblems listing every problem."""
-        from .data import DataProblems, Validator
+        from kpidsl.data.source import DataProblems, Validator
 
         if hasattr(records, "to_dict"):
             records = records.to_dict("records")
@@ -119,14 +119,14 @@ class Scorer:
         return rows
 
     def explain(self, result) -> str:
-        from .explain import explain
+        from kpidsl.engine.explain import explain
 
         return explain(self.plan, result)
 
 
 def load_rubric(path) -> Scorer:
     """Load, check and compile a rubric; raises RubricErrors if it has errors."""
-    from .lower import lower
+    from kpidsl.lower.lowerer import lower
 
     files = [Path(path)]
     diags, sources = check_files(files)

@@ -28,7 +28,7 @@ def kpi():
     import subprocess
 
     def _run(*args, cwd=None):
-        return subprocess.run([sys.executable, "-m", "kpidsl.cli", *map(str, args)],
+        return subprocess.run([sys.executable, "-m", "kpidsl.cli.main", *map(str, args)],
                               capture_output=True, text=True, cwd=cwd or ROOT, timeout=120)
     return _run
 

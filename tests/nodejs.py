@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from kpidsl.backends.javascript import decimal_library, generate
+from kpidsl.backends.form.javascript import decimal_library, generate
 
 
 def node() -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from kpidsl import ast
+from kpidsl.syntax import ast
 
 
 def F(q: ast.Quantity) -> Fraction:

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from kpidsl import duck, ir
+from kpidsl import ir
 from kpidsl.api import Scorer, load_rubric, load_text
-from kpidsl.backends import sql
-from kpidsl.evaluate import Result
-from kpidsl.lower import lower
-from kpidsl.output import Table
-from kpidsl.validate import DataError, DataProblems, Row
+from kpidsl.backends.sql import query as sql
+from kpidsl.data.validate import DataError, DataProblems, Row
+from kpidsl.engine import duck
+from kpidsl.engine.evaluate import Result
+from kpidsl.engine.output import Table
+from kpidsl.lower.lowerer import lower
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = duck.TABLE

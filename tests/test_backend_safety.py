@@ -2,7 +2,8 @@
 repr() literals, and labels not at all; the generated JavaScript only as escaped JSON."""
 
 from kpidsl.api import load_rubric
-from kpidsl.backends import javascript, python
+from kpidsl.backends.form import javascript
+from kpidsl.backends.python import codegen as python
 
 PAYLOAD = "__import__('os').system('echo pwned')"
 RUBRIC = (

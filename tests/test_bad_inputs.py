@@ -142,7 +142,7 @@ JSON_CELLS = [
 
 
 def kpi_run(*args, cwd=None, env=None, **kw):
-    return subprocess.run([sys.executable, "-m", "kpidsl.cli", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "kpidsl.cli.main", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=120, env=env, **kw)
 
 
@@ -442,7 +442,7 @@ def test_every_output_file_is_0600_whatever_the_umask(tmp_path, fmt):
     (tmp_path / "r.kpi").write_text(RUBRIC, encoding="utf-8")
     (tmp_path / "d.csv").write_bytes(GOOD_CSV)
     out = tmp_path / f"o.{fmt}"
-    r = subprocess.run([sys.executable, "-m", "kpidsl.cli", "eval", str(tmp_path / "r.kpi"), str(tmp_path / "d.csv"),
+    r = subprocess.run([sys.executable, "-m", "kpidsl.cli.main", "eval", str(tmp_path / "r.kpi"), str(tmp_path / "d.csv"),
                         "-o", str(out)], capture_output=True, text=True, cwd=ROOT, preexec_fn=lambda: os.umask(0))
     assert r.returncode == 0, r.stderr
     assert out.stat().st_mode & 0o777 == 0o600
@@ -454,7 +454,7 @@ def test_form_output_is_0600_and_fmt_keeps_the_rubric_mode_and_its_symlink(tmp_p
     real.chmod(0o644)
     link = tmp_path / "link.kpi"
     link.symlink_to(real)
-    r = subprocess.run([sys.executable, "-m", "kpidsl.cli", "form", str(real), "-o", str(tmp_path / "f.html")],
+    r = subprocess.run([sys.executable, "-m", "kpidsl.cli.main", "form", str(real), "-o", str(tmp_path / "f.html")],
                        capture_output=True, text=True, cwd=ROOT, preexec_fn=lambda: os.umask(0))
     assert r.returncode == 0 and (tmp_path / "f.html").stat().st_mode & 0o777 == 0o600
     r = kpi_run("fmt", link)
@@ -545,7 +545,7 @@ def test_a_signal_leaves_no_part_file(tmp_path, sig, code):
     data = tmp_path / "d.csv"
     _big_csv(data)
     out = tmp_path / "out.csv"
-    p = subprocess.Popen([sys.executable, "-m", "kpidsl.cli", "eval", str(tmp_path / "r.kpi"), str(data),
+    p = subprocess.Popen([sys.executable, "-m", "kpidsl.cli.main", "eval", str(tmp_path / "r.kpi"), str(data),
                           "-o", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".out.csv.*.part")) and p.poll() is None and time.monotonic() < deadline:

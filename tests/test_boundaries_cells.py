@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from kpidsl.cells import CellError, CellSpec, Check, PercentNumber, read
+from kpidsl.data.cells import CellError, CellSpec, Check, PercentNumber, read
 
 
 def spec(kind="percent", unit="percent", mode="strict", checks=()):

@@ -4,7 +4,7 @@ worked by hand in the comment beside it."""
 
 from decimal import Decimal as D
 
-from kpidsl.intervals import INF, Interval, Range, gaps
+from kpidsl.numbers.intervals import INF, Interval, Range, gaps
 
 
 def test_integer_open_bounds_step_to_the_next_whole_number():

@@ -6,9 +6,9 @@ worked by hand."""
 from decimal import Decimal as D
 
 from kpidsl.api import check_text, load_text
-from kpidsl.backends.javascript import batch_only, generate
-from kpidsl.lower import lower
-from kpidsl.semantics import div, round_to
+from kpidsl.backends.form.javascript import batch_only, generate
+from kpidsl.lower.lowerer import lower
+from kpidsl.numbers.semantics import div, round_to
 
 
 def test_a_tie_rounds_to_a_step_of_two():

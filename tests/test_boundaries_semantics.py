@@ -3,7 +3,7 @@ to trailing zeros keeps every significant digit when the zeros are stripped."""
 
 from decimal import Decimal as D
 
-from kpidsl.semantics import div
+from kpidsl.numbers.semantics import div
 
 
 def test_a_non_terminating_quotient_that_rounds_to_trailing_zeros():

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 
 from kpidsl.api import load_rubric
-from kpidsl.validate import DataError, Validator
+from kpidsl.data.validate import DataError, Validator
 
 RUBRIC = '''rubric "x"
 input late "迟到": count

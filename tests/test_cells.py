@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from kpidsl import ir
 from kpidsl.api import load_rubric, load_text
-from kpidsl.backends.rows import compile_row_reader
-from kpidsl.cells import PERCENT_MODES, CellError, PercentNumber, read, spec_of
-from kpidsl.data import DataProblems, read_rows
-from kpidsl.lower import lower
-from kpidsl.validate import Validator
+from kpidsl.data.cells import PERCENT_MODES, CellError, PercentNumber, read, spec_of
+from kpidsl.data.fast_reader import compile_row_reader
+from kpidsl.data.source import DataProblems, read_rows
+from kpidsl.data.validate import Validator
+from kpidsl.lower.lowerer import lower
 
 D = Decimal
 

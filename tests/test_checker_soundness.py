@@ -139,7 +139,7 @@ def test_a_metric_outside_the_range_the_checker_assumed_is_a_data_error(write):
     # 23 of 22 deliveries on time is 104.5%: the checker proved the item over 0%..100%
     # (a percent metric's default range), so eval must not quietly score it above that.
     from kpidsl.api import load_rubric
-    from kpidsl.data import DataProblems
+    from kpidsl.data.source import DataProblems
 
     text = '''rubric "r"
 input on_time "准时": count

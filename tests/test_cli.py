@@ -59,7 +59,7 @@ def test_a_byte_order_mark_is_read_past(kpi, write):
     assert kpi("fmt", "--check", write("\ufeff" + CLEAN.replace("points 100", "points  100"), "messy.kpi")).returncode == 1
     fixed = write("\ufeff" + CLEAN.replace("points 100", "points  100"), "fix.kpi")
     assert kpi("fmt", fixed).returncode == 0
-    from kpidsl.formatter import format_text
+    from kpidsl.syntax.formatter import format_text
 
     assert fixed.read_text(encoding="utf-8") == format_text(CLEAN)  # formatted, and the BOM dropped
 
@@ -163,7 +163,7 @@ def test_an_internal_bug_is_reported_without_a_traceback():
     code = ("import sys, kpidsl.api as api\n"
             "def broken(*a): raise ZeroDivisionError('simulated bug')\n"
             "api.check_files = broken\n"
-            "from kpidsl.cli import main\n"
+            "from kpidsl.cli.main import main\n"
             "sys.argv = ['kpi', 'check', 'rubrics']\n"
             "main()\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -3,7 +3,7 @@
 import pytest
 
 from kpidsl.api import check_files
-from kpidsl.codes import CODES, EXAMPLE_LIBRARY, explain
+from kpidsl.diagnostics.codes import CODES, EXAMPLE_LIBRARY, explain
 
 
 def run(write, text):
@@ -51,8 +51,8 @@ def test_every_code_the_checker_can_emit_is_documented():
 def test_diagnostics_page_is_up_to_date():
     from pathlib import Path
 
-    from kpidsl.docgen import diagnostics_markdown
+    from kpidsl.cli.docgen import diagnostics_markdown
 
     page = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
     assert page.read_text(encoding="utf-8") == diagnostics_markdown(), \
-        "docs/diagnostics.md is stale: run `python -m kpidsl.docgen`"
+        "docs/diagnostics.md is stale: run `python -m kpidsl.cli.docgen`"

@@ -15,9 +15,9 @@ import pytest
 from core_gen import core_case
 from hypothesis import HealthCheck, given, settings
 
-from kpidsl import interpret
 from kpidsl.api import Scorer, check_text, load_text
-from kpidsl.lower import lower
+from kpidsl.engine import interpret
+from kpidsl.lower.lowerer import lower
 
 EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "150"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

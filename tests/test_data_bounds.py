@@ -12,14 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpidsl import interpret
 from kpidsl.api import Scorer, check_text, load_text
-from kpidsl.diff import describe_changes
-from kpidsl.formatter import format_text
-from kpidsl.lower import lower
-from kpidsl.parser import parse
-from kpidsl.printer import strip_spans
-from kpidsl.validate import DataProblems
+from kpidsl.cli.diff import describe_changes
+from kpidsl.data.validate import DataProblems
+from kpidsl.engine import interpret
+from kpidsl.lower.lowerer import lower
+from kpidsl.syntax.formatter import format_text
+from kpidsl.syntax.parser import parse
+from kpidsl.syntax.printer import strip_spans
 
 QUOTA = """rubric "销售达成"
 input sales "销售额": money
@@ -323,8 +323,8 @@ def test_diff_says_when_a_bound_moves_between_numbers_and_data():
 
 def test_a_cap_from_data_keeps_the_range_sound():
     """min(max(x, 0), cap) with a cap anywhere in 5..10: as low as 5, not the 10 a fixed cap would say."""
-    from kpidsl import rules
-    from kpidsl.intervals import Range
+    from kpidsl.analysis import rules
+    from kpidsl.numbers.intervals import Range
 
     got = rules.RANGES.clamp(Range(Decimal(20), Decimal(30)), rules.RANGES.const(Decimal(0)),
                              Range(Decimal(5), Decimal(10)))

@@ -61,7 +61,7 @@ def test_kpi_test_without_examples_is_a_usage_error(kpi, write):
 
 def test_diff_sees_quotas_flags_rounding_and_item_clauses():
     from kpidsl.api import load_text
-    from kpidsl.diff import describe_changes
+    from kpidsl.cli.diff import describe_changes
 
     old, _ = load_text('rubric "x"\ngroup team\nround money to 0.01\nitem a "A" points 100\n'
                        'grade ok "优" when >= 0\nquota ok at most 20% per team\n', "old.kpi")
@@ -78,7 +78,7 @@ def test_diff_sees_quotas_flags_rounding_and_item_clauses():
 
 def _changes(old_text: str, new_text: str) -> list[str]:
     from kpidsl.api import load_text
-    from kpidsl.diff import describe_changes
+    from kpidsl.cli.diff import describe_changes
 
     old, _ = load_text(old_text, "old.kpi")
     new, _ = load_text(new_text, "new.kpi")
@@ -134,9 +134,9 @@ def test_a_change_no_clause_names_still_shows():
     # A field added to a declaration later, and not yet described, must not read as no change.
     from dataclasses import dataclass, replace
 
-    from kpidsl import ast
-    from kpidsl.diff import _declaration_changes
-    from kpidsl.parser import parse
+    from kpidsl.cli.diff import _declaration_changes
+    from kpidsl.syntax import ast
+    from kpidsl.syntax.parser import parse
 
     @dataclass(frozen=True)
     class Input(ast.Input):

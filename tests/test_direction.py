@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kpidsl.api import check_files, check_text
-from kpidsl.parser import parse
-from kpidsl.printer import source_text
+from kpidsl.syntax.parser import parse
+from kpidsl.syntax.printer import source_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "direction" / "wardrobe_inverted.kpi"
@@ -142,8 +142,8 @@ def test_direction_prints_back_and_twice_is_an_error():
 
 def test_editors_offer_the_direction_and_highlight_it():
     pytest.importorskip("pygls")
-    from kpidsl.highlight import vocabulary
     from kpidsl.lsp.keywords import accepted
+    from kpidsl.syntax.highlight import vocabulary
 
     words, _ = accepted('input x "x": percent ')
     assert {"higher is better", "lower is better", "range", "from"} <= words

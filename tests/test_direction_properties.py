@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpidsl.api import Scorer, check_text, load_text
-from kpidsl.lower import lower
+from kpidsl.lower.lowerer import lower
 
 HEAD = ('rubric "方向"\n'
         'input v "被考核值": count range 0..40 {direction}\n'

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpidsl import batch_rank
 from kpidsl.api import Scorer, load_text
-from kpidsl.checker import check
-from kpidsl.diff import describe_changes
-from kpidsl.formatter import format_text
-from kpidsl.lower import lower
-from kpidsl.parser import parse
+from kpidsl.check.checker import check
+from kpidsl.cli.diff import describe_changes
+from kpidsl.engine import batch_rank
+from kpidsl.lower.lowerer import lower
+from kpidsl.syntax.formatter import format_text
+from kpidsl.syntax.parser import parse
 
 HEAD = '''rubric "分布"
 group team "团队"
@@ -147,7 +147,7 @@ def test_five_grades_cut_from_the_top_down_and_the_bottom_up():
 def test_the_form_and_a_lone_row_hold_the_otherwise_grade():
     # row by row (the form) nobody is ranked: like a quota, the distribution applies to the batch
     plan = scorer_of(rubric()).plan
-    from kpidsl import interpret
+    from kpidsl.engine import interpret
     for g in plan.grades:
         if g.cond is not None:
             assert interpret.truth(g.cond, {}, {"total": Decimal(100)}) is False

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from kpidsl import charts, ir
+from kpidsl import ir
 from kpidsl.api import load_rubric
-from kpidsl.backends import docs
+from kpidsl.backends.docs import charts
+from kpidsl.backends.docs import page as docs
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRICS = sorted(p for p in (ROOT / "rubrics").glob("*.kpi"))
@@ -191,7 +192,7 @@ def test_decision_notes_read_chosen_and_corrected_comments():
 
 def test_kpi_docs_writes_a_page_per_rubric_and_an_index(tmp_path):
     out = tmp_path / "site"
-    run = subprocess.run([sys.executable, "-m", "kpidsl.cli", "docs", str(ROOT / "rubrics"), "-o", str(out)],
+    run = subprocess.run([sys.executable, "-m", "kpidsl.cli.main", "docs", str(ROOT / "rubrics"), "-o", str(out)],
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert sorted(p.stem for p in out.glob("*.md")) == sorted([p.stem for p in RUBRICS] + ["index"])
@@ -208,7 +209,7 @@ def test_the_pygments_lexer_reads_every_rubric_without_error_tokens(path):
     pytest.importorskip("pygments")
     from pygments.token import Comment, Error, Keyword, Number, String
 
-    from kpidsl.highlight import KpiLexer
+    from kpidsl.syntax.highlight import KpiLexer
 
     tokens = list(KpiLexer().get_tokens(path.read_text(encoding="utf-8")))
     assert [v for t, v in tokens if t in Error] == []
@@ -221,7 +222,7 @@ def test_the_lexer_knows_units_percents_money_and_keywords_from_the_grammar():
     pytest.importorskip("pygments")
     from pygments.token import Keyword, Number
 
-    from kpidsl.highlight import KpiLexer, vocabulary
+    from kpidsl.syntax.highlight import KpiLexer, vocabulary
 
     keywords, units = vocabulary()
     assert {"rubric", "tiers", "deduct", "otherwise"} <= set(keywords) and {"percent", "money", "yes/no"} <= set(units)
@@ -236,7 +237,7 @@ def test_data_sources_are_shown(tmp_path):
     import sys
 
 
-    r = subprocess.run([sys.executable, "-m", "kpidsl.cli", "docs", "rubrics/installation_aftersales_card.kpi",
+    r = subprocess.run([sys.executable, "-m", "kpidsl.cli.main", "docs", "rubrics/installation_aftersales_card.kpi",
                         "-o", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     page = (tmp_path / "installation_aftersales_card.md").read_text(encoding="utf-8")

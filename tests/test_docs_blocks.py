@@ -6,7 +6,7 @@ passes (no errors), unless an HTML comment on the line just above its fence says
 * ``<!-- kpi: fragment -->``: a part of a rubric; it must parse (no KPI001);
 * ``<!-- kpi: wrong KPI101 -->``: `kpi check` must report that code (or each of several).
 
-docs/diagnostics.md is generated (``python -m kpidsl.docgen``) and keeps its own layout:
+docs/diagnostics.md is generated (``python -m kpidsl.cli.docgen``) and keeps its own layout:
 under ``## KPInnn`` the block after ``Wrong:`` reports KPInnn, the one after ``Fixed:`` does not.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from kpidsl.api import check_files
-from kpidsl.codes import EXAMPLE_LIBRARY
+from kpidsl.diagnostics.codes import EXAMPLE_LIBRARY
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]

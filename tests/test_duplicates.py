@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpidsl.duplicates import DuplicateIndex
+from kpidsl.data.duplicates import DuplicateIndex
 
 KEYS = st.lists(st.integers(-(1 << 63), (1 << 63) - 1) | st.integers(-3, 3)
                 | st.sampled_from([-(1 << 63), (1 << 63) - 1]), max_size=60)

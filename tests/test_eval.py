@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from kpidsl.api import RubricErrors, load_rubric
-from kpidsl.data import DataProblems
+from kpidsl.data.source import DataProblems
 
 D = Decimal
 
@@ -265,7 +265,7 @@ def test_duplicate_person_period(write, tmp_path):
     data = tmp_path / "d.csv"
     data.write_text("id,installs_ok,satisfaction,violations,inspection,base_salary\n"
                     "a,93%,97%,1,18,4000\na,93%,97%,1,18,4000\n", encoding="utf-8")
-    from kpidsl.data import read_rows
+    from kpidsl.data.source import read_rows
     with pytest.raises(DataProblems) as e:
         read_rows(s.plan, [data])
     (err,) = e.value.errors
@@ -418,7 +418,7 @@ def test_periods_sort_as_time_not_text(write):
 
 
 def test_duplicates_are_found_across_spilled_runs():
-    from kpidsl.duplicates import DuplicateIndex
+    from kpidsl.data.duplicates import DuplicateIndex
 
     keys = [9, 3, 7, 1, 5, 3, 8, 2, 6, 9, 3]  # 3 thrice and 9 twice, across runs of 4 spilled to disk
     index = DuplicateIndex(chunk=4)

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from reference import Reference
 from rubric_gen import rubric_and_rows
 
-from kpidsl import interpret
 from kpidsl.api import check_text, load_text
-from kpidsl.evaluate import Evaluator
-from kpidsl.lower import lower
+from kpidsl.engine import interpret
+from kpidsl.engine.evaluate import Evaluator
+from kpidsl.lower.lowerer import lower
 
 EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "150"))
 def _fraction_row(row):
@@ -94,7 +94,7 @@ def test_the_one_pass_stream_writes_what_the_general_path_writes(case):
     import io
 
     from kpidsl.api import Scorer
-    from kpidsl.output import Table, write_csv
+    from kpidsl.engine.output import Table, write_csv
 
     text, rows = case
     program, _ = load_text(text, "gen.kpi")

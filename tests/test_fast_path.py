@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpidsl.api import Scorer, load_text
-from kpidsl.backends.rows import compile_row_reader
-from kpidsl.cells import PercentNumber, read, spec_of
-from kpidsl.lower import lower
-from kpidsl.output import Table, write_csv
-from kpidsl.validate import Validator
+from kpidsl.data.cells import PercentNumber, read, spec_of
+from kpidsl.data.fast_reader import compile_row_reader
+from kpidsl.data.validate import Validator
+from kpidsl.engine.output import Table, write_csv
+from kpidsl.lower.lowerer import lower
 
 EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "150"))
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpidsl.diagnostics import KpiError
-from kpidsl.formatter import format_text
-from kpidsl.parser import parse
-from kpidsl.printer import ast_equal, expr_text, source_text, strip_spans
+from kpidsl.diagnostics.diagnostic import KpiError
+from kpidsl.syntax.formatter import format_text
+from kpidsl.syntax.parser import parse
+from kpidsl.syntax.printer import ast_equal, expr_text, source_text, strip_spans
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "fmt"

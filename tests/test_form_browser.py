@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from kpidsl.api import load_rubric
-from kpidsl.backends.html import render
-from kpidsl.backends.javascript import batch_only
-from kpidsl.data import read_rows
-from kpidsl.semantics import show
-from kpidsl.spelling import declared_places, spell
-from kpidsl.validate import PERIOD_TITLES
+from kpidsl.backends.form.html import render
+from kpidsl.backends.form.javascript import batch_only
+from kpidsl.data.source import read_rows
+from kpidsl.data.validate import PERIOD_TITLES
+from kpidsl.numbers.semantics import show
+from kpidsl.numbers.spelling import declared_places, spell
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("KPI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

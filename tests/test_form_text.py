@@ -4,7 +4,7 @@ beside its range, not only `5 / 3..4` (issue 12, item 13)."""
 from html.parser import HTMLParser
 
 from kpidsl.api import load_rubric
-from kpidsl.backends.html import render
+from kpidsl.backends.form.html import render
 
 
 class _Lists(HTMLParser):

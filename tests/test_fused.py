@@ -18,12 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rubric_gen import rubric_and_rows
 
-from kpidsl import ir, stream
+from kpidsl import ir
 from kpidsl.api import Scorer, load_text
-from kpidsl.backends.fused import _plain_steps
-from kpidsl.data import iter_rows
-from kpidsl.lower import lower
-from kpidsl.output import Table, write_csv
+from kpidsl.data.source import iter_rows
+from kpidsl.engine import stream
+from kpidsl.engine.fused import _plain_steps
+from kpidsl.engine.output import Table, write_csv
+from kpidsl.lower.lowerer import lower
 
 EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "150"))
 ROOT = Path(__file__).resolve().parent.parent
@@ -264,7 +265,7 @@ def test_a_step_reading_a_plain_step_is_plain():
 
 def test_duplicates_are_found_across_spilled_runs(tmp_path, monkeypatch):
     """The loop adds to the duplicate index without its add(): runs must still spill."""
-    from kpidsl.duplicates import DuplicateIndex
+    from kpidsl.data.duplicates import DuplicateIndex
 
     spilled = []
 
@@ -287,9 +288,9 @@ def test_duplicates_are_found_across_spilled_runs(tmp_path, monkeypatch):
 def test_what_the_reader_gives_is_known_by_its_spelling():
     """A level's points are read from a fixed table (whole and >= 0 here, or not); a count
     may be written -0 and a percent is anything: only the first is spelled by str()."""
-    from kpidsl.backends.fused import _read_as
-    from kpidsl.backends.rows import reader_parts
-    from kpidsl.cells import spec_of
+    from kpidsl.data.cells import spec_of
+    from kpidsl.data.fast_reader import reader_parts
+    from kpidsl.engine.fused import _read_as
 
     scorer = _scorer(RUBRIC.replace('level "差": 0 }', 'level "差": 0 }\n'
                                     'item h "H" points 0 { level "半": 0.5 level "无": 0 }'))

@@ -2,7 +2,7 @@
 
 For each ``rubrics/examples/NAME.expected.csv`` this runs the real command line,
 
-    python -m kpidsl.cli eval rubrics/NAME.kpi rubrics/examples/NAME.csv -o OUT.json
+    python -m kpidsl.cli.main eval rubrics/NAME.kpi rubrics/examples/NAME.csv -o OUT.json
 
 and checks the JSON ``rows`` against the expected file.  The expected values were
 worked out by hand from the rubric's rules (the working is in the ``#`` lines at the
@@ -111,7 +111,7 @@ def test_golden(expected_file: Path, tmp_path: Path):
     assert data.exists(), f"{expected_file.name}: no example data {data}"
 
     out = tmp_path / "out.json"
-    run = subprocess.run([sys.executable, "-m", "kpidsl.cli", "eval", str(rubric), str(data), "-o", str(out)],
+    run = subprocess.run([sys.executable, "-m", "kpidsl.cli.main", "eval", str(rubric), str(data), "-o", str(out)],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 0, f"{name}: kpi eval failed (exit {run.returncode}):\n{run.stderr}"
     actual_rows = json.loads(out.read_text(encoding="utf-8"))["rows"]

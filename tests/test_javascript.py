@@ -4,17 +4,16 @@ on the shipped rubrics with their example data, and on generated rubrics and row
 import json
 from pathlib import Path
 
+import nodejs
 import pytest
 from hypothesis import HealthCheck, given, settings
+from test_eval_properties import EXAMPLES, rubric_and_rows
 
 from kpidsl.api import Scorer, load_rubric, load_text
-from kpidsl.backends.javascript import batch_only, js_string, standalone_module
-from kpidsl.data import read_rows
-from kpidsl.lower import lower
-from kpidsl.semantics import show
-
-import nodejs
-from test_eval_properties import EXAMPLES, rubric_and_rows
+from kpidsl.backends.form.javascript import batch_only, js_string, standalone_module
+from kpidsl.data.source import read_rows
+from kpidsl.lower.lowerer import lower
+from kpidsl.numbers.semantics import show
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,12 +10,13 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kpidsl.api import check_text, load_rubric, load_text
-from kpidsl.diff import describe_changes
-from kpidsl.parser import parse
-from kpidsl.printer import ast_equal, source_text
+from kpidsl.cli.diff import describe_changes
+from kpidsl.syntax.parser import parse
+from kpidsl.syntax.printer import ast_equal, source_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,7 +128,7 @@ def test_construct_rubric_prints_back_and_formats_unchanged():
     ("not not a", ("not", ("not", "a"))),
 ])
 def test_condition_precedence(text, shape):
-    from kpidsl import ast
+    from kpidsl.syntax import ast
 
     def simple(c):
         if isinstance(c, ast.BoolOp):
@@ -363,7 +364,7 @@ def test_a_rubric_of_pay_lines_only_is_first_class(write):
 
 
 def test_a_rubric_of_pay_lines_has_no_total_to_show(write):
-    from kpidsl.output import Table
+    from kpidsl.engine.output import Table
 
     s = scorer(write, COMMISSION)
     keys = [k for k, _, _ in Table(s.plan).columns]
@@ -387,7 +388,7 @@ def test_a_label_may_hold_a_quote_and_a_backslash():
 
 
 def test_a_stray_name_reads_as_english():
-    from kpidsl.parser import KpiError
+    from kpidsl.syntax.parser import KpiError
 
     with pytest.raises(KpiError) as e:
         parse('item a "A" points 10 rating')
@@ -431,7 +432,7 @@ def test_a_metric_read_only_by_an_item_that_does_not_apply_is_not_computed(write
     rows = [{"id": "a", "deliveries": "0", "on_time": "0"}, {"id": "b", "deliveries": "10", "on_time": "9"}]
     got = [(r.steps["delivery"], r.steps["total"]) for r in scorer(write, text).evaluate(rows)]
     assert got == [(D(0), D(100)), (D(36), D(96))]
-    from kpidsl.validate import DataProblems
+    from kpidsl.data.validate import DataProblems
     with pytest.raises(DataProblems) as failed:
         scorer(write, text + 'pay p "准时奖" = otd * 100元\n').evaluate(rows)
     assert [e.row for e in failed.value.errors] == [2], failed.value.errors  # row a, the sheet's line 2

@@ -14,8 +14,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 from lark.grammar import Rule
 from lark.parsers.lalr_analysis import Reduce, Shift
 
-from kpidsl.grammar import compiled, grammar_path, parse_table
-from kpidsl.lexer import KpiLexer, choice_of_strings
+from kpidsl.syntax.grammar import compiled, grammar_path, parse_table
+from kpidsl.syntax.lexer import KpiLexer, choice_of_strings
 
 ROOT = Path(__file__).resolve().parent.parent
 

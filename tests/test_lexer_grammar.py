@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedInput
 
-from kpidsl.grammar import compiled, grammar_path, load, parse_table, scan_table_for, statement_words
-from kpidsl.lalr import Driver
-from kpidsl.lexer import PUNCT, WORD, Scanner
+from kpidsl.syntax.grammar import compiled, grammar_path, load, parse_table, scan_table_for, statement_words
+from kpidsl.syntax.lalr import Driver
+from kpidsl.syntax.lexer import PUNCT, WORD, Scanner
 
 EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "300"))
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ from pygls.uris import from_fs_path  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
 
 from kpidsl.api import check_text  # noqa: E402
-from kpidsl.formatter import format_text  # noqa: E402
+from kpidsl.syntax.formatter import format_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +55,7 @@ def _env() -> dict[str, str]:
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(
-    server_command=[sys.executable, "-m", "kpidsl.cli", "lsp", "--debounce-ms", "10"], server_env=_env()))
+    server_command=[sys.executable, "-m", "kpidsl.cli.main", "lsp", "--debounce-ms", "10"], server_env=_env()))
 async def client(lsp_client: LanguageClient, request):
     folder = request.getfixturevalue("tmp_path")
     (folder / "lib.kpi").write_text(LIB, encoding="utf-8")

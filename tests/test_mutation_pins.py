@@ -10,9 +10,9 @@ from decimal import Decimal
 import nodejs
 import pytest
 
-from kpidsl import semantics
-from kpidsl.backends.javascript import decimal_library
-from kpidsl.semantics import ScoreError, compare, div, is_power_of_ten, quantize, round_to, show
+from kpidsl.backends.form.javascript import decimal_library
+from kpidsl.numbers import semantics
+from kpidsl.numbers.semantics import ScoreError, compare, div, is_power_of_ten, quantize, round_to, show
 
 MODES = ("half up", "half even", "up", "down")
 

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from kpidsl import ast
-from kpidsl.diagnostics import KpiError
-from kpidsl.parser import parse
+from kpidsl.diagnostics.diagnostic import KpiError
+from kpidsl.syntax import ast
+from kpidsl.syntax.parser import parse
 
 
 def one(src: str):

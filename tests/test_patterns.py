@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from kpidsl.api import check_files, load_rubric
-from kpidsl.data import read_rows
-from kpidsl.formatter import format_text
-from kpidsl.output import Table
-from kpidsl.testing import example_files, read_expected, run_examples
+from kpidsl.cli.testing import example_files, read_expected, run_examples
+from kpidsl.data.source import read_rows
+from kpidsl.engine.output import Table
+from kpidsl.syntax.formatter import format_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "docs" / "patterns"
@@ -95,7 +95,7 @@ def test_flags_are_exactly_the_expected_ones(path):
 
 
 def test_kpi_test_passes_on_the_folder():
-    r = subprocess.run([sys.executable, "-m", "kpidsl.cli", "test", str(FOLDER)], capture_output=True, text=True,
+    r = subprocess.run([sys.executable, "-m", "kpidsl.cli.main", "test", str(FOLDER)], capture_output=True, text=True,
                        cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
     assert re.search(r"\b\d+ passed, 0 failed", r.stdout), r.stdout

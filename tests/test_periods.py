@@ -10,10 +10,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from kpidsl import periods
 from kpidsl.api import Scorer, load_text
-from kpidsl.lower import lower
-from kpidsl.validate import DataProblems
+from kpidsl.data import periods
+from kpidsl.data.validate import DataProblems
+from kpidsl.lower.lowerer import lower
 
 # ---- spellings ------------------------------------------------------------------------------------
 # (text, kind asked for (None: any), what it reads as: (kind, year, month or quarter) or None)
@@ -332,6 +332,6 @@ PERIOD_PROBLEMS = [
 
 @pytest.mark.parametrize(("kind", "problem", "hint"), PERIOD_PROBLEMS)
 def test_a_period_problem_gets_its_own_advice(kind, problem, hint):
-    from kpidsl.batch import period_hint
+    from kpidsl.engine.batch import period_hint
 
     assert period_hint(problem, kind) == hint

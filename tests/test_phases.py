@@ -11,7 +11,7 @@ from decimal import Decimal as D
 import pytest
 
 from kpidsl.api import Scorer, check_text, load_text
-from kpidsl.lower import lower
+from kpidsl.lower.lowerer import lower
 
 HEAD = 'rubric "阶段"\ninput a "次数": count\nmetric twice "两倍": count = a * 2\n'
 GRADES = 'grade g "好" when >= 60 coefficient 1.2\ngrade h "差" otherwise coefficient 0.8\n'

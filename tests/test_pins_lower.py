@@ -12,7 +12,7 @@ from decimal import Decimal as D
 import pytest
 
 from kpidsl.api import RubricErrors, load_rubric
-from kpidsl.data import DataProblems
+from kpidsl.data.source import DataProblems
 
 
 def rubric(write, text):
@@ -343,7 +343,7 @@ section t "T" weight 30 { item b "B" points 30 { proportional r } }
 
 
 def test_the_docs_page_gives_a_not_applicable_column_the_range_0_to_1(write):
-    from kpidsl.backends.docs import range_text
+    from kpidsl.backends.docs.page import range_text
 
     scorer = rubric(write, '''input late "迟到": count
 item a "A" points 40 {

@@ -12,9 +12,9 @@ from decimal import Decimal as D
 import pytest
 
 from kpidsl.api import load_text
-from kpidsl.cells import CellError, read, spec_of
-from kpidsl.lower import lower
-from kpidsl.validate import Validator
+from kpidsl.data.cells import CellError, read, spec_of
+from kpidsl.data.validate import Validator
+from kpidsl.lower.lowerer import lower
 
 
 def plan_of(text):

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from kpidsl.ast import BinOp, Call, Neg, Number, Progressive, Var
-from kpidsl.diff import describe_changes
-from kpidsl.loader import Loader
-from kpidsl.parser import parse, read_source
-from kpidsl.printer import ast_equal, expr_text, source_text
+from kpidsl.cli.diff import describe_changes
+from kpidsl.syntax.ast import BinOp, Call, Neg, Number, Progressive, Var
+from kpidsl.syntax.loader import Loader
+from kpidsl.syntax.parser import parse, read_source
+from kpidsl.syntax.printer import ast_equal, expr_text, source_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "rubrics").glob("*.kpi")) + sorted((ROOT / "rubrics" / "common").glob("*.kpi"))

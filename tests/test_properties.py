@@ -5,17 +5,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lark import Tree
 from lark.exceptions import UnexpectedInput
 
-from kpidsl import parser as kpi_parser
 from kpidsl.api import check_text
-from kpidsl.diagnostics import Diagnostic
-from kpidsl.grammar import compiled, parse_table, scan_table_for
-from kpidsl.intervals import Interval, gaps
-from kpidsl.lalr import Driver, Rejected
-from kpidsl.lexer import Scanner
+from kpidsl.diagnostics.diagnostic import Diagnostic
+from kpidsl.numbers.intervals import Interval, gaps
+from kpidsl.syntax import parser as kpi_parser
+from kpidsl.syntax.grammar import compiled, parse_table, scan_table_for
+from kpidsl.syntax.lalr import Driver, Rejected
+from kpidsl.syntax.lexer import Scanner
 
 # KPI_EXAMPLES=5000 python -m pytest tests/test_properties.py for a longer hunt.
 EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "300"))

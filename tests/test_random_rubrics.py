@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rubric_gen import rubric_and_rows
 
-from kpidsl import interpret
 from kpidsl.api import Scorer, check_text, load_text
-from kpidsl.backends.javascript import batch_only
-from kpidsl.lower import lower
-from kpidsl.semantics import show
-from kpidsl.validate import DataProblems
+from kpidsl.backends.form.javascript import batch_only
+from kpidsl.data.validate import DataProblems
+from kpidsl.engine import interpret
+from kpidsl.lower.lowerer import lower
+from kpidsl.numbers.semantics import show
 
 
 def _interpreted(plan, row, skip=frozenset()):

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from kpidsl.api import check_text, load_rubric
-from kpidsl.backends.html import render
-from kpidsl.explain import explain
-from kpidsl.output import Table, write_csv, write_json
-from kpidsl.parser import parse
-from kpidsl.printer import source_text
+from kpidsl.backends.form.html import render
+from kpidsl.engine.explain import explain
+from kpidsl.engine.output import Table, write_csv, write_json
+from kpidsl.syntax.parser import parse
+from kpidsl.syntax.printer import source_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRIC = ROOT / "tests" / "fixtures" / "recorded" / "aftersales_manager.kpi"
@@ -100,7 +100,7 @@ def test_the_ir_names_them(scorer):
 def test_a_recorded_rater_s_marks_are_validated_like_any(scorer):
     bad = rows()[:1]
     bad[0]["fault_analysis.self"] = "17"  # the levels allow 20, 12..16 or 0
-    from kpidsl.evaluate import DataProblems
+    from kpidsl.engine.evaluate import DataProblems
     with pytest.raises(DataProblems) as e:
         scorer.evaluate(bad)
     assert "fault_analysis.self" in str(e.value.errors[0])
@@ -194,8 +194,8 @@ def test_a_recorded_rater_s_own_form_scores_their_view(browser, scorer, tmp_path
 
 def test_editors_offer_not_counted_after_a_rater():
     pytest.importorskip("pygls")
-    from kpidsl.highlight import vocabulary
     from kpidsl.lsp.keywords import accepted
+    from kpidsl.syntax.highlight import vocabulary
 
     assert {"weight", "not"} <= accepted('rater r "r" ')[0]
     assert accepted('rater r "r" not ')[0] == {"counted"}

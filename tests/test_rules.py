@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from kpidsl import rules
+from kpidsl.analysis import rules
 from kpidsl.api import check_text, load_rubric
-from kpidsl.intervals import Range
+from kpidsl.numbers.intervals import Range
 
 D = Decimal
 
@@ -91,7 +91,7 @@ item rest "其余" points 80 { proportional 100% }
     assert r.steps["total"] == D(90)
     # the section's own score, out of its 40, is reported beside its contribution
     assert r.steps["ability.score"] == D(20)
-    from kpidsl.output import Table
+    from kpidsl.engine.output import Table
 
     columns = [(key, label) for key, label, _ in Table(load_rubric(write({"r.kpi": text})).plan).columns]
     assert columns.index(("ability.score", "能力（满分40）")) + 1 == columns.index(("ability", "能力"))
@@ -100,7 +100,7 @@ item rest "其余" points 80 { proportional 100% }
 def test_last_period_is_held_to_this_period_range(write):
     # The checker proves change's range with last period's value in the input's own range
     # (0%..100% here); a .last column of 200% would score outside what it proved.
-    from kpidsl.data import DataProblems
+    from kpidsl.data.source import DataProblems
 
     text = '''rubric "r"
 input leftover "遗留定单率": percent

@@ -14,7 +14,7 @@ sqlglot = pytest.importorskip("sqlglot")
 duckdb = pytest.importorskip("duckdb")
 
 from kpidsl.api import load_rubric  # noqa: E402
-from kpidsl.backends.sql import DIALECTS, SQLError, build  # noqa: E402
+from kpidsl.backends.sql.query import DIALECTS, SQLError, build  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRICS = sorted(p for p in (ROOT / "rubrics").glob("*.kpi"))
@@ -44,7 +44,7 @@ def test_eval_on_duckdb_writes_what_python_writes(rubric, kpi, tmp_path):
 
 
 def _run(text: str, write, rows: list[dict]):
-    from kpidsl import duck
+    from kpidsl.engine import duck
 
     scorer = load_rubric(write(text))
     return scorer, duck.evaluate(scorer.plan, scorer.rows(rows))
@@ -81,7 +81,7 @@ grade ok "'; DELETE FROM input; --" when >= 0
 
 
 def test_a_row_outside_a_checked_range_is_an_error_in_python_words(write):
-    from kpidsl.data import DataProblems
+    from kpidsl.data.source import DataProblems
 
     text = """rubric "r"
 input done "完成": count
@@ -102,7 +102,7 @@ item x "X" points 100 { ratio rate target 90% ±1pt }
 
 
 def test_division_by_zero_in_a_row_is_an_error(write):
-    from kpidsl.data import DataProblems
+    from kpidsl.data.source import DataProblems
 
     text = """rubric "r"
 input done "完成": count
@@ -191,7 +191,7 @@ def test_a_bad_cell_read_by_duckdb_is_reported_in_python_words(kpi, tmp_path):
 
 
 def test_auto_picks_duckdb_for_a_large_batch_written_to_a_file(monkeypatch, tmp_path):
-    from kpidsl import cli_sql
+    from kpidsl.cli import sql as cli_sql
 
     batch = load_rubric(ROOT / "rubrics" / "taobao_presales_agent.kpi")  # best in department: a batch rule
     per_row = load_rubric(ROOT / "rubrics" / "installation_aftersales_card.kpi")

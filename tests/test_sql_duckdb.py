@@ -7,11 +7,11 @@ sign and step, ties and not."""
 from __future__ import annotations
 
 import pytest
-import sql_diff
 import rubric_gen  # the generator of rubrics and rows, shared by the property tests
+import sql_diff
 from hypothesis import HealthCheck, given, settings
 
-from kpidsl.backends import sql
+from kpidsl.backends.sql import query as sql
 
 duckdb = pytest.importorskip("duckdb")
 

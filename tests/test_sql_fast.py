@@ -16,8 +16,8 @@ from test_sql_duckdb import DuckDB
 
 from kpidsl import ir
 from kpidsl.api import Scorer, load_text
-from kpidsl.backends import sql
-from kpidsl.lower import lower
+from kpidsl.backends.sql import query as sql
+from kpidsl.lower.lowerer import lower
 
 pytest.importorskip("duckdb")
 

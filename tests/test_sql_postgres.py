@@ -6,11 +6,11 @@ rounding and division.  Skipped without PostgreSQL on a developer's machine, fai
 from __future__ import annotations
 
 import pytest
-import sql_diff
 import rubric_gen  # the generator of rubrics and rows, shared by the property tests
+import sql_diff
 from hypothesis import HealthCheck, given, settings
 
-from kpidsl.backends import sql
+from kpidsl.backends.sql import query as sql
 
 
 def _pg_type(t: str) -> str:
@@ -93,7 +93,7 @@ def test_a_shared_award_and_a_quota_note_on_postgres_equal_python(pg):
     import test_sql
 
     from kpidsl.api import Scorer, load_text
-    from kpidsl.lower import lower
+    from kpidsl.lower.lowerer import lower
 
     rows = [{"id": p, "period": "2024-01", "team": t, "a": a} for p, t, a in [
         ("p1", "A", "95"), ("p2", "A", "50"), ("p3", "A", "91"), ("p4", "A", "99"), ("q1", "B", "70")]]

@@ -8,11 +8,11 @@ from __future__ import annotations
 import os
 
 import pytest
-import sql_diff
 import rubric_gen  # the generator of rubrics and rows, shared by the property tests
+import sql_diff
 from hypothesis import HealthCheck, given, settings
 
-from kpidsl.backends import sql
+from kpidsl.backends.sql import query as sql
 
 if os.environ.get("CI"):  # CI installs it (the test extra): missing there is a failure, not a skip
     import pyspark  # noqa: F401
@@ -90,7 +90,7 @@ def test_a_shared_award_and_a_quota_note_on_spark_equal_python(spark):
     import test_sql
 
     from kpidsl.api import Scorer, load_text
-    from kpidsl.lower import lower
+    from kpidsl.lower.lowerer import lower
 
     rows = [{"id": p, "period": "2024-01", "team": t, "a": a} for p, t, a in [
         ("p1", "A", "95"), ("p2", "A", "50"), ("p3", "A", "91"), ("p4", "A", "99"), ("q1", "B", "70")]]

@@ -14,13 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_javascript import assert_same as assert_same_js
 
-from kpidsl import interpret
 from kpidsl.api import Scorer, check_text, load_text
-from kpidsl.diff import describe_changes
-from kpidsl.formatter import format_text
-from kpidsl.lower import lower
-from kpidsl.parser import parse
-from kpidsl.printer import ast_equal
+from kpidsl.cli.diff import describe_changes
+from kpidsl.engine import interpret
+from kpidsl.lower.lowerer import lower
+from kpidsl.syntax.formatter import format_text
+from kpidsl.syntax.parser import parse
+from kpidsl.syntax.printer import ast_equal
 
 MERIT = '''rubric "调薪矩阵"
 input rating "绩效评分": number range 1..5
@@ -302,7 +302,7 @@ def test_a_tier_chain_compares_once_per_tier():
     not six, and no gap error (the checker proved there is no gap); the scores at every edge
     are held by the boundary tests."""
     from kpidsl import ir
-    from kpidsl.lower import lower
+    from kpidsl.lower.lowerer import lower
 
     text = ('rubric "x"\ninput r "及时率": percent\nitem a "及时" points 10 {\n  tiers r {\n'
             '    when >= 99%: 10\n    when >= 95% and < 99%: 8\n    when >= 90% and < 95%: 4\n    when < 90%: 0\n  }\n}\n')
@@ -322,7 +322,7 @@ def test_a_known_bound_decides_only_what_it_implies():
     still falls through to `else` (0), 89% scores 5 and 91% scores 10."""
     text = ('rubric "x"\ninput r "及时率": percent\nitem a "及时" points 10 {\n  tiers r {\n'
             '    when > 90%: 10\n    when < 90%: 5\n    else: 0\n  }\n}\n')
-    from kpidsl.lower import lower
+    from kpidsl.lower.lowerer import lower
 
     s = Scorer(lower(load_text(text, "t.kpi")[0]))
     got = [r.steps["a"] for r in s.evaluate([{"id": str(i), "r": v} for i, v in enumerate(["91%", "90%", "89%"])])]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
 
-from kpidsl.backends.python import _QuietCache
+from kpidsl.backends.python.codegen import _QuietCache
 
 
 def _render(cache: _QuietCache) -> str:

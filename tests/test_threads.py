@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-from kpidsl.diagnostics import KpiError
-from kpidsl.parser import parse
-from kpidsl.semantics import div, quantize, round_to
+from kpidsl.diagnostics.diagnostic import KpiError
+from kpidsl.numbers.semantics import div, quantize, round_to
+from kpidsl.syntax.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 THREADS = 8

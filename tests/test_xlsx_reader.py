@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpidsl import tables
-from kpidsl.cells import PercentNumber
+from kpidsl.data import files as tables
+from kpidsl.data.cells import PercentNumber
 
 FORMATS = ["General", "0%", "0.0%", "0.00", "yyyy-mm-dd", "@"]
 VALUES = (st.integers(-10 ** 6, 10 ** 6) | st.floats(-1e6, 1e6, allow_nan=False) | st.sampled_from(

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .. import ast, rules
-from ..checker import check
-from ..diagnostics import Diagnostic
-from ..loader import Loader, Program
-from ..parser import read_source
+from kpidsl.analysis import rules
+from kpidsl.check.checker import check
+from kpidsl.diagnostics.diagnostic import Diagnostic
+from kpidsl.syntax import ast
+from kpidsl.syntax.loader import Loader, Program
+from kpidsl.syntax.parser import read_source
 
 # Strings, comments and numbers (with their unit suffix) are matched only to be skipped.
 _SCAN = re.compile(r'"[^"\n]*"|#[^\n]*|\d+(?:\.\d+)?\w*|(?P<word>yes/no(?!\w)|[^\W\d]\w*)')

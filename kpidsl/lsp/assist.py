@@ -14,11 +14,11 @@ from decimal import Decimal
 
 from lsprotocol import types as lsp
 
-from .. import ast
-from ..diagnostics import Diagnostic
-from .analysis import Analysis, Definition, occurrences
-from .features import UriOf, _line, char_index, lsp_range, word_range
-from .keywords import accepted
+from kpidsl.diagnostics.diagnostic import Diagnostic
+from kpidsl.lsp.analysis import Analysis, Definition, occurrences
+from kpidsl.lsp.features import UriOf, _line, char_index, lsp_range, word_range
+from kpidsl.lsp.keywords import accepted
+from kpidsl.syntax import ast
 
 _COMPLETION_KINDS = {"input": lsp.CompletionItemKind.Variable, "metric": lsp.CompletionItemKind.Function,
                      "section": lsp.CompletionItemKind.Module, "item": lsp.CompletionItemKind.Field,

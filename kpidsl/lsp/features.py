@@ -15,13 +15,13 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
-from .. import ast
-from ..codes import CODES
-from ..codes import explain as explain_code
-from ..diagnostics import Diagnostic, KpiError, Severity
-from ..formatter import format_text
-from ..printer import band_text, expr_text, quantity_text, rule_text
-from .analysis import Analysis, Definition, Word, occurrences, word_at
+from kpidsl.diagnostics.codes import CODES
+from kpidsl.diagnostics.codes import explain as explain_code
+from kpidsl.diagnostics.diagnostic import Diagnostic, KpiError, Severity
+from kpidsl.lsp.analysis import Analysis, Definition, Word, occurrences, word_at
+from kpidsl.syntax import ast
+from kpidsl.syntax.formatter import format_text
+from kpidsl.syntax.printer import band_text, expr_text, quantity_text, rule_text
 
 UriOf = Callable[[str], str]
 
@@ -237,7 +237,7 @@ _SYMBOL_KINDS = {"section": lsp.SymbolKind.Namespace, "item": lsp.SymbolKind.Fie
 
 def document_symbols(a: Analysis) -> list[lsp.DocumentSymbol]:
     """Sections and items as an outline, with the document's own declarations beside them."""
-    from .analysis import block_end, kind_of, name_span
+    from kpidsl.lsp.analysis import block_end, kind_of, name_span
 
     if a.program is None:
         return []

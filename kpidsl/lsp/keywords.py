@@ -1,7 +1,7 @@
 """Which keywords the grammar accepts at a cursor: the one place the server leans on lark.
 
 The parser's own state knows what may come next; lark's interactive parser, built from
-the same kpi.lark (``kpidsl.grammar.grammar_path``), is fed the text before the cursor and
+the same kpi.lark (``kpidsl.syntax.grammar.grammar_path``), is fed the text before the cursor and
 asked which terminals it accepts.  If the parser's internals change, only this module
 needs adapting; ``tests/test_lsp_keywords.py`` pins its behaviour.
 """
@@ -14,7 +14,7 @@ from functools import lru_cache
 from lark import Lark
 from lark.exceptions import LarkError
 
-from ..grammar import grammar_path
+from kpidsl.syntax.grammar import grammar_path
 
 # A keyword as a completion offers it: words, and ``yes/no``.
 _WORD = re.compile(r"[a-z][a-z/ ]*")

@@ -16,9 +16,9 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from .. import __version__
-from . import assist, features
-from .analysis import Analysis, analyze
+from kpidsl import __version__
+from kpidsl.lsp import assist, features
+from kpidsl.lsp.analysis import Analysis, analyze
 
 DEFAULT_DEBOUNCE = 0.2  # seconds: long enough to cover a burst of keystrokes, short enough to feel live
 

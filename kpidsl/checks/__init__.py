@@ -1,2 +1,0 @@
-"""The checker's concerns, one module each: names and units, tiers and bands,
-reachable ranges, weights.  ``kpidsl.checker`` runs them as one pass."""

@@ -1,0 +1,218 @@
+"""How one data cell is read and checked: a ``CellSpec`` per column, derived once from
+``ir.Column``, and ``read``, which interprets it (the value, or the problem in words).
+
+This is the only statement of what a cell may hold.  The generated fast row reader
+(``backends/rows.py``) is built from the same specs and may decline a cell, never
+read it differently; a property test (tests/test_cells.py) holds the two equal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from kpidsl import ir
+
+YES = frozenset({"yes", "y", "true", "1", "是", "有", "√", "✓", "✔", "对"})
+NO = frozenset({"no", "n", "false", "0", "否", "无", "×", "✗", "✘", "错"})
+NA = frozenset({"n/a", "na", "不适用", "-"})  # an item's own cell saying it does not apply
+PERCENT_MODES = ("strict", "whole", "fraction")  # how a bare number in a percent column is read
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# The largest cell kpi reads: 18 digits before the point (a quintillion yuan) and 20
+# after (the division's places).  Longer numbers are refused, not rounded: + - * run at
+# 80 digits (semantics.CONTEXT) and must stay exact.  The fast reader's patterns below
+# decline them, so that both readers agree.
+MAX_WHOLE_DIGITS, MAX_PLACES = 18, 20
+FAST_NUMBER = rf"-?\d{{1,{MAX_WHOLE_DIGITS}}}(\.\d{{1,{MAX_PLACES}}})?"
+FAST_WHOLE = rf"-?\d{{1,{MAX_WHOLE_DIGITS}}}"
+_SEPARATORS = str.maketrans("", "", ",，¥￥")
+ONE, ZERO = Decimal(1), Decimal(0)
+
+
+class PercentNumber(float):
+    """A number a spreadsheet shows as a percent: its value is already the fraction."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One condition a read value must meet, in the order they are tried."""
+    kind: str  # whole | allowed | levels | low | high
+    values: tuple[Decimal, ...] = ()  # allowed: the values; low, high: the one bound
+    levels: tuple[tuple[Decimal, Decimal], ...] = ()  # levels: inclusive ranges
+
+
+@dataclass(frozen=True, slots=True)
+class CellSpec:
+    column: str
+    unit: str
+    kind: str  # yes/no | percent | number: how the text is spelled
+    checks: tuple[Check, ...]
+    percent_mode: str = "strict"
+    line: int | None = None  # the rubric line that needs the value
+
+
+class CellError(ValueError):
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def spec_of(col: ir.Column, percent_mode: str = "strict") -> CellSpec:
+    if percent_mode not in PERCENT_MODES:
+        raise ValueError(f"percent mode {percent_mode!r}: use one of {', '.join(PERCENT_MODES)}")
+    if col.unit == "yes/no":  # read as 1 or 0, which every yes/no range holds
+        return CellSpec(col.name, col.unit, "yes/no", (), percent_mode, col.line)
+    checks = []
+    # A column of whole numbers that offers a fraction (`scale 1.5: …`) is held to its
+    # offered values instead: 1.5 is a level there, not a broken count.
+    if col.integer and all(a == a.to_integral_value() for a in col.allowed or ()):
+        checks.append(Check("whole"))
+    if col.allowed is not None:
+        checks.append(Check("allowed", tuple(col.allowed)))
+    if col.allowed_ranges is not None:
+        checks.append(Check("levels", levels=tuple(col.allowed_ranges)))
+    if col.low is not None:
+        checks.append(Check("low", (col.low,)))
+    if col.high is not None:
+        checks.append(Check("high", (col.high,)))
+    kind = "percent" if col.unit == "percent" else "number"
+    return CellSpec(col.name, col.unit, kind, tuple(checks), percent_mode, col.line)
+
+
+def passes(check: Check, x: Decimal) -> bool:
+    kind = check.kind
+    if kind == "whole":
+        return x == x.to_integral_value()
+    if kind == "allowed":
+        return x in check.values
+    if kind == "levels":
+        return any(lo <= x <= hi for lo, hi in check.levels)
+    if kind == "low":
+        return x >= check.values[0]
+    return x <= check.values[0]
+
+
+NOT_YES_NO = " is not yes or no"  # after the value, quoted; the SQL backend says the same
+
+
+def _complaint(check: Check, text: str, x: Decimal, unit: str) -> str:
+    return f"{text!r}{complaint(check, unit, x < 0)}"
+
+
+def complaint(check: Check, unit: str, negative: bool) -> str:
+    """What is wrong with a value that fails ``check``, in the words that follow the value
+    (quoted); ``negative``: the value is below zero.  The SQL backend says the same."""
+    kind = check.kind
+    if kind == "whole":
+        return " is not a whole number"
+    if kind == "allowed":
+        return " is not one of the allowed values " + ", ".join(show(a) for a in check.values)
+    if kind == "levels":
+        return " is in none of the levels " + ", ".join(
+            f"{show(lo)}..{show(hi)}" if lo != hi else show(lo) for lo, hi in check.levels)
+    if kind == "low":
+        if unit == "count" and negative:
+            return " is a negative count"
+        return f" is below the lowest allowed value {show(check.values[0], unit)}"
+    return f" is above the highest allowed value {show(check.values[0], unit)}"
+
+
+def read(spec: CellSpec, v: object) -> Decimal:
+    """The value of cell ``v`` (text, or a number from XLSX or JSON) under ``spec``;
+    raises CellError saying what is wrong with it."""
+    text = text_of(v)
+    if text == "":
+        raise CellError("blank cell", "every scored value must be filled in; write 0 if it is zero")
+    if spec.kind == "yes/no":
+        t = text.lower()
+        if t in YES:
+            return ONE
+        if t in NO:
+            return ZERO
+        raise CellError(f"{text!r}{NOT_YES_NO}", "write 是/否, yes/no or 1/0")
+    if len(text) > 80:  # no number kpi reads is this long (MAX_WHOLE_DIGITS + MAX_PLACES)
+        raise CellError(f"{text[:20] + '…'!r} ({len(text)} characters) is too long to be a number")
+    x = _number(spec, v, text)
+    for check in spec.checks:
+        if not passes(check, x):
+            raise CellError(_complaint(check, text, x, spec.unit))
+    _within_limits(x, text)  # after the checks: a range says more than "too long"
+    return x
+
+
+def _number(spec: CellSpec, v: object, text: str) -> Decimal:
+    if isinstance(v, bool):
+        raise CellError(f"{text!r} is not a number")
+    if isinstance(v, (int, float)):
+        if v != v or v in (float("inf"), float("-inf")):
+            raise CellError(f"{text!r} is not a number")
+        value = Decimal(repr(float(v))) if isinstance(v, float) else Decimal(v)
+        if isinstance(v, PercentNumber) or spec.kind != "percent":
+            return value
+        return _bare_percent(spec, value, text)
+    t = text.translate(_SEPARATORS).strip()
+    if t.endswith("元"):
+        t = t[:-1].strip()
+    is_percent = t.endswith(("%", "％"))
+    if is_percent:
+        t = t[:-1].strip()
+    if not _NUMBER.match(t):
+        hint = "write digits only, e.g. 93% or 1234.50" if spec.unit in ("percent", "money") else None
+        raise CellError(f"{text!r} is not a number", hint)
+    try:
+        # exact, whatever the decimal context: "93" and "93%" are read, never rounded
+        value = Decimal(t + "E-2" if is_percent else t)
+    except InvalidOperation:
+        raise CellError(f"{text!r} is not a number") from None
+    if is_percent:
+        if spec.unit not in ("percent", "number"):
+            raise CellError(f"{text!r} is a percent, but this column holds {spec.unit}")
+        return value
+    if spec.kind == "percent":
+        return _bare_percent(spec, value, text)
+    return value
+
+
+def _within_limits(x: Decimal, shown: str) -> None:
+    if x and x.adjusted() >= MAX_WHOLE_DIGITS:
+        raise CellError(f"{shown!r} is too large: at most {MAX_WHOLE_DIGITS} digits before the point")
+    _, digits, exponent = x.as_tuple()
+    assert isinstance(exponent, int)  # finite: NaN and infinity were refused before
+    places = -exponent - (len(digits) - len("".join(map(str, digits)).rstrip("0") or "0"))
+    if places > MAX_PLACES + 2:  # 20 places written, 22 once a percent is a fraction
+        raise CellError(f"{shown!r} has too many decimal places: at most {MAX_PLACES}")
+
+
+def _bare_percent(spec: CellSpec, value: Decimal, text: str) -> Decimal:
+    if spec.percent_mode == "whole":
+        return hundredth(value)
+    if spec.percent_mode == "fraction" or value == 0:
+        return value
+    raise CellError(f"{text!r} in a percent column: is it {text}% or {show(value * 100)}%?",
+                    "write the % sign (93%), or run with --percent-cells whole (93 means 93%) "
+                    "or --percent-cells fraction (0.93 means 93%)")
+
+
+def hundredth(x: Decimal) -> Decimal:
+    """x / 100 exactly, with the digits ``Decimal("93E-2")`` has: no context can round it."""
+    sign, digits, exponent = x.as_tuple()
+    assert isinstance(exponent, int)  # finite: NaN and infinity were refused before
+    return Decimal((sign, digits, exponent - 2))
+
+
+def text_of(v: object) -> str:
+    """A cell as text: None and NaN (a DataFrame's empty cell) are blank, 3.0 is "3"."""
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def show(x: Decimal, unit: str | None = None) -> str:
+    if unit == "percent":
+        return f"{(x * 100).normalize():f}%"
+    return f"{x.normalize():f}"

@@ -1,0 +1,324 @@
+"""DuckDB as the embedded engine of ``kpi eval --engine duckdb``: the rubric's SQL
+(``backends/sql.py``) run over a table of rows, the answers read back as the
+Python evaluator's ``Result`` objects, so every output format writes them the same way.
+
+A CSV file is read by DuckDB itself, every cell as text, and typed by the reading
+query of ``backends/sql_cells.py``; the rows it marks bad are few, and go to the
+Python reader for the words of the error.  Other formats (XLSX, JSON) are read and
+validated in Python, then loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from kpidsl import ir
+from kpidsl.backends.sql import cells as sql_cells
+from kpidsl.backends.sql import query as sql
+from kpidsl.backends.sql import text as sql_text
+from kpidsl.backends.sql.values import cell_places
+from kpidsl.data import periods
+from kpidsl.data.files import read_table
+from kpidsl.data.validate import DataError, DataProblems, Row, Validator
+from kpidsl.engine import batch as python_batch
+from kpidsl.engine.evaluate import Result
+
+TABLE = "input"
+ID = "_kpi_id"  # file index << 32 | row number: unique across the files of one run
+RAW = "_kpi_raw"
+MAX_BAD = 1000  # rows handed back to the Python reader for their errors; more are not listed
+
+
+MEMORY_LIMIT = "1GB"  # beyond it DuckDB spills to its temporary folder: memory stays flat in rows
+
+
+def connect():
+    """An in-memory DuckDB that spills to a private temporary folder past MEMORY_LIMIT."""
+    import atexit
+    import shutil
+    import tempfile
+
+    import duckdb  # an optional dependency: `pip install 'kpidsl[sql]'`
+
+    con = duckdb.connect(":memory:")
+    spill = tempfile.mkdtemp(prefix="kpi-duckdb-")
+    atexit.register(shutil.rmtree, spill, True)
+    con.execute(f"SET temp_directory = '{_literal(spill)}'")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def _q(name: str) -> str:
+    """A DuckDB identifier, quoted (column titles come from the data, names from a rubric)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _columns(plan: ir.Plan) -> list[tuple[str, str]]:
+    keys = [(k, "VARCHAR") for k in (plan.person, plan.period, *plan.groups)]
+    cells = [(c.name, f"DECIMAL(38, {cell_places(c)})") for c in plan.columns]
+    return [*keys, (ID, "BIGINT"), *cells]
+
+
+def _create(con, plan: ir.Plan) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {TABLE} (" + ", ".join(f"{_q(n)} {t}" for n, t in _columns(plan)) + ")")
+
+
+def _insert_rows(con, plan: ir.Plan, rows: Iterable[Row], index: int) -> None:
+    names = [c.name for c in plan.columns]
+    values = [[r.person, r.period, *[r.groups.get(g, "") for g in plan.groups], index << 32 | r.number,
+               *[r.cells.get(n) for n in names]] for r in rows]
+    if values:
+        con.executemany(f"INSERT INTO {TABLE} VALUES (" + ", ".join("?" for _ in _columns(plan)) + ")", values)
+
+
+def _load_file(con, plan: ir.Plan, path: Path, index: int, percent: str, mapping: dict[str, str] | None,
+               needs_groups: Iterable[str], errors: list[DataError]) -> None:
+    """A CSV or Parquet file into the input table, every cell read as text and typed in SQL."""
+    if path.suffix.lower() == ".parquet":
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW}p AS SELECT * FROM read_parquet(?)", [str(path)])
+        except Exception as e:  # duckdb.Error: not a Parquet file, or a broken one
+            raise ValueError(f"{path}: cannot read this file as Parquet ({str(e).splitlines()[0]})") from None
+        described = con.execute(f"SELECT * FROM {RAW}p LIMIT 0").description
+        header = [d[0] for d in described]
+        # every cell as text, as a CSV cell would be (a DOUBLE 0.93 is '0.93')
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT "
+                    + ", ".join(f"CAST({_q(h)} AS VARCHAR) AS {_q(h)}" for h in header) + f" FROM {RAW}p")
+    else:
+        header, _ = read_table(path)  # the header, and the file's shape and encoding, checked as in Python
+    v = Validator(plan, str(path), header, percent, mapping, needs_groups)
+    if v.errors:
+        errors += v.errors
+        return
+    if path.suffix.lower() != ".parquet":
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, all_varchar = true, "
+                    "header = true, delim = ',', quote = '\"', escape = '\"')", [str(path)])
+    titles = [d[0] for d in con.execute(f"SELECT * FROM {RAW} LIMIT 0").description]
+    raw = [f"_kpi_c{i}" for i in range(len(titles))]
+    # numbered as the Python reader numbers rows: the header is row 1
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW}n AS SELECT ({index} << 32) + rowid + 2 AS {ID}, "
+                + ", ".join(f"{_q(t)} AS {r}" for t, r in zip(titles, raw)) + f" FROM {RAW}")
+    keys: dict[str, str | None] = {plan.person: raw[v.person_col]}  # type: ignore[index]  # v.errors is empty
+    keys[plan.period] = raw[v.period_col] if v.period_col is not None else None  # no period column: ''
+    keys.update({g: raw[i] if i is not None else None for g, i in v.group_cols.items()})
+    read = sql_cells.reading(plan, f"{RAW}n", keys, {n: raw[i] for n, i in v.index.items()}, ID, percent)
+    names = ", ".join(_q(n) for n, _ in _columns(plan))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _kpi_read AS {read.sql(dialect='duckdb')}")
+    con.execute(f"INSERT INTO {TABLE} ({names}) SELECT {names} FROM _kpi_read WHERE NOT {sql_cells.BAD}")
+    con.execute(f"DROP TABLE {RAW}")  # read: only its numbered copy stays, for the bad rows' cells
+    bad = con.execute(f"SELECT {', '.join(raw)}, {ID} FROM {RAW}n JOIN _kpi_read USING ({ID}) "
+                      f"WHERE {sql_cells.BAD} ORDER BY {ID} LIMIT {MAX_BAD + 1}").fetchall()
+    if not bad:
+        return
+    v.errors = errors
+    for values in bad[:MAX_BAD]:
+        number = values[-1] & 0xFFFFFFFF
+        before = len(errors)
+        v.row(number, list(values[:-1]))
+        if len(errors) == before:  # Python reads it: a number SQL's DECIMAL(38) column cannot keep
+            errors.append(DataError(str(path), number, None, "a number with more digits than the SQL engine keeps "
+                                    "(see kpi eval --engine python)",
+                                    hint="round the cell, or score this file with --engine python"))
+    if len(bad) > MAX_BAD:
+        errors.append(DataError(str(path), bad[MAX_BAD][-1] & 0xFFFFFFFF, None,
+                                f"more than {MAX_BAD} rows have problems; the rest are not listed"))
+
+
+def _load(con, plan: ir.Plan, paths: list[Path], percent: str, mapping: dict[str, str] | None,
+          needs_groups: Iterable[str], read_rows: Callable | None, watch) -> None:
+    """Every file into the input table; raises DataProblems with every problem in the data."""
+    _create(con, plan)
+    errors: list[DataError] = []
+    for index, path in enumerate(paths):
+        # an item marked not applicable in the row (a list column, or n/a in its cells) is
+        # read by the Python reader, which knows which cells it empties
+        if path.suffix.lower() in (".csv", ".txt", ".parquet") and not any(c.may_be_na for c in plan.columns):
+            with watch(con, f"reading {path.name}"):
+                _load_file(con, plan, path, index, percent, mapping, needs_groups, errors)
+            continue
+        assert read_rows is not None
+        try:
+            _insert_rows(con, plan, read_rows(plan, [path], percent, mapping, needs_groups), index)
+        except DataProblems as e:
+            errors += e.errors
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _kpi_keys AS SELECT {ID}, {_q(plan.person)} AS _kpi_person, "
+                f"{_q(plan.period)} AS _kpi_period FROM {TABLE}")
+    errors += _duplicates_in(con, paths)
+    if errors:
+        raise DataProblems(errors)
+
+
+def _duplicates_in(con, paths: list[Path]) -> list[DataError]:
+    """A person twice in one period, in the Python reader's words (the later row named)."""
+    found = con.execute(f"SELECT first, later FROM (SELECT min({ID}) OVER w AS first, {ID} AS later, "
+                        "row_number() OVER w AS n FROM _kpi_keys WINDOW w AS (PARTITION BY _kpi_person, "
+                        f"_kpi_period ORDER BY {ID})) WHERE n > 1 ORDER BY later").fetchall()
+    return [DataError(str(paths[later >> 32]), later & 0xFFFFFFFF, None, "this person appears twice in the same period",
+                      hint=f"the first is {paths[first >> 32]}:{first & 0xFFFFFFFF}") for first, later in found]
+
+
+def _no_watch(_con, _label: str) -> AbstractContextManager:
+    return nullcontext()
+
+
+def score_files(plan: ir.Plan, paths: list[Path], percent: str = "strict", mapping: dict[str, str] | None = None,
+                needs_groups: Iterable[str] = (), read_rows: Callable | None = None,
+                watch: Callable[[Any, str], AbstractContextManager] | None = None) -> list[Result]:
+    """Every row of every file scored on DuckDB; raises DataProblems with every problem.
+    ``read_rows`` reads a file the engine does not read itself (XLSX, JSON) in Python;
+    ``watch(con, label)`` wraps each long step (a progress bar that asks DuckDB how far it is)."""
+    watch = watch or _no_watch
+    con = connect()
+    try:
+        _load(con, plan, paths, percent, mapping, needs_groups, read_rows, watch)
+        with watch(con, "scoring"):
+            return run(con, plan, [str(p) for p in paths])
+    finally:
+        con.close()
+
+
+def score_files_to_csv(plan: ir.Plan, paths: list[Path], out: Path, percent: str = "strict",
+                       mapping: dict[str, str] | None = None, needs_groups: Iterable[str] = (),
+                       read_rows: Callable | None = None,
+                       watch: Callable[[Any, str], AbstractContextManager] | None = None) -> tuple[int, int]:
+    """Score every file and write the results as ``kpi eval`` writes a CSV, byte for byte,
+    by DuckDB itself (no row passes through Python); returns the rows scored and all rows.  Raises
+    DataProblems, and writes nothing, when a row cannot be scored."""
+    from kpidsl.engine.output import Table, atomic_path
+
+    watch = watch or _no_watch
+    con = connect()
+    try:
+        _load(con, plan, paths, percent, mapping, needs_groups, read_rows, watch)
+        query = sql.build(plan, "duckdb", TABLE, ID, check_inputs=False)  # read by kpi: checked
+        with watch(con, "scoring"):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _kpi_scored AS {query.sql(pretty=False)}")
+        found = con.execute(f"SELECT {ID}, {sql.ERROR}, {sql.ERROR_COLUMN}, {sql.BATCH_ERROR} FROM _kpi_scored "
+                            f"WHERE {sql.ERROR} IS NOT NULL OR {sql.BATCH_ERROR} IS NOT NULL ORDER BY {ID} "
+                            f"LIMIT {MAX_BAD}").fetchall()
+        if found:
+            raise DataProblems([error(plan, str(paths[i >> 32]), i & 0xFFFFFFFF, e, about, b) for i, e, about, b in found])
+        table = Table(plan)
+        select = sql_text.spelled(plan, table, query)
+        with atomic_path(out) as tmp, watch(con, "writing"):
+            con.execute(f"COPY ({select} FROM _kpi_scored ORDER BY {_q(ID)}) TO '{_literal(str(tmp))}' "
+                        "(FORMAT csv, HEADER true, NEW_LINE '\r\n')")
+        scored, rows = con.execute(f"SELECT count(*) FILTER (WHERE {sql.STATUS} = 'scored'), count(*) "
+                                   "FROM _kpi_scored").fetchone()
+        return scored, rows
+    finally:
+        con.close()
+
+
+def error(plan: ir.Plan, file: str, number: int, problem: str | None, about: str | None,
+          batch_problem: str | None) -> DataError:
+    """A row's error from the query's error columns, as the Python evaluator words it: the
+    column it is about, and the rubric line and the advice that go with it."""
+    if problem is None:  # only a rule over rows went wrong: a pool
+        return DataError(file, number, None, str(batch_problem), hint=python_batch.POOL_HINT)
+    if about == "period":
+        return DataError(file, number, about, problem, hint=python_batch.period_hint(problem, periods.kind_of(plan.outline.period)))
+    column = next((c for c in plan.columns if c.name == about), None)
+    if column is not None:  # a last period's cell
+        return DataError(file, number, about, problem, column.line, python_batch.missing_last(column)[1])
+    return DataError(file, number, None, problem)
+
+
+def run(con, plan: ir.Plan, files: list[str], rows: dict[int, Row] | None = None) -> list[Result]:
+    """Score the input table; raises DataProblems with every row the rubric cannot score.
+    ``rows`` (by id) are the Python rows when there are some; else rows are rebuilt from
+    the keys the query returns."""
+    query = sql.build(plan, "duckdb", TABLE, ID, check_inputs=False)  # read by kpi: checked
+    cursor = con.execute(query.sql(pretty=False) + f" ORDER BY {_q(ID)}")
+    names = [d[0] for d in cursor.description]
+    at = {n: i for i, n in enumerate(names)}
+    results: list[Result] = []
+    errors: list[DataError] = []
+    while True:
+        chunk = cursor.fetchmany(10000)
+        if not chunk:
+            break
+        for values in chunk:
+            ident = values[at[ID]]
+            row = rows[ident] if rows is not None else Row(
+                files[ident >> 32], ident & 0xFFFFFFFF, values[at[plan.person]], values[at[plan.period]],
+                {g: values[at[g]] for g in plan.groups}, {})
+            e, b = values[at[sql.ERROR]], values[at[sql.BATCH_ERROR]]
+            if e is not None or b is not None:
+                errors.append(error(plan, row.file, row.number, e, values[at[sql.ERROR_COLUMN]], b))
+                continue
+            results.append(_result(query, row, values, at))
+    if errors:
+        raise DataProblems(errors)
+    return results
+
+
+def _result(query: sql.Query, row: Row, values: tuple, at: dict[str, int]) -> Result:
+    if values[at[sql.STATUS]] == "excluded":
+        return Result(row, "excluded", values[at[sql.REASON]])
+    steps: dict[str, Decimal] = {name: values[at[name]] for name in query.steps}
+    awards: dict[str, Decimal] = {name: values[at[name]] for name in query.awards}
+    # one text, joined as every output joins notes: a note may itself hold "; "
+    notes = [values[at[sql.NOTES]]] if values[at[sql.NOTES]] else []
+    flags = [f for f in (values[at[sql.FLAGS]] or "").split("; ") if f]
+    return Result(row, steps=steps, grade=values[at[sql.GRADE]], awards=awards, flags=flags, notes=notes)
+
+
+def write_parquet(table, results: list[Result], out: Path) -> None:
+    """Results as a Parquet file: keys and texts as strings, every number as a DECIMAL of the
+    places its column needs (the values as ``kpi eval`` spells them, so nothing is rounded)."""
+    import csv
+    import tempfile
+
+    from kpidsl.engine.output import atomic_path, write_csv
+
+    with tempfile.TemporaryDirectory() as folder:
+        staged = Path(folder) / "results.csv"
+        with staged.open("w", encoding="utf-8", newline="") as f:
+            write_csv(table, results, f)
+        with staged.open(encoding="utf-8", newline="") as f:
+            rows = csv.reader(f)
+            next(rows)
+            places = [0] * len(table.columns)
+            for r in rows:
+                for i, text in enumerate(r):
+                    if "." in text:
+                        places[i] = max(places[i], len(text) - text.index(".") - 1)
+        con = connect()
+        try:
+            columns = []
+            for i, (_key, header, kind) in enumerate(table.columns):
+                as_read = f"c{i}"
+                value = (f"CAST(NULLIF({as_read}, '') AS DECIMAL(38, {places[i]}))" if kind != "text"
+                         else f"COALESCE({as_read}, '')")
+                columns.append(f"{value} AS {_q(header)}")
+            with atomic_path(out) as tmp:
+                names = ", ".join(f"'c{i}'" for i in range(len(table.columns)))
+                con.execute(f"COPY (SELECT {', '.join(columns)} FROM read_csv(?, all_varchar = true, header = false, "
+                            f"skip = 1, names = [{names}])) TO '{_literal(str(tmp))}' (FORMAT parquet)", [str(staged)])
+        finally:
+            con.close()
+
+
+def _literal(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def evaluate(plan: ir.Plan, rows: Iterable[Row]) -> list[Result]:
+    """Rows validated in Python, scored on DuckDB (for the API and tests)."""
+    con = connect()
+    try:
+        _create(con, plan)
+        kept = list(rows)
+        files = list(dict.fromkeys(r.file for r in kept))  # in the order given
+        index = {f: i for i, f in enumerate(files)}
+        for f in files:
+            _insert_rows(con, plan, [r for r in kept if r.file == f], index[f])
+        return run(con, plan, files, {index[r.file] << 32 | r.number: r for r in kept})
+    finally:
+        con.close()

@@ -1,0 +1,78 @@
+"""A direct interpreter of the scoring IR.
+
+The Python backend compiles the IR for speed; this walks it, so explanations
+can show every intermediate value and tests can check the compiled code
+against it.  Both use ``semantics.py`` for arithmetic.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+
+from kpidsl import ir
+from kpidsl.numbers.semantics import CONTEXT, ONE, ZERO, ScoreError, compare, div, round_to, show
+
+AggFn = Callable[[str, str, str], Decimal]
+
+
+def value(e, cells: Mapping[str, Decimal], steps: Mapping[str, Decimal], agg: AggFn | None = None) -> Decimal:
+    with decimal.localcontext(CONTEXT):
+        return _value(e, cells, steps, agg)
+
+
+def _value(e, cells, steps, agg) -> Decimal:
+    t = type(e)
+    if t is ir.Const:
+        return e.value
+    if t is ir.Cell:
+        return cells[e.column]
+    if t is ir.Ref:
+        return steps[e.step]
+    if t is ir.Bin:
+        a = _value(e.a, cells, steps, agg)
+        b = _value(e.b, cells, steps, agg)
+        if e.op == "+":
+            return a + b
+        if e.op == "-":
+            return a - b
+        if e.op == "*":
+            return a * b
+        return div(a, b)
+    if t is ir.Neg:
+        return -_value(e.a, cells, steps, agg)
+    if t is ir.Min:
+        return min(_value(a, cells, steps, agg) for a in e.args)
+    if t is ir.Max:
+        return max(_value(a, cells, steps, agg) for a in e.args)
+    if t is ir.If:
+        branch = e.then if truth(e.cond, cells, steps, agg) else e.else_
+        return _value(branch, cells, steps, agg)
+    if t is ir.Round:
+        return round_to(_value(e.a, cells, steps, agg), e.step, e.mode)
+    if t is ir.Fail:
+        raise ScoreError(f"{e.message}: {show(_value(e.show, cells, steps, agg).normalize())}")
+    if t is ir.Agg:
+        if agg is None:
+            raise ScoreError("an aggregate over the batch needs the whole batch")
+        return agg(e.func, e.step, e.over)
+    raise TypeError(f"not an IR expression: {t.__name__}")
+
+
+def truth(c, cells, steps, agg=None) -> bool:
+    t = type(c)
+    if t is ir.Cmp:
+        return compare(c.op, _value(c.a, cells, steps, agg), _value(c.b, cells, steps, agg))
+    if t is ir.And:
+        return all(truth(a, cells, steps, agg) for a in c.args)
+    if t is ir.Or:
+        return any(truth(a, cells, steps, agg) for a in c.args)
+    if t is ir.Not:
+        return not truth(c.a, cells, steps, agg)
+    if t is ir.IsTrue:
+        return _value(c.a, cells, steps, agg) != ZERO
+    raise TypeError(f"not an IR condition: {t.__name__}")
+
+
+__all__ = ["value", "truth", "ONE", "ZERO"]

@@ -1,0 +1,229 @@
+"""Writing results: CSV, XLSX (what HR hands out) or JSON, one row per person
+per period.  Files are written beside the target and renamed into place at
+the end, so a failed run never leaves a partial file; a new file is readable by
+its owner only (0600), whatever the umask.  Numbers are spelled once
+(``spelling.py``); a text cell never becomes a spreadsheet formula."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+from kpidsl import ir
+from kpidsl.engine.evaluate import Result
+from kpidsl.numbers.spelling import declared_places, safe_text, spell
+
+
+class OutputError(Exception):
+    """An output file cannot be written (a missing or read-only folder, a full disk)."""
+
+
+class Table:
+    """The output columns of a plan: keys (data names) and headers (labels, Chinese first)."""
+
+    def __init__(self, plan: ir.Plan):
+        self.plan = plan
+        cols: list[tuple[str, str, str]] = [(plan.person, plan.person, "text"), ("period", "period", "text")]
+        cols += [(g, g, "text") for g in plan.groups]
+        for s in plan.score_steps:
+            if s.kind in ("item", "section_score", "section", "total", "recorded"):
+                cols.append((s.name, s.label or s.name, "points"))
+        if plan.grades:
+            cols.append(("grade", "等级", "text"))
+        for s in plan.result_steps:
+            if s.kind in ("coefficient", "pay", "award", "pool"):
+                cols.append((s.name, s.label or s.name, "money" if s.kind != "coefficient" else "number"))
+        for b in plan.best_of:
+            cols.append((b.award, b.label or b.award, "money"))
+        for streak in plan.streaks:
+            if streak.action == "award":
+                cols.append((streak.name, streak.label or streak.name, "money"))
+        cols += [("flags", "标记", "text"), ("status", "状态", "text"), ("notes", "说明", "text")]
+        self.columns = cols
+        self.places = declared_places(plan)
+
+    @property
+    def keys(self) -> list[str]:
+        return [k for k, _, _ in self.columns]
+
+    @property
+    def headers(self) -> list[str]:
+        return [h for _, h, _ in self.columns]
+
+    def values(self, r: Result) -> dict[str, object]:
+        out: dict[str, object] = {self.plan.person: r.person, "period": r.period}
+        for g in self.plan.groups:
+            out[g] = r.row.groups.get(g, "")
+        for k, _, _kind in self.columns:
+            if k in out:
+                continue
+            if k == "grade":
+                out[k] = (self.plan.grades[r.grade].label or self.plan.grades[r.grade].name) if r.grade is not None else ""
+            elif k == "flags":
+                out[k] = "; ".join(r.flags)
+            elif k == "status":
+                out[k] = r.status if r.reason is None else f"{r.status}: {r.reason}"
+            elif k == "notes":
+                out[k] = "; ".join(r.notes)
+            elif k in r.steps:
+                out[k] = r.steps[k]
+            elif k in r.awards:
+                out[k] = r.awards[k]  # rounded to money_round, as the rubric declares
+            else:
+                out[k] = None
+        return out
+
+
+    def text(self, key: str, v: object) -> str:
+        """A value as every output writes it: numbers in their one spelling, text safe
+        from spreadsheets."""
+        if v is None:
+            return ""
+        if isinstance(v, Decimal):
+            return spell(v, self.places.get(key))
+        return safe_text(str(v))
+
+    def texts(self, r: Result) -> list[str]:
+        v = self.values(r)
+        return [self.text(k, v[k]) for k in self.keys]
+
+
+@contextmanager
+def atomic_path(target: Path, keep_mode: bool = False):
+    """Yield a temporary file beside ``target``; rename it over the target only on success.
+    A symlink is written through (the file it names is replaced, the link stays).
+    The file is 0600 (``mkstemp``'s mode), or the replaced file's mode with ``keep_mode``."""
+    target = Path(target)
+    real = Path(os.path.realpath(target))
+    folder = real.parent
+    if not folder.is_dir():
+        raise OutputError(f"{target}: the folder {folder} does not exist; create it first")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".part", dir=folder)
+    except OSError as e:
+        raise OutputError(f"{target}: cannot write into the folder {folder} ({e.strerror})") from None
+    os.close(fd)
+    try:
+        if keep_mode and real.is_file():
+            os.chmod(tmp, stat.S_IMODE(real.stat().st_mode))
+        yield Path(tmp)
+        os.replace(tmp, real)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{e.filename or target}: {e.strerror or e}") from None
+    except BaseException:  # SIGTERM and SIGINT arrive as SystemExit: no .part is left
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv(table: Table, results: Iterable[Result], stream) -> None:
+    w = csv.writer(stream)
+    w.writerow([safe_text(h) for h in table.headers])
+    plan = table.plan
+    keys = table.keys
+    fixed = {"grade", "flags", "status", "notes", "period", plan.person, *plan.groups}
+    step_keys = [k for k in keys if k not in fixed]
+    # the common row (scored, nothing but steps) in the output's column order
+    simple_layout = keys == [plan.person, "period", *plan.groups, *step_keys,
+                             *(["grade"] if plan.grades else []), "flags", "status", "notes"]
+    labels = [safe_text(g.label or g.name) for g in plan.grades]
+    places = [table.places.get(k) for k in step_keys]
+    for r in results:
+        steps = r.steps
+        if simple_layout and r.status == "scored" and not r.awards and not r.flags and not r.notes:
+            try:
+                numbers = [spell(steps[k], p) for k, p in zip(step_keys, places)]
+            except KeyError:  # a step this row lacks: take the general path
+                w.writerow(table.texts(r))
+                continue
+            line = [safe_text(r.person), safe_text(r.period),
+                    *[safe_text(r.row.groups.get(g, "")) for g in plan.groups], *numbers]
+            if plan.grades:
+                line.append(labels[r.grade] if r.grade is not None else "")
+            line += ["", "scored", ""]
+            w.writerow(line)
+            continue
+        w.writerow(table.texts(r))
+
+
+def write_json(table: Table, results: Iterable[Result], stream) -> None:
+    doc = {
+        "rubric": table.plan.title,
+        "columns": [{"key": k, "label": h} for k, h, _ in table.columns],
+        "rows": [{k: table.text(k, v) if isinstance(v, (Decimal, str)) else v for k, v in table.values(r).items()}
+                 for r in results],
+    }
+    json.dump(doc, stream, ensure_ascii=False, indent=2)
+    stream.write("\n")
+
+
+def write_xlsx(table: Table, results: Iterable[Result], path: Path) -> None:
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = (table.plan.title or "结果")[:31].translate({ord(c): "_" for c in "[]:*?/\\"})
+    ws.append(table.headers)
+    for cell in ws[1]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in ws[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    formats = {"points": "0.00", "money": "#,##0.00", "number": "0.00"}
+    for r in results:
+        v = table.values(r)
+        ws.append([_excel_value(table, k, v[k]) for k in table.keys])
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # openpyxl reads "=…" text as a formula: keep it text
+                cell.data_type = "s"
+    for i, (_, header, kind) in enumerate(table.columns, start=1):
+        letter = get_column_letter(i)
+        if kind in formats:
+            for cell in ws[letter][1:]:
+                cell.number_format = formats[kind]
+        width = max([_width(header)] + [_width("" if c.value is None else str(c.value)) for c in ws[letter][1:200]])
+        ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
+    ws.freeze_panes = "B2"
+    wb.save(path)
+
+
+def _excel_value(table: Table, key: str, x: object) -> object:
+    """Excel keeps numbers as binary floats: a value goes in as a number only when
+    the float reads back as exactly the same decimal; otherwise as exact text."""
+    if not isinstance(x, Decimal):
+        return x
+    f = float(x)
+    return f if Decimal(repr(f)) == x else table.text(key, x)
+
+
+def _width(text: str) -> int:
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def write(table: Table, results: list[Result], out: Path | None, fmt: str, stdout) -> None:
+    if out is None:
+        if fmt == "json":
+            write_json(table, results, stdout)
+        else:
+            write_csv(table, results, stdout)
+        return
+    with atomic_path(out) as tmp:
+        if fmt == "xlsx":
+            write_xlsx(table, results, tmp)
+        else:
+            with tmp.open("w", encoding="utf-8", newline="") as f:
+                (write_json if fmt == "json" else write_csv)(table, results, f)

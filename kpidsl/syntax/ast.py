@@ -1,0 +1,593 @@
+"""The syntax tree of a .kpi file: frozen dataclasses, each carrying its span.
+
+Nodes say what the author wrote, not what it means: a weight of ``10%`` stays a
+percent quantity here; the checker and the lowering pass give it meaning.
+Comments are kept beside the tree (``Rubric.comments``) so a formatter can
+reprint them where they stood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
+
+# look-up tables live in their own module; ``ast.Tiers`` and the rest are re-exported here
+from kpidsl.syntax.ast_tables import Table as Table
+from kpidsl.syntax.ast_tables import TableColumn as TableColumn
+from kpidsl.syntax.ast_tables import TableRow as TableRow
+from kpidsl.syntax.ast_tables import Tier as Tier
+from kpidsl.syntax.ast_tables import Tiers as Tiers
+
+
+class Span(NamedTuple):
+    """Where a node was written.  An immutable record rather than a node: a
+    large rubric makes a hundred thousand of them, and a tuple is built at a
+    third of a frozen dataclass's cost."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    text: str
+    span: Span
+
+
+# ---- literals ---------------------------------------------------------------
+
+# The suffix written after a number, mapped to the unit it denotes.
+SUFFIX_UNITS = {
+    "%": "percent",
+    "pt": "points",
+    "分": "points",
+    "元": "money",
+    "h": "hours",
+    "小时": "hours",
+    "d": "days",
+    "天": "days",
+    "次": "count",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number as written. ``value`` is exact; a percent is kept as written
+    (``90%`` has value 90), ``fraction`` gives the number it stands for."""
+
+    value: Decimal
+    suffix: str  # "" when the number was written bare
+    span: Span
+
+    @property
+    def unit(self) -> str | None:
+        return SUFFIX_UNITS.get(self.suffix)
+
+    @property
+    def magnitude(self) -> Decimal:
+        """The value in the unit's own scale: 90% -> 0.9, 200元 -> 200."""
+        return self.value / 100 if self.suffix == "%" else self.value
+
+    def __str__(self) -> str:
+        # format(…, "f"): str(Decimal) may say 1E-7, which is not .kpi
+        return f"{format(self.value, 'f')}{self.suffix}"
+
+
+# ---- expressions ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    quantity: Quantity
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str  # one of + - * /
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """``min(a, b)``, ``sum(sales over team)``, ``average(coefficient over year)``,
+    ``round(x, 0.5, "half even")`` (``mode``: the quoted rounding mode, if written)."""
+
+    func: str
+    args: tuple[Expr, ...]
+    over: str | None
+    span: Span
+    mode: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Bracket:
+    start: Quantity | Expr  # a formula: the bracket starts where the row's data says
+    rate: Quantity
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Progressive:
+    """Bracketed rates, each on its own slice of ``subject``."""
+
+    subject: Expr
+    brackets: tuple[Bracket, ...]
+    span: Span
+
+
+Expr = Number | Var | BinOp | Neg | Call | Progressive | Tiers | Table
+
+
+# ---- bands and conditions -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    op: str  # >= <= > < =
+    value: Quantity | Expr  # a formula: a bound from the row's data (a quota per person)
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """An interval of one value: one or two bounds, or ``between a and b``."""
+
+    bounds: tuple[Bound, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    left: Expr
+    op: str
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Truth:
+    expr: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class GradeTest:
+    test: str  # "is", "below", "at least"
+    grade: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp:
+    """``left and right``, ``left or right``: conditions combined (``and`` binds tighter)."""
+
+    op: str  # "and" or "or"
+    left: Condition
+    right: Condition
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: Condition
+    span: Span
+
+
+Condition = Compare | Truth | GradeTest | BoolOp | Not
+CONDITIONS = (Compare, Truth, GradeTest, BoolOp, Not)
+
+
+# ---- header and declarations ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A header line: ``rubric``, ``position``, ``period``, ``version``,
+    ``currency`` or ``total``."""
+
+    key: str
+    value: object  # str for text settings, Quantity for ``total``
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Rounding:
+    level: str  # items | sections | total | money
+    step: Quantity
+    mode: str  # "half up", "half even", "up", "down"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class TextList:
+    """``fields`` and ``signatures``: lines printed on the paper form."""
+
+    kind: str
+    texts: tuple[str, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    path: str
+    names: tuple[str, ...] | None  # None: everything the file defines
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    low: Quantity
+    high: Quantity | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    who: str  # "system" or a rater's name
+    detail: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Direction:
+    """``higher is better`` / ``lower is better`` on an input or a metric."""
+
+    better: str  # "higher" or "lower"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    name: str
+    label: str | None
+    unit: str
+    range: Range | None
+    source: Source | None
+    span: Span
+    direction: Direction | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    name: str
+    label: str | None
+    unit: str
+    range: Range | None
+    expr: Expr
+    span: Span
+    direction: Direction | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rater:
+    name: str
+    label: str | None
+    weight: Quantity | None  # None: a third party who enters scores, not a weighted rater
+    span: Span
+    counted: bool = True  # False (`not counted`): fills what weighted raters fill, summed into nothing
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    kind: str  # "person" or "group"
+    name: str
+    label: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Veto:
+    condition: str  # a yes/no input
+    label: str | None
+    scope: str  # item | section | appraisal
+    span: Span
+
+
+# ---- scoring rules (DOMAIN.md R1-R15) -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    text: str
+    low: Quantity
+    high: Quantity | None  # a range the rater picks inside (R2)
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Levels:
+    levels: tuple[Level, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleStep:
+    step: Quantity
+    points: Quantity
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    steps: tuple[ScaleStep, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    """R6: base points at the target, ± step points for each ``per`` of difference."""
+
+    subject: Expr
+    target: Quantity | Expr
+    step: Quantity
+    per: Quantity | None
+    base: Quantity | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Proportional:
+    subject: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Deduct:
+    amount: Quantity
+    per: Expr
+    base: Quantity | None
+    floored: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    subject: Expr
+    by: Quantity
+    per: Quantity
+    base: Quantity | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    checks: tuple[str, ...]
+    scores: tuple[Quantity, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class EnteredBy:
+    rater: str
+    span: Span
+
+
+Rule = Levels | Scale | Tiers | Ratio | Proportional | Deduct | Change | Checklist | EnteredBy
+
+
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    """``not applicable [when COND]: POLICY``.  Without ``when`` the data says, per row,
+    whether the item applies (an ``ITEM.na`` column); with it, the condition does."""
+
+    policy: str  # "proportionally", "evenly" or "give"
+    target: str | None
+    span: Span
+    when: Condition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    name: str
+    label: str | None
+    size_kind: str  # "points" or "factor"
+    size: Quantity
+    rules: tuple[Rule, ...]  # the checker insists on at most one
+    criteria: tuple[str, ...]
+    bonus: Quantity | Expr | None
+    not_applicable: NotApplicable | None
+    vetoes: tuple[Veto, ...]
+    notes: tuple[Note, ...]
+    span: Span
+
+    @property
+    def entered_by(self) -> EnteredBy | None:
+        """Who fills the item in: alone it is the rule (R14); beside levels, a scale or a
+        checklist it names the one person who picks, instead of the weighted raters."""
+        return next((r for r in self.rules if isinstance(r, EnteredBy)), None)
+
+    @property
+    def rule(self) -> Rule | None:
+        scoring = [r for r in self.rules if not isinstance(r, EnteredBy)]
+        if scoring:
+            return scoring[0]
+        return self.rules[0] if self.rules else None
+
+    @property
+    def extra_rules(self) -> tuple[Rule, ...]:
+        """Rules beyond the one the item is scored by: always a mistake."""
+        first = self.rule
+        picked = (Levels, Scale, Checklist)
+        return tuple(r for r in self.rules if r is not first
+                     and not (isinstance(r, EnteredBy) and isinstance(first, picked)
+                              and sum(isinstance(x, EnteredBy) for x in self.rules) == 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    name: str
+    label: str | None
+    weight: Quantity | None
+    out_of: Quantity | None
+    members: tuple[Item | Section, ...]
+    vetoes: tuple[Veto, ...]
+    notes: tuple[Note, ...]
+    span: Span
+
+
+# ---- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    name: str
+    label: str | None
+    band: Band | None  # None: ``otherwise``
+    coefficient: Quantity | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class BestOf:
+    expr: Expr
+    group: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Award:
+    name: str
+    label: str | None
+    amount: Quantity
+    when: Condition | None
+    best_of: BestOf | None
+    requires: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    name: str
+    label: str | None
+    expr: Expr
+    shared_by: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Pay:
+    name: str
+    label: str | None
+    expr: Expr
+    when: Condition | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Exclude:
+    when: Condition
+    reason: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Streak:
+    name: str
+    label: str | None
+    when: Condition
+    periods: Quantity
+    action: str  # "award" or "flag"
+    amount: Quantity | None
+    flag: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    grade: str
+    at_most: Quantity
+    per: str
+    tie_by: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """Forced ranking: the bottom N (or N%) of each group are flagged."""
+
+    name: str
+    label: str | None
+    bottom: Quantity
+    per: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class WhenFlag:
+    """``flag NAME "label" when COND``: flagged in each period the condition holds."""
+
+    name: str
+    label: str | None
+    when: Condition
+    span: Span
+
+
+Statement = (
+    Setting
+    | Rounding
+    | TextList
+    | Note
+    | Use
+    | Input
+    | Metric
+    | Rater
+    | Key
+    | Section
+    | Item
+    | Veto
+    | Grade
+    | Award
+    | Pool
+    | Pay
+    | Exclude
+    | Streak
+    | Quota
+    | Flag
+    | WhenFlag
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    file: str
+    statements: tuple[Statement, ...]
+    comments: tuple[Comment, ...] = field(default=())
+
+    def setting(self, key: str) -> object | None:
+        for s in self.statements:
+            if isinstance(s, Setting) and s.key == key:
+                return s.value
+        return None
+
+    @property
+    def is_library(self) -> bool:
+        """A file without a ``rubric`` title only offers definitions to ``use``."""
+        return self.setting("rubric") is None
