@@ -10,10 +10,10 @@ from typing import NamedTuple
 from kpidsl.analysis.units import INTEGER_UNITS, compatible
 from kpidsl.check.base import UNIT_WORDS, ZERO, describe, fmt, fmt_in
 from kpidsl.check.names import NamesAndUnits
-from kpidsl.check.phases import names_in
 from kpidsl.diagnostics.diagnostic import Diagnostic, Related, error, info, warning
 from kpidsl.numbers.intervals import INF, Interval, Range, gaps
 from kpidsl.syntax import ast
+from kpidsl.syntax.names import names_in
 from kpidsl.syntax.printer_expr import limit_text
 
 

@@ -18,11 +18,11 @@ from decimal import Decimal
 
 from kpidsl.analysis.units import INTEGER_UNITS
 from kpidsl.check.base import name_span
-from kpidsl.check.phases import names_in
 from kpidsl.check.weights import Weights
 from kpidsl.diagnostics.diagnostic import Diagnostic, Related, Severity, warning
 from kpidsl.numbers.intervals import INF, Interval, gaps
 from kpidsl.syntax import ast
+from kpidsl.syntax.names import names_in
 
 Slope = int | None
 

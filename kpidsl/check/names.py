@@ -24,8 +24,8 @@ from kpidsl.diagnostics.diagnostic import Related, error, warning
 from kpidsl.numbers.intervals import INF, Range
 from kpidsl.numbers.semantics import round_to
 from kpidsl.syntax import ast
+from kpidsl.syntax.names import AGGREGATES
 
-AGGREGATES = {"sum", "average", "count", "max", "min"}
 FUNCTIONS = AGGREGATES | {"abs", "number"} | set(ROUNDING_FUNCTIONS)
 # How many values each function takes (None: any number); aggregates take one with `over`.
 ARITY = {"abs": 1, "number": 1, "floor": 1, "ceil": 1, "round": 2}

@@ -12,33 +12,14 @@ worked out with pay, and no item's rule may read it (KPI194).
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
-
 from kpidsl.check.base import name_span
 from kpidsl.diagnostics.diagnostic import Diagnostic, error
 from kpidsl.syntax import ast
+from kpidsl.syntax.names import aggregated, has_aggregate, names_in
 
 Graph = tuple[dict[str, object], dict[str, list[tuple[str, ast.Span]]]]  # the values, what each reads
 RESULT_KINDS = (ast.Pay, ast.Pool, ast.Award)
-AGGREGATES = {"sum", "average", "count", "max", "min"}
 SCORE_KINDS = (ast.Metric, ast.Item, ast.Section)
-
-
-def names_in(node):
-    """(name, span) of every name anywhere in a formula, a condition or a rule, however
-    the node is built (a rule's bounds and subjects, a look-up's keys); a grade test reads
-    `grade`."""
-    if isinstance(node, ast.Var):
-        yield node.name, node.span
-    elif isinstance(node, ast.GradeTest):
-        yield "grade", node.span
-    elif isinstance(node, tuple):
-        for x in node:
-            yield from names_in(x)
-    elif is_dataclass(node) and not isinstance(node, (ast.Quantity, ast.Comment)):
-        for f in fields(node):
-            if f.name not in ("span", "comments"):
-                yield from names_in(getattr(node, f.name))
 
 
 def _reads(s) -> list:
@@ -164,25 +145,6 @@ def exclusion_reads_only_data(x: ast.Exclude, kinds: dict[str, str], metrics: di
     return []
 
 
-def _has_aggregate(node) -> bool:
-    if isinstance(node, ast.Call) and node.over is not None and node.func in AGGREGATES:
-        return True  # (`abs(x over year)` is KPI143's: not an aggregate at all)
-    if isinstance(node, tuple):
-        return any(_has_aggregate(x) for x in node)
-    if is_dataclass(node) and not isinstance(node, (ast.Quantity, ast.Comment, ast.Var)):
-        return any(_has_aggregate(getattr(node, f.name)) for f in fields(node) if f.name not in ("span", "comments"))
-    return False
-
-
-def aggregated(name: str, metrics: dict, seen: frozenset[str] = frozenset()) -> bool:
-    """Whether a metric reads an aggregate, itself or through the metrics it reads: then it is
-    worked out after every row is scored, with pay."""
-    m = metrics.get(name)
-    if m is None or name in seen:
-        return False
-    return _has_aggregate(m.expr) or any(aggregated(n, metrics, seen | {name}) for n, _ in names_in(m.expr))
-
-
 def score_reads_aggregate(g: Graph) -> list[Diagnostic]:
     """KPI194: an item's rule, or whether it applies, cannot wait for the whole batch."""
     nodes, _ = g
@@ -193,7 +155,7 @@ def score_reads_aggregate(g: Graph) -> list[Diagnostic]:
             continue
         parts = (s.rules, s.not_applicable)
         via = next((n for n, _ in names_in(parts) if aggregated(n, metrics)), None)
-        if _has_aggregate(parts) or via is not None:
+        if has_aggregate(parts) or via is not None:
             what = f"metric `{via}`, which reads an aggregate" if via else "an aggregate"
             out.append(error(
                 "KPI194", f"item `{s.name}` reads {what}; an aggregate over a group or the periods is "

@@ -9,11 +9,11 @@ from decimal import Decimal
 from kpidsl.analysis import rules
 from kpidsl.check.bands import data_names, is_data
 from kpidsl.check.base import ZERO, fmt, name_span
-from kpidsl.check.phases import names_in
 from kpidsl.check.tables import Tables
 from kpidsl.diagnostics.diagnostic import Related, error, info, warning
 from kpidsl.numbers.intervals import INF, Range
 from kpidsl.syntax import ast
+from kpidsl.syntax.names import names_in
 from kpidsl.syntax.printer import expr_text
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kpidsl.check.base import CheckerBase
-from kpidsl.check.phases import names_in
 from kpidsl.diagnostics.diagnostic import Related, error
 from kpidsl.syntax import ast
 from kpidsl.syntax.ast_rank import Distribution, RankedBestOf, RankedGrade
+from kpidsl.syntax.names import names_in
 
 HUNDRED = Decimal(100)
 # Values computed after the grade: a distribution, which decides it, cannot rank by them.

@@ -7,9 +7,9 @@ from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from kpidsl.check.phases import names_in
 from kpidsl.numbers.semantics import show
 from kpidsl.syntax import ast, ast_rank
+from kpidsl.syntax.names import names_in
 from kpidsl.syntax.printer import band_text, expr_text, not_applicable_text, quantity_text, rule_text, statement_text, strip_spans
 
 

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from kpidsl import ir
 from kpidsl.analysis.units import DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS
-from kpidsl.check.phases import names_in
 from kpidsl.syntax import ast
+from kpidsl.syntax.names import names_in
 from kpidsl.syntax.printer import band_text, quantity_text
 
 if TYPE_CHECKING:

@@ -33,12 +33,12 @@ from typing import Any
 from kpidsl import ir
 from kpidsl.analysis import rules
 from kpidsl.analysis.units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
-from kpidsl.check.phases import aggregated
 from kpidsl.lower import bounds, outline, results, tables
 from kpidsl.lower import rank as lower_rank
 from kpidsl.lower.steps import MetricGuards, in_dependency_order
 from kpidsl.syntax import ast
 from kpidsl.syntax.loader import Program
+from kpidsl.syntax.names import aggregated
 from kpidsl.syntax.printer import condition_text, expr_text, rule_text
 
 ZERO = ir.Const(Decimal(0))
