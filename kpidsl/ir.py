@@ -229,6 +229,11 @@ class Distribution:
     tie_by: tuple[str, ...]  # score-phase steps
     tie_text: tuple[str, ...] = ()
 
+    @property
+    def by_text(self) -> str:
+        """What people are ranked by, as every engine's notes say it: ``total, sales``."""
+        return ", ".join(("total", *(self.tie_text or self.tie_by)))
+
 
 @dataclass(frozen=True, slots=True)
 class Streak:
@@ -390,6 +395,13 @@ class Plan:
     key_labels: tuple[tuple[str, str], ...] = ()  # (person or group key, its label): either titles the column
     outputs: tuple[tuple[str, str], ...] = field(default=())  # (step, header) in output order
     outline: Outline = field(default=Outline())
+
+    def output_steps(self) -> tuple[list[str], list[str]]:
+        """The steps an output row shows, in order, in every engine: before the grade column,
+        and after it."""
+        before = [s.name for s in self.score_steps if s.kind in ("item", "section_score", "section", "total", "recorded")]
+        after = [s.name for s in self.result_steps if s.kind in ("coefficient", "pay", "award", "pool")]
+        return before, after
 
 
 def walk(e):

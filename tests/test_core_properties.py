@@ -16,7 +16,7 @@ from core_gen import core_case
 from hypothesis import HealthCheck, given, settings
 
 from kpidsl.api import Scorer, check_text, load_text
-from kpidsl.engine import interpret
+from kpidsl import interpret
 from kpidsl.lower.lowerer import lower
 
 EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "150"))

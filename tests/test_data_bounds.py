@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from kpidsl.api import Scorer, check_text, load_text
 from kpidsl.cli.diff import describe_changes
 from kpidsl.data.validate import DataProblems
-from kpidsl.engine import interpret
+from kpidsl import interpret
 from kpidsl.lower.lowerer import lower
 from kpidsl.syntax.formatter import format_text
 from kpidsl.syntax.parser import parse

@@ -147,7 +147,7 @@ def test_five_grades_cut_from_the_top_down_and_the_bottom_up():
 def test_the_form_and_a_lone_row_hold_the_otherwise_grade():
     # row by row (the form) nobody is ranked: like a quota, the distribution applies to the batch
     plan = scorer_of(rubric()).plan
-    from kpidsl.engine import interpret
+    from kpidsl import interpret
     for g in plan.grades:
         if g.cond is not None:
             assert interpret.truth(g.cond, {}, {"total": Decimal(100)}) is False

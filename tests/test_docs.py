@@ -19,6 +19,7 @@ from kpidsl import ir
 from kpidsl.api import load_rubric
 from kpidsl.backends.docs import charts
 from kpidsl.backends.docs import page as docs
+from kpidsl.cli.docs import example_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RUBRICS = sorted(p for p in (ROOT / "rubrics").glob("*.kpi"))
@@ -29,7 +30,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 def page_for(path: Path, lang: str = "zh") -> docs.Page:
     scorer = load_rubric(path)
     example = path.parent / "examples" / f"{path.stem}.csv"
-    worked = docs.example_for(scorer, example) if example.is_file() else None
+    worked = example_for(scorer, example) if example.is_file() else None
     return docs.render_page(scorer.plan, path.stem, lang, path.read_text(encoding="utf-8"), worked)
 
 

@@ -20,7 +20,7 @@ from reference import Reference
 from rubric_gen import rubric_and_rows
 
 from kpidsl.api import check_text, load_text
-from kpidsl.engine import interpret
+from kpidsl import interpret
 from kpidsl.engine.evaluate import Evaluator
 from kpidsl.lower.lowerer import lower
 

@@ -332,6 +332,6 @@ PERIOD_PROBLEMS = [
 
 @pytest.mark.parametrize(("kind", "problem", "hint"), PERIOD_PROBLEMS)
 def test_a_period_problem_gets_its_own_advice(kind, problem, hint):
-    from kpidsl.engine.batch import period_hint
+    from kpidsl.data.problems import period_hint
 
     assert period_hint(problem, kind) == hint

@@ -21,7 +21,7 @@ from rubric_gen import rubric_and_rows
 from kpidsl.api import Scorer, check_text, load_text
 from kpidsl.backends.form.javascript import batch_only
 from kpidsl.data.validate import DataProblems
-from kpidsl.engine import interpret
+from kpidsl import interpret
 from kpidsl.lower.lowerer import lower
 from kpidsl.numbers.semantics import show
 

@@ -16,7 +16,7 @@ from test_javascript import assert_same as assert_same_js
 
 from kpidsl.api import Scorer, check_text, load_text
 from kpidsl.cli.diff import describe_changes
-from kpidsl.engine import interpret
+from kpidsl import interpret
 from kpidsl.lower.lowerer import lower
 from kpidsl.syntax.formatter import format_text
 from kpidsl.syntax.parser import parse

@@ -9,39 +9,25 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
 from kpidsl import __version__
+from kpidsl.cli.common import (
+    EXIT_CLEAN,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    Abandon,
+    NoBar,
+    collect_files,
+    count_rows,
+    fail,
+    io_message,
+    load_for,
+    report_data_problems,
+    use_color,
+)
 from kpidsl.diagnostics.diagnostic import Severity
-
-EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-
-def _use_color(stream) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"kpi: error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
-
-
-def collect_files(paths: tuple[str, ...]) -> list[Path]:
-    files: list[Path] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            found = sorted(path.rglob("*.kpi"))
-            if not found:
-                _fail(f"{p}: no .kpi files in this folder")
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            _fail(f"{p}: no such file or folder")
-    return files
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,7 +50,7 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     try:
         diags, texts = check_files(files)
     except (OSError, UnicodeDecodeError) as e:
-        _fail(_io_message(e))
+        fail(io_message(e))
     names = [str(f) for f in files]
     if fmt == "json":
         click.echo(render_json(diags, names))
@@ -75,7 +61,7 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     elif fmt == "sarif":
         click.echo(render_sarif(diags, __version__))
     else:
-        color = _use_color(sys.stdout)
+        color = use_color(sys.stdout)
         style = click.style if color else (lambda text, **kw: text)
         text = render_human(diags, SourceCache(texts), style)
         if text:
@@ -83,14 +69,6 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
         click.echo(summary_line(diags, len(files)), color=color)
     failing = {Severity.ERROR} | ({Severity.WARNING} if strict else set())
     sys.exit(EXIT_PROBLEMS if any(d.severity in failing for d in diags) else EXIT_CLEAN)
-
-
-def _io_message(e: Exception) -> str:
-    if isinstance(e, UnicodeDecodeError):
-        return f"{getattr(e, 'filename', 'a file')}: not UTF-8 text ({e.reason} at byte {e.start})"
-    if isinstance(e, OSError):
-        return f"{e.filename}: {e.strerror}"
-    return str(e)
 
 
 @cli.command("eval")
@@ -117,23 +95,23 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
 
     for p in (rubric, *data):
         if not Path(p).is_file():
-            _fail(f"{p}: no such file")
+            fail(f"{p}: no such file")
     mapping = {}
     for m in mappings:
         title, sep, name = m.partition("=")
         if not sep or not title.strip() or not name.strip():
-            _fail(f"--map {m!r}: write TITLE=NAME, e.g. --map 个人实际销售额=sales")
+            fail(f"--map {m!r}: write TITLE=NAME, e.g. --map 个人实际销售额=sales")
         mapping[title.strip()] = name.strip()
     fmt = fmt or (Path(out).suffix.lower().lstrip(".") if out else "csv")
     if fmt not in ("csv", "xlsx", "json", "parquet"):
-        _fail(f"{out}: unknown output format; use .csv, .xlsx, .json or .parquet (or --format)")
+        fail(f"{out}: unknown output format; use .csv, .xlsx, .json or .parquet (or --format)")
     if fmt == "parquet" and (engine != "duckdb" or out is None):
-        _fail("Parquet output is written by DuckDB: add --engine duckdb and -o results.parquet")
+        fail("Parquet output is written by DuckDB: add --engine duckdb and -o results.parquet")
     if any(Path(p).suffix.lower() == ".parquet" for p in data) and engine != "duckdb":
-        _fail("Parquet input is read by DuckDB: add --engine duckdb")
+        fail("Parquet input is read by DuckDB: add --engine duckdb")
     if fmt == "xlsx" and out is None:
-        _fail("XLSX output needs a file: add -o results.xlsx")
-    scorer = _load_for(rubric, "scoring")
+        fail("XLSX output needs a file: add -o results.xlsx")
+    scorer = load_for(rubric, "scoring")
     paths = [Path(p) for p in data]
     if engine == "auto":
         from kpidsl.cli.sql import choose_engine
@@ -151,16 +129,16 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
     try:
         results = _score(scorer, paths, percent_cells, mapping, engine)
     except DataProblems as e:
-        _report_data_problems(e.errors)
+        report_data_problems(e.errors)
         sys.exit(EXIT_PROBLEMS)
     except ValueError as e:  # unreadable data file
-        _fail(str(e))
+        fail(str(e))
     from kpidsl.engine.output import Table, write
 
     if explain_id is not None:
         chosen = [r for r in results if r.person == explain_id]
         if not chosen:
-            _fail(f"--explain {explain_id}: no such person in the data")
+            fail(f"--explain {explain_id}: no such person in the data")
         for r in chosen:
             click.echo(scorer.explain(r))
         if out is None:
@@ -187,7 +165,7 @@ def _stream(scorer, paths: list[Path], percent: str, mapping: dict[str, str], ou
     errors: list = []
     table = Table(scorer.plan)
     # counting the rows reads the files once more: only for a bar someone will see
-    total = _count_rows(paths) if sys.stderr.isatty() else 0
+    total = count_rows(paths) if sys.stderr.isatty() else 0
     show = total > 20000
     # Everything alive now (modules, the parsed rubric, the compiled code) lives until
     # exit: out of the cycle collector's sight, its full collections, set off by a
@@ -195,7 +173,7 @@ def _stream(scorer, paths: list[Path], percent: str, mapping: dict[str, str], ou
     gc.freeze()
     try:
         with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="") as f, \
-                (click.progressbar(length=total, label="scoring", file=sys.stderr) if show else _NoBar()) as bar:
+                (click.progressbar(length=total, label="scoring", file=sys.stderr) if show else NoBar()) as bar:
             progress = bar.update if show else None
             if scorer.evaluator.streams_lines:
                 w = csv.writer(f)
@@ -206,33 +184,13 @@ def _stream(scorer, paths: list[Path], percent: str, mapping: dict[str, str], ou
                 write_csv(table, scorer.evaluator.stream(rows, errors), f)
             f.flush()
             if errors:
-                raise _Abandon()
-    except _Abandon:
-        _report_data_problems(errors)
+                raise Abandon()
+    except Abandon:
+        report_data_problems(errors)
         sys.exit(EXIT_PROBLEMS)
     except ValueError as e:
-        _fail(str(e))
+        fail(str(e))
     click.echo(f"kpi: scored the data -> {out}", err=True)
-
-
-class _Abandon(Exception):
-    """Problems were found while streaming: the partial file is discarded."""
-
-
-def _load_for(rubric: str, purpose: str):
-    """A compiled rubric, or its errors printed and exit 1: nothing is scored from a broken rubric."""
-    from kpidsl.api import RubricErrors, load_rubric
-    from kpidsl.cli.report import SourceCache, render_human
-
-    try:
-        return load_rubric(rubric)
-    except RubricErrors as e:
-        errors = [d for d in e.diagnostics if d.severity.value == "error"]
-        click.echo(render_human(errors, SourceCache(e.sources)), err=True)
-        click.echo(f"kpi: {rubric} has errors; fix them before {purpose} (kpi check {rubric})", err=True)
-        sys.exit(EXIT_PROBLEMS)
-    except (OSError, UnicodeDecodeError) as e:
-        _fail(_io_message(e))
 
 
 def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str], engine: str = "python"):
@@ -243,41 +201,12 @@ def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str], eng
 
         return score_on_duckdb(scorer, paths, percent, mapping)
     # counting the rows reads the files once more: only for a bar someone will see
-    total = _count_rows(paths) if sys.stderr.isatty() else 0
+    total = count_rows(paths) if sys.stderr.isatty() else 0
     show = total > 20000
-    with click.progressbar(length=total, label="reading", file=sys.stderr) if show else _NoBar() as bar:
+    with click.progressbar(length=total, label="reading", file=sys.stderr) if show else NoBar() as bar:
         rows = read_rows(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(),
                          progress=bar.update if show else None)
     return scorer.evaluator.evaluate(rows)
-
-
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, n):
-        pass
-
-
-def _count_rows(paths: list[Path]) -> int:
-    n = 0
-    for p in paths:
-        if p.suffix.lower() == ".csv" and p.stat().st_size > 1_000_000:
-            with p.open("rb") as f:
-                n += sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b"")) - 1
-    return n
-
-
-def _report_data_problems(errors) -> None:
-    shown = errors[:50]
-    for e in shown:
-        click.echo(f"error: {e}", err=True)
-    if len(errors) > len(shown):
-        click.echo(f"... and {len(errors) - len(shown)} more", err=True)
-    click.echo(f"kpi: {len(errors)} problem(s) in the data; nothing was written", err=True)
 
 
 @cli.command()
@@ -299,7 +228,7 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
         try:
             text = read_source(f)
         except (OSError, UnicodeDecodeError) as e:
-            _fail(_io_message(e) if not isinstance(e, UnicodeDecodeError) else f"{f}: not UTF-8 text")
+            fail(io_message(e) if not isinstance(e, UnicodeDecodeError) else f"{f}: not UTF-8 text")
         try:
             formatted = format_text(text, str(f))
         except KpiError as e:
@@ -370,7 +299,7 @@ def test_(paths: tuple[str, ...]) -> None:
             for key, want, got in c.mismatches:
                 click.echo(f"    {key}: expected {want}, got {got}")
     if without and len(without) == len(files):
-        _fail("no examples found: put examples/NAME.csv and examples/NAME.expected.csv beside NAME.kpi")
+        fail("no examples found: put examples/NAME.csv and examples/NAME.expected.csv beside NAME.kpi")
     click.echo(f"{passed} passed, {failed} failed")
     sys.exit(EXIT_PROBLEMS if failed else EXIT_CLEAN)
 
@@ -391,13 +320,13 @@ def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str) -> None:
     programs = []
     for p in (old, new):
         if not Path(p).is_file():
-            _fail(f"{p}: no such file")
+            fail(f"{p}: no such file")
         loader = Loader()
         program = loader.load(p)
         if program is None:
             from kpidsl.cli.report import SourceCache, render_human
             click.echo(render_human(loader.diagnostics, SourceCache()), err=True)
-            _fail(f"{p} cannot be read as a rubric")
+            fail(f"{p} cannot be read as a rubric")
         programs.append(program)
     changes = describe_changes(list(programs[0].statements), list(programs[1].statements))
     click.echo(f"--- {old}\n+++ {new}")
@@ -407,11 +336,11 @@ def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str) -> None:
     try:
         scorers = [load_rubric(old), load_rubric(new)]
     except RubricErrors as e:
-        _fail(f"a rubric has errors; fix them before comparing scores ({len(e.diagnostics)} problems)")
+        fail(f"a rubric has errors; fix them before comparing scores ({len(e.diagnostics)} problems)")
     try:
         results = [_score(s, [Path(d) for d in data], percent_cells, {}) for s in scorers]
     except DataProblems as e:
-        _report_data_problems(e.errors)
+        report_data_problems(e.errors)
         sys.exit(EXIT_PROBLEMS)
     impacts = data_impact(scorers[0], scorers[1], results[0], results[1])
     click.echo("")
@@ -434,41 +363,15 @@ def form(rubric: str, out: str, lang: str, rater: str | None) -> None:
     from kpidsl.engine.output import atomic_path
 
     if not Path(rubric).is_file():
-        _fail(f"{rubric}: no such file")
-    scorer = _load_for(rubric, "making a form")
+        fail(f"{rubric}: no such file")
+    scorer = load_for(rubric, "making a form")
     try:
         html = render(scorer.plan, lang, rater)
     except ValueError as e:
-        _fail(str(e))
+        fail(str(e))
     with atomic_path(Path(out)) as tmp:
         tmp.write_text(html, encoding="utf-8")
     click.echo(f"kpi: wrote {out} ({len(html) // 1024} KiB, self-contained)", err=True)
-
-
-@cli.command()
-@click.argument("rubrics", nargs=-1, required=True)
-@click.option("-o", "--output", "out", type=click.Path(file_okay=False), required=True,
-              help="The folder to write NAME.md, NAME/*.svg and index.md into.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the pages.")
-def docs(rubrics: tuple[str, ...], out: str, lang: str) -> None:
-    """Write a Markdown page per rubric (files or folders), with SVG charts and an index, for mkdocs."""
-    from kpidsl.backends.docs.page import example_for, render_page, write
-    from kpidsl.data.source import DataProblems
-
-    pages = []
-    for f in collect_files(rubrics):
-        scorer = _load_for(str(f), "writing its documentation")
-        if not scorer.plan.title:  # a library of shared definitions (no `rubric` line) has no page
-            continue
-        example = f.parent / "examples" / f"{f.stem}.csv"
-        try:
-            worked = example_for(scorer, example) if example.is_file() else None
-        except DataProblems as e:
-            _report_data_problems(e.errors)
-            sys.exit(EXIT_PROBLEMS)
-        pages.append(render_page(scorer.plan, f.stem, lang, f.read_text(encoding="utf-8"), worked))
-    written = write(pages, Path(out), lang)
-    click.echo(f"kpi: wrote {len(pages)} page(s) and {len(written) - len(pages) - 1} chart(s) to {out}", err=True)
 
 
 @cli.command()
@@ -481,7 +384,7 @@ def explain(code: str) -> None:
     text = explain_code(code)
     if text is None:
         known = ", ".join(sorted(CODES))
-        _fail(f"unknown code {code!r}; known codes: {known}")
+        fail(f"unknown code {code!r}; known codes: {known}")
     click.echo(text)
 
 
@@ -494,7 +397,7 @@ def lsp(stdio: bool, debounce_ms: int | None) -> None:
     try:
         from kpidsl.lsp.server import serve
     except ImportError as e:  # pygls is the `lsp` extra
-        _fail(f"kpi lsp needs pygls: pip install 'kpidsl[lsp]' ({e})")
+        fail(f"kpi lsp needs pygls: pip install 'kpidsl[lsp]' ({e})")
     serve(None if debounce_ms is None else debounce_ms / 1000)
 
 
@@ -531,9 +434,11 @@ def main() -> None:
 
 
 def _register() -> None:
+    from kpidsl.cli.docs import docs_command
     from kpidsl.cli.sql import sql_command
 
     cli.add_command(sql_command)
+    cli.add_command(docs_command)
 
 
 _register()

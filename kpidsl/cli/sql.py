@@ -30,12 +30,12 @@ def sql_command(rubric: str, dialect: str, table: str, row_column: str | None, o
     writes (each output step, the grade's index, status, flags and notes) and
     _kpi_error, the reason a row cannot be scored, or NULL."""
     from kpidsl.backends.sql.query import SQLError, build
-    from kpidsl.cli.main import _fail, _load_for
+    from kpidsl.cli.common import fail, load_for
     from kpidsl.engine.output import OutputError, atomic_path
 
     if not table.strip():
-        _fail("--table: give the input table's name")
-    scorer = _load_for(rubric, "writing SQL")
+        fail("--table: give the input table's name")
+    scorer = load_for(rubric, "writing SQL")
     try:
         text = build(scorer.plan, dialect, table, row_column).sql() + ";\n"
     except SQLError as e:
@@ -52,7 +52,7 @@ def sql_command(rubric: str, dialect: str, table: str, row_column: str | None, o
         with atomic_path(Path(out)) as tmp:
             tmp.write_text(header + text, encoding="utf-8")
     except OutputError as e:
-        _fail(str(e))
+        fail(str(e))
     click.echo(f"kpi: wrote the {dialect} query -> {out}", err=True)
 
 
@@ -85,7 +85,7 @@ def choose_engine(scorer, paths: list[Path], out: str | None, fmt: str, explain_
 
 def duckdb_to_csv(scorer, paths: list[Path], percent: str, mapping: dict[str, str], out: Path) -> None:
     """Read, score and write on DuckDB: no row passes through Python (flat memory)."""
-    from kpidsl.cli.main import EXIT_PROBLEMS, _fail, _report_data_problems
+    from kpidsl.cli.common import EXIT_PROBLEMS, fail, report_data_problems
     from kpidsl.data.source import DataProblems
 
     try:
@@ -96,20 +96,20 @@ def duckdb_to_csv(scorer, paths: list[Path], percent: str, mapping: dict[str, st
         scored, rows = duck.score_files_to_csv(scorer.plan, paths, out, percent, mapping, scorer.evaluator.groups_needed(),
                                     read_rows, _duckdb_progress if sys.stderr.isatty() else None)
     except ImportError:
-        _fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
+        fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
     except SQLError as e:
-        _fail(f"--engine duckdb: this rubric cannot be written as SQL: {e}")
+        fail(f"--engine duckdb: this rubric cannot be written as SQL: {e}")
     except DataProblems as e:
-        _report_data_problems(e.errors)
+        report_data_problems(e.errors)
         sys.exit(EXIT_PROBLEMS)
     except ValueError as e:  # unreadable data file
-        _fail(str(e))
+        fail(str(e))
     click.echo(f"kpi: scored {scored} of {rows} rows -> {out}", err=True)
 
 
 def score_on_duckdb(scorer, paths: list[Path], percent: str, mapping: dict[str, str]):
     """The files read and scored by DuckDB (CSV cells typed in SQL; XLSX and JSON read here)."""
-    from kpidsl.cli.main import _fail
+    from kpidsl.cli.common import fail
 
     try:
         from kpidsl.backends.sql.query import SQLError
@@ -119,9 +119,9 @@ def score_on_duckdb(scorer, paths: list[Path], percent: str, mapping: dict[str, 
         return duck.score_files(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(), read_rows,
                                 _duckdb_progress if sys.stderr.isatty() else None)
     except ImportError:
-        _fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
+        fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
     except SQLError as e:
-        _fail(f"--engine duckdb: this rubric cannot be written as SQL: {e}")
+        fail(f"--engine duckdb: this rubric cannot be written as SQL: {e}")
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from kpidsl.syntax.ast import Span
+from kpidsl.diagnostics.span import Span
 
 
 class Severity(str, Enum):

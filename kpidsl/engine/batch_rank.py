@@ -28,10 +28,6 @@ def share_count(share: Decimal, size: int, rounding: str) -> int:
     return int(round_to(share * size, ONE, rounding))
 
 
-def by_text(d: ir.Distribution) -> str:
-    return ", ".join(("total", *(d.tie_text or d.tie_by)))
-
-
 def slice_text(plan: ir.Plan, d: ir.Distribution, s: ir.Slice, team: str, k: int, n: int) -> str:
     """``top 20% of team 'a' is 2 of 7, rounded half up``."""
     return (f"{s.side} {(s.share * 100).normalize():f}% of {d.group} '{team}' is {k} of {n}, "
@@ -45,7 +41,7 @@ def distribute(plan: ir.Plan, d: ir.Distribution, team: str, members: list[Resul
     keys = {id(r): (r.steps["total"], *(r.steps[t] for t in d.tie_by)) for r in members}
     above = {id(r): sum(keys[id(o)] > keys[id(r)] for o in members) for r in members}
     upto = {id(r): sum(keys[id(o)] >= keys[id(r)] for o in members) for r in members}
-    by = by_text(d)
+    by = d.by_text
     top_end = 0  # the rows the top slices took: the first top_end of the ranking
     bottom_end = 0  # the rows the bottom slices took, counted from the bottom
     for s in d.slices:

@@ -21,10 +21,9 @@ from kpidsl.backends.sql import cells as sql_cells
 from kpidsl.backends.sql import query as sql
 from kpidsl.backends.sql import text as sql_text
 from kpidsl.backends.sql.values import cell_places
-from kpidsl.data import periods
+from kpidsl.data import periods, problems
 from kpidsl.data.files import read_table
 from kpidsl.data.validate import DataError, DataProblems, Row, Validator
-from kpidsl.engine import batch as python_batch
 from kpidsl.engine.evaluate import Result
 
 TABLE = "input"
@@ -220,12 +219,12 @@ def error(plan: ir.Plan, file: str, number: int, problem: str | None, about: str
     """A row's error from the query's error columns, as the Python evaluator words it: the
     column it is about, and the rubric line and the advice that go with it."""
     if problem is None:  # only a rule over rows went wrong: a pool
-        return DataError(file, number, None, str(batch_problem), hint=python_batch.POOL_HINT)
+        return DataError(file, number, None, str(batch_problem), hint=problems.POOL_HINT)
     if about == "period":
-        return DataError(file, number, about, problem, hint=python_batch.period_hint(problem, periods.kind_of(plan.outline.period)))
+        return DataError(file, number, about, problem, hint=problems.period_hint(problem, periods.kind_of(plan.outline.period)))
     column = next((c for c in plan.columns if c.name == about), None)
     if column is not None:  # a last period's cell
-        return DataError(file, number, about, problem, column.line, python_batch.missing_last(column)[1])
+        return DataError(file, number, about, problem, column.line, problems.missing_last(column)[1])
     return DataError(file, number, None, problem)
 
 

@@ -15,10 +15,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from kpidsl import ir
-from kpidsl.backends.python.codegen import Compiled, compile_plan, output_steps
+from kpidsl import interpret, ir
+from kpidsl.backends.python.codegen import Compiled, compile_plan
 from kpidsl.data.validate import DataError, DataProblems, Row
-from kpidsl.engine import interpret
 from kpidsl.engine.batch import AggFn, Batch
 from kpidsl.numbers.semantics import CONTEXT, ScoreError, show
 from kpidsl.numbers.spelling import safe_text
@@ -127,7 +126,7 @@ class Evaluator:
         the same columns and digits as writing ``stream()``'s results (a test holds them equal),
         without building a Result per row."""
         plan = self.plan
-        before, after = output_steps(plan)
+        before, after = plan.output_steps()
         n_before = len(before)
         total_at = before.index("total") if "total" in before else 0  # no total: no grades either
         labels = [safe_text(g.label or g.name) for g in plan.grades]

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from kpidsl import ir
-from kpidsl.engine import interpret
+from kpidsl import interpret, ir
 from kpidsl.engine.evaluate import Result
 from kpidsl.numbers.spelling import declared_places, spell
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from kpidsl import ir
-from kpidsl.backends.python.codegen import Emitter, compiled_namespace, environment, one_pass_parts, output_steps
+from kpidsl.backends.python.codegen import Emitter, compiled_namespace, environment, one_pass_parts
 from kpidsl.data.cells import MAX_WHOLE_DIGITS, CellSpec
 from kpidsl.data.fast_reader import SHORT_FLOAT, reader_parts
 from kpidsl.numbers.semantics import ScoreError
@@ -46,7 +46,7 @@ def compile_lines(plan: ir.Plan, cells: list[tuple[CellSpec, int]], person: int,
     em = Emitter()
     parts = one_pass_parts(em, plan)
     cols, namespace = reader_parts(cells, prefix="B")
-    before, after = output_steps(plan)
+    before, after = plan.output_steps()
     plain = _plain_steps(plan.score_steps, {spec.column: _read_as(col, namespace) for col, (spec, _) in zip(cols, cells)})
     spelled = [(var, "str" if places is None and name in plain else places)
                for (var, places), name in zip(parts["outcome_spelled"], before + after)]

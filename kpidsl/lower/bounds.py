@@ -29,7 +29,7 @@ from kpidsl.syntax.names import names_in
 from kpidsl.syntax.printer import band_text, quantity_text
 
 if TYPE_CHECKING:
-    from kpidsl.lower.lowerer import Lowerer
+    from kpidsl.lower.exprs import ExprLowerer
 
 ZERO = ir.Const(Decimal(0))
 ONE = ir.Const(Decimal(1))
@@ -39,7 +39,7 @@ def is_data(x) -> bool:
     return x is not None and not isinstance(x, ast.Quantity)
 
 
-def limit(low: Lowerer, x) -> ir.Expr:
+def limit(low: ExprLowerer, x) -> ir.Expr:
     """A bound, start, target or cap: a number as written, or the row's value of a formula."""
     if isinstance(x, ast.Quantity):
         return ir.Const(x.magnitude)
@@ -121,7 +121,7 @@ class _Band:
     hi: End
 
 
-def _interval(low: Lowerer, band: ast.Band, whole: bool) -> tuple[End, End]:
+def _interval(low: ExprLowerer, band: ast.Band, whole: bool) -> tuple[End, End]:
     lo, hi = End(None, True), End(None, True)
     for b in band.bounds:
         v = limit(low, b.value)
@@ -142,7 +142,7 @@ def _interval(low: Lowerer, band: ast.Band, whole: bool) -> tuple[End, End]:
     return lo, hi
 
 
-def _domain(low: Lowerer, subject) -> tuple[End, End, bool]:
+def _domain(low: ExprLowerer, subject) -> tuple[End, End, bool]:
     """The values the subject can take, and whether they are whole numbers."""
     if isinstance(subject, ast.Var):
         decl = low.inputs.get(subject.name) or low.metrics.get(subject.name)
@@ -158,7 +158,7 @@ def _domain(low: Lowerer, subject) -> tuple[End, End, bool]:
     return End(None, True), End(None, True), False
 
 
-def tiers(low: Lowerer, rule: ast.Tiers, x: ir.Expr, owner: str) -> ir.Expr:
+def tiers(low: ExprLowerer, rule: ast.Tiers, x: ir.Expr, owner: str) -> ir.Expr:
     """A tier table with bounds from data: the lookup, behind the checks of this row's bounds."""
     fallback = next((t for t in rule.tiers if t.band is None), None)
     out: ir.Expr = (ir.Const(fallback.points.value) if fallback is not None
@@ -252,7 +252,7 @@ def _not(c: Cond) -> Cond:
 # ---- brackets, targets, caps ----------------------------------------------------------------------
 
 
-def progressive(low: Lowerer, e: ast.Progressive, x: ir.Expr) -> ir.Expr:
+def progressive(low: ExprLowerer, e: ast.Progressive, x: ir.Expr) -> ir.Expr:
     """Bracketed rates on ``x`` (the subject, or last period's for `change`), each on its slice;
     with a start from data, the row's starts must rise."""
     starts = [limit(low, b.start) for b in e.brackets]
@@ -273,7 +273,7 @@ def progressive(low: Lowerer, e: ast.Progressive, x: ir.Expr) -> ir.Expr:
     return _guarded(checks, total)
 
 
-def cap(low: Lowerer, it: ast.Item) -> Decimal | ir.Expr:
+def cap(low: ExprLowerer, it: ast.Item) -> Decimal | ir.Expr:
     """The most the item's rule may give: its points plus its bonus; a bonus from data is the
     row's own, and one below zero is a data error."""
     size = it.size.value

@@ -1,6 +1,6 @@
 """Lowering: a checked ``Program`` -> the scoring IR (``ir.Plan``).
 
-Each scoring rule of DOMAIN.md becomes plain arithmetic here, once, so every
+Each scoring rule becomes plain arithmetic here, once, so every
 backend agrees on what a rule means:
 
 * levels (R1/R2): the points the rater gave, validated against the levels;
@@ -26,254 +26,22 @@ items lowered again over their marks (aux steps ``NAME@RATER``), summed into not
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from kpidsl import ir
 from kpidsl.analysis import rules
-from kpidsl.analysis.units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
 from kpidsl.lower import bounds, outline, results, tables
 from kpidsl.lower import rank as lower_rank
-from kpidsl.lower.steps import MetricGuards, in_dependency_order
+from kpidsl.lower.exprs import HUNDRED, IR, ONE, RATER_RULES, ZERO, ExprLowerer, LoweringError, const, sum_of
+from kpidsl.lower.steps import in_dependency_order
 from kpidsl.syntax import ast
 from kpidsl.syntax.loader import Program
-from kpidsl.syntax.names import aggregated
-from kpidsl.syntax.printer import condition_text, expr_text, rule_text
-
-ZERO = ir.Const(Decimal(0))
-ONE = ir.Const(Decimal(1))
-HUNDRED = Decimal(100)
-_RATER_RULES = (type(None), ast.Levels, ast.Scale, ast.Checklist)
+from kpidsl.syntax.printer import condition_text, rule_text
 
 
-def _c(v) -> ir.Const:
-    return ir.Const(Decimal(v))
-
-
-def _sum(terms: Sequence[ir.Expr]) -> ir.Expr:
-    if not terms:
-        return ZERO
-    out = terms[0]
-    for t in terms[1:]:
-        out = ir.Bin("+", out, t)
-    return out
-
-
-class IRAlgebra:
-    """Formulas as IR expressions: what backends compute."""
-
-    def const(self, v: Decimal) -> ir.Expr:
-        return ir.Const(v)
-
-    def add(self, a: ir.Expr, b: ir.Expr) -> ir.Expr:
-        return ir.Bin("+", a, b)
-
-    def sub(self, a: ir.Expr, b: ir.Expr) -> ir.Expr:
-        return ir.Bin("-", a, b)
-
-    def mul(self, a: ir.Expr, b: ir.Expr) -> ir.Expr:
-        return ir.Bin("*", a, b)
-
-    def max(self, a: ir.Expr, b: ir.Expr) -> ir.Expr:
-        return ir.Max((a, b))
-
-    def clamp(self, x: ir.Expr, lo: ir.Expr, hi: ir.Expr) -> ir.Expr:
-        return ir.Min((ir.Max((x, lo)), hi))
-
-
-IR = IRAlgebra()
-
-
-class LoweringError(Exception):
-    """The rubric is not checked clean; lowering is only defined for sound rubrics."""
-
-
-class Lowerer:
-    def __init__(self, program: Program):
-        self.program = program
-        self.stmts = program.statements
-        self.inputs = {s.name: s for s in self.stmts if isinstance(s, ast.Input)}
-        self.metrics = {s.name: s for s in self.stmts if isinstance(s, ast.Metric)}
-        self.pays = {s.name: s for s in self.stmts if isinstance(s, (ast.Pay, ast.Pool, ast.Award))}
-        self.raters = [s for s in self.stmts if isinstance(s, ast.Rater) and s.weight is not None]
-        self.recorded = [s for s in self.stmts if isinstance(s, ast.Rater) and not s.counted]
-        # While lowering a `not counted` rater's own view: their marks stand in for the counted ones
-        self._view: ast.Rater | None = None
-        self.grades = [s for s in self.stmts if isinstance(s, ast.Grade)]
-        keys = [s for s in self.stmts if isinstance(s, ast.Key)]
-        self.person = next((k.name for k in keys if k.kind == "person"), "id")
-        self.groups = tuple(k.name for k in keys if k.kind == "group")
-        self.rounding = {s.level: (s.step.magnitude, s.mode) for s in self.stmts if isinstance(s, ast.Rounding)}
-        self.columns: dict[str, ir.Column] = {}
-        self.score_steps: list[ir.Step] = []
-        self.result_steps: list[ir.Step] = []
-        self._lowered_metrics: set[str] = set()
-        self.guards = MetricGuards()
-        self._reader: tuple[str, object] = ("any", None)  # who is reading, for guards
-        self._aux = 0
-        self._phase = "score"
-        self.vetoes: list[tuple[str, str, str]] = []  # (column, label, what it zeroes)
-        # item -> (weighted rater, or None for the one person who fills it; column), for the outline
-        self.fills: dict[str, tuple[tuple[str | None, str], ...]] = {}
-        self.na_flags: dict[str, ir.Expr] = {}  # item -> 1 when it does not apply in this row, else 0
-
-    # ---- helpers ------------------------------------------------------------------------
-    def _named(self, name: str, kind: str) -> tuple[str, str]:
-        """A score step's name and kind, in a recorded rater's view an aux step of its own."""
-        return (name, kind) if self._view is None else (f"{name}@{self._view.name}", "aux")
-
-    def _emit(self, step: ir.Step) -> str:
-        (self.score_steps if self._phase == "score" else self.result_steps).append(step)
-        return step.name
-
-    def _column(self, name: str, unit: str, label: str | None, span: ast.Span, *,
-                low=None, high=None, allowed=None, allowed_ranges=None, optional=False,
-                may_be_na=False, source=None) -> ir.Cell:
-        if name not in self.columns:
-            integer = unit in INTEGER_UNITS
-            self.columns[name] = ir.Column(name, label, unit, low, high, allowed, allowed_ranges,
-                                           integer, span.line, span.file, optional, may_be_na, source)
-        return ir.Cell(name)
-
-    def _input_cell(self, name: str) -> ir.Cell:
-        s = self.inputs[name]
-        if s.range is not None:
-            low = s.range.low.magnitude
-            high = s.range.high.magnitude if s.range.high is not None else None
-        else:
-            low, high = DEFAULT_RANGES.get(s.unit, (DEFAULT_LOW, None))
-        source = (s.source.who, s.source.detail) if s.source is not None else None
-        return self._column(name, s.unit, s.label, s.span, low=low, high=high, source=source)
-
-    # ---- expressions ---------------------------------------------------------------------
-    def expr(self, e) -> ir.Expr:
-        if isinstance(e, ast.Number):
-            return ir.Const(e.quantity.magnitude)
-        if isinstance(e, ast.Var):
-            n = e.name
-            if n in self.inputs:
-                return self._input_cell(n)
-            if n in self.metrics:
-                self.guards.read(n, self._reader)
-                self._metric(n)
-                return ir.Ref(n)
-            return ir.Ref(n)  # items, sections, total, coefficient, pays: steps by the same name
-        if isinstance(e, ast.Neg):
-            return ir.Neg(self.expr(e.operand))
-        if isinstance(e, ast.BinOp):
-            return ir.Bin(e.op, self.expr(e.left), self.expr(e.right))
-        if isinstance(e, ast.Call):
-            return self._call(e, [self.expr(a) for a in e.args])
-        if isinstance(e, ast.Progressive):
-            return bounds.progressive(self, e, self.expr(e.subject))
-        if isinstance(e, ast.Tiers):
-            return tables.tiers(self.band, self.expr(e.subject), e.tiers, lambda q: q.magnitude)
-        if isinstance(e, ast.Table):
-            return tables.table(self.band, self.expr(e.row_key), self.expr(e.column_key), e)
-        raise LoweringError(f"cannot lower {type(e).__name__}")
-
-    def _call(self, e: ast.Call, args: list[ir.Expr]) -> ir.Expr:
-        if e.over is not None:
-            self._aux += 1
-            name = f"_agg{self._aux}"
-            # the aggregated value is computed per row first, in the phase it belongs to
-            self._emit(ir.Step(name, "aux", args[0] if args else ONE))
-            return ir.Agg(e.func, name, e.over)
-        if e.func == "min":
-            return ir.Min(tuple(args))
-        if e.func == "max":
-            return ir.Max(tuple(args))
-        if e.func == "abs":
-            return ir.Max((args[0], ir.Neg(args[0])))
-        if e.func == "sum":
-            return _sum(args)
-        if e.func == "average":
-            return ir.Bin("/", _sum(args), _c(len(args)))
-        if e.func == "count":
-            return _c(len(args))
-        if e.func == "number":
-            return args[0]
-        if e.func in ROUNDING_FUNCTIONS:
-            if e.func == "round":
-                step = e.args[1]
-                assert isinstance(step, ast.Number)  # the checker insists on a literal step
-                return ir.Round(args[0], step.quantity.magnitude, e.mode or ROUNDING_FUNCTIONS["round"])
-            return ir.Round(args[0], Decimal(1), ROUNDING_FUNCTIONS[e.func])
-        raise LoweringError(f"unknown function {e.func}")
-
-    def _metric(self, name: str) -> None:
-        if name in self._lowered_metrics:
-            return
-        self._lowered_metrics.add(name)
-        m = self.metrics[name]
-        # a metric of an aggregate waits for every row, like pay (KPI194 keeps it from items)
-        phase, self._phase = self._phase, "result" if aggregated(name, self.metrics) else "score"
-        reader, self._reader = self._reader, ("metric", name)
-        start = len(self.score_steps)
-        value = self._held_to_range(name, m, self.expr(m.expr))
-        self._emit(ir.Step(name, "metric", value, m.label, m.span.line, why=f"metric {expr_text(m.expr)}"))
-        if self._phase == "score":  # its own steps, not those of the metrics it read
-            inner = {x for k in self.guards.steps.values() for x in k}
-            self.guards.owns(name, [x.name for x in self.score_steps[start:] if x.name not in inner])
-        self._phase, self._reader = phase, reader
-
-    def _held_to_range(self, name: str, m: ast.Metric, value: ir.Expr) -> ir.Expr:
-        """The checker proves every rule over a metric's declared range (its unit's default
-        range when it declares none); a row whose metric falls outside is a data error."""
-        if m.range is not None:
-            low = m.range.low.magnitude
-            high = m.range.high.magnitude if m.range.high is not None else None
-        else:
-            low, high = DEFAULT_RANGES.get(m.unit, (DEFAULT_LOW, None))
-        if isinstance(value, ir.Const):
-            return value
-        self._aux += 1
-        raw = ir.Ref(self._emit(ir.Step(f"_raw{self._aux}", "aux", value)))
-
-        def text(x: Decimal | None) -> str:
-            if x is None:
-                return ""
-            return format((x * 100).normalize(), "f") + "%" if m.unit == "percent" else format(x.normalize(), "f")
-        message = (f"metric `{name}` comes out outside its range {text(low)}..{text(high)}, over which the "
-                   f"rubric was checked (declare a wider `range` on it)")
-        held: ir.Expr = raw
-        if high is not None:
-            held = ir.If(ir.Cmp(">", raw, ir.Const(high)), ir.Fail(message, raw), held)
-        if low is not None:
-            held = ir.If(ir.Cmp("<", raw, ir.Const(low)), ir.Fail(message, raw), held)
-        return held
-
-    def cond(self, c) -> ir.Cond:
-        if isinstance(c, ast.BoolOp):
-            parts: list[ir.Cond] = []
-            for side in (c.left, c.right):  # `a and b and c` is one And of three
-                lowered = self.cond(side)
-                same = ir.And if c.op == "and" else ir.Or
-                parts.extend(lowered.args if isinstance(lowered, same) else (lowered,))
-            return ir.And(tuple(parts)) if c.op == "and" else ir.Or(tuple(parts))
-        if isinstance(c, ast.Not):
-            return ir.Not(self.cond(c.operand))
-        if isinstance(c, ast.Compare):
-            return ir.Cmp(c.op, self.expr(c.left), self.expr(c.right))
-        if isinstance(c, ast.Truth):
-            return ir.IsTrue(self.expr(c.expr))
-        if isinstance(c, ast.GradeTest):
-            index = next(i for i, g in enumerate(self.grades) if g.name == c.grade)
-            op = {"is": "=", "at least": "<=", "below": ">"}[c.test]  # grade 0 is the best
-            return ir.Cmp(op, ir.Ref("grade"), _c(index))
-        raise LoweringError(f"cannot lower condition {type(c).__name__}")
-
-    def band(self, band: ast.Band, x: ir.Expr) -> ir.Cond:
-        parts = tuple(ir.Cmp(b.op, x, bounds.limit(self, b.value)) for b in band.bounds)
-        return parts[0] if len(parts) == 1 else ir.And(parts)
-
-    # ---- items and sections ---------------------------------------------------------------
-    def _rounded(self, level: str, x: ir.Expr) -> ir.Expr:
-        if level in self.rounding:
-            step, mode = self.rounding[level]
-            return ir.Round(x, step, mode)
-        return x
+class Lowerer(ExprLowerer):
+    """A checked program -> its ``ir.Plan``: items, sections, raters, grades and results."""
 
     def _veto(self, vetoes, x: ir.Expr, scope: str = "") -> ir.Expr:
         for v in vetoes:
@@ -296,7 +64,7 @@ class Lowerer:
         return flag
 
     def item(self, it: ast.Item) -> str:
-        if self._view is not None and (not isinstance(it.rule, _RATER_RULES) or it.entered_by is not None):
+        if self._view is not None and (not isinstance(it.rule, RATER_RULES) or it.entered_by is not None):
             return it.name  # computed, or one named person's: the same in every rater's view
         na_flag = self._na_flag(it)  # first: an item that does not apply is not computed at all
         size = it.size.value
@@ -304,7 +72,7 @@ class Lowerer:
         rule = it.rule
         trace: list[tuple[str, ir.Expr]] = []
         why = ""
-        if isinstance(rule, _RATER_RULES):
+        if isinstance(rule, RATER_RULES):
             score = self._rater_entered(it, rule)
             why = {type(None): "entered by the raters", ast.Levels: "levels", ast.Scale: "scale",
                    ast.Checklist: "checklist, by failed checks"}[type(rule)]
@@ -372,12 +140,12 @@ class Lowerer:
             elif isinstance(rule, ast.Checklist):
                 value = self._table(cell, list(enumerate(q.value for q in rule.scores)), "failed checks")
             terms.append(value if weight == HUNDRED else ir.Bin("*", value, ir.Const(weight / HUNDRED)))
-        return _sum(terms)
+        return sum_of(terms)
 
     def _table(self, x: ir.Expr, pairs, what: str) -> ir.Expr:
         out: ir.Expr = ir.Fail(f"no score for this {what}", x)
         for key, value in reversed(pairs):
-            out = ir.If(ir.Cmp("=", x, _c(key)), _c(value), out)
+            out = ir.If(ir.Cmp("=", x, const(key)), const(value), out)
         return out
 
     def _computed(self, rule, size: Decimal, cap: Decimal | ir.Expr, owner: str):
@@ -409,43 +177,9 @@ class Lowerer:
                              (self._shown("last period", rule.subject), last)]
         raise LoweringError(f"cannot lower rule {type(rule).__name__}")
 
-    def _last(self, e) -> ir.Expr:
-        """The same formula over last period's values: ``name.last`` columns, which the
-        evaluator fills from the person's previous period when the data has no such column."""
-        if isinstance(e, ast.Var) and e.name in self.inputs:
-            s = self.inputs[e.name]
-            # last period's value lies in the same range as this period's, as the checker assumed
-            this = self.columns.get(e.name)
-            return self._column(f"{e.name}.last", s.unit, f"{s.label or s.name}.last", s.span, optional=True,
-                                low=this.low if this else None, high=this.high if this else None)
-        if isinstance(e, ast.Var) and e.name in self.metrics:
-            return self._last(self.metrics[e.name].expr)
-        if isinstance(e, ast.BinOp):
-            return ir.Bin(e.op, self._last(e.left), self._last(e.right))
-        if isinstance(e, ast.Neg):
-            return ir.Neg(self._last(e.operand))
-        # floor(x), min(x, y)…: the function of last period's values, not of this period's
-        if isinstance(e, ast.Call) and e.over is None:
-            return self._call(e, [self._last(a) for a in e.args])
-        if isinstance(e, ast.Progressive):
-            return bounds.progressive(self, e, self._last(e.subject))
-        if isinstance(e, ast.Tiers):
-            return tables.tiers(self.band, self._last(e.subject), e.tiers, lambda q: q.magnitude)
-        if isinstance(e, ast.Table):
-            return tables.table(self.band, self._last(e.row_key), self._last(e.column_key), e)
-        return self.expr(e)
-
     def _shown(self, name: str, subject) -> str:
         """A trace label; a trailing " %" asks explanations to print the value as a percent."""
         return name + " %" if self._unit_of(subject) == "percent" else name
-
-    def _unit_of(self, e) -> str | None:
-        """A formula's unit by the checker's own rules (``units.expr_unit``): a ratio on
-        ``(a + b) / 2`` of percents steps per percentage point, as the checker assumed."""
-        def name_unit(name: str) -> str | None:
-            s = self.inputs.get(name) or self.metrics.get(name)
-            return s.unit if s is not None else BUILTIN_UNITS.get(name)
-        return expr_unit(e, name_unit)
 
     def members(self, members, parent_scale: Decimal) -> tuple[list[tuple[Any, Decimal, ir.Expr]], ir.Expr]:
         """Lower each member; return (node, points in the parent's scale, contribution) for each,
@@ -466,7 +200,7 @@ class Lowerer:
         An item that does not apply already scores 0 (``item``), so the sum of the others is
         the plain sum; each item's spread share is then one term, multiplied out before its one
         division, so a whole result stays whole: (4 + 50) × 40 ÷ 60 is exactly 36."""
-        plain = _sum([c for _, _, c in out])
+        plain = sum_of([c for _, _, c in out])
         na_items = [(node, node.not_applicable, pts) for node, pts, _ in out
                     if isinstance(node, ast.Item) and node.not_applicable is not None]
         if not na_items:
@@ -485,15 +219,15 @@ class Lowerer:
                 _, p, c = next(x for x in others if x[0].name == na.target)
                 moved: ir.Expr = ir.Bin("/", ir.Bin("*", c, ir.Const(pk)), ir.Const(p))
             elif na.policy == "proportionally":
-                live = _sum([ir.Bin("*", applicable[n.name], ir.Const(p)) for n, p, _ in others])
-                moved = ir.Bin("/", ir.Bin("*", _sum([c for _, _, c in others]), ir.Const(pk)), live)
+                live = sum_of([ir.Bin("*", applicable[n.name], ir.Const(p)) for n, p, _ in others])
+                moved = ir.Bin("/", ir.Bin("*", sum_of([c for _, _, c in others]), ir.Const(pk)), live)
             else:  # evenly: each applicable member gets an equal share, of its own points' worth
-                live = _sum([applicable[n.name] for n, _, _ in others])
-                per_point = _sum([ir.Bin("/", ir.Bin("*", c, ir.Const(pk)), ir.Const(p)) for _, p, c in others])
+                live = sum_of([applicable[n.name] for n, _, _ in others])
+                per_point = sum_of([ir.Bin("/", ir.Bin("*", c, ir.Const(pk)), ir.Const(p)) for _, p, c in others])
                 moved = ir.Bin("/", per_point, live)
             # only when k does not apply: were every other member out too, `live` would be 0
             terms.append(ir.If(ir.IsTrue(flags[k.name]), moved, ZERO))
-        return _sum(terms)
+        return sum_of(terms)
 
     def section(self, s: ast.Section, parent_scale: Decimal) -> tuple[object, Decimal, ir.Expr]:
         weight = None
@@ -563,9 +297,9 @@ class Lowerer:
         self._phase = "result"
         money = self.rounding.get("money", (Decimal("0.01"), "half up"))
         if any(g.coefficient is not None for g in grades):
-            coef: ir.Expr = _c(grades[-1].coefficient or 0)
+            coef: ir.Expr = const(grades[-1].coefficient or 0)
             for i in range(len(grades) - 2, -1, -1):
-                coef = ir.If(ir.Cmp("=", ir.Ref("grade"), _c(i)), _c(grades[i].coefficient or 0), coef)
+                coef = ir.If(ir.Cmp("=", ir.Ref("grade"), const(i)), const(grades[i].coefficient or 0), coef)
             self._emit(ir.Step("coefficient", "coefficient", coef, "绩效系数", why="the grade's coefficient"))
         best_of, pools, streaks, flags, quotas, when_flags = results.lower_results(self, money)
         title = self.program.root.setting("rubric") or ""

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kpidsl.syntax.ast import Band, Expr, Quantity, Span
+    from kpidsl.diagnostics.span import Span
+    from kpidsl.syntax.ast_expr import Band, Expr, Quantity
 
 
 @dataclass(frozen=True, slots=True)

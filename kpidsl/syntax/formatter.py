@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from kpidsl.syntax import ast
-from kpidsl.syntax.lexer import _SCAN
+from kpidsl.syntax.grammar import scan_table_of_kpi
 from kpidsl.syntax.parser import parse
 from kpidsl.syntax.printer import INDENT, Layout, source_lines
 
@@ -58,8 +58,9 @@ class _Tokens:
         self.values: list[str] = []
         self.pos: list[tuple[int, int]] = []
         pos, line, line_start, end = 0, 1, 0, len(text)
+        scan = scan_table_of_kpi().regex
         while pos < end:
-            m = _SCAN.match(text, pos)
+            m = scan.match(text, pos)
             kind = m.lastgroup if m is not None else None
             if m is None or kind is None:
                 break

@@ -243,13 +243,3 @@ class KpiLexer(Lexer):
         except UnexpectedCharacters as exc:
             exc.state = parser_state.position
             raise
-
-
-def __getattr__(attr: str):
-    # The formatter reads source tokens with the same regex: ``from .lexer import _SCAN``.
-    # Built from the grammar on first use, not at import.
-    if attr == "_SCAN":
-        from kpidsl.syntax.grammar import scan_table_of_kpi
-
-        return scan_table_of_kpi().regex
-    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")

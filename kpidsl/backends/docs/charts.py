@@ -14,8 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from kpidsl import ir
-from kpidsl.engine import interpret
+from kpidsl import interpret, ir
 from kpidsl.numbers.semantics import ScoreError
 
 _ERRORS = (ScoreError, KeyError, decimal.InvalidOperation, decimal.DivisionByZero)

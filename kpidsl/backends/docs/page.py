@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-from kpidsl import ir
+from kpidsl import interpret, ir
 from kpidsl.backends.docs import charts
 from kpidsl.backends.docs.charts import Line, Mark
-from kpidsl.backends.docs.text import TEXT, bound_words, code, md, num, rule_words
-from kpidsl.engine import interpret
+from kpidsl.backends.docs.env import environment
+from kpidsl.backends.docs.svg import bands_svg, bar_svg, line_svg
+from kpidsl.backends.docs.text import TEXT, bound_words, num, rule_words
 
 SCORED_KINDS = ("tiers", "ratio", "proportional", "deduct", "change")
 
@@ -52,19 +51,6 @@ class Example:
     explanation: str
     steps: dict[str, Decimal]  # every step's value, for the pay chart's other inputs
     raw_cells: dict[str, Decimal]
-
-
-def environment() -> Environment:
-    # Markdown is not HTML: labels are escaped for Markdown by the ``md`` filter; SVG
-    # templates are autoescaped, so a label is always text, never markup.
-    env = Environment(loader=PackageLoader("kpidsl", "templates/docs"), undefined=StrictUndefined,
-                      autoescape=select_autoescape(enabled_extensions=("svg.j2",), default=False),
-                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-    env.filters["md"] = md
-    env.filters["code"] = code
-    env.filters["num"] = num
-    env.tests["section"] = lambda m: isinstance(m, ir.ShownSection)
-    return env
 
 
 # ---- the authors' decisions, from comments -------------------------------------------------
@@ -201,7 +187,6 @@ def cond_words(c: ir.Cond | None, t: dict) -> str:
 
 def render_page(plan: ir.Plan, name: str, lang: str = "zh", source: str | None = None,
                 example: Example | None = None) -> Page:
-    from kpidsl.backends.docs.svg import bands_svg, bar_svg, line_svg
 
     t = TEXT[lang]
     outline = plan.outline
@@ -294,25 +279,6 @@ def _filled_by(col: ir.Column, outline: ir.Outline, raters: dict[str, str]) -> s
 
 def render_index(pages: list[Page], lang: str = "zh") -> str:
     return environment().get_template("index.md.j2").render(pages=pages, t=TEXT[lang])
-
-
-def example_for(scorer, path: Path) -> Example | None:
-    """The first scored person of the rubric's example data, explained as ``kpi eval --explain``
-    explains them.  Every row is scored together, so batch rules (quotas, pools) see the team."""
-    from kpidsl.data.source import read_rows
-    from kpidsl.engine.explain import explain
-
-    plan = scorer.plan
-    rows = read_rows(plan, [path], needs_groups=scorer.evaluator.groups_needed())
-    results = scorer.evaluator.evaluate(rows)
-    r = next((r for r in results if r.status == "scored"), None)
-    if r is None:
-        return None
-    shown = []
-    for c in plan.columns:
-        if c.name in r.row.cells:
-            shown.append((c.name, c.label or "", num(r.row.cells[c.name], c.unit == "percent")))
-    return Example(r.person, r.period, tuple(shown), explain(plan, r), dict(r.steps), dict(r.row.cells))
 
 
 def write(pages: list[Page], out: Path, lang: str = "zh") -> list[Path]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from kpidsl.backends.docs.charts import Band, Line, grid, nice_step, scale
+from kpidsl.backends.docs.env import environment
 from kpidsl.numbers.semantics import show
 
 W, H = 640, 320
@@ -32,7 +33,6 @@ def _ticks(low: Decimal, high: Decimal, start: float, end: float, percent: bool,
 
 
 def line_svg(line: Line) -> str:
-    from kpidsl.backends.docs.page import environment
 
     ys = [y for _, y in line.samples] + [m.at for m in line.y_marks] + [Decimal(0)]
     y_low, y_high = min(ys), max(ys)
@@ -59,7 +59,6 @@ def line_svg(line: Line) -> str:
 
 
 def bar_svg(title: str, bars: tuple[tuple[str, Decimal], ...], top: Decimal) -> str:
-    from kpidsl.backends.docs.page import environment
 
     row = 28
     height = TOP + row * len(bars) + 40
@@ -72,7 +71,6 @@ def bar_svg(title: str, bars: tuple[tuple[str, Decimal], ...], top: Decimal) -> 
 
 
 def bands_svg(title: str, bands: tuple[Band, ...], top: Decimal) -> str:
-    from kpidsl.backends.docs.page import environment
 
     left, right = 40, 600
     segments = [(b, scale(b.low, Decimal(0), top, left, right), scale(b.high, Decimal(0), top, left, right), i)

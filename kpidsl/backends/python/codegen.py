@@ -138,13 +138,6 @@ def generate(plan: ir.Plan) -> str:
     )
 
 
-def output_steps(plan: ir.Plan) -> tuple[list[str], list[str]]:
-    """The steps an output row shows, in order: before the grade column, and after it."""
-    before = [s.name for s in plan.score_steps if s.kind in ("item", "section_score", "section", "total", "recorded")]
-    after = [s.name for s in plan.result_steps if s.kind in ("coefficient", "pay", "award", "pool")]
-    return before, after
-
-
 def one_pass_parts(em: Emitter, plan: ir.Plan) -> dict:
     """The one-pass function: score steps as locals, the grade as `g`, then result steps."""
     if any(isinstance(n, ir.Agg) for s in plan.result_steps for n in ir.walk(s.expr)):
@@ -165,7 +158,7 @@ def one_pass_parts(em: Emitter, plan: ir.Plan) -> dict:
     em.cells = {col.name: f"x{i}" for i, col in enumerate(plan.columns) if not col.optional}
     text_scores, text_grades, text_results = one_pass()
     em.cells = None
-    before, after = output_steps(plan)
+    before, after = plan.output_steps()
     places = declared_places(plan)
     return {"outcome_scores": scores, "outcome_grades": grades, "outcome_results": results,
             "outcome_vars": [em.names[n] for n in before + after],

@@ -7,7 +7,7 @@ A row takes part in a batch rule only when it is scored (not excluded), as in
 Python.  Periods are calendar periods, read by the spellings of ``periods.py`` (the
 same regular expressions) into an index, year*12 + month - 1 for a month (year*4 +
 quarter - 1, year): time order is the index's, and a gap in it breaks a streak.
-``Calendar`` checks the periods as ``batch.calendar`` does, in its python_batch.
+``Calendar`` checks the periods as the Python engine's ``batch.calendar`` does, in the words of data/problems.py.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from sqlglot import exp
 from kpidsl import ir
 from kpidsl.backends.sql import rank as sql_rank
 from kpidsl.backends.sql.values import Val, col, decimal_type, first, number
-from kpidsl.data import periods
-from kpidsl.engine import batch as python_batch
+from kpidsl.data import periods, problems
 from kpidsl.numbers.semantics import round_to
 
 if TYPE_CHECKING:
@@ -148,21 +147,21 @@ class Calendar:
         unread = exp.Is(this=index.copy(), expression=exp.Null())
         if kind is not None:
             ifs.append(exp.If(this=unread, true=_concat(
-                said.copy(), _lit(f" is not a {kind}{python_batch.NOT_OF_KIND}{periods.SETTING[kind]}"))))
+                said.copy(), _lit(f" is not a {kind}{problems.NOT_OF_KIND}{periods.SETTING[kind]}"))))
         else:
             me = exp.EQ(this=col(row), expression=col(names["frow"])) if row else exp.EQ(
                 this=period.copy(), expression=col(names["fperiod"]))
             no_first = exp.Is(this=col(names["fkind"]), expression=exp.Null())
             ifs.append(exp.If(this=exp.And(this=unread.copy(), expression=exp.Paren(this=exp.Or(this=me, expression=no_first))),
-                              true=_concat(said.copy(), _lit(python_batch.NOT_CALENDAR))))
+                              true=_concat(said.copy(), _lit(problems.NOT_CALENDAR))))
             other_kind = exp.Or(this=unread.copy(), expression=exp.NEQ(this=col(self.kind), expression=col(names["fkind"])))
             at = [_lit(" (row "), _text(col(names["frow"])), _lit(")")] if row else []
             ifs.append(exp.If(this=exp.And(this=exp.Not(this=no_first.copy()), expression=exp.Paren(this=other_kind)),
                               true=_concat(said.copy(), _lit(" is not written like '"), col(names["fperiod"]), _lit("'"),
-                                           *at, _lit(python_batch.CANNOT_ORDER))))
+                                           *at, _lit(problems.CANNOT_ORDER))))
         if _overs(b.plan) >= {"quarter"}:
             ifs.append(exp.If(this=exp.EQ(this=col(self.kind), expression=_lit(periods.YEAR)),
-                              true=_concat(said.copy(), _lit(python_batch.A_YEAR))))
+                              true=_concat(said.copy(), _lit(problems.A_YEAR))))
         twice = exp.NEQ(this=col(row), expression=col(names["drow"])) if row else exp.NEQ(
             this=period.copy(), expression=col(names["dperiod"]))
         at = [_lit(" (row "), _text(col(names["drow"])), _lit(")")] if row else []
@@ -278,7 +277,7 @@ def last_periods(b: Builder) -> None:
             exp.Anonymous(this="LAG", expressions=[col(source)]), [w.person], [o.copy() for o in order]))])
         name = b.layers.add(exp.Coalesce(this=col(c.name), expressions=[previous]), 1, "last")
         b.t.renamed[c.name] = name
-        missing = exp.Concat(expressions=[exp.Literal.string(python_batch.missing_last(c)[0])])
+        missing = exp.Concat(expressions=[exp.Literal.string(problems.missing_last(c)[0])])
         b.error_about(exp.Case(ifs=[exp.If(this=exp.Is(this=col(name), expression=exp.Null()), true=missing)]), c.name)
     b.need(1)
 
@@ -294,7 +293,7 @@ def quotas(b: Builder, grade: exp.Expr) -> exp.Expr:
     distribution, which a quota never limits, gives its grades first."""
     plan, w = b.plan, Windows(b)
     if plan.distribution is not None:
-        grade = sql_rank.distribute(b, grade)
+        grade = sql_rank.distribute(b, w, grade)
     for q in plan.quotas:
         index = next(i for i, g in enumerate(plan.grades) if g.name == q.grade)
         if index + 1 >= len(plan.grades):
@@ -458,7 +457,7 @@ def bottom_flags(b: Builder) -> list[exp.Expr]:
 
 def pools(b: Builder) -> None:
     """Every row of a team must state the same pool amount: the first row (in input order)
-    that differs from the team's first row is an error, in ``Batch._pool``'s python_batch."""
+    that differs from the team's first row is an error, in ``Batch._pool``'s problems."""
     plan, w = b.plan, Windows(b)
     if not plan.pools:
         return

@@ -26,7 +26,6 @@ from decimal import Decimal
 from sqlglot import exp
 
 from kpidsl import ir
-from kpidsl.backends.python.codegen import output_steps
 from kpidsl.backends.sql import batch
 from kpidsl.backends.sql import cells as sql_cells
 from kpidsl.backends.sql.values import (
@@ -242,7 +241,7 @@ class Builder:
             ctes.append((f"_kpi_layer{i}", exp.Select(expressions=projections).from_(source.copy(), copy=False)))
             source = exp.Table(this=quote(f"_kpi_layer{i}"))
         keys = [plan.person, plan.period, *plan.groups]
-        before, after = output_steps(plan)
+        before, after = plan.output_steps()
         out: list[exp.Expr] = [exp.alias_(col(k), k, quoted=True) for k in keys]
         if self.row_column:
             out.append(exp.alias_(col(self.row_column), self.row_column, quoted=True))

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from kpidsl.backends.sql.values import col, decimal_type, number
-from kpidsl.engine.batch_rank import by_text
 
 if TYPE_CHECKING:
+    from kpidsl.backends.sql.batch import Windows
     from kpidsl.backends.sql.query import Builder
 
 BIGINT = "BIGINT"
@@ -49,12 +49,11 @@ def share_count(share: Decimal, size: exp.Expr, rounding: str) -> exp.Expr:
     return _int(exp.Floor(this=exp.Add(this=x, expression=number(Decimal("0.5")))))
 
 
-def distribute(b: Builder, grade: exp.Expr) -> exp.Expr:
+def distribute(b: Builder, w: Windows, grade: exp.Expr) -> exp.Expr:
     """The grade after the distribution: each slice's rows get its grade, the rest keep theirs
-    (the `otherwise` grade); notes as ``batch_rank.distribute`` writes them."""
-    from kpidsl.backends.sql.batch import Windows  # sql_batch calls this module: imported when used
-
-    plan, w = b.plan, Windows(b)
+    (the `otherwise` grade); notes as ``batch_rank.distribute`` writes them.  ``w``: the batch
+    rules' partitions (sql/batch.py's, which calls this)."""
+    plan = b.plan
     d = plan.distribution
     assert d is not None
     scored: exp.Expr = exp.true() if b.excluded is None else exp.Not(
@@ -73,7 +72,7 @@ def distribute(b: Builder, grade: exp.Expr) -> exp.Expr:
     level += 2
     top_end: exp.Expr = _n(0)
     bottom_end: exp.Expr = _n(0)
-    by = by_text(d)
+    by = d.by_text
     cases: list[exp.If] = []
     for s in d.slices:
         g = plan.grades[s.grade]

@@ -1,0 +1,95 @@
+"""What every ``kpi`` command shares: exit codes, the one way to fail with a message, the
+files a folder holds, a rubric loaded or its errors shown, and data problems listed."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def use_color(stream) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"kpi: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def collect_files(paths: tuple[str, ...]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(path.rglob("*.kpi"))
+            if not found:
+                fail(f"{p}: no .kpi files in this folder")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            fail(f"{p}: no such file or folder")
+    return files
+
+
+def io_message(e: Exception) -> str:
+    if isinstance(e, UnicodeDecodeError):
+        return f"{getattr(e, 'filename', 'a file')}: not UTF-8 text ({e.reason} at byte {e.start})"
+    if isinstance(e, OSError):
+        return f"{e.filename}: {e.strerror}"
+    return str(e)
+
+
+class Abandon(Exception):
+    """Problems were found while streaming: the partial file is discarded."""
+
+
+def load_for(rubric: str, purpose: str):
+    """A compiled rubric, or its errors printed and exit 1: nothing is scored from a broken rubric."""
+    from kpidsl.api import RubricErrors, load_rubric
+    from kpidsl.cli.report import SourceCache, render_human
+
+    try:
+        return load_rubric(rubric)
+    except RubricErrors as e:
+        errors = [d for d in e.diagnostics if d.severity.value == "error"]
+        click.echo(render_human(errors, SourceCache(e.sources)), err=True)
+        click.echo(f"kpi: {rubric} has errors; fix them before {purpose} (kpi check {rubric})", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    except (OSError, UnicodeDecodeError) as e:
+        fail(io_message(e))
+
+
+class NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n):
+        pass
+
+
+def count_rows(paths: list[Path]) -> int:
+    n = 0
+    for p in paths:
+        if p.suffix.lower() == ".csv" and p.stat().st_size > 1_000_000:
+            with p.open("rb") as f:
+                n += sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b"")) - 1
+    return n
+
+
+def report_data_problems(errors) -> None:
+    shown = errors[:50]
+    for e in shown:
+        click.echo(f"error: {e}", err=True)
+    if len(errors) > len(shown):
+        click.echo(f"... and {len(errors) - len(shown)} more", err=True)
+    click.echo(f"kpi: {len(errors)} problem(s) in the data; nothing was written", err=True)

@@ -1,0 +1,59 @@
+"""``kpi docs``: a Markdown page per rubric, each with a worked example scored from the
+rubric's example data.  Scoring the example is the engine's work, done here; the docs
+backend only writes what it is given."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kpidsl.backends.docs.page import Example
+from kpidsl.backends.docs.text import num
+from kpidsl.cli.common import EXIT_PROBLEMS, collect_files, load_for, report_data_problems
+from kpidsl.data.source import read_rows
+from kpidsl.engine.explain import explain
+
+
+@click.command("docs")
+@click.argument("rubrics", nargs=-1, required=True)
+@click.option("-o", "--output", "out", type=click.Path(file_okay=False), required=True,
+              help="The folder to write NAME.md, NAME/*.svg and index.md into.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the pages.")
+def docs_command(rubrics: tuple[str, ...], out: str, lang: str) -> None:
+    """Write a Markdown page per rubric (files or folders), with SVG charts and an index, for mkdocs."""
+    from kpidsl.backends.docs.page import render_page, write
+    from kpidsl.data.source import DataProblems
+
+    pages = []
+    for f in collect_files(rubrics):
+        scorer = load_for(str(f), "writing its documentation")
+        if not scorer.plan.title:  # a library of shared definitions (no `rubric` line) has no page
+            continue
+        example = f.parent / "examples" / f"{f.stem}.csv"
+        try:
+            worked = example_for(scorer, example) if example.is_file() else None
+        except DataProblems as e:
+            report_data_problems(e.errors)
+            sys.exit(EXIT_PROBLEMS)
+        pages.append(render_page(scorer.plan, f.stem, lang, f.read_text(encoding="utf-8"), worked))
+    written = write(pages, Path(out), lang)
+    click.echo(f"kpi: wrote {len(pages)} page(s) and {len(written) - len(pages) - 1} chart(s) to {out}", err=True)
+
+
+
+def example_for(scorer, path: Path) -> Example | None:
+    """The first scored person of the rubric's example data, explained as ``kpi eval --explain``
+    explains them.  Every row is scored together, so batch rules (quotas, pools) see the team."""
+    plan = scorer.plan
+    rows = read_rows(plan, [path], needs_groups=scorer.evaluator.groups_needed())
+    results = scorer.evaluator.evaluate(rows)
+    r = next((r for r in results if r.status == "scored"), None)
+    if r is None:
+        return None
+    shown = []
+    for c in plan.columns:
+        if c.name in r.row.cells:
+            shown.append((c.name, c.label or "", num(r.row.cells[c.name], c.unit == "percent")))
+    return Example(r.person, r.period, tuple(shown), explain(plan, r), dict(r.steps), dict(r.row.cells))
