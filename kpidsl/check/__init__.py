@@ -1,2 +1,2 @@
-"""The checker's concerns, one module each: names and units, tiers and bands,
-reachable ranges, weights.  ``kpidsl.check.checker`` runs them as one pass."""
+"""The checker as passes over one program, run in the order ``checker.PASSES`` states,
+over one ``base.Context`` per check; ``formulas.Formulas`` works out units and ranges."""

@@ -1,6 +1,6 @@
-"""The checker's shared state and words: symbols, diagnostics, and how numbers and
-intervals are put in a message.  Every concern of the checker (``names``,
-``bands``, ``ranges``, ``weights``) builds on the class here."""
+"""The checker's shared state and words: the ``Context`` one check builds and its passes
+read (symbols, diagnostics, the total's range), and how numbers and intervals are put in
+a message."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def fmt_in(x: Decimal, unit: str | None) -> str:
     return fmt(x)
 
 
-def name_span(node) -> ast.Span:
+def name_span(node: Any) -> ast.Span:
     s = node.span
     return ast.Span(s.file, s.line, s.column, s.line, s.column + len(getattr(node, "name", "") or " "))
 
@@ -79,14 +79,41 @@ class Contribution:
 
 
 @dataclass
-class CheckerBase:
+class Context:
+    """What one check builds and reads, created once per check.  The passes in
+    ``checker.PASSES`` fill it in order: ``symbols`` first (names.collect), then every
+    symbol's ``used`` and ``range`` as formulas and items are checked, ``contributions`` and
+    ``total_range`` once the members are scored (weights.members)."""
+
     program: Program
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    symbols: dict[str, Symbol] = field(default_factory=dict)
+    # the top-level sections and items, what each adds to the total
+    contributions: list[Contribution] = field(default_factory=list)
+    # None until the members are scored: a formula read before then cannot know the total
+    total_range: Range | None = None
+    # an undefined name is reported once at each place it is written
+    reported_undefined: set[tuple[str, int, int]] = field(default_factory=set)
+    is_library: bool = field(init=False)
+    total: Decimal = field(init=False)
 
-    def __post_init__(self):
-        self.symbols: dict[str, Symbol] = {}
+    def __post_init__(self) -> None:
         self.is_library = self.program.root.is_library
         total = self.program.root.setting("total")
         self.total = total.value if isinstance(total, ast.Quantity) else HUNDRED
-        self.total_range: Range | None = None
-        self._reported_undefined: set[tuple[str, int, int]] = set()
+
+    @property
+    def stmts(self) -> tuple[ast.Statement, ...]:
+        return self.program.statements
+
+    def once(self, d: Diagnostic) -> None:
+        """A formula is checked again by each pass that reads it; its note is said once."""
+        if d not in self.diagnostics:
+            self.diagnostics.append(d)
+
+    def title_span(self) -> ast.Span:
+        for s in self.program.root.statements:
+            if isinstance(s, ast.Setting) and s.key == "rubric":
+                return s.span
+        first = self.program.root.statements
+        return first[0].span if first else ast.Span(self.program.root.file, 1, 1, 1, 2)

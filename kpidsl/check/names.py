@@ -1,425 +1,125 @@
-"""Names and units: every name defined once and used where it is defined, every
-formula's unit worked out (by the rules in ``units.py``) and every literal read
-in the unit of what it is compared with."""
+"""Names: the symbol table (every name defined once, and not with kpi's own `_`), how a
+name is looked up where it is used (KPI140 with a near match), and the names nothing
+uses.  Units and ranges of formulas are ``formulas.py``'s."""
 
 from __future__ import annotations
 
 import difflib
-from decimal import Decimal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from kpidsl.analysis.units import (
-    BUILTIN_UNITS,
-    INTEGER_UNITS,
-    ROUND_MODES,
-    ROUNDING_FUNCTIONS,
-    UnitClash,
-    call_unit,
-    combine,
-    compatible,
-    known,
-)
-from kpidsl.check import phases
-from kpidsl.check.base import UNIT_WORDS, ZERO, CheckerBase, Symbol, default_range, name_span
+from kpidsl.check.base import UNIT_WORDS, Context, Symbol, name_span
 from kpidsl.diagnostics.diagnostic import Related, error, warning
-from kpidsl.numbers.intervals import INF, Range
-from kpidsl.numbers.semantics import round_to
 from kpidsl.syntax import ast
-from kpidsl.syntax.names import AGGREGATES
 
-FUNCTIONS = AGGREGATES | {"abs", "number"} | set(ROUNDING_FUNCTIONS)
-# How many values each function takes (None: any number); aggregates take one with `over`.
-ARITY = {"abs": 1, "number": 1, "floor": 1, "ceil": 1, "round": 2}
-PERIOD_WORDS = {"year", "quarter", "month", "period"}
+if TYPE_CHECKING:
+    from kpidsl.check.formulas import Formulas
 
 
-class NamesAndUnits(CheckerBase):
-    def _collect(self, stmts) -> None:
-        def add(kind, node, unit):
-            name = node.name
-            imported = id(node) in self.program.imported
-            prev = self.symbols.get(name)
-            if prev is not None:
-                if prev.node is node:
-                    return
-                self.diagnostics.append(error(
-                    "KPI142", f"`{name}` is defined twice", name_span(node),
-                    "every input, metric, section, item, rater, grade and pay needs its own name",
-                    (Related(f"`{name}` was first defined here, as {prev.kind}", name_span(prev.node)),)))
+def collect(ctx: Context, f: Formulas) -> None:
+    """Pass: every defined name into ``ctx.symbols`` (KPI142 twice, KPI147 a leading `_`)."""
+    def add(kind: str, node: Any, unit: str | None) -> None:
+        name = node.name
+        imported = id(node) in ctx.program.imported
+        prev = ctx.symbols.get(name)
+        if prev is not None:
+            if prev.node is node:
                 return
-            if name.startswith("_"):
-                self.diagnostics.append(error(
-                    "KPI147", f"`{name}`: a name starting with `_` is kept for kpi's own steps", name_span(node),
-                    f"rename it, e.g. `{name.lstrip('_') or 'x'}`"))
-            self.symbols[name] = Symbol(kind, node, unit, imported)
-
-        def walk(members):
-            for m in members:
-                if isinstance(m, ast.Section):
-                    add("section", m, "points")
-                    walk(m.members)
-                elif isinstance(m, ast.Item):
-                    add("item", m, "points" if m.size_kind == "points" else "number")
-
-        for s in stmts:
-            if isinstance(s, ast.Input):
-                add("input", s, s.unit)
-            elif isinstance(s, ast.Metric):
-                add("metric", s, s.unit)
-            elif isinstance(s, ast.Rater):
-                add("rater", s, None)
-            elif isinstance(s, ast.Key):
-                add("key", s, None)
-            elif isinstance(s, (ast.Section, ast.Item)):
-                walk([s])
-            elif isinstance(s, ast.Grade):
-                add("grade", s, None)
-            elif isinstance(s, (ast.Pay, ast.Pool)):
-                add("pay" if isinstance(s, ast.Pay) else "pool", s, "money")
-            elif isinstance(s, ast.Award):
-                add("award", s, "money")
-            elif isinstance(s, ast.Streak):
-                add("streak", s, None)
-            elif isinstance(s, (ast.Flag, ast.WhenFlag)):
-                add("flag", s, None)
-
-    def _lookup(self, name: str, span: ast.Span, kinds: tuple[str, ...] | None = None,
-                what: str = "name") -> Symbol | None:
-        sym = self.symbols.get(name)
-        if sym is not None and (kinds is None or sym.kind in kinds):
-            sym.used = True
-            return sym
-        key = (name, span.line, span.column)
-        if key in self._reported_undefined:
-            return None
-        self._reported_undefined.add(key)
-        candidates = [n for n, s in self.symbols.items() if kinds is None or s.kind in kinds]
-        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-        if sym is not None:
-            message = f"`{name}` is {sym.kind if sym.kind != 'input' else 'an input'}, not {what}"
-        else:
-            message = f"`{name}` is not defined"
-            if what != "name":
-                message = f"{what} `{name}` is not defined"
-        hint = f"did you mean `{close[0]}`?" if close else None
-        if hint is None and sym is None and kinds and "input" in kinds:
-            hint = f'declare it first, e.g. `input {name} "…": count`'
-        self.diagnostics.append(error("KPI140", message, span, hint))
-        return None
-
-    def _check_cycles(self, stmts) -> None:
-        """Values that need each other can never be computed (KPI144), items and the total
-        included; a score cannot read a pay (KPI193).  See ``phases.py``."""
-        self.diagnostics.extend(phases.check(stmts))
-
-    def _check_unused(self) -> None:
-        # A name another rule needs only at evaluation (a rater, a key) is not "unused".
-        for name, sym in self.symbols.items():
-            if sym.used or sym.imported or sym.kind not in ("input", "metric"):
-                continue
-            if sym.node.span.file != self.program.root.file:
-                continue
-            self.diagnostics.append(warning(
-                "KPI141", f"{sym.kind} `{name}` is never used", name_span(sym.node),
-                "remove it, or use it in a rule or formula"))
-
-    def _check_input(self, s: ast.Input) -> None:
-        if s.range is not None:
-            self._range_of(s.unit, s.range)
-        if s.source is not None and s.source.who != "system":
-            self._lookup(s.source.who, s.source.span, ("rater",), "a rater")
-
-    def _check_metric(self, s: ast.Metric) -> None:
-        unit, _ = self._expr(s.expr)
-        if s.range is not None:
-            self._range_of(s.unit, s.range)
-        if unit is not None and known(unit) and not compatible(unit, s.unit):
-            self.diagnostics.append(error(
-                "KPI130", f"`{s.name}` is declared as {UNIT_WORDS[s.unit]} but its formula gives {UNIT_WORDS[unit]}",
-                s.expr.span, f"change the declared unit to `{unit}` or fix the formula"))
-
-    def _whole(self, e, seen: frozenset[str] = frozenset()) -> bool:
-        """Whether a formula gives whole numbers only: counts, levels and yes/no combined by
-        +, -, ×, abs, max, min, sum or count (a division or an average may not)."""
-        if isinstance(e, ast.Number):
-            return e.quantity.suffix != "%" and e.quantity.value == e.quantity.value.to_integral_value()
-        if isinstance(e, ast.Var):
-            sym = self.symbols.get(e.name)
-            if sym is None or sym.unit not in INTEGER_UNITS:
-                return False
-            if sym.kind == "metric" and e.name not in seen:
-                return self._whole(sym.node.expr, seen | {e.name})
-            return sym.kind in ("input", "metric")
-        if isinstance(e, ast.Neg):
-            return self._whole(e.operand, seen)
-        if isinstance(e, ast.BinOp):
-            return e.op != "/" and self._whole(e.left, seen) and self._whole(e.right, seen)
-        if isinstance(e, ast.Call):
-            if e.func in ("count", "floor", "ceil"):
-                return True
-            if e.func == "round":  # whole when the step is
-                step = e.args[1] if len(e.args) == 2 else None
-                return isinstance(step, ast.Number) and step.quantity.suffix != "%" and \
-                    step.quantity.value == step.quantity.value.to_integral_value()
-            return e.func in ("abs", "max", "min", "sum", "number") and all(self._whole(a, seen) for a in e.args)
-        return False
-
-    def _range_of(self, unit: str, r: ast.Range | None) -> Range:
-        if r is None:
-            return default_range(unit)
-        lo = self._literal(r.low, unit)
-        hi = self._literal(r.high, unit) if r.high is not None else INF
-        if lo is None or hi is None:
-            return default_range(unit)
-        if lo > hi:
-            self.diagnostics.append(error("KPI160", f"the range {r.low}..{r.high} runs backwards", r.span,
-                                          f"write `{r.high}..{r.low}`"))
-            return Range(hi, lo)
-        return Range(lo, hi)
-
-    def _symbol_range(self, sym: Symbol) -> Range | None:
-        node = sym.node
-        if sym.kind in ("input", "metric") and sym.range is None:
-            sym.range = default_range(node.unit) if node.range is None else self._quiet_range(node.unit, node.range)
-        return sym.range
-
-    @staticmethod
-    def _quiet_range(unit: str, r: ast.Range) -> Range:
-        # The declaration reports mistakes in its range once; each use stays quiet.
-        def value(q: ast.Quantity) -> Decimal:
-            return q.value / 100 if unit == "percent" and not q.suffix else q.magnitude
-        lo = value(r.low)
-        hi = value(r.high) if r.high is not None else INF
-        return Range(min(lo, hi), max(lo, hi))
-
-    def _literal(self, q: ast.Quantity, unit: str | None, context: str = "") -> Decimal | None:
-        """A number compared with something of ``unit``: its value in that unit's scale.
-
-        A bare number on a percent is an error (90 means 9000%); it is read as
-        the percent that was surely meant, so later checks do not echo it."""
-        if unit == "percent" and q.suffix == "":
-            if q.value != 0:
-                self.diagnostics.append(error(
-                    "KPI131", f"`{q}` is compared with a percent{context}; a bare number here means {q.value * 100}%",
-                    q.span, f"write `{q.value}%`"))
-            return q.value / 100
-        if q.unit is not None and unit is not None and not compatible(q.unit, unit):
-            self.diagnostics.append(error(
-                "KPI130", f"`{q}` is {UNIT_WORDS[q.unit]}, but it is compared with {UNIT_WORDS[unit]}{context}",
-                q.span, _unit_hint(unit)))
-            return None
-        return q.magnitude
-
-    def _points_like(self, q: ast.Quantity, allow_percent: bool = False) -> Decimal:
-        if q.suffix in ("", "pt", "分") or (allow_percent and q.suffix == "%"):
-            return q.value
-        self.diagnostics.append(error(
-            "KPI130", f"`{q}` is {UNIT_WORDS[q.unit]}, but points are expected here", q.span,
-            f"write the number of points, e.g. `{q.value}`"))
-        return q.value
-
-    def _expr(self, e) -> tuple[str | None, Range | None]:
-        """Unit and range of a formula; ``None`` where unknown. Reports undefined names and unit clashes."""
-        if isinstance(e, ast.Number):
-            q = e.quantity
-            v = q.magnitude
-            return (q.unit or "bare"), Range(v, v)
-        if isinstance(e, ast.Var):
-            if e.name in BUILTIN_UNITS and e.name not in self.symbols:
-                if e.name == "total":
-                    return "points", self.total_range
-                return BUILTIN_UNITS[e.name], Range(ZERO, INF)
-            sym = self._lookup(e.name, e.span, ("input", "metric", "item", "section", "pay", "pool", "award"))
-            if sym is None:
-                return None, None
-            if sym.kind == "award" and sym.node.best_of is not None:
-                # decided across the whole group once every row is scored, after every formula
-                self.diagnostics.append(error(
-                    "KPI146", f"`{e.name}` goes to the best of each `{sym.node.best_of.group}`, which is known only "
-                    "after every formula is computed; a formula cannot use it", e.span,
-                    "give the pay its own condition instead, e.g. `when total >= 90`"))
-                return None, None
-            return sym.unit, self._symbol_range(sym)
-        if isinstance(e, ast.Neg):
-            u, r = self._expr(e.operand)
-            return u, (-r if r is not None else None)
-        if isinstance(e, ast.BinOp):
-            lu, lr = self._expr(e.left)
-            ru, rr = self._expr(e.right)
-            rng = None
-            if lr is not None and rr is not None:
-                rng = {"+": lambda: lr + rr, "-": lambda: lr - rr, "*": lambda: lr * rr,
-                       "/": lambda: lr / rr}[e.op]()
-            try:
-                return combine(e.op, lu, ru), rng
-            except UnitClash:
-                verb = "adds" if e.op == "+" else "subtracts"
-                self.diagnostics.append(error(
-                    "KPI130", f"this formula {verb} {UNIT_WORDS[ru]} {'to' if e.op == '+' else 'from'} {UNIT_WORDS[lu]}",
-                    e.span, "only quantities of one unit can be added or subtracted; convert one side first"))
-                return None, rng
-        if isinstance(e, ast.Call):
-            return self._call(e)
-        if isinstance(e, ast.Progressive):
-            unit, _ = self._expr(e.subject)
-            prev = None
-            for b in e.brackets:
-                assert isinstance(b.start, ast.Quantity)  # starts from data: checks/bands.py
-                start = self._literal(b.start, unit if unit not in (None, "bare") else None)
-                if b.rate.suffix != "%":
-                    self.diagnostics.append(error("KPI130", f"a bracket's rate is a percent; `{b.rate}` is not",
-                                                  b.rate.span, f"write `{b.rate.value}%`"))
-                if start is not None and prev is not None and start <= prev:
-                    self.diagnostics.append(error(
-                        "KPI162", f"brackets must rise: {b.start} does not come after the bracket before it",
-                        b.span, "list brackets from the lowest amount to the highest"))
-                prev = start if start is not None else prev
-            return "money", Range(ZERO, INF)
-        if isinstance(e, ast.CONDITIONS):
-            self._condition(e)
-            self.diagnostics.append(error(
-                "KPI173", "this is a condition, true or false, where a number belongs", e.span,
-                "move it after `when`, e.g. `pay p = 100元 when sales > 10000元`"))
-        return None, None
-
-    def _call(self, e: ast.Call) -> tuple[str | None, Range | None]:
-        if e.func not in FUNCTIONS:
-            close = difflib.get_close_matches(e.func, sorted(FUNCTIONS), n=1)
-            self.diagnostics.append(error(
-                "KPI143", f"unknown function `{e.func}`", e.span,
-                f"did you mean `{close[0]}`?" if close else "functions: " + ", ".join(sorted(FUNCTIONS))))
-            for a in e.args:
-                self._expr(a)
-            return None, None
-        if not self._call_shape(e):
-            for a in e.args:
-                self._expr(a)
-            return None, None
-        if e.over is not None:
-            if e.func not in AGGREGATES:
-                self.diagnostics.append(error("KPI143", f"`{e.func}` does not take `over`", e.span))
-            elif e.over not in PERIOD_WORDS:
-                self._lookup(e.over, e.span, ("key",), "a group")
-        infos = [self._expr(a) for a in e.args]
-        try:
-            unit = call_unit(e.func, [u for u, _ in infos])
-        except UnitClash:
-            units = {u for u, _ in infos if u not in (None, "bare")}
-            self.diagnostics.append(error("KPI130", f"`{e.func}` mixes " + " and ".join(UNIT_WORDS[u] for u in sorted(units)),
-                                          e.span, "give every argument the same unit"))
-            return None, None
-        if e.func == "count":
-            return unit, Range(ZERO, INF)
-        if unit is None:  # an argument already reported, or of unknown unit
-            return None, None
-        if e.func in ROUNDING_FUNCTIONS:
-            return unit, _rounded_range(e, infos[0][1])
-        if e.func == "number":
-            return unit, infos[0][1]
-        rngs = [r for _, r in infos if r is not None]
-        if len(rngs) < len(infos) or not rngs:
-            return unit, None
-        if e.func in ("max", "min") and e.over is None:
-            pick = max if e.func == "max" else min
-            return unit, Range(pick(r.lo for r in rngs), pick(r.hi for r in rngs))
-        if e.func == "sum":  # a sum over a group of unknown size
-            r = rngs[0]
-            return unit, Range(-INF if r.lo < 0 else ZERO, INF if r.hi > 0 else ZERO)
-        return unit, rngs[0]  # an average, max or min stays within one person's range
-
-    def _call_shape(self, e: ast.Call) -> bool:
-        """The right number of values, a literal step for ``round`` and a mode only there."""
-        want = ARITY.get(e.func)
-        problem = None
-        if want is not None and len(e.args) != want:
-            shape = {"round": "a value and a step, e.g. `round(total / 3, 0.5)`",
-                     "number": "one value, e.g. `number(late)`"}.get(e.func, f"one value, e.g. `{e.func}(late / 3)`")
-            problem = f"`{e.func}` takes {shape}"
-        elif e.func == "round" and not (isinstance(e.args[1], ast.Number) and e.args[1].quantity.value > 0):
-            problem = "the step of `round` is a number greater than zero, written out, e.g. `0.5`"
-        elif e.mode is not None and e.func != "round":
-            problem = f"only `round` takes a rounding mode; `{e.func}` does not"
-        elif e.mode is not None and e.mode not in ROUND_MODES:
-            problem = f"`{e.mode}` is not a rounding mode"
-        elif e.over is not None and e.func in ARITY:
-            problem = f"`{e.func}` does not take `over`"
-        if problem is None:
-            return True
-        self.diagnostics.append(error("KPI143", problem, e.span,
-                                      "rounding modes: " + ", ".join(f'"{m}"' for m in ROUND_MODES)
-                                      if e.mode is not None else None))
-        return False
-
-    def _condition(self, c) -> None:
-        if isinstance(c, ast.BoolOp):
-            self._condition(c.left)
-            self._condition(c.right)
+            ctx.diagnostics.append(error(
+                "KPI142", f"`{name}` is defined twice", name_span(node),
+                "every input, metric, section, item, rater, grade and pay needs its own name",
+                (Related(f"`{name}` was first defined here, as {prev.kind}", name_span(prev.node)),)))
             return
-        if isinstance(c, ast.Not):
-            self._condition(c.operand)
-            return
-        if isinstance(c, ast.Compare):
-            lu, _ = self._expr(c.left)
-            ru, _ = self._expr(c.right)
-            if isinstance(c.right, ast.Number) and lu not in (None, "bare"):
-                self._literal(c.right.quantity, lu)
-            elif isinstance(c.left, ast.Number) and ru not in (None, "bare"):
-                self._literal(c.left.quantity, ru)
-            elif lu not in (None, "bare") and ru not in (None, "bare") and not compatible(lu, ru):
-                self.diagnostics.append(error(
-                    "KPI130", f"this compares {UNIT_WORDS[lu]} with {UNIT_WORDS[ru]}", c.span,
-                    "compare quantities of one unit"))
-        elif isinstance(c, ast.Truth):
-            unit, _ = self._expr(c.expr)
-            if unit is not None and unit != "yes/no":
-                self.diagnostics.append(error(
-                    "KPI171", f"a condition needs a yes/no or a comparison; this is {UNIT_WORDS.get(unit, unit)}",
-                    c.span, "compare it, e.g. `when absent_days > 2`"))
-        elif isinstance(c, ast.GradeTest):
-            self._lookup(c.grade, c.span, ("grade",), "a grade")
+        if name.startswith("_"):
+            ctx.diagnostics.append(error(
+                "KPI147", f"`{name}`: a name starting with `_` is kept for kpi's own steps", name_span(node),
+                f"rename it, e.g. `{name.lstrip('_') or 'x'}`"))
+        ctx.symbols[name] = Symbol(kind, node, unit, imported)
 
-    def _all_vetoes(self):
-        return [s for s in self.program.statements if isinstance(s, ast.Veto)]
+    def walk(members: Iterable[Any]) -> None:
+        for m in members:
+            if isinstance(m, ast.Section):
+                add("section", m, "points")
+                walk(m.members)
+            elif isinstance(m, ast.Item):
+                add("item", m, "points" if m.size_kind == "points" else "number")
 
-    def _check_veto(self, v: ast.Veto) -> None:
-        sym = self._lookup(v.condition, v.span, ("input",), "an input")
-        if sym is not None and sym.unit != "yes/no":
-            self.diagnostics.append(error(
-                "KPI171", f"a veto needs a yes/no input; `{v.condition}` is {UNIT_WORDS[sym.unit]}", v.span,
-                f'declare it as `input {v.condition} "…": yes/no`'))
-
-
-def _read_by(s) -> list:
-    """The formulas and conditions a metric, pay, pool or award reads."""
-    parts = [getattr(s, "expr", None), getattr(s, "when", None)]
-    if isinstance(s, ast.Award) and s.best_of is not None:
-        parts.append(s.best_of.expr)
-        parts += getattr(s.best_of, "tie_by", ())  # a RankedBestOf's tie-breaks
-    return [p for p in parts if p is not None]
+    for s in ctx.stmts:
+        if isinstance(s, ast.Input):
+            add("input", s, s.unit)
+        elif isinstance(s, ast.Metric):
+            add("metric", s, s.unit)
+        elif isinstance(s, ast.Rater):
+            add("rater", s, None)
+        elif isinstance(s, ast.Key):
+            add("key", s, None)
+        elif isinstance(s, (ast.Section, ast.Item)):
+            walk([s])
+        elif isinstance(s, ast.Grade):
+            add("grade", s, None)
+        elif isinstance(s, (ast.Pay, ast.Pool)):
+            add("pay" if isinstance(s, ast.Pay) else "pool", s, "money")
+        elif isinstance(s, ast.Award):
+            add("award", s, "money")
+        elif isinstance(s, ast.Streak):
+            add("streak", s, None)
+        elif isinstance(s, (ast.Flag, ast.WhenFlag)):
+            add("flag", s, None)
 
 
-def _rounded_range(e: ast.Call, r: Range | None) -> Range | None:
-    """What floor, ceil or round can give for a value in ``r``: each is monotonic,
-    so rounding both ends is exact."""
-    if r is None:
+def lookup(ctx: Context, name: str, span: ast.Span, kinds: tuple[str, ...] | None = None,
+           what: str = "name") -> Symbol | None:
+    """The symbol a use of ``name`` means, marked used; or KPI140, once for each place."""
+    sym = ctx.symbols.get(name)
+    if sym is not None and (kinds is None or sym.kind in kinds):
+        sym.used = True
+        return sym
+    key = (name, span.line, span.column)
+    if key in ctx.reported_undefined:
         return None
-    if e.func == "round":
-        step = e.args[1]
-        assert isinstance(step, ast.Number)  # _call_shape made sure
-        at, mode = step.quantity.magnitude, e.mode or ROUNDING_FUNCTIONS["round"]
+    ctx.reported_undefined.add(key)
+    candidates = [n for n, s in ctx.symbols.items() if kinds is None or s.kind in kinds]
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    if sym is not None:
+        message = f"`{name}` is {sym.kind if sym.kind != 'input' else 'an input'}, not {what}"
     else:
-        at, mode = Decimal(1), ROUNDING_FUNCTIONS[e.func]
+        message = f"`{name}` is not defined"
+        if what != "name":
+            message = f"{what} `{name}` is not defined"
+    hint = f"did you mean `{close[0]}`?" if close else None
+    if hint is None and sym is None and kinds and "input" in kinds:
+        hint = f'declare it first, e.g. `input {name} "…": count`'
+    ctx.diagnostics.append(error("KPI140", message, span, hint))
+    return None
 
-    def end(x: Decimal) -> Decimal:
-        return x if x.is_infinite() else round_to(x, at, mode)
-    return Range(end(r.lo), end(r.hi))
+
+def check_veto(ctx: Context, v: ast.Veto) -> None:
+    sym = lookup(ctx, v.condition, v.span, ("input",), "an input")
+    if sym is not None and sym.unit != "yes/no":
+        ctx.diagnostics.append(error(
+            "KPI171", f"a veto needs a yes/no input; `{v.condition}` is {UNIT_WORDS[sym.unit]}", v.span,
+            f'declare it as `input {v.condition} "…": yes/no`'))
 
 
-def _unit_hint(unit: str) -> str:
-    return {
-        "percent": "write it as a percent, e.g. `90%`",
-        "count": "write a plain count, e.g. `3`",
-        "money": "write an amount, e.g. `200元` or `200`",
-        "hours": "write hours, e.g. `24h`",
-        "days": "write days, e.g. `3d`",
-        "points": "write points, e.g. `5`",
-    }.get(unit, "use the unit of the value it is compared with")
+def unused(ctx: Context, f: Formulas) -> None:
+    """Pass: KPI141 for an input or metric of this file that nothing reads.  A name another
+    rule needs only at evaluation (a rater, a key) is not "unused"; a library's names are
+    there for the rubrics that use it."""
+    if ctx.is_library:
+        return
+    for name, sym in ctx.symbols.items():
+        if sym.used or sym.imported or sym.kind not in ("input", "metric"):
+            continue
+        if sym.node.span.file != ctx.program.root.file:
+            continue
+        ctx.diagnostics.append(warning(
+            "KPI141", f"{sym.kind} `{name}` is never used", name_span(sym.node),
+            "remove it, or use it in a rule or formula"))
+
+
+def vetoes(ctx: Context, f: Formulas) -> None:
+    """Pass: each top-level veto reads a yes/no input (an item's or a section's vetoes are
+    checked with it)."""
+    for s in ctx.stmts:
+        if isinstance(s, ast.Veto):
+            check_veto(ctx, s)

@@ -12,17 +12,22 @@ worked out with pay, and no item's rule may read it (KPI194).
 
 from __future__ import annotations
 
-from kpidsl.check.base import name_span
+from typing import TYPE_CHECKING, Any
+
+from kpidsl.check.base import Context, name_span
 from kpidsl.diagnostics.diagnostic import Diagnostic, error
 from kpidsl.syntax import ast
 from kpidsl.syntax.names import aggregated, has_aggregate, names_in
+
+if TYPE_CHECKING:
+    from kpidsl.check.formulas import Formulas
 
 Graph = tuple[dict[str, object], dict[str, list[tuple[str, ast.Span]]]]  # the values, what each reads
 RESULT_KINDS = (ast.Pay, ast.Pool, ast.Award)
 SCORE_KINDS = (ast.Metric, ast.Item, ast.Section)
 
 
-def _reads(s) -> list:
+def _reads(s: Any) -> list[Any]:
     """What a statement's own value is computed from (not its members' rules)."""
     if isinstance(s, ast.Item):
         return [s.rules, s.not_applicable]
@@ -33,13 +38,13 @@ def _reads(s) -> list:
     return [getattr(s, "expr", None), getattr(s, "when", None)]
 
 
-def graph(stmts) -> Graph:
+def graph(stmts: tuple[ast.Statement, ...]) -> Graph:
     """(what defines each value, the values each one reads), `total`, `coefficient` and
     `grade` included: the total reads the top-level items and sections, the grade the total."""
     nodes: dict[str, object] = {}
     reads: dict[str, list[tuple[str, ast.Span]]] = {}
 
-    def add(s) -> None:
+    def add(s: Any) -> None:
         nodes[s.name] = s
         reads[s.name] = [(n, sp) for part in _reads(s) for n, sp in names_in(part)]
         if isinstance(s, ast.Section):
@@ -64,13 +69,17 @@ def graph(stmts) -> Graph:
     return nodes, reads
 
 
-def check(stmts) -> list[Diagnostic]:
+def cycles(ctx: Context, f: Formulas) -> None:
+    """Pass: when each value is known, over the names ``names.collect`` found (see above)."""
+    ctx.diagnostics.extend(check(ctx.stmts))
+
+
+def check(stmts: tuple[ast.Statement, ...]) -> list[Diagnostic]:
     """The three checks over one graph: circles (KPI144), and when there is none, a score
     that reads a pay (KPI193: in a circle already when an item needs it, so one message);
     an item that reads an aggregate (KPI194)."""
     g = graph(stmts)
     return (circles(g) or score_reads_result(g)) + score_reads_aggregate(g)
-
 
 
 def circles(g: Graph) -> list[Diagnostic]:
@@ -100,7 +109,7 @@ def circles(g: Graph) -> list[Diagnostic]:
     return out
 
 
-def _phase(name: str, nodes) -> str | None:
+def _phase(name: str, nodes: dict[str, object]) -> str | None:
     s = nodes.get(name)
     if isinstance(s, RESULT_KINDS):
         return f"{type(s).__name__.lower()} `{name}`"
@@ -128,7 +137,7 @@ def score_reads_result(g: Graph) -> list[Diagnostic]:
     return out
 
 
-def exclusion_reads_only_data(x: ast.Exclude, kinds: dict[str, str], metrics: dict) -> list[Diagnostic]:
+def exclusion_reads_only_data(x: ast.Exclude, kinds: dict[str, str], metrics: dict[str, Any]) -> list[Diagnostic]:
     """KPI192: whether a row is excluded is decided before it is scored (and before any
     aggregate is known)."""
     for name, span in names_in(x.when):

@@ -5,89 +5,95 @@ known before the grade (a distribution) or that the award's check has not seen."
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from kpidsl.check.base import CheckerBase
+from kpidsl.check.base import Context
+from kpidsl.check.names import lookup
 from kpidsl.diagnostics.diagnostic import Related, error
 from kpidsl.syntax import ast
 from kpidsl.syntax.ast_rank import Distribution, RankedBestOf, RankedGrade
 from kpidsl.syntax.names import names_in
+
+if TYPE_CHECKING:
+    from kpidsl.check.formulas import Formulas
 
 HUNDRED = Decimal(100)
 # Values computed after the grade: a distribution, which decides it, cannot rank by them.
 AFTER_GRADE_KINDS = ("pay", "pool", "award", "grade")
 
 
-def check_ranking(c: CheckerBase, stmts) -> None:
-    """Every rank-based check, over the statements of one program."""
+def ranking(ctx: Context, f: Formulas) -> None:
+    """Pass: every rank-based check, over the statements of one program."""
+    stmts: tuple[Any, ...] = ctx.stmts  # a `distribute grades` line is not in ast.Statement
     for s in stmts:
         if isinstance(s, ast.Award) and isinstance(s.best_of, RankedBestOf):
             for e in s.best_of.tie_by:
-                c._expr(e)  # type: ignore[attr-defined]  # the Checker's, from NamesAndUnits
+                f.expr(e)
     grades = [s for s in stmts if isinstance(s, ast.Grade)]
     ranked = [g for g in grades if isinstance(g, RankedGrade)]
     lines = [s for s in stmts if isinstance(s, Distribution)]
     for g in ranked:
         if g.share.suffix != "%" or not (0 <= g.share.value <= HUNDRED):
-            c.diagnostics.append(error(
+            ctx.diagnostics.append(error(
                 "KPI181", f"grade `{g.name}` goes to the {g.side} {g.share} of each group: a share is a percent "
                 "from 0% to 100%", g.share.span, f"write e.g. `{g.side} 20%`"))
     shares = [g for g in ranked if g.share.suffix == "%" and 0 <= g.share.value <= HUNDRED]
     if len(shares) == len(ranked) and sum((g.share.value for g in shares), Decimal(0)) > HUNDRED:
-        c.diagnostics.append(error(
+        ctx.diagnostics.append(error(
             "KPI182", "the ranked grades' shares add up to " + "+".join(str(g.share) for g in shares)
             + " = " + f"{sum((g.share.value for g in shares), Decimal(0)).normalize():f}%, more than the whole group",
             shares[-1].span, "make the top and bottom shares add up to 100% or less; `otherwise` takes the rest",
             tuple(Related(f"`{g.name}`: {g.side} {g.share}", g.span) for g in shares[:-1])))
     if ranked and not lines:
-        c.diagnostics.append(error(
+        ctx.diagnostics.append(error(
             "KPI183", f"grade `{ranked[0].name}` goes by rank, and no `distribute grades` line says how", ranked[0].span,
             "add e.g. `distribute grades per team rounded half up ties share the better grade`"))
     for extra in lines[1:]:
-        c.diagnostics.append(error(
+        ctx.diagnostics.append(error(
             "KPI183", "the grades are distributed twice", extra.span, "keep one `distribute grades` line",
             (Related("first distributed here", lines[0].span),)))
     if lines and not ranked:
-        c.diagnostics.append(error(
+        ctx.diagnostics.append(error(
             "KPI183", "`distribute grades` has no grade to give: none goes to a `top` or `bottom` share",
             lines[0].span, 'write the grades by rank, e.g. `grade a "优秀" top 20%`'))
     if ranked:
-        _check_order(c, grades, stmts)
+        _check_order(ctx, grades, stmts)
     for d in lines:
-        c._lookup(d.per, d.span, ("key",), "a group")  # type: ignore[attr-defined]
+        lookup(ctx, d.per, d.span, ("key",), "a group")
         for e in d.tie_by:
-            c._expr(e)  # type: ignore[attr-defined]
+            f.expr(e)
             for name, span in names_in(e):
-                sym = c.symbols.get(name)
+                sym = ctx.symbols.get(name)
                 if name in ("grade", "coefficient") or (sym is not None and sym.kind in AFTER_GRADE_KINDS):
-                    c.diagnostics.append(error(
+                    ctx.diagnostics.append(error(
                         "KPI185", f"the distribution ranks by `{name}`, which is known only after the grade it decides",
                         span, "rank by inputs, metrics, items, sections or the total"))
 
 
-def _check_order(c: CheckerBase, grades: list[ast.Grade], stmts) -> None:
+def _check_order(ctx: Context, grades: list[ast.Grade], stmts: tuple[ast.Statement, ...]) -> None:
     """Ranked grades are written in the order of the ranking: top shares best first, one
     `otherwise` for everyone between, bottom shares worst last; no band, no quota."""
     order = {"top": 0, "otherwise": 1, "bottom": 2}
     seen = 0
     for g in grades:
         if g.band is not None:
-            c.diagnostics.append(error(
+            ctx.diagnostics.append(error(
                 "KPI184", f"grade `{g.name}` goes by total while the others go by rank", g.span,
                 "give every grade a `top` or `bottom` share, and one grade `otherwise`"))
             return
         place = order[g.side] if isinstance(g, RankedGrade) else 1
         if place < seen or (place == 1 and seen == 1):
-            c.diagnostics.append(error(
+            ctx.diagnostics.append(error(
                 "KPI184", f"grade `{g.name}` is out of order: ranked grades go top shares, one `otherwise`, "
                 "then bottom shares", g.span, "write the grades best first, as the ranking cuts them"))
             return
         seen = max(seen, place) if place != 1 else 1
     if not any(g.band is None and not isinstance(g, RankedGrade) for g in grades):
-        c.diagnostics.append(error(
+        ctx.diagnostics.append(error(
             "KPI184", "ranked grades need one grade `otherwise`, for everyone no share takes", grades[-1].span,
             'add e.g. `grade pass "合格" otherwise` between the top and the bottom grades'))
     for q in stmts:
         if isinstance(q, ast.Quota):
-            c.diagnostics.append(error(
+            ctx.diagnostics.append(error(
                 "KPI184", "a quota on ranked grades: the distribution already says how many get each", q.span,
                 "drop the quota, or grade by total"))
