@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from kpidsl import ir
-from kpidsl.numbers.semantics import CONTEXT, ONE, ZERO, ScoreError, compare, div, round_to, show
+from kpidsl.numbers.semantics import CONTEXT, ONE, ZERO, ScoreError, compare, div, round_to
+from kpidsl.numbers.spelling import spell
 
 AggFn = Callable[[str, str, str], Decimal]
 
@@ -52,7 +53,7 @@ def _value(e, cells, steps, agg) -> Decimal:
     if t is ir.Round:
         return round_to(_value(e.a, cells, steps, agg), e.step, e.mode)
     if t is ir.Fail:
-        raise ScoreError(f"{e.message}: {show(_value(e.show, cells, steps, agg).normalize())}")
+        raise ScoreError(f"{e.message}: {spell(_value(e.show, cells, steps, agg))}")
     if t is ir.Agg:
         if agg is None:
             raise ScoreError("an aggregate over the batch needs the whole batch")

@@ -11,6 +11,7 @@ from typing import Any
 from kpidsl.analysis.units import DEFAULT_LOW, DEFAULT_RANGES
 from kpidsl.diagnostics.diagnostic import Diagnostic
 from kpidsl.numbers.intervals import INF, Interval, Range
+from kpidsl.numbers.spelling import in_unit, spell
 from kpidsl.syntax import ast
 from kpidsl.syntax.loader import Program
 
@@ -34,13 +35,13 @@ def default_range(unit: str) -> Range:
 def fmt(x: Decimal) -> str:
     if x.is_infinite():
         return "unbounded" if x > 0 else "-unbounded"
-    return format(x.normalize(), "f")
+    return spell(x)
 
 
 def fmt_in(x: Decimal, unit: str | None) -> str:
-    if unit == "percent":
-        return fmt(x * 100) + "%"
-    return fmt(x)
+    if x.is_infinite():
+        return fmt(x)
+    return in_unit(x, unit)
 
 
 def name_span(node: Any) -> ast.Span:

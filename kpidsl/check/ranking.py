@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from kpidsl.check.base import Context
 from kpidsl.check.names import lookup
 from kpidsl.diagnostics.diagnostic import Related, error
+from kpidsl.numbers.spelling import spell
 from kpidsl.syntax import ast
 from kpidsl.syntax.ast_rank import Distribution, RankedBestOf, RankedGrade
 from kpidsl.syntax.names import names_in
@@ -41,7 +42,7 @@ def ranking(ctx: Context, f: Formulas) -> None:
     if len(shares) == len(ranked) and sum((g.share.value for g in shares), Decimal(0)) > HUNDRED:
         ctx.diagnostics.append(error(
             "KPI182", "the ranked grades' shares add up to " + "+".join(str(g.share) for g in shares)
-            + " = " + f"{sum((g.share.value for g in shares), Decimal(0)).normalize():f}%, more than the whole group",
+            + " = " + f"{spell(sum((g.share.value for g in shares), Decimal(0)))}%, more than the whole group",
             shares[-1].span, "make the top and bottom shares add up to 100% or less; `otherwise` takes the rest",
             tuple(Related(f"`{g.name}`: {g.side} {g.share}", g.span) for g in shares[:-1])))
     if ranked and not lines:

@@ -21,7 +21,8 @@ from kpidsl.data.periods import Period
 from kpidsl.data.problems import A_YEAR, CANNOT_ORDER, NOT_CALENDAR, NOT_OF_KIND, POOL_HINT, missing_last, period_hint
 from kpidsl.data.validate import DataError, DataProblems, Row
 from kpidsl.engine import batch_rank
-from kpidsl.numbers.semantics import ScoreError, div, round_to, show
+from kpidsl.numbers.semantics import ScoreError, div, round_to
+from kpidsl.numbers.spelling import percent, spell
 
 if TYPE_CHECKING:
     from kpidsl.engine.evaluate import Result
@@ -125,7 +126,7 @@ class Batch:
             for r in holders:  # tie-break values are score-phase formulas
                 r.steps.update({t: interpret.value(self._step(t).expr, r.row.cells, r.steps) for t in q.tie_by})
             ranked = sorted(holders, key=lambda r: tuple([-r.steps[t] for t in q.tie_by] + [-r.steps["total"], r.person]))
-            limit = f"{(q.at_most * 100).normalize():f}%" if q.is_share else str(allowed)
+            limit = percent(q.at_most) if q.is_share else str(allowed)
             for rank, r in enumerate(ranked[allowed:], start=allowed + 1):
                 r.grade = index + 1
                 r.notes.append(
@@ -198,8 +199,8 @@ class Batch:
             if other is not None:
                 errors.append(DataError(other.row.file, other.row.number, None,
                                         f"the pool {p.label or p.name!r} for {p.group} {team!r} is "
-                                        f"{show(other.steps[p.step].normalize())} here but "
-                                        f"{show(first.steps[p.step].normalize())} in row {first.row.number}",
+                                        f"{spell(other.steps[p.step])} here but "
+                                        f"{spell(first.steps[p.step])} in row {first.row.number}",
                                         hint=POOL_HINT))
 
     def _streak(self, s: ir.Streak, scored: list[Result], when: dict[int, Period]) -> None:

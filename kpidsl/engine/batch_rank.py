@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from kpidsl import ir
 from kpidsl.numbers.semantics import round_to
+from kpidsl.numbers.spelling import percent
 
 if TYPE_CHECKING:
     from kpidsl.engine.evaluate import Result
@@ -30,7 +31,7 @@ def share_count(share: Decimal, size: int, rounding: str) -> int:
 
 def slice_text(plan: ir.Plan, d: ir.Distribution, s: ir.Slice, team: str, k: int, n: int) -> str:
     """``top 20% of team 'a' is 2 of 7, rounded half up``."""
-    return (f"{s.side} {(s.share * 100).normalize():f}% of {d.group} '{team}' is {k} of {n}, "
+    return (f"{s.side} {percent(s.share)} of {d.group} '{team}' is {k} of {n}, "
             f"rounded {d.rounding}")
 
 

@@ -19,8 +19,8 @@ from kpidsl import interpret, ir
 from kpidsl.backends.python.codegen import Compiled, compile_plan
 from kpidsl.data.validate import DataError, DataProblems, Row
 from kpidsl.engine.batch import AggFn, Batch
-from kpidsl.numbers.semantics import CONTEXT, ScoreError, show
-from kpidsl.numbers.spelling import safe_text
+from kpidsl.numbers.semantics import CONTEXT, ScoreError
+from kpidsl.numbers.spelling import safe_text, spell
 
 
 @dataclass
@@ -92,7 +92,7 @@ class Evaluator:
             return None
         index = self.compiled.grade(row.cells, steps)
         if index is None:
-            raise ScoreError(f"no grade for a total of {show(steps['total'].normalize())}")
+            raise ScoreError(f"no grade for a total of {spell(steps['total'])}")
         return index
 
     def _result_steps(self, result: Result, agg: AggFn | None) -> None:
@@ -143,7 +143,7 @@ class Evaluator:
                     if g is None:
                         values, _ = outcome(row.cells)
                         errors.append(DataError(row.file, row.number, None,
-                                                f"no grade for a total of {show(values[total_at].normalize())}"))
+                                                f"no grade for a total of {spell(values[total_at])}"))
                         continue
                     texts.insert(n_before, labels[g])
                 person, period = safe_text(row.person), safe_text(row.period)

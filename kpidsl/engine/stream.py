@@ -21,7 +21,8 @@ from kpidsl.data.source import duplicate_errors
 from kpidsl.data.validate import DataError, Validator
 from kpidsl.engine.evaluate import Evaluator, score_message
 from kpidsl.engine.fused import compile_lines
-from kpidsl.numbers.semantics import CONTEXT, show
+from kpidsl.numbers.semantics import CONTEXT
+from kpidsl.numbers.spelling import spell
 
 _TEXT_ONLY = (".csv", ".txt")  # the formats whose cells are all text
 
@@ -65,7 +66,7 @@ def stream_lines(evaluator: Evaluator, paths: list[Path], errors: list[DataError
                 errors.append(DataError(file, number, None, score_message(e)))
 
             def no_grade(number: int, total: Decimal, file: str = file) -> None:
-                errors.append(DataError(file, number, None, f"no grade for a total of {show(total.normalize())}"))
+                errors.append(DataError(file, number, None, f"no grade for a total of {spell(total)}"))
 
             assert v.person_col is not None  # else v.errors says so
             cells: list[tuple[CellSpec, int]] = [(spec, i) for _, spec, i in v.columns if i is not None]

@@ -10,6 +10,7 @@ from kpidsl import ir
 from kpidsl.analysis.units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
 from kpidsl.lower import bounds, tables
 from kpidsl.lower.steps import MetricGuards
+from kpidsl.numbers.spelling import in_unit
 from kpidsl.syntax import ast
 from kpidsl.syntax.loader import Program
 from kpidsl.syntax.names import aggregated
@@ -210,7 +211,7 @@ class ExprLowerer:
         def text(x: Decimal | None) -> str:
             if x is None:
                 return ""
-            return format((x * 100).normalize(), "f") + "%" if m.unit == "percent" else format(x.normalize(), "f")
+            return in_unit(x, m.unit)
         message = (f"metric `{name}` comes out outside its range {text(low)}..{text(high)}, over which the "
                    f"rubric was checked (declare a wider `range` on it)")
         held: ir.Expr = raw

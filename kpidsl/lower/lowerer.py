@@ -35,6 +35,7 @@ from kpidsl.lower import bounds, outline, results, tables
 from kpidsl.lower import rank as lower_rank
 from kpidsl.lower.exprs import HUNDRED, IR, ONE, RATER_RULES, ZERO, ExprLowerer, LoweringError, const, sum_of
 from kpidsl.lower.steps import in_dependency_order
+from kpidsl.numbers.spelling import spell
 from kpidsl.syntax import ast
 from kpidsl.syntax.loader import Program
 from kpidsl.syntax.printer import condition_text, rule_text
@@ -242,7 +243,7 @@ class Lowerer(ExprLowerer):
             # the section's own score, out of its `out of`, as its sheet prints it beside the weighted one
             own = self._rounded("sections", self._veto(vetoes, inner, s.label or s.name))
             self._emit(ir.Step(*self._named(f"{s.name}.score", "section_score"), own,
-                               f"{s.label or s.name}（满分{format(out_of.normalize(), 'f')}）", s.span.line,
+                               f"{s.label or s.name}（满分{spell(out_of)}）", s.span.line,
                                why=f"the members' points, out of {s.out_of}"))
             if factor * out_of == weight:  # the factor terminates (0.7, 1.6): one multiplication
                 inner = ir.Bin("*", inner, ir.Const(factor))

@@ -18,6 +18,7 @@ from kpidsl.diagnostics.diagnostic import Diagnostic
 from kpidsl.lsp.analysis import Analysis, Definition, occurrences
 from kpidsl.lsp.features import UriOf, _line, char_index, lsp_range, word_range
 from kpidsl.lsp.keywords import accepted
+from kpidsl.numbers.spelling import spell
 from kpidsl.syntax import ast
 
 _COMPLETION_KINDS = {"input": lsp.CompletionItemKind.Variable, "metric": lsp.CompletionItemKind.Function,
@@ -100,8 +101,7 @@ def _matches(d: Diagnostic, wanted: lsp.Diagnostic, a: Analysis) -> bool:
 
 
 def _number(v: Decimal) -> str:
-    v = v.normalize()
-    return format(v.quantize(Decimal(1)) if v == v.to_integral_value() else v, "f")
+    return spell(v)
 
 
 def _size(node) -> ast.Quantity | None:

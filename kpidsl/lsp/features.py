@@ -19,6 +19,7 @@ from kpidsl.diagnostics.codes import CODES
 from kpidsl.diagnostics.codes import explain as explain_code
 from kpidsl.diagnostics.diagnostic import Diagnostic, KpiError, Severity
 from kpidsl.lsp.analysis import Analysis, Definition, Word, occurrences, word_at
+from kpidsl.numbers.spelling import spell
 from kpidsl.syntax import ast
 from kpidsl.syntax.formatter import format_text
 from kpidsl.syntax.printer import band_text, expr_text, quantity_text, rule_text
@@ -112,8 +113,7 @@ def diagnostics(a: Analysis, uri_of: UriOf) -> list[lsp.Diagnostic]:
 
 
 def _fmt(v: Decimal) -> str:
-    v = v.quantize(Decimal("0.01")).normalize() if v != v.to_integral_value() else v.to_integral_value()
-    return format(v, "f")
+    return spell(v if v == v.to_integral_value() else v.quantize(Decimal("0.01")))
 
 
 def _labelled(d: Definition) -> str:

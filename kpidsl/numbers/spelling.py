@@ -1,5 +1,5 @@
-"""One spelling for one value, in every output (CSV, XLSX, JSON, explain, ``kpi test``
-and the form): a step the rubric rounds is written with its rounding's places
+"""One spelling for one value, in every output (CSV, XLSX, JSON, explain, ``kpi test``,
+messages, pages, charts and the form): a step the rubric rounds is written with its rounding's places
 (``round total to 0.01`` -> ``85.50``); any other value without trailing zeros
 (``93%`` and ``93.00%`` both give ``23``).  And text cells are kept from becoming
 spreadsheet formulas.
@@ -18,6 +18,7 @@ from kpidsl.numbers.semantics import CONTEXT, show
 # OWASP's CSV injection advice: a cell a spreadsheet would read as a formula starts
 # with one of these; a leading apostrophe makes it text and is not shown.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_HUNDRED = Decimal(100)
 
 
 def declared_places(plan: ir.Plan) -> dict[str, int]:
@@ -57,6 +58,16 @@ def spell(x: Decimal, exponent: int | None = None) -> str:
         if q == x:
             return show(q)
     return show(x.normalize(CONTEXT))
+
+
+def percent(fraction: Decimal) -> str:
+    """A fraction as the percent people read: 0.935 -> ``93.5%``, never ``-0%``."""
+    return spell(CONTEXT.multiply(fraction, _HUNDRED)) + "%"
+
+
+def in_unit(x: Decimal, unit: str | None) -> str:
+    """A value as a message or page states it: a percent as a percent, else its digits."""
+    return percent(x) if unit == "percent" else spell(x)
 
 
 def safe_text(text: str) -> str:

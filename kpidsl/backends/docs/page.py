@@ -20,6 +20,7 @@ from kpidsl.backends.docs.charts import Line, Mark
 from kpidsl.backends.docs.env import environment
 from kpidsl.backends.docs.svg import bands_svg, bar_svg, line_svg
 from kpidsl.backends.docs.text import TEXT, bound_words, num, rule_words
+from kpidsl.numbers.spelling import percent
 
 SCORED_KINDS = ("tiers", "ratio", "proportional", "deduct", "change")
 
@@ -208,7 +209,7 @@ def render_page(plan: ir.Plan, name: str, lang: str = "zh", source: str | None =
     # grades by rank have no band of totals to draw: the table says which share of a group
     bands = charts.grade_bands(plan, top) if plan.distribution is None else ()
     ranked = {} if plan.distribution is None else {
-        s.grade: t["ranked"][s.side].format(share=format((s.share * 100).normalize(), "f") + "%",
+        s.grade: t["ranked"][s.side].format(share=percent(s.share),
                                             group=dict(plan.key_labels).get(plan.distribution.group,
                                                                             plan.distribution.group))
         for s in plan.distribution.slices}

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from kpidsl.backends.docs.charts import Band, Line, grid, nice_step, scale
 from kpidsl.backends.docs.env import environment
-from kpidsl.numbers.semantics import show
+from kpidsl.backends.docs.text import num
 
 W, H = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 64, 616, 40, 262
@@ -21,15 +21,9 @@ class Tick:
     text: str
 
 
-def _n(x: Decimal, percent: bool = False) -> str:
-    if percent:
-        return f"{show((x * 100).normalize())}%"
-    return show(x.normalize()) if x else "0"
-
-
 def _ticks(low: Decimal, high: Decimal, start: float, end: float, percent: bool, most: int = 10) -> list[Tick]:
     step = nice_step(high - low, most) if high > low else Decimal(1)
-    return [Tick(scale(v, low, high, start, end), _n(v, percent)) for v in grid(low, high, step)]
+    return [Tick(scale(v, low, high, start, end), num(v, percent)) for v in grid(low, high, step)]
 
 
 def line_svg(line: Line) -> str:
@@ -53,9 +47,9 @@ def line_svg(line: Line) -> str:
         x_ticks=_ticks(line.low, line.high, LEFT, RIGHT, line.percent),
         y_ticks=_ticks(y_low, y_high, BOTTOM, TOP, False, 8),
         points=" ".join(f"{px(x)},{py(y)}" for x, y in line.samples),
-        values=" ".join(f"{_n(x)},{_n(y)}" for x, y in line.samples),
+        values=" ".join(f"{num(x)},{num(y)}" for x, y in line.samples),
         x_marks=[(m, px(m.at)) for m in line.x_marks], y_marks=[(m, py(m.at)) for m in line.y_marks],
-        zero_y=py(Decimal(0)) if y_low <= 0 <= y_high else BOTTOM, n=_n)
+        zero_y=py(Decimal(0)) if y_low <= 0 <= y_high else BOTTOM, n=num)
 
 
 def bar_svg(title: str, bars: tuple[tuple[str, Decimal], ...], top: Decimal) -> str:
@@ -66,7 +60,7 @@ def bar_svg(title: str, bars: tuple[tuple[str, Decimal], ...], top: Decimal) -> 
     rows = [(label, value, TOP + i * row, scale(value, Decimal(0), top, left, right))
             for i, (label, value) in enumerate(bars)]
     return environment().get_template("bars.svg.j2").render(
-        title=title, w=W, h=height, left=left, right=right, row=row, rows=rows, top=top, n=_n,
+        title=title, w=W, h=height, left=left, right=right, row=row, rows=rows, top=top, n=num,
         ticks=_ticks(Decimal(0), top, left, right, False, 5), axis_y=TOP + row * len(bars) + 4)
 
 
@@ -76,5 +70,5 @@ def bands_svg(title: str, bands: tuple[Band, ...], top: Decimal) -> str:
     segments = [(b, scale(b.low, Decimal(0), top, left, right), scale(b.high, Decimal(0), top, left, right), i)
                 for i, b in enumerate(bands)]
     return environment().get_template("bands.svg.j2").render(
-        title=title, w=W, h=130, left=left, right=right, segments=segments, n=_n,
+        title=title, w=W, h=130, left=left, right=right, segments=segments, n=num,
         ticks=_ticks(Decimal(0), top, left, right, False, 10))

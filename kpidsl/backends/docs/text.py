@@ -9,7 +9,7 @@ from typing import Any
 
 from kpidsl import ir
 from kpidsl.backends.docs import charts
-from kpidsl.numbers.semantics import show
+from kpidsl.numbers.spelling import in_unit
 
 TEXT: dict[str, dict[str, Any]] = {
     "zh": {
@@ -101,9 +101,7 @@ def code(text: object) -> str:
 
 
 def num(x: Decimal, percent: bool = False) -> str:
-    if percent:
-        return f"{show((x * 100).normalize())}%"
-    return show(x.normalize()) if x else "0"
+    return in_unit(x, "percent" if percent else None)
 
 
 

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUn
 from jinja2.bccache import Bucket
 
 from kpidsl import ir
-from kpidsl.numbers.semantics import CONTEXT, ScoreError, div, is_power_of_ten, quantize, round_to, show
+from kpidsl.numbers.semantics import CONTEXT, ScoreError, div, is_power_of_ten, quantize, round_to
 from kpidsl.numbers.spelling import declared_places, spell
 
 
@@ -168,7 +168,7 @@ def one_pass_parts(em: Emitter, plan: ir.Plan) -> dict:
 
 
 def _fail(message, shown):
-    raise ScoreError(f"{message}: {show(shown.normalize())}")
+    raise ScoreError(f"{message}: {spell(shown)}")
 
 
 @dataclass(frozen=True)

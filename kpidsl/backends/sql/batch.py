@@ -23,6 +23,7 @@ from kpidsl.backends.sql import rank as sql_rank
 from kpidsl.backends.sql.values import Val, col, decimal_type, first, number
 from kpidsl.data import periods, problems
 from kpidsl.numbers.semantics import round_to
+from kpidsl.numbers.spelling import percent
 
 if TYPE_CHECKING:
     from kpidsl.backends.sql.query import Builder
@@ -331,7 +332,7 @@ def _quota_note(plan: ir.Plan, q: ir.Quota, index: int, allowed: exp.Expr, membe
     """``Batch._quota``'s note on a row moved down a grade, word for word."""
     grade, below = plan.grades[index], plan.grades[index + 1]
     label = grade.label or q.grade
-    limit: exp.Expr = exp.Literal.string(f"{(q.at_most * 100).normalize():f}%") if q.is_share else _text(allowed.copy())
+    limit: exp.Expr = exp.Literal.string(percent(q.at_most)) if q.is_share else _text(allowed.copy())
     by = f" by {', '.join(q.tie_text or q.tie_by)}" if q.tie_by else " by total"
     parts: list[exp.Expr] = [
         exp.Literal.string(f"moved from {label} to {below.label or below.name}: at most "), limit,

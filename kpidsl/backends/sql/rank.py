@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from kpidsl.backends.sql.values import col, decimal_type, number
+from kpidsl.numbers.spelling import percent
 
 if TYPE_CHECKING:
     from kpidsl.backends.sql.batch import Windows
@@ -98,7 +99,7 @@ def distribute(b: Builder, w: Windows, grade: exp.Expr) -> exp.Expr:
                                                           [p.copy() for p in part]), expressions=[start.copy()]),
                                level + 2, "d"))
         cases.append(exp.If(this=taken.copy(), true=exp.Literal.number(s.grade)))
-        what = [exp.Literal.string(f"{s.side} {(s.share * 100).normalize():f}% of {d.group} '"), _text(col(d.group)),
+        what = [exp.Literal.string(f"{s.side} {percent(s.share)} of {d.group} '"), _text(col(d.group)),
                 exp.Literal.string("' is "), _text(k.copy()), exp.Literal.string(" of "), _text(size.copy()),
                 exp.Literal.string(f", rounded {d.rounding}")]
         ranked = [exp.Literal.string("; ranked "), _text(exp.Add(this=above.copy(), expression=_n(1))),
