@@ -49,10 +49,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SURVIVORS = Path(__file__).resolve().parent / "mutation_survivors.txt"
 
-TARGETS = ["kpidsl/semantics.py", "kpidsl/rules.py", "kpidsl/lower.py", "kpidsl/checker.py",
-           "kpidsl/checks/base.py", "kpidsl/checks/bands.py", "kpidsl/checks/names.py",
-           "kpidsl/checks/ranges.py", "kpidsl/checks/weights.py", "kpidsl/intervals.py",
-           "kpidsl/cells.py", "kpidsl/validate.py", "kpidsl/backends/javascript.py"]
+TARGETS = ["kpidsl/numbers/semantics.py", "kpidsl/analysis/rules.py", "kpidsl/lower/lowerer.py",
+           "kpidsl/lower/exprs.py", "kpidsl/check/checker.py", "kpidsl/check/base.py", "kpidsl/check/bands.py",
+           "kpidsl/check/names.py", "kpidsl/check/ranges.py", "kpidsl/check/weights.py",
+           "kpidsl/numbers/intervals.py", "kpidsl/data/cells.py", "kpidsl/data/validate.py",
+           "kpidsl/backends/form/javascript.py"]
 JS_TARGET = "kpidsl/templates/form/decimal.js"
 
 TESTS = ["tests/test_mutation_pins.py", "tests/test_rules.py", "tests/test_eval.py", "tests/test_codes.py",
@@ -386,7 +387,7 @@ def run(items, mutants: list[Mutant], args) -> int:
             filename, qual = c.split("::")
             key = f"{Path(filename).relative_to(ROOT).as_posix()}::{_top(qual)}"
             callers.setdefault(key, []).append((secs, nodeid))
-            if key == "kpidsl/backends/javascript.py::decimal_library":
+            if key == "kpidsl/backends/form/javascript.py::decimal_library":
                 js_callers.append((secs, nodeid))
     print(f"traced {len(traced)} tests in {time.perf_counter() - t0:.0f} s; {len(mutants)} mutants")
 

@@ -5,7 +5,7 @@
     python benchmarks/sql_bench.py 100000 1     # fewer rows, one run each
 
 The rows are generated inside DuckDB (range() and random()) as the typed input table
-kpi's query reads (kpidsl/duck.py's columns), in a database file.  Then, alternating,
+kpi's query reads (kpidsl/engine/duck.py's columns), in a database file.  Then, alternating,
 each in a fresh process: our generated query as `kpi eval --engine duckdb` runs it
 (`sql.build(..., check_inputs=False)`: its reader has checked every cell), the same query
 checking every input as `kpi sql` writes it for a table of yours, and a hand-written

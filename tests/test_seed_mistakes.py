@@ -1,4 +1,4 @@
-"""The real mistakes of the seed documents (DOMAIN.md §4), kept as fixtures:
+"""The real mistakes of the seed documents, kept as fixtures:
 each makes `kpi check` exit 1 (or warn) with the right code at the right line,
 and nothing else.  The corrected rubrics in rubrics/ check clean."""
 

@@ -1,4 +1,4 @@
-"""Generate docs/diagnostics.md from kpidsl/codes.py: ``python -m kpidsl.cli.docgen``."""
+"""Generate docs/diagnostics.md from kpidsl/diagnostics/codes.py: ``python -m kpidsl.cli.docgen``."""
 
 from __future__ import annotations
 

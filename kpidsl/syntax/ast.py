@@ -151,7 +151,7 @@ class Veto:
     span: Span
 
 
-# ---- scoring rules (DOMAIN.md R1-R15) -------------------------------------------------------
+# ---- scoring rules (patterns R1-R15) -------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
