@@ -80,11 +80,12 @@ class Scorer:
     >>> results = scorer.evaluate([{"id": "张三", "installs_ok": "93%", ...}])  # doctest: +SKIP
     """
 
-    def __init__(self, plan: ir.Plan):
+    def __init__(self, plan: ir.Plan, files: tuple[Path, ...] = ()):
         from kpidsl.engine.evaluate import Evaluator
 
         self.plan = plan
         self.evaluator = Evaluator(plan)
+        self.files = files  # the rubric and every file it uses: no command may write over them
 
     def item_points(self) -> dict[str, Decimal]:
         """Each item's points (a factor item's top coefficient), by item name."""
@@ -136,4 +137,4 @@ def load_rubric(path) -> Scorer:
     program = loader.load(path)
     if program is None:  # checked clean above, so it loads; a file changed in between does not
         raise RubricErrors(loader.diagnostics, sources)
-    return Scorer(lower(program))
+    return Scorer(lower(program), tuple(Path(f) for f in sources))

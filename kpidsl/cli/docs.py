@@ -9,11 +9,12 @@ from pathlib import Path
 
 import click
 
-from kpidsl.backends.docs.page import Example
+from kpidsl.backends.docs.page import Example, Page, files
 from kpidsl.backends.docs.text import num
 from kpidsl.cli.common import EXIT_PROBLEMS, collect_files, load_for, report_data_problems
 from kpidsl.data.source import read_rows
 from kpidsl.engine.explain import explain
+from kpidsl.engine.output import atomic_path, refuse_overwriting
 
 
 @click.command("docs")
@@ -23,12 +24,14 @@ from kpidsl.engine.explain import explain
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the pages.")
 def docs_command(rubrics: tuple[str, ...], out: str, lang: str) -> None:
     """Write a Markdown page per rubric (files or folders), with SVG charts and an index, for mkdocs."""
-    from kpidsl.backends.docs.page import render_page, write
+    from kpidsl.backends.docs.page import render_page
     from kpidsl.data.source import DataProblems
 
     pages = []
+    inputs: list[Path] = []
     for f in collect_files(rubrics):
         scorer = load_for(str(f), "writing its documentation")
+        inputs += [*scorer.files, f.parent / "examples" / f"{f.stem}.csv"]
         if not scorer.plan.title:  # a library of shared definitions (no `rubric` line) has no page
             continue
         example = f.parent / "examples" / f"{f.stem}.csv"
@@ -38,8 +41,23 @@ def docs_command(rubrics: tuple[str, ...], out: str, lang: str) -> None:
             report_data_problems(e.errors)
             sys.exit(EXIT_PROBLEMS)
         pages.append(render_page(scorer.plan, f.stem, lang, f.read_text(encoding="utf-8"), worked))
-    written = write(pages, Path(out), lang)
+    written = write(pages, Path(out), lang, inputs)
     click.echo(f"kpi: wrote {len(pages)} page(s) and {len(written) - len(pages) - 1} chart(s) to {out}", err=True)
+
+
+def write(pages: list[Page], out: Path, lang: str, inputs: list[Path]) -> list[Path]:
+    """Every page, its charts and the index into ``out``, each file renamed into place whole;
+    nothing is written if any target is an input or not a regular file."""
+    targets = [(out / name, text) for name, text in files(pages, lang)]
+    for target, _ in targets:
+        refuse_overwriting(target, inputs)
+    out.mkdir(parents=True, exist_ok=True)
+    for target, text in targets:
+        target.parent.mkdir(exist_ok=True)
+        with atomic_path(target) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.chmod(0o644)  # pages are published (mkdocs, a web server), unlike results (0600)
+    return [target for target, _ in targets]
 
 
 

@@ -113,6 +113,10 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
         fail("XLSX output needs a file: add -o results.xlsx")
     scorer = load_for(rubric, "scoring")
     paths = [Path(p) for p in data]
+    if out is not None:
+        from kpidsl.engine.output import refuse_overwriting
+
+        refuse_overwriting(Path(out), [*scorer.files, *paths])
     if engine == "auto":
         from kpidsl.cli.sql import choose_engine
 
@@ -360,11 +364,12 @@ def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str) -> None:
 def form(rubric: str, out: str, lang: str, rater: str | None) -> None:
     """Compile a rubric to one self-contained, fillable HTML appraisal form that scores as you type."""
     from kpidsl.backends.form.html import render
-    from kpidsl.engine.output import atomic_path
+    from kpidsl.engine.output import atomic_path, refuse_overwriting
 
     if not Path(rubric).is_file():
         fail(f"{rubric}: no such file")
     scorer = load_for(rubric, "making a form")
+    refuse_overwriting(Path(out), scorer.files)
     try:
         html = render(scorer.plan, lang, rater)
     except ValueError as e:

@@ -31,7 +31,7 @@ def sql_command(rubric: str, dialect: str, table: str, row_column: str | None, o
     _kpi_error, the reason a row cannot be scored, or NULL."""
     from kpidsl.backends.sql.query import SQLError, build
     from kpidsl.cli.common import fail, load_for
-    from kpidsl.engine.output import OutputError, atomic_path
+    from kpidsl.engine.output import OutputError, atomic_path, refuse_overwriting
 
     if not table.strip():
         fail("--table: give the input table's name")
@@ -49,6 +49,7 @@ def sql_command(rubric: str, dialect: str, table: str, row_column: str | None, o
         click.echo(header + text, nl=False)
         return
     try:
+        refuse_overwriting(Path(out), scorer.files)
         with atomic_path(Path(out)) as tmp:
             tmp.write_text(header + text, encoding="utf-8")
     except OutputError as e:

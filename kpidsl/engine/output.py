@@ -25,6 +25,34 @@ class OutputError(Exception):
     """An output file cannot be written (a missing or read-only folder, a full disk)."""
 
 
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def refuse_overwriting(target: Path, inputs: Iterable[Path] = ()) -> None:
+    """An output never destroys an input: refuse a target that is (by device and inode,
+    through links) one of ``inputs``, or that exists and is not a regular file (a pipe or
+    a device would be replaced by a regular file; ``-o /dev/null`` as root would be)."""
+    try:
+        here = os.stat(target)
+    except (FileNotFoundError, NotADirectoryError):
+        return  # nothing there to destroy (a missing folder is atomic_path's to say)
+    except OSError as e:
+        raise OutputError(f"{target}: {e.strerror}") from None
+    if not stat.S_ISREG(here.st_mode):
+        kind = next((name for test, name in _KINDS if test(here.st_mode)), "not a regular file")
+        raise OutputError(f"{target}: is {kind}, not a file; kpi writes results only to a regular file")
+    for p in inputs:
+        try:
+            there = os.stat(p)
+        except OSError:
+            continue
+        if (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino):
+            same = "" if os.path.abspath(p) == os.path.abspath(target) else f" ({p})"
+            raise OutputError(f"{target}: is one of this command's inputs{same}; writing it would destroy it: "
+                              "choose another output file")
+
+
 class Table:
     """The output columns of a plan: keys (data names) and headers (labels, Chinese first)."""
 
@@ -101,6 +129,7 @@ def atomic_path(target: Path, keep_mode: bool = False):
     A symlink is written through (the file it names is replaced, the link stays).
     The file is 0600 (``mkstemp``'s mode), or the replaced file's mode with ``keep_mode``."""
     target = Path(target)
+    refuse_overwriting(target)
     real = Path(os.path.realpath(target))
     folder = real.parent
     if not folder.is_dir():

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from kpidsl import interpret, ir
 from kpidsl.backends.docs import charts
@@ -278,23 +277,15 @@ def _filled_by(col: ir.Column, outline: ir.Outline, raters: dict[str, str]) -> s
     return ""
 
 
+def files(pages: list[Page], lang: str = "zh") -> list[tuple[str, str]]:
+    """(path relative to the site folder, text) of every page, its charts, and the index."""
+    out = []
+    for p in pages:
+        out.append((f"{p.name}.md", p.markdown))
+        out += [(c.file, c.svg) for c in p.charts]
+    out.append(("index.md", render_index(pages, lang)))
+    return out
+
+
 def render_index(pages: list[Page], lang: str = "zh") -> str:
     return environment().get_template("index.md.j2").render(pages=pages, t=TEXT[lang])
-
-
-def write(pages: list[Page], out: Path, lang: str = "zh") -> list[Path]:
-    """Every page, its charts, and the index into ``out``; returns the files written."""
-    written = []
-    out.mkdir(parents=True, exist_ok=True)
-    for p in pages:
-        (out / p.name).mkdir(exist_ok=True)
-        target = out / f"{p.name}.md"
-        target.write_text(p.markdown, encoding="utf-8")
-        written.append(target)
-        for c in p.charts:
-            (out / c.file).write_text(c.svg, encoding="utf-8")
-            written.append(out / c.file)
-    index = out / "index.md"
-    index.write_text(render_index(pages, lang), encoding="utf-8")
-    written.append(index)
-    return written
