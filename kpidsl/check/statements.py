@@ -17,8 +17,22 @@ if TYPE_CHECKING:
 
 
 def header(ctx: Context, f: Formulas) -> None:
-    """Pass: a rounding step and the declared total are above zero (KPI170)."""
+    """Pass: a header setting or a rounding is given once (KPI106: a second one would win
+    silently); a rounding step and the declared total are above zero (KPI170)."""
     stmts = ctx.stmts
+    first: dict[str, ast.Setting | ast.Rounding] = {}
+    for s in stmts:
+        if not isinstance(s, (ast.Setting, ast.Rounding)):
+            continue
+        what = f"`round {s.level}`" if isinstance(s, ast.Rounding) else f"`{s.key}`"
+        if what in first:
+            was = first[what].span
+            ctx.diagnostics.append(error(
+                "KPI106", f"{what} is given twice (first at line {was.line})", s.span,
+                "keep one: the rubric can hold only one, and the last would be used without a word",
+                (Related(f"the first {what}", was),)))
+        else:
+            first[what] = s
     for s in stmts:
         if isinstance(s, ast.Rounding) and s.step.value <= 0:
             ctx.diagnostics.append(error("KPI170", "a rounding step must be greater than zero", s.step.span,

@@ -93,7 +93,9 @@ _ALL = [
           _HEAD + 'input n "次数": count\nitem a "A" points 100 {\n  deduct 5 per n\n}'),
     _code("KPI106", "error", "a clause given twice",
           "A clause that can only hold one value (a range, a source, a weight, `out of`, a bonus, "
-          "`not applicable`, an award's `when`) appears twice; one of them would be silently ignored.",
+          "`not applicable`, an award's `when`) appears twice, or a header line the rubric holds once "
+          "(`rubric`, `position`, `period`, `version`, `currency`, `total`, each `round` level) is "
+          "written twice; one of them would be silently ignored.",
           _HEAD + 'input r "及时率": percent range 0%..100% range 0%..120%\nitem a "A" points 100 { proportional r }',
           _HEAD + 'input r "及时率": percent range 0%..120%\nitem a "A" points 100 { proportional r }'),
     _code("KPI107", "error", "the rubric scores nothing",

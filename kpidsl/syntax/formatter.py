@@ -31,7 +31,7 @@ from typing import cast
 
 from kpidsl.syntax import ast
 from kpidsl.syntax.grammar import scan_table_of_kpi
-from kpidsl.syntax.parser import parse
+from kpidsl.syntax.parser import as_lines, parse
 from kpidsl.syntax.printer import INDENT, Layout, source_lines
 
 __all__ = ["format_text"]
@@ -39,7 +39,7 @@ __all__ = ["format_text"]
 
 def format_text(text: str, file: str = "<string>") -> str:
     """The canonical layout of ``text``. Raises ``KpiError`` if it does not parse."""
-    text = text.replace("\r\n", "\n")
+    text = as_lines(text)
     rubric = parse(text, file)
     tokens = _Tokens(text)
     printed = source_lines(rubric.statements, _SourceLayout(tokens))

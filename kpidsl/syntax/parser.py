@@ -10,6 +10,8 @@ Safe to call from many threads at once: a parse writes only to its own builder.
 
 from __future__ import annotations
 
+import re
+
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,6 +46,7 @@ def _statement_words() -> frozenset[str]:
 
 def parse(text: str, file: str = "<string>") -> ast.Rubric:
     """Parse one file. Raises ``KpiError`` with every syntax problem found."""
+    text = as_lines(text)
     comments: list[Tok] = []
     builder = Builder(file)
     try:
@@ -135,7 +138,18 @@ def _brace_delta(line: str) -> int:
     return delta
 
 
+# Every line break an editor shows (Unicode's, as str.splitlines knows them): an old Mac
+# file's lone CR, a form feed, U+2028.  kpi reads each as the end of a line, so a `#`
+# comment stops where the editor shows it stop, and line numbers match the editor's.
+_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def as_lines(text: str) -> str:
+    """``text`` with every line break written as ``\\n``."""
+    return _LINE_BREAKS.sub("\n", text) if _LINE_BREAKS.search(text) else text
+
+
 def read_source(path: str | Path) -> str:
-    """A .kpi file's text: UTF-8, read past a byte-order mark (Windows Notepad writes one).
-    Every reader of a rubric goes through here."""
-    return Path(path).read_bytes().decode("utf-8-sig")
+    """A .kpi file's text: UTF-8, read past a byte-order mark (Windows Notepad writes one),
+    every line break as ``\\n``.  Every reader of a rubric file goes through here."""
+    return as_lines(Path(path).read_bytes().decode("utf-8-sig"))
