@@ -66,7 +66,7 @@ class Builder(RuleBuilder):
         return ast.Use(string_text(c[-1]), tuple(t.value for t in c[:-1]), self._s(c))
 
     # ---- inputs
-    def unit(self, c: list[Any]) -> Any:
+    def unit(self, c: list[Any]) -> str:
         return "yes/no" if c[0].value == "yes/no" else c[0].value
 
     def range(self, c: list[Any]) -> ast.Range:
@@ -116,10 +116,10 @@ class Builder(RuleBuilder):
         return ast.Key(c[0].value, c[1].value, string_text(c[2]) if len(c) > 2 else None, self._s(c))
 
     # ---- sections and items
-    def weight(self, c: list[Any]) -> Any:
+    def weight(self, c: list[Any]) -> tuple[str, ast.Quantity]:
         return ("weight", self._q(c[0]))
 
-    def out_of(self, c: list[Any]) -> Any:
+    def out_of(self, c: list[Any]) -> tuple[str, ast.Quantity]:
         return ("out_of", self._q(c[0]))
 
     def section(self, c: list[Any]) -> ast.Section:
@@ -131,28 +131,28 @@ class Builder(RuleBuilder):
         return ast.Section(name, label, opts.get("weight"), opts.get("out_of"), members,
                            tuple(split_children(c, ast.Veto)), tuple(split_children(c, ast.Note)), self._s(c))
 
-    def points_size(self, c: list[Any]) -> Any:
+    def points_size(self, c: list[Any]) -> tuple[str, ast.Quantity]:
         return ("points", self._q(c[0]))
 
-    def factor_size(self, c: list[Any]) -> Any:
+    def factor_size(self, c: list[Any]) -> tuple[str, ast.Quantity]:
         return ("factor", self._q(c[0]))
 
-    def criteria(self, c: list[Any]) -> Any:
+    def criteria(self, c: list[Any]) -> tuple[str, str]:
         return ("criteria", string_text(c[0]))
 
-    def bonus(self, c: list[Any]) -> Any:
+    def bonus(self, c: list[Any]) -> tuple[str, Any]:
         return ("bonus", c[0])
 
     def entered_by(self, c: list[Any]) -> ast.EnteredBy:
         return ast.EnteredBy(c[0].value, self._s(c))
 
-    def spread_proportionally(self, c: list[Any]) -> Any:
+    def spread_proportionally(self, c: list[Any]) -> tuple[str, None]:
         return ("proportionally", None)
 
-    def spread_evenly(self, c: list[Any]) -> Any:
+    def spread_evenly(self, c: list[Any]) -> tuple[str, None]:
         return ("evenly", None)
 
-    def give_to(self, c: list[Any]) -> Any:
+    def give_to(self, c: list[Any]) -> tuple[str, Any]:
         return ("give", c[0])
 
     def not_applicable(self, c: list[Any]) -> ast.NotApplicable:
@@ -246,10 +246,10 @@ class Builder(RuleBuilder):
     def grade_otherwise(self, c: list[Any]) -> str:
         return "otherwise"
 
-    def grade_top(self, c: list[Any]) -> Any:
+    def grade_top(self, c: list[Any]) -> tuple[str, ast.Quantity]:
         return ("top", self._q(c[0]))
 
-    def grade_bottom(self, c: list[Any]) -> Any:
+    def grade_bottom(self, c: list[Any]) -> tuple[str, ast.Quantity]:
         return ("bottom", self._q(c[0]))
 
     def grade(self, c: list[Any]) -> ast.Grade | ast_rank.RankedGrade:
@@ -264,7 +264,7 @@ class Builder(RuleBuilder):
     def share_rounding(self, c: list[Any]) -> str:
         return " ".join(t.value for t in c)
 
-    def share_ties(self, c: list[Any]) -> Any:
+    def share_ties(self, c: list[Any]) -> tuple[str, tuple[Any, ...]]:
         return ("ties", tuple(c))
 
     best_ties = share_ties
@@ -272,7 +272,7 @@ class Builder(RuleBuilder):
     def distribution(self, c: list[Any]) -> ast_rank.Distribution:
         return ast_rank.Distribution(c[0].value, c[1], c[2][1], self._s(c))
 
-    def when_clause(self, c: list[Any]) -> Any:
+    def when_clause(self, c: list[Any]) -> tuple[str, Any]:
         return ("when", c[0])
 
     def best_of(self, c: list[Any]) -> ast_rank.RankedBestOf | ast.BestOf:
@@ -280,7 +280,7 @@ class Builder(RuleBuilder):
             return ast_rank.RankedBestOf(c[0], c[1].value, self._s(c), c[-1][1])
         return ast.BestOf(c[0], c[1].value, self._s(c))
 
-    def requires(self, c: list[Any]) -> Any:
+    def requires(self, c: list[Any]) -> tuple[str, str]:
         return ("requires", c[0].value)
 
     def award(self, c: list[Any]) -> ast.Award:
@@ -307,10 +307,10 @@ class Builder(RuleBuilder):
         reason = string_text(c[1]) if len(c) > 1 else None
         return ast.Exclude(c[0], reason, self._s(c))
 
-    def streak_award(self, c: list[Any]) -> Any:
+    def streak_award(self, c: list[Any]) -> tuple[str, ast.Quantity, None]:
         return ("award", self._q(c[0]), None)
 
-    def streak_flag(self, c: list[Any]) -> Any:
+    def streak_flag(self, c: list[Any]) -> tuple[str, None, str]:
         return ("flag", None, string_text(c[0]))
 
     def streak(self, c: list[Any]) -> ast.Streak:

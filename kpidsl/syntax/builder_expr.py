@@ -165,18 +165,18 @@ class RuleBuilder:
         return name, label
 
     # ---- rules
-    def signed(self, c: list[Any]) -> Any:
+    def signed(self, c: list[Any]) -> ast.Quantity:
         return self._q(c[0])
 
     def negative(self, c: list[Any]) -> ast.Quantity:
         q = self._q(c[0])
         return ast.Quantity(-q.value, q.suffix, self._s(c))
 
-    def cmp_op(self, c: list[Any]) -> Any:
+    def cmp_op(self, c: list[Any]) -> str:
         op = c[0].value
         return {"≥": ">=", "≤": "<="}.get(op, op)
 
-    def quantity(self, c: list[Any]) -> Any:
+    def quantity(self, c: list[Any]) -> ast.Quantity:
         return self._q(c[0])
 
     def limit(self, c: list[Any]) -> Any:
