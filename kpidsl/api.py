@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from kpidsl import ir
 from kpidsl.check.checker import check
@@ -15,7 +16,7 @@ from kpidsl.syntax.parser import read_source
 class _RecordingReader:
     """Reads files as UTF-8 and keeps their text, so reports can quote lines."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.texts: dict[str, str] = {}
 
     def __call__(self, path: Path) -> str:
@@ -91,11 +92,11 @@ class Scorer:
         """Each item's points (a factor item's top coefficient), by item name."""
         return {it.name: it.size for it in self.plan.outline.items()}
 
-    def evaluate(self, records, percent: str = "strict", file: str = "<records>"):
+    def evaluate(self, records: Any, percent: str = "strict", file: str = "<records>") -> Any:
         """Score rows given as dicts (or anything with ``to_dict("records")``, like a DataFrame)."""
         return self.evaluator.evaluate(self.rows(records, percent, file))
 
-    def rows(self, records, percent: str = "strict", file: str = "<records>"):
+    def rows(self, records: Any, percent: str = "strict", file: str = "<records>") -> list[Any]:
         """Validated data rows from dicts; raises DataProblems listing every problem."""
         from kpidsl.data.source import DataProblems, Validator
 
@@ -119,13 +120,13 @@ class Scorer:
             raise DataProblems(v.errors)
         return rows
 
-    def explain(self, result) -> str:
+    def explain(self, result: Any) -> str:
         from kpidsl.engine.explain import explain
 
         return explain(self.plan, result)
 
 
-def load_rubric(path) -> Scorer:
+def load_rubric(path: str | Path) -> Scorer:
     """Load, check and compile a rubric; raises RubricErrors if it has errors."""
     from kpidsl.lower.lowerer import lower
 

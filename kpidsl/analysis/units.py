@@ -6,7 +6,9 @@ Kept apart from ``ir`` so that ``kpi check`` need not import the IR.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 # The values an input may take when the rubric declares no `range`.
 # (A percent above 100%, like 超额完成, needs `range 0%..150%`.)
@@ -84,7 +86,7 @@ def call_unit(func: str, arg_units: list[str | None]) -> str | None:
     return next(iter(sorted(units)), "bare")
 
 
-def table_unit(quantities) -> str | None:
+def table_unit(quantities: Any) -> str | None:
     """The unit of the values of a ``tiers`` or ``table`` written as a formula: the one unit
     written on them (``bare`` when none is), ``None`` when two units are mixed."""
     units = {q.unit for q in quantities if q.unit is not None}
@@ -93,7 +95,7 @@ def table_unit(quantities) -> str | None:
     return next(iter(sorted(units)), "bare")
 
 
-def expr_unit(e, unit_of_name) -> str | None:
+def expr_unit(e: Any, unit_of_name: Callable[[str], str | None]) -> str | None:
     """The unit of an AST formula, given each name's unit; ``None`` where unknown or clashing."""
     from kpidsl.syntax import ast
 

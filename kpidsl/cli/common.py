@@ -6,14 +6,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, Literal, NoReturn
 
 import click
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
-def use_color(stream) -> bool:
+def use_color(stream: Any) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
@@ -50,7 +50,7 @@ class Abandon(Exception):
     """Problems were found while streaming: the partial file is discarded."""
 
 
-def load_for(rubric: str, purpose: str):
+def load_for(rubric: str, purpose: str) -> Any:
     """A compiled rubric, or its errors printed and exit 1: nothing is scored from a broken rubric."""
     from kpidsl.api import RubricErrors, load_rubric
     from kpidsl.cli.report import SourceCache, render_human
@@ -67,13 +67,13 @@ def load_for(rubric: str, purpose: str):
 
 
 class NoBar:
-    def __enter__(self):
+    def __enter__(self) -> NoBar:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         return False
 
-    def update(self, n):
+    def update(self, n: int) -> None:
         pass
 
 
@@ -86,7 +86,7 @@ def count_rows(paths: list[Path]) -> int:
     return n
 
 
-def report_data_problems(errors) -> None:
+def report_data_problems(errors: Any) -> None:
     shown = errors[:50]
     for e in shown:
         click.echo(f"error: {e}", err=True)

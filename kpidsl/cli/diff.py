@@ -13,12 +13,12 @@ from kpidsl.syntax.names import names_in
 from kpidsl.syntax.printer import band_text, expr_text, not_applicable_text, quantity_text, rule_text, statement_text, strip_spans
 
 
-def _q(q) -> str:
+def _q(q: Any) -> str:
     """A number as written, a bound from data as its formula, or a dash for none."""
     return "—" if q is None else quantity_text(q)
 
 
-def _limits(node) -> list:
+def _limits(node: Any) -> list[Any]:
     """The bounds, bracket starts, targets and caps written in a rule, formula or item."""
     if isinstance(node, ast.Tiers):
         return [b.value for t in node.tiers if t.band is not None for b in t.band.bounds] + _limits(node.subject)
@@ -35,7 +35,7 @@ def _limits(node) -> list:
     return []
 
 
-def _data_sources(limits) -> list[str]:
+def _data_sources(limits: Any) -> list[str]:
     seen: list[str] = []
     for v in limits:
         if v is not None and not isinstance(v, ast.Quantity):
@@ -71,11 +71,11 @@ def _grade_text(g: ast.Grade, when: str = "when ") -> str:
     return when + band_text(g.band)
 
 
-def _members(statements) -> dict[str, tuple[str, object]]:
+def _members(statements: Any) -> dict[str, tuple[str, object]]:
     """Every section and item by name, with its path for messages."""
     out: dict[str, tuple[str, object]] = {}
 
-    def walk(ms, path):
+    def walk(ms: Any, path: str) -> None:
         for m in ms:
             if isinstance(m, ast.Section):
                 out[m.name] = (path + m.name, m)
@@ -86,11 +86,11 @@ def _members(statements) -> dict[str, tuple[str, object]]:
     return out
 
 
-def _named(statements, kind) -> dict[str, Any]:
+def _named(statements: Any, kind: Any) -> dict[str, Any]:
     return {s.name: s for s in statements if isinstance(s, kind)}
 
 
-def _label(node) -> str:
+def _label(node: Any) -> str:
     label = getattr(node, "label", None)
     return f"`{node.name}`" + (f" ({label})" if label else "")
 
@@ -117,7 +117,7 @@ def _source(src: ast.Source | None) -> str:
     return f"from {src.who}" + (f' "{src.detail}"' if src.detail else "")
 
 
-def _declaration_changes(word: str, x, y) -> list[str]:
+def _declaration_changes(word: str, x: Any, y: Any) -> list[str]:
     """How an input, metric or rater kept under the same name changed.  Each clause that
     changes meaning gets its line; a change none of them names is still said, so that two
     versions that differ never read as `no change in meaning`."""
@@ -152,7 +152,7 @@ def _declaration_changes(word: str, x, y) -> list[str]:
     return lines
 
 
-def _lookups(node) -> list:
+def _lookups(node: Any) -> list[Any]:
     """Every ``tiers`` and ``table`` in a formula or rule, outermost first, in the order written."""
     found: list = []
     stack = [node]
@@ -167,11 +167,11 @@ def _lookups(node) -> list:
     return found
 
 
-def _cells(values) -> str:
+def _cells(values: Any) -> str:
     return ", ".join(map(str, values))
 
 
-def _band_changes(what: str, old: tuple, new: tuple, shown) -> list[str]:
+def _band_changes(what: str, old: tuple[Any, ...], new: tuple[Any, ...], shown: Any) -> list[str]:
     """Bands of one key, matched by position: a band moved, a value changed, bands added or removed.
     ``shown``: what a band gives, as text (a tier's value, a row's values)."""
     lines = []
@@ -185,7 +185,7 @@ def _band_changes(what: str, old: tuple, new: tuple, shown) -> list[str]:
     return lines
 
 
-def lookup_changes(old, new) -> list[str]:
+def lookup_changes(old: Any, new: Any) -> list[str]:
     """Each band and value that changed in the look-ups of a formula or rule, one line each
     (``row >= 4.5, column < 90%: 8% → 9%``); nothing when the look-ups cannot be matched
     one for one (one added or removed: the formula's own line says it)."""
@@ -309,7 +309,7 @@ class Impact:
     size: Decimal
 
 
-def data_impact(old_scorer, new_scorer, old_results, new_results) -> list[Impact]:
+def data_impact(old_scorer: Any, new_scorer: Any, old_results: Any, new_results: Any) -> list[Impact]:
     """Whose total, grade or pay changes, largest first."""
     from kpidsl.engine.output import Table
 
@@ -341,7 +341,7 @@ def data_impact(old_scorer, new_scorer, old_results, new_results) -> list[Impact
     return impacts
 
 
-def _fmt(v) -> str:
+def _fmt(v: Any) -> str:
     if v is None:
         return "—"
     return show(v) if isinstance(v, Decimal) else str(v)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -61,7 +62,7 @@ def write(pages: list[Page], out: Path, lang: str, inputs: list[Path]) -> list[P
 
 
 
-def example_for(scorer, path: Path) -> Example | None:
+def example_for(scorer: Any, path: Path) -> Example | None:
     """The first scored person of the rubric's example data, explained as ``kpi eval --explain``
     explains them.  Every row is scored together, so batch rules (quotas, pools) see the team."""
     plan = scorer.plan

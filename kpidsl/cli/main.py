@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -158,7 +159,7 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
         click.echo(f"kpi: scored {scored} of {len(results)} rows -> {out}", err=True)
 
 
-def _stream(scorer, paths: list[Path], percent: str, mapping: dict[str, str], out: Path) -> None:
+def _stream(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str], out: Path) -> None:
     """Read, score and write one row at a time into a file renamed into place only if
     every row was good: large inputs in flat memory, and never a partial file."""
     from kpidsl.data.source import iter_rows
@@ -197,7 +198,7 @@ def _stream(scorer, paths: list[Path], percent: str, mapping: dict[str, str], ou
     click.echo(f"kpi: scored the data -> {out}", err=True)
 
 
-def _score(scorer, paths: list[Path], percent: str, mapping: dict[str, str], engine: str = "python"):
+def _score(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str], engine: str = "python") -> Any:
     from kpidsl.data.source import read_rows
 
     if engine == "duckdb":
@@ -406,7 +407,7 @@ def lsp(stdio: bool, debounce_ms: int | None) -> None:
     serve(None if debounce_ms is None else debounce_ms / 1000)
 
 
-def _on_signal(signum: int, _frame) -> None:
+def _on_signal(signum: int, _frame: object) -> None:
     """Ctrl-C and SIGTERM end kpi as SystemExit, so every half-written file is removed on
     the way out (output.atomic_path) and the exit code says which signal it was."""
     if signum == signal.SIGINT:

@@ -9,8 +9,9 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from kpidsl.diagnostics.diagnostic import Diagnostic, Severity
+from kpidsl.diagnostics.diagnostic import Diagnostic, Severity, Span
 from kpidsl.syntax.errors import display_width
 from kpidsl.syntax.parser import read_source
 
@@ -91,7 +92,7 @@ def render_human(diags: list[Diagnostic], sources: SourceCache,
     return "\n".join(out)
 
 
-def _span_json(span) -> dict:
+def _span_json(span: Span) -> dict[str, Any]:
     return {"file": span.file, "line": span.line, "column": span.column,
             "end_line": span.end_line, "end_column": span.end_column}
 

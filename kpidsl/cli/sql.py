@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -64,7 +65,7 @@ def sql_command(rubric: str, dialect: str, table: str, row_column: str | None, o
 AUTO_DUCKDB_BYTES = 20_000_000
 
 
-def choose_engine(scorer, paths: list[Path], out: str | None, fmt: str, explain_id: str | None) -> str:
+def choose_engine(scorer: Any, paths: list[Path], out: str | None, fmt: str, explain_id: str | None) -> str:
     if any(p.suffix.lower() == ".parquet" for p in paths) or fmt == "parquet":
         return "duckdb"
     if out is None or explain_id is not None or fmt != "csv" or not scorer.evaluator.needs_batch:
@@ -84,7 +85,7 @@ def choose_engine(scorer, paths: list[Path], out: str | None, fmt: str, explain_
     return "duckdb"
 
 
-def duckdb_to_csv(scorer, paths: list[Path], percent: str, mapping: dict[str, str], out: Path) -> None:
+def duckdb_to_csv(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str], out: Path) -> None:
     """Read, score and write on DuckDB: no row passes through Python (flat memory)."""
     from kpidsl.cli.common import EXIT_PROBLEMS, fail, report_data_problems
     from kpidsl.data.source import DataProblems
@@ -108,7 +109,7 @@ def duckdb_to_csv(scorer, paths: list[Path], percent: str, mapping: dict[str, st
     click.echo(f"kpi: scored {scored} of {rows} rows -> {out}", err=True)
 
 
-def score_on_duckdb(scorer, paths: list[Path], percent: str, mapping: dict[str, str]):
+def score_on_duckdb(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str]) -> Any:
     """The files read and scored by DuckDB (CSV cells typed in SQL; XLSX and JSON read here)."""
     from kpidsl.cli.common import fail
 
@@ -126,7 +127,7 @@ def score_on_duckdb(scorer, paths: list[Path], percent: str, mapping: dict[str, 
 
 
 @contextlib.contextmanager
-def _duckdb_progress(con, label: str):
+def _duckdb_progress(con: Any, label: str) -> Any:
     """A bar for one long DuckDB step, from the percentage DuckDB reports while it works."""
     import threading
 

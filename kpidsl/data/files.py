@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Literal
+from typing import Any, Literal
 
 from kpidsl.data.cells import PercentNumber
 
@@ -62,7 +62,7 @@ def _read_csv(path: Path) -> Table:
         raise ValueError(f"{path}:1: cannot read this line as CSV ({e})") from None
     _check_separator(path, header)
 
-    def rows():
+    def rows() -> Iterator[Any]:
         i = 1
         try:
             for i, r in enumerate(reader, start=2):
@@ -232,7 +232,7 @@ def _read_xlsx(path: Path) -> Table:
     header = [str(v).strip() if v is not None else "" for v in header_values]
     width = len(header)
 
-    def data():
+    def data() -> Iterator[Any]:
         for i, values in rows:
             if len(values) < width:  # a row that stops short has blank cells to the header's end
                 values += [None] * (width - len(values))
@@ -269,7 +269,7 @@ def _cell_book(path: Path) -> Book | Literal[False]:
     ws = wb.worksheets[0]
     percent_style: dict[int, bool] = {}  # by style: openpyxl looks a format up for every cell
 
-    def is_percent(c) -> bool:
+    def is_percent(c: Any) -> bool:
         known = percent_style.get(c._style_id)
         if known is None:
             known = percent_style[c._style_id] = "%" in (c.number_format or "")
@@ -280,7 +280,7 @@ def _cell_book(path: Path) -> Book | Literal[False]:
     width = ws.max_column or 0
     ws.reset_dimensions()
 
-    def rows():
+    def rows() -> Iterator[Any]:
         for i, r in enumerate(ws.iter_rows(), start=1):
             # an empty cell (openpyxl's EmptyCell) has no style, and its value is None
             values = [PercentNumber(v) if ((v := c.value).__class__ is float or v.__class__ is int) and is_percent(c)
@@ -335,7 +335,7 @@ def _parser_book(path: Path) -> Book | Literal[False] | None:
     sheet = SimpleNamespace(parent=wb)  # what a cell asks its sheet for: the book's formats
     percent_style: dict[int, bool] = {}
 
-    def rows():
+    def rows() -> Iterator[Any]:
         with source:
             for i, cells in parser.parse():
                 last = cells[-1]["column"] if cells else 0
@@ -400,7 +400,7 @@ def _read_json(path: Path) -> Table:
             if k not in header:
                 header.append(k)
 
-    def rows():
+    def rows() -> Iterator[Any]:
         for i, r in enumerate(records, start=2):  # numbered like a sheet: the header is row 1
             yield i, [_json_cell(r.get(h)) for h in header]
     return header, rows()

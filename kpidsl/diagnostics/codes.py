@@ -29,7 +29,7 @@ EXAMPLE_LIBRARY = ("common.kpi", 'input late "迟到次数": count\n'
                    '  item discipline "纪律性" points 10 { deduct 2 per late }\n}\n')
 
 
-def _code(code, severity, title, summary, wrong, fixed):
+def _code(code: str, severity: str, title: str, summary: str, wrong: str, fixed: str) -> CodeInfo:
     return CodeInfo(code, severity, title, summary, wrong.strip() + "\n", fixed.strip() + "\n")
 
 

@@ -35,7 +35,7 @@ MAX_BAD = 1000  # rows handed back to the Python reader for their errors; more a
 MEMORY_LIMIT = "1GB"  # beyond it DuckDB spills to its temporary folder: memory stays flat in rows
 
 
-def connect():
+def connect() -> Any:
     """An in-memory DuckDB that spills to a private temporary folder past MEMORY_LIMIT."""
     import atexit
     import shutil
@@ -63,11 +63,11 @@ def _columns(plan: ir.Plan) -> list[tuple[str, str]]:
     return [*keys, (ID, "BIGINT"), *cells]
 
 
-def _create(con, plan: ir.Plan) -> None:
+def _create(con: Any, plan: ir.Plan) -> None:
     con.execute(f"CREATE OR REPLACE TABLE {TABLE} (" + ", ".join(f"{_q(n)} {t}" for n, t in _columns(plan)) + ")")
 
 
-def _insert_rows(con, plan: ir.Plan, rows: Iterable[Row], index: int) -> None:
+def _insert_rows(con: Any, plan: ir.Plan, rows: Iterable[Row], index: int) -> None:
     names = [c.name for c in plan.columns]
     values = [[r.person, r.period, *[r.groups.get(g, "") for g in plan.groups], index << 32 | r.number,
                *[r.cells.get(n) for n in names]] for r in rows]
@@ -75,7 +75,7 @@ def _insert_rows(con, plan: ir.Plan, rows: Iterable[Row], index: int) -> None:
         con.executemany(f"INSERT INTO {TABLE} VALUES (" + ", ".join("?" for _ in _columns(plan)) + ")", values)
 
 
-def _load_file(con, plan: ir.Plan, path: Path, index: int, percent: str, mapping: dict[str, str] | None,
+def _load_file(con: Any, plan: ir.Plan, path: Path, index: int, percent: str, mapping: dict[str, str] | None,
                needs_groups: Iterable[str], errors: list[DataError]) -> None:
     """A CSV or Parquet file into the input table, every cell read as text and typed in SQL."""
     if path.suffix.lower() == ".parquet":
@@ -128,8 +128,8 @@ def _load_file(con, plan: ir.Plan, path: Path, index: int, percent: str, mapping
                                 f"more than {MAX_BAD} rows have problems; the rest are not listed"))
 
 
-def _load(con, plan: ir.Plan, paths: list[Path], percent: str, mapping: dict[str, str] | None,
-          needs_groups: Iterable[str], read_rows: Callable | None, watch) -> None:
+def _load(con: Any, plan: ir.Plan, paths: list[Path], percent: str, mapping: dict[str, str] | None,
+          needs_groups: Iterable[str], read_rows: Callable[..., Any] | None, watch: Callable[[Any, str], AbstractContextManager[None]]) -> None:
     """Every file into the input table; raises DataProblems with every problem in the data."""
     _create(con, plan)
     errors: list[DataError] = []
@@ -152,7 +152,7 @@ def _load(con, plan: ir.Plan, paths: list[Path], percent: str, mapping: dict[str
         raise DataProblems(errors)
 
 
-def _duplicates_in(con, paths: list[Path]) -> list[DataError]:
+def _duplicates_in(con: Any, paths: list[Path]) -> list[DataError]:
     """A person twice in one period, in the Python reader's words (the later row named)."""
     found = con.execute(f"SELECT first, later FROM (SELECT min({ID}) OVER w AS first, {ID} AS later, "
                         "row_number() OVER w AS n FROM _kpi_keys WINDOW w AS (PARTITION BY _kpi_person, "
@@ -161,7 +161,7 @@ def _duplicates_in(con, paths: list[Path]) -> list[DataError]:
                       hint=f"the first is {paths[first >> 32]}:{first & 0xFFFFFFFF}") for first, later in found]
 
 
-def _no_watch(_con, _label: str) -> AbstractContextManager:
+def _no_watch(_con: Any, _label: str) -> AbstractContextManager[None]:
     return nullcontext()
 
 
@@ -228,7 +228,7 @@ def error(plan: ir.Plan, file: str, number: int, problem: str | None, about: str
     return DataError(file, number, None, problem)
 
 
-def run(con, plan: ir.Plan, files: list[str], rows: dict[int, Row] | None = None) -> list[Result]:
+def run(con: Any, plan: ir.Plan, files: list[str], rows: dict[int, Row] | None = None) -> list[Result]:
     """Score the input table; raises DataProblems with every row the rubric cannot score.
     ``rows`` (by id) are the Python rows when there are some; else rows are rebuilt from
     the keys the query returns."""
@@ -268,7 +268,7 @@ def _result(query: sql.Query, row: Row, values: tuple, at: dict[str, int]) -> Re
     return Result(row, steps=steps, grade=values[at[sql.GRADE]], awards=awards, flags=flags, notes=notes)
 
 
-def write_parquet(table, results: list[Result], out: Path) -> None:
+def write_parquet(table: Any, results: list[Result], out: Path) -> None:
     """Results as a Parquet file: keys and texts as strings, every number as a DECIMAL of the
     places its column needs (the values as ``kpi eval`` spells them, so nothing is rounded)."""
     import csv

@@ -18,7 +18,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 from kpidsl import ir
 from kpidsl.backends.python.codegen import Emitter, compiled_namespace, environment, one_pass_parts
@@ -98,33 +98,37 @@ def _plain_steps(steps: Iterable[ir.Step], cells: dict[str, _Shape]) -> set[str]
     known: dict[str, _Shape] = {}
 
     def shape(e: ir.Expr) -> _Shape:
-        if isinstance(e, ir.Const):
-            return _shape_of_all([e.value])
-        if isinstance(e, ir.Cell):
-            return cells.get(e.column, _UNKNOWN)
-        if isinstance(e, ir.Ref):
-            return known.get(e.step, _UNKNOWN)
-        if isinstance(e, ir.Fail):
-            return True, True, True  # gives no value: it raises
-        if isinstance(e, ir.If):
-            (wa, na, za), (wb, nb, zb) = shape(e.then), shape(e.else_)
-            return wa and wb, na and nb, za and zb
-        if isinstance(e, ir.Bin):
-            (wa, na, za), (wb, nb, zb) = shape(e.a), shape(e.b)
-            if e.op == "+":
-                return wa and wb, na and nb, za or zb
-            if e.op == "-":
-                return wa and wb, False, za
-            if e.op == "*":
-                return wa and wb, na and nb, na and nb
-            return _UNKNOWN
-        if isinstance(e, (ir.Min, ir.Max)):
-            shapes = [shape(a) for a in e.args]
-            whole, no_minus_zero = all(s[0] for s in shapes), all(s[2] for s in shapes)
-            if isinstance(e, ir.Min):
-                return whole, all(s[1] for s in shapes), no_minus_zero
-            return whole, no_minus_zero and any(s[1] for s in shapes), no_minus_zero
-        return _UNKNOWN
+        match e:
+            case ir.Const():
+                return _shape_of_all([e.value])
+            case ir.Cell():
+                return cells.get(e.column, _UNKNOWN)
+            case ir.Ref():
+                return known.get(e.step, _UNKNOWN)
+            case ir.Fail():
+                return True, True, True  # gives no value: it raises
+            case ir.If():
+                (wa, na, za), (wb, nb, zb) = shape(e.then), shape(e.else_)
+                return wa and wb, na and nb, za and zb
+            case ir.Bin():
+                (wa, na, za), (wb, nb, zb) = shape(e.a), shape(e.b)
+                if e.op == "+":
+                    return wa and wb, na and nb, za or zb
+                if e.op == "-":
+                    return wa and wb, False, za
+                if e.op == "*":
+                    return wa and wb, na and nb, na and nb
+                return _UNKNOWN
+            case ir.Min() | ir.Max():
+                shapes = [shape(a) for a in e.args]
+                whole, no_minus_zero = all(s[0] for s in shapes), all(s[2] for s in shapes)
+                if isinstance(e, ir.Min):
+                    return whole, all(s[1] for s in shapes), no_minus_zero
+                return whole, no_minus_zero and any(s[1] for s in shapes), no_minus_zero
+            case ir.Neg() | ir.Round() | ir.Agg():
+                return _UNKNOWN
+            case _:
+                assert_never(e)
 
     for step in steps:
         known[step.name] = shape(step.expr)

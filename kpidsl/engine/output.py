@@ -11,10 +11,11 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
 from kpidsl import ir
 from kpidsl.engine.evaluate import Result
@@ -124,7 +125,7 @@ class Table:
 
 
 @contextmanager
-def atomic_path(target: Path, keep_mode: bool = False):
+def atomic_path(target: Path, keep_mode: bool = False) -> Iterator[Path]:
     """Yield a temporary file beside ``target``; rename it over the target only on success.
     A symlink is written through (the file it names is replaced, the link stays).
     The file is 0600 (``mkstemp``'s mode), or the replaced file's mode with ``keep_mode``."""
@@ -152,7 +153,7 @@ def atomic_path(target: Path, keep_mode: bool = False):
         raise
 
 
-def write_csv(table: Table, results: Iterable[Result], stream) -> None:
+def write_csv(table: Table, results: Iterable[Result], stream: IO[str]) -> None:
     w = csv.writer(stream)
     w.writerow([safe_text(h) for h in table.headers])
     plan = table.plan
@@ -182,7 +183,7 @@ def write_csv(table: Table, results: Iterable[Result], stream) -> None:
         w.writerow(table.texts(r))
 
 
-def write_json(table: Table, results: Iterable[Result], stream) -> None:
+def write_json(table: Table, results: Iterable[Result], stream: IO[str]) -> None:
     doc = {
         "rubric": table.plan.title,
         "columns": [{"key": k, "label": h} for k, h, _ in table.columns],
@@ -243,7 +244,7 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def write(table: Table, results: list[Result], out: Path | None, fmt: str, stdout) -> None:
+def write(table: Table, results: list[Result], out: Path | None, fmt: str, stdout: IO[str]) -> None:
     if out is None:
         if fmt == "json":
             write_json(table, results, stdout)

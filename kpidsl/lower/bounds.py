@@ -18,9 +18,10 @@ held to tiers that meet exactly (``< quota`` then ``>= quota``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kpidsl import ir
 from kpidsl.analysis.units import DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS
@@ -35,18 +36,18 @@ ZERO = ir.Const(Decimal(0))
 ONE = ir.Const(Decimal(1))
 
 
-def is_data(x) -> bool:
+def is_data(x: object) -> bool:
     return x is not None and not isinstance(x, ast.Quantity)
 
 
-def limit(low: ExprLowerer, x) -> ir.Expr:
+def limit(low: ExprLowerer, x: Any) -> ir.Expr:
     """A bound, start, target or cap: a number as written, or the row's value of a formula."""
     if isinstance(x, ast.Quantity):
         return ir.Const(x.magnitude)
     return low.expr(x)
 
 
-def _sources(values) -> str:
+def _sources(values: Iterable[Any]) -> str:
     seen: list[str] = []
     for v in values:
         seen += [n for n, _ in names_in(v) if n not in seen]
@@ -142,7 +143,7 @@ def _interval(low: ExprLowerer, band: ast.Band, whole: bool) -> tuple[End, End]:
     return lo, hi
 
 
-def _domain(low: ExprLowerer, subject) -> tuple[End, End, bool]:
+def _domain(low: ExprLowerer, subject: Any) -> tuple[End, End, bool]:
     """The values the subject can take, and whether they are whole numbers."""
     if isinstance(subject, ast.Var):
         decl = low.inputs.get(subject.name) or low.metrics.get(subject.name)
@@ -192,7 +193,7 @@ def tiers(low: ExprLowerer, rule: ast.Tiers, x: ir.Expr, owner: str) -> ir.Expr:
     return _guarded(checks, out)
 
 
-def _side(band: ast.Band, side: str):
+def _side(band: ast.Band, side: str) -> Any:
     ops = (">", ">=", "=") if side == "lo" else ("<", "<=", "=")
     return next(b.value for b in reversed(band.bounds) if b.op in ops)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from kpidsl import ir
 from kpidsl.analysis.units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
@@ -22,7 +23,7 @@ HUNDRED = Decimal(100)
 RATER_RULES = (type(None), ast.Levels, ast.Scale, ast.Checklist)
 
 
-def const(v) -> ir.Const:
+def const(v: Decimal | int | str) -> ir.Const:
     return ir.Const(Decimal(v))
 
 
@@ -105,8 +106,9 @@ class ExprLowerer:
         return step.name
 
     def _column(self, name: str, unit: str, label: str | None, span: ast.Span, *,
-                low=None, high=None, allowed=None, allowed_ranges=None, optional=False,
-                may_be_na=False, source=None) -> ir.Cell:
+                low: Decimal | None = None, high: Decimal | None = None, allowed: tuple[Decimal, ...] | None = None,
+                allowed_ranges: tuple[tuple[Decimal, Decimal], ...] | None = None, optional: bool = False,
+                may_be_na: bool = False, source: tuple[str, str | None] | None = None) -> ir.Cell:
         if name not in self.columns:
             integer = unit in INTEGER_UNITS
             self.columns[name] = ir.Column(name, label, unit, low, high, allowed, allowed_ranges,
@@ -124,7 +126,7 @@ class ExprLowerer:
         return self._column(name, s.unit, s.label, s.span, low=low, high=high, source=source)
 
     # ---- expressions ---------------------------------------------------------------------
-    def expr(self, e) -> ir.Expr:
+    def expr(self, e: Any) -> ir.Expr:
         if isinstance(e, ast.Number):
             return ir.Const(e.quantity.magnitude)
         if isinstance(e, ast.Var):
@@ -221,7 +223,7 @@ class ExprLowerer:
             held = ir.If(ir.Cmp("<", raw, ir.Const(low)), ir.Fail(message, raw), held)
         return held
 
-    def cond(self, c) -> ir.Cond:
+    def cond(self, c: Any) -> ir.Cond:
         if isinstance(c, ast.BoolOp):
             parts: list[ir.Cond] = []
             for side in (c.left, c.right):  # `a and b and c` is one And of three
@@ -252,7 +254,7 @@ class ExprLowerer:
             return ir.Round(x, step, mode)
         return x
 
-    def _last(self, e) -> ir.Expr:
+    def _last(self, e: Any) -> ir.Expr:
         """The same formula over last period's values: ``name.last`` columns, which the
         evaluator fills from the person's previous period when the data has no such column."""
         if isinstance(e, ast.Var) and e.name in self.inputs:
@@ -278,7 +280,7 @@ class ExprLowerer:
             return tables.table(self.band, self._last(e.row_key), self._last(e.column_key), e)
         return self.expr(e)
 
-    def _unit_of(self, e) -> str | None:
+    def _unit_of(self, e: Any) -> str | None:
         """A formula's unit by the checker's own rules (``units.expr_unit``): a ratio on
         ``(a + b) / 2`` of percents steps per percentage point, as the checker assumed."""
         def name_unit(name: str) -> str | None:

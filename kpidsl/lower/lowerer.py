@@ -26,6 +26,7 @@ items lowered again over their marks (aux steps ``NAME@RATER``), summed into not
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -44,7 +45,7 @@ from kpidsl.syntax.printer import condition_text, rule_text
 class Lowerer(ExprLowerer):
     """A checked program -> its ``ir.Plan``: items, sections, raters, grades and results."""
 
-    def _veto(self, vetoes, x: ir.Expr, scope: str = "") -> ir.Expr:
+    def _veto(self, vetoes: Iterable[ast.Veto], x: ir.Expr, scope: str = "") -> ir.Expr:
         for v in vetoes:
             x = ir.If(ir.IsTrue(self._input_cell(v.condition)), ZERO, x)
             self.vetoes.append((v.condition, v.label or v.condition, scope))
@@ -99,7 +100,7 @@ class Lowerer(ExprLowerer):
         name, kind = self._named(it.name, "item")
         return self._emit(ir.Step(name, kind, score, it.label, it.span.line, why=why, trace=tuple(trace)))
 
-    def _rater_cells(self, it: ast.Item, rule) -> list[tuple[Decimal, ir.Cell]]:
+    def _rater_cells(self, it: ast.Item, rule: Any) -> list[tuple[Decimal, ir.Cell]]:
         size = it.size.value
         kwargs: dict = {"low": Decimal(0), "high": size}
         unit = "points"
@@ -132,7 +133,7 @@ class Lowerer(ExprLowerer):
         self.fills[it.name] = fills
         return counted
 
-    def _rater_entered(self, it: ast.Item, rule) -> ir.Expr:
+    def _rater_entered(self, it: ast.Item, rule: Any) -> ir.Expr:
         terms = []
         for weight, cell in self._rater_cells(it, rule):
             value: ir.Expr = cell
@@ -143,13 +144,13 @@ class Lowerer(ExprLowerer):
             terms.append(value if weight == HUNDRED else ir.Bin("*", value, ir.Const(weight / HUNDRED)))
         return sum_of(terms)
 
-    def _table(self, x: ir.Expr, pairs, what: str) -> ir.Expr:
+    def _table(self, x: ir.Expr, pairs: Any, what: str) -> ir.Expr:
         out: ir.Expr = ir.Fail(f"no score for this {what}", x)
         for key, value in reversed(pairs):
             out = ir.If(ir.Cmp("=", x, const(key)), const(value), out)
         return out
 
-    def _computed(self, rule, size: Decimal, cap: Decimal | ir.Expr, owner: str):
+    def _computed(self, rule: Any, size: Decimal, cap: Decimal | ir.Expr, owner: str) -> tuple[ir.Expr, list[tuple[str, Any]]]:
         base = rules.base_or_size(rule.base.value if getattr(rule, "base", None) is not None else None, size)
         if isinstance(rule, ast.Tiers) and any(bounds.is_data(b.value) for t in rule.tiers if t.band is not None
                                                for b in t.band.bounds):
@@ -178,11 +179,11 @@ class Lowerer(ExprLowerer):
                              (self._shown("last period", rule.subject), last)]
         raise LoweringError(f"cannot lower rule {type(rule).__name__}")
 
-    def _shown(self, name: str, subject) -> str:
+    def _shown(self, name: str, subject: Any) -> str:
         """A trace label; a trailing " %" asks explanations to print the value as a percent."""
         return name + " %" if self._unit_of(subject) == "percent" else name
 
-    def members(self, members, parent_scale: Decimal) -> tuple[list[tuple[Any, Decimal, ir.Expr]], ir.Expr]:
+    def members(self, members: Iterable[Any], parent_scale: Decimal) -> tuple[list[tuple[Any, Decimal, ir.Expr]], ir.Expr]:
         """Lower each member; return (node, points in the parent's scale, contribution) for each,
         and their sum with the points of members that do not apply re-spread."""
         out: list[tuple[Any, Decimal, ir.Expr]] = []
@@ -195,7 +196,7 @@ class Lowerer(ExprLowerer):
                 out.append(self.section(m, parent_scale))
         return out, self._not_applicable(out)
 
-    def _not_applicable(self, out) -> ir.Expr:
+    def _not_applicable(self, out: list[tuple[Any, Decimal, ir.Expr]]) -> ir.Expr:
         """The members' sum, the points of items that do not apply re-spread as each declares.
 
         An item that does not apply already scores 0 (``item``), so the sum of the others is
@@ -255,7 +256,7 @@ class Lowerer(ExprLowerer):
         points = weight if weight is not None else sum((p for _, p, _ in parts), Decimal(0))
         return (s, points, ir.Ref(name))
 
-    def _recorded_total(self, r: ast.Rater, top, total_scale: Decimal, vetoes) -> None:
+    def _recorded_total(self, r: ast.Rater, top: Any, total_scale: Decimal, vetoes: Any) -> None:
         """A `not counted` rater's total: the rubric scored again with their marks in place of
         the counted raters' (computed items as computed), recorded beside the total."""
         filled = [item for item, cells in self.fills.items() if any(who == r.name for who, _ in cells)]
@@ -316,7 +317,7 @@ class Lowerer(ExprLowerer):
         )
 
 
-def _all_vetoes(members):
+def _all_vetoes(members: Iterable[Any]) -> Iterator[ast.Veto]:
     for m in members:
         yield from m.vetoes
         if isinstance(m, ast.Section):

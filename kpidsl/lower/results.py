@@ -18,7 +18,7 @@ ONE = ir.Const(Decimal(1))
 HUNDRED = Decimal(100)
 
 
-def lower_results(lw: Lowerer, money: tuple[Decimal, str]):
+def lower_results(lw: Lowerer, money: tuple[Decimal, str]) -> tuple[list[ir.BestOf], list[ir.Pool], list[ir.Streak], list[ir.Flag], list[ir.Quota], list[ir.WhenFlag]]:
     """(best of, pools, streaks, ranking flags, quotas, condition flags), emitting each
     statement's steps in the result phase."""
     best_of, pools, streaks, flags, quotas, when_flags = [], [], [], [], [], []

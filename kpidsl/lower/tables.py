@@ -48,7 +48,7 @@ def _chain(arms: list[tuple[ir.Cond, ir.Expr]], otherwise: ir.Expr) -> ir.Expr:
 _NOT = {">=": "<", ">": "<=", "<": ">=", "<=": ">"}
 
 
-def _implies(k: ir.Cmp, p) -> bool:
+def _implies(k: ir.Cmp, p: ir.Expr | ir.Cond) -> bool:
     """Whether a known bound `x OP a` makes the bound `x OP' b` true (both on the same value,
     against numbers written out)."""
     if not (isinstance(p, ir.Cmp) and p.a == k.a and isinstance(p.b, ir.Const) and isinstance(k.b, ir.Const)):

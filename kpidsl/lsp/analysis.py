@@ -10,10 +10,11 @@ that is mid-edit and does not parse.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from kpidsl.analysis import rules
 from kpidsl.check.checker import check
@@ -92,13 +93,13 @@ _KINDS: tuple[tuple[type, str], ...] = (
 )
 
 
-def kind_of(node) -> str | None:
+def kind_of(node: Any) -> str | None:
     if isinstance(node, ast.Key):
         return node.kind
     return next((k for t, k in _KINDS if isinstance(node, t)), None)
 
 
-def name_span(node, texts: Mapping[str, str]) -> ast.Span:
+def name_span(node: Any, texts: Mapping[str, str]) -> ast.Span:
     """Where ``node``'s name is written: the first word equal to it from the node's start."""
     s, name = node.span, node.name
     lines = texts.get(s.file, "").split("\n")
@@ -112,12 +113,12 @@ def name_span(node, texts: Mapping[str, str]) -> ast.Span:
 def _definitions(program: Program, texts: Mapping[str, str], total: Decimal) -> dict[str, Definition]:
     found: dict[str, Definition] = {}
 
-    def add(node, section: ast.Section | None, share: Decimal | None) -> None:
+    def add(node: Any, section: ast.Section | None, share: Decimal | None) -> None:
         kind = kind_of(node)
         if kind is not None and node.name not in found:  # the checker reports duplicates
             found[node.name] = Definition(node.name, kind, node, name_span(node, texts), section, share)
 
-    def visit(node, section: ast.Section | None, scale: Decimal, factor: Decimal) -> None:
+    def visit(node: Any, section: ast.Section | None, scale: Decimal, factor: Decimal) -> None:
         if isinstance(node, ast.Item):
             points = node.size.value if node.size_kind == "points" else None
             add(node, section, None if points is None else points * factor)
@@ -175,9 +176,9 @@ def occurrences(name: str, text: str) -> list[Word]:
     return [w for w in words(text) if w.text == name]
 
 
-def nodes(program: Program):
+def nodes(program: Program) -> Iterator[Any]:
     """Every statement, and every section member, depth first."""
-    def visit(node):
+    def visit(node: Any) -> Iterator[Any]:
         yield node
         if isinstance(node, ast.Section):
             for m in node.members:
@@ -189,7 +190,7 @@ def nodes(program: Program):
 _BRACES = re.compile(r'"[^"\n]*"|#[^\n]*|[{}]')
 
 
-def block_end(node, texts: Mapping[str, str]) -> tuple[int, int] | None:
+def block_end(node: Any, texts: Mapping[str, str]) -> tuple[int, int] | None:
     """(line, column), 1-based, just past the ``}`` that closes a section's or item's block:
     the AST's span ends at the last clause.  None for an item written without braces."""
     s = node.span

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from lsprotocol import types as lsp
 
@@ -104,7 +105,7 @@ def _number(v: Decimal) -> str:
     return spell(v)
 
 
-def _size(node) -> ast.Quantity | None:
+def _size(node: Any) -> ast.Quantity | None:
     if isinstance(node, ast.Item):
         return node.size
     if isinstance(node, ast.Section | ast.Rater):

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types as lsp
 
@@ -242,7 +243,7 @@ def document_symbols(a: Analysis) -> list[lsp.DocumentSymbol]:
     if a.program is None:
         return []
 
-    def symbol(node) -> lsp.DocumentSymbol | None:
+    def symbol(node: Any) -> lsp.DocumentSymbol | None:
         kind = kind_of(node)
         if kind is None:
             return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from lark import Lark
 from lark.exceptions import LarkError
@@ -27,7 +28,7 @@ def _lark() -> Lark:
     return Lark.open(str(grammar_path()), parser="lalr", lexer="contextual", cache=True)
 
 
-def _words(pattern) -> list[str]:
+def _words(pattern: Any) -> list[str]:
     """The literal words a terminal stands for: ``ITEM`` -> [item], ``PERIOD_KIND`` -> [monthly, ...]."""
     if pattern.type == "str":
         texts = [pattern.value]

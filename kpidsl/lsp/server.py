@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
@@ -98,7 +99,7 @@ class Documents:
 
     # ---- what the features need ----
 
-    def names(self, uri: str):
+    def names(self, uri: str) -> tuple[Any, Any, Any]:
         """(analysis, definitions, total): definitions from the last analysis that parsed."""
         entry = self.current(uri)
         source = entry.analysis if entry.analysis.parsed else (entry.good or entry.analysis)

@@ -21,64 +21,64 @@ class Builder(RuleBuilder):
     """Grammar rules -> AST nodes: one method per rule (or `-> alias`) of kpi.lark, called by
     the driver with the rule's kept children as each rule is reduced.  Make one per parse."""
 
-    def start(self, c):
+    def start(self, c: list[Any]) -> list[Any]:
         return list(c)
 
     # ---- header
-    def rubric_title(self, c):
+    def rubric_title(self, c: list[Any]) -> ast.Setting:
         return ast.Setting("rubric", string_text(c[0]), self._s(c))
 
-    def position(self, c):
+    def position(self, c: list[Any]) -> ast.Setting:
         return ast.Setting("position", string_text(c[0]), self._s(c))
 
-    def period(self, c):
+    def period(self, c: list[Any]) -> ast.Setting:
         return ast.Setting("period", c[0].value, self._s(c))
 
-    def version(self, c):
+    def version(self, c: list[Any]) -> ast.Setting:
         return ast.Setting("version", string_text(c[0]), self._s(c))
 
-    def currency(self, c):
+    def currency(self, c: list[Any]) -> ast.Setting:
         return ast.Setting("currency", c[0].value, self._s(c))
 
-    def declared_total(self, c):
+    def declared_total(self, c: list[Any]) -> ast.Setting:
         return ast.Setting("total", self._q(c[0]), self._s(c))
 
-    def round_mode(self, c):
+    def round_mode(self, c: list[Any]) -> str:
         return " ".join(t.value for t in c)
 
-    def rounding(self, c):
+    def rounding(self, c: list[Any]) -> ast.Rounding:
         mode = c[2] if len(c) > 2 else "half up"
         return ast.Rounding(c[0].value, self._q(c[1]), mode, self._s(c))
 
-    def fields(self, c):
+    def fields(self, c: list[Any]) -> ast.TextList:
         return ast.TextList("fields", tuple(string_text(t) for t in c), self._s(c))
 
-    def signatures(self, c):
+    def signatures(self, c: list[Any]) -> ast.TextList:
         return ast.TextList("signatures", tuple(string_text(t) for t in c), self._s(c))
 
-    def note(self, c):
+    def note(self, c: list[Any]) -> ast.Note:
         return ast.Note(string_text(c[0]), self._s(c))
 
-    def use_all(self, c):
+    def use_all(self, c: list[Any]) -> ast.Use:
         return ast.Use(string_text(c[0]), None, self._s(c))
 
-    def use_some(self, c):
+    def use_some(self, c: list[Any]) -> ast.Use:
         return ast.Use(string_text(c[-1]), tuple(t.value for t in c[:-1]), self._s(c))
 
     # ---- inputs
-    def unit(self, c):
+    def unit(self, c: list[Any]) -> str:
         return "yes/no" if c[0].value == "yes/no" else c[0].value
 
-    def range(self, c):
+    def range(self, c: list[Any]) -> ast.Range:
         return ast.Range(c[0], c[1] if len(c) > 1 else None, self._s(c))
 
-    def source(self, c):
+    def source(self, c: list[Any]) -> ast.Source:
         return ast.Source(c[0].value, string_text(c[1]) if len(c) > 1 else None, self._s(c))
 
-    def direction(self, c):
+    def direction(self, c: list[Any]) -> ast.Direction:
         return ast.Direction(c[0].value.split()[0], self._s(c))
 
-    def input_decl(self, c):
+    def input_decl(self, c: list[Any]) -> ast.Input:
         self._once(c, "`range`", lambda x: isinstance(x, ast.Range))
         self._once(c, "`from`", lambda x: isinstance(x, ast.Source))
         self._once(c, "a direction", lambda x: isinstance(x, ast.Direction))
@@ -89,7 +89,7 @@ class Builder(RuleBuilder):
         direction = next(iter(split_children(c, ast.Direction)), None)
         return ast.Input(name, label, unit, rng, src, self._s(c), direction)
 
-    def metric_decl(self, c):
+    def metric_decl(self, c: list[Any]) -> ast.Metric:
         self._once(c, "`range`", lambda x: isinstance(x, ast.Range))
         self._once(c, "a direction", lambda x: isinstance(x, ast.Direction))
         for src in split_children(c, ast.Source):
@@ -101,10 +101,10 @@ class Builder(RuleBuilder):
         direction = next(iter(split_children(c, ast.Direction)), None)
         return ast.Metric(name, label, unit, rng, c[-1], self._s(c), direction)
 
-    def not_counted(self, c):
+    def not_counted(self, c: list[Any]) -> str:
         return "not counted"
 
-    def rater_decl(self, c):
+    def rater_decl(self, c: list[Any]) -> ast.Rater:
         counted = c[-1] != "not counted"
         if not counted:
             c = c[:-1]
@@ -112,17 +112,17 @@ class Builder(RuleBuilder):
         weight = self._q(c[-1]) if c[-1].type == "QUANTITY" else None
         return ast.Rater(name, label, weight, self._s(c), counted)
 
-    def key_decl(self, c):
+    def key_decl(self, c: list[Any]) -> ast.Key:
         return ast.Key(c[0].value, c[1].value, string_text(c[2]) if len(c) > 2 else None, self._s(c))
 
     # ---- sections and items
-    def weight(self, c):
+    def weight(self, c: list[Any]) -> tuple[str, ast.Quantity]:
         return ("weight", self._q(c[0]))
 
-    def out_of(self, c):
+    def out_of(self, c: list[Any]) -> tuple[str, ast.Quantity]:
         return ("out_of", self._q(c[0]))
 
-    def section(self, c):
+    def section(self, c: list[Any]) -> ast.Section:
         self._once(c, "`weight`", lambda x: type(x) is tuple and x[0] == "weight")
         self._once(c, "`out of`", lambda x: type(x) is tuple and x[0] == "out_of")
         name, label = self._name_label(c)
@@ -131,41 +131,41 @@ class Builder(RuleBuilder):
         return ast.Section(name, label, opts.get("weight"), opts.get("out_of"), members,
                            tuple(split_children(c, ast.Veto)), tuple(split_children(c, ast.Note)), self._s(c))
 
-    def points_size(self, c):
+    def points_size(self, c: list[Any]) -> tuple[str, ast.Quantity]:
         return ("points", self._q(c[0]))
 
-    def factor_size(self, c):
+    def factor_size(self, c: list[Any]) -> tuple[str, ast.Quantity]:
         return ("factor", self._q(c[0]))
 
-    def criteria(self, c):
+    def criteria(self, c: list[Any]) -> tuple[str, str]:
         return ("criteria", string_text(c[0]))
 
-    def bonus(self, c):
+    def bonus(self, c: list[Any]) -> tuple[str, Any]:
         return ("bonus", c[0])
 
-    def entered_by(self, c):
+    def entered_by(self, c: list[Any]) -> ast.EnteredBy:
         return ast.EnteredBy(c[0].value, self._s(c))
 
-    def spread_proportionally(self, c):
+    def spread_proportionally(self, c: list[Any]) -> tuple[str, None]:
         return ("proportionally", None)
 
-    def spread_evenly(self, c):
+    def spread_evenly(self, c: list[Any]) -> tuple[str, None]:
         return ("evenly", None)
 
-    def give_to(self, c):
+    def give_to(self, c: list[Any]) -> tuple[str, Any]:
         return ("give", c[0])
 
-    def not_applicable(self, c):
+    def not_applicable(self, c: list[Any]) -> ast.NotApplicable:
         policy, target = c[-1]
         when = c[0] if len(c) > 1 else None
         return ast.NotApplicable(policy, target.value if target is not None else None, self._s(c), when)
 
-    def veto(self, c):
+    def veto(self, c: list[Any]) -> ast.Veto:
         name, label = self._name_label(c)
         scope = c[-1].value if c[-1].type == "VETO_SCOPE" else "item"
         return ast.Veto(name, label, scope, self._s(c))
 
-    def item(self, c):
+    def item(self, c: list[Any]) -> ast.Item:
         name, label = self._name_label(c)
         size_kind: Any = None  # always set: the grammar requires an item_size
         size: Any = None
@@ -201,16 +201,16 @@ class Builder(RuleBuilder):
         return ast.Item(name, label, size_kind, size, tuple(rules), tuple(criteria), bonus, na,
                         tuple(vetoes), tuple(notes), self._s(c))
 
-    def level(self, c):
+    def level(self, c: list[Any]) -> ast.Level:
         return ast.Level(string_text(c[0]), c[1], c[2] if len(c) > 2 else None, self._s(c))
 
-    def scale_step(self, c):
+    def scale_step(self, c: list[Any]) -> ast.ScaleStep:
         return ast.ScaleStep(self._q(c[0]), c[1], self._s(c))
 
-    def scale(self, c):
+    def scale(self, c: list[Any]) -> ast.Scale:
         return ast.Scale(tuple(c), self._s(c))
 
-    def ratio(self, c):
+    def ratio(self, c: list[Any]) -> ast.Ratio:
         subject, target, _pm, step = c[0], c[1], c[2], self._q(c[3])
         per = base = None
         rest = c[4:]
@@ -221,38 +221,38 @@ class Builder(RuleBuilder):
                 base = x
         return ast.Ratio(subject, target, step, per, base, self._s(c))
 
-    def proportional(self, c):
+    def proportional(self, c: list[Any]) -> ast.Proportional:
         return ast.Proportional(c[0], self._s(c))
 
-    def no_floor(self, c):
+    def no_floor(self, c: list[Any]) -> str:
         return "no floor"
 
-    def deduct(self, c):
+    def deduct(self, c: list[Any]) -> ast.Deduct:
         base = next((x for x in c[2:] if isinstance(x, ast.Quantity)), None)
         return ast.Deduct(self._q(c[0]), c[1], base, "no floor" not in c[2:], self._s(c))
 
-    def change(self, c):
+    def change(self, c: list[Any]) -> ast.Change:
         return ast.Change(c[0], c[1], self._q(c[2]), c[3] if len(c) > 3 else None, self._s(c))
 
-    def checklist(self, c):
+    def checklist(self, c: list[Any]) -> ast.Checklist:
         checks = tuple(string_text(x) for x in c if isinstance(x, Tok))
         scores = tuple(x for x in c if isinstance(x, ast.Quantity))
         return ast.Checklist(checks, scores, self._s(c))
 
     # ---- results
-    def grade_band(self, c):
+    def grade_band(self, c: list[Any]) -> Any:
         return c[0]
 
-    def grade_otherwise(self, c):
+    def grade_otherwise(self, c: list[Any]) -> str:
         return "otherwise"
 
-    def grade_top(self, c):
+    def grade_top(self, c: list[Any]) -> tuple[str, ast.Quantity]:
         return ("top", self._q(c[0]))
 
-    def grade_bottom(self, c):
+    def grade_bottom(self, c: list[Any]) -> tuple[str, ast.Quantity]:
         return ("bottom", self._q(c[0]))
 
-    def grade(self, c):
+    def grade(self, c: list[Any]) -> ast.Grade | ast_rank.RankedGrade:
         name, label = self._name_label(c)
         band = next((x for x in c if isinstance(x, ast.Band)), None)
         coef = self._q(c[-1]) if isinstance(c[-1], Tok) and c[-1].type == "QUANTITY" else None
@@ -261,29 +261,29 @@ class Builder(RuleBuilder):
             return ast_rank.RankedGrade(name, label, None, coef, self._s(c), ranked[0], ranked[1])
         return ast.Grade(name, label, band, coef, self._s(c))
 
-    def share_rounding(self, c):
+    def share_rounding(self, c: list[Any]) -> str:
         return " ".join(t.value for t in c)
 
-    def share_ties(self, c):
+    def share_ties(self, c: list[Any]) -> tuple[str, tuple[Any, ...]]:
         return ("ties", tuple(c))
 
     best_ties = share_ties
 
-    def distribution(self, c):
+    def distribution(self, c: list[Any]) -> ast_rank.Distribution:
         return ast_rank.Distribution(c[0].value, c[1], c[2][1], self._s(c))
 
-    def when_clause(self, c):
+    def when_clause(self, c: list[Any]) -> tuple[str, Any]:
         return ("when", c[0])
 
-    def best_of(self, c):
+    def best_of(self, c: list[Any]) -> ast_rank.RankedBestOf | ast.BestOf:
         if type(c[-1]) is tuple:
             return ast_rank.RankedBestOf(c[0], c[1].value, self._s(c), c[-1][1])
         return ast.BestOf(c[0], c[1].value, self._s(c))
 
-    def requires(self, c):
+    def requires(self, c: list[Any]) -> tuple[str, str]:
         return ("requires", c[0].value)
 
-    def award(self, c):
+    def award(self, c: list[Any]) -> ast.Award:
         self._once(c, "`when`", lambda x: type(x) is tuple and x[0] == "when")
         self._once(c, "`requires grade`", lambda x: type(x) is tuple and x[0] == "requires")
         self._once(c, "`to best`", lambda x: isinstance(x, ast.BestOf))
@@ -293,39 +293,39 @@ class Builder(RuleBuilder):
         best = next((x for x in c if isinstance(x, ast.BestOf)), None)
         return ast.Award(name, label, amount, opts.get("when"), best, opts.get("requires"), self._s(c))
 
-    def pool(self, c):
+    def pool(self, c: list[Any]) -> ast.Pool:
         name, label = self._name_label(c)
         return ast.Pool(name, label, c[-2], c[-1].value, self._s(c))
 
-    def pay(self, c):
+    def pay(self, c: list[Any]) -> ast.Pay:
         name, label = self._name_label(c)
         when = c[-1][1] if type(c[-1]) is tuple else None
         expr = c[-2] if when is not None else c[-1]
         return ast.Pay(name, label, expr, when, self._s(c))
 
-    def exclude(self, c):
+    def exclude(self, c: list[Any]) -> ast.Exclude:
         reason = string_text(c[1]) if len(c) > 1 else None
         return ast.Exclude(c[0], reason, self._s(c))
 
-    def streak_award(self, c):
+    def streak_award(self, c: list[Any]) -> tuple[str, ast.Quantity, None]:
         return ("award", self._q(c[0]), None)
 
-    def streak_flag(self, c):
+    def streak_flag(self, c: list[Any]) -> tuple[str, None, str]:
         return ("flag", None, string_text(c[0]))
 
-    def streak(self, c):
+    def streak(self, c: list[Any]) -> ast.Streak:
         name, label = self._name_label(c)
         action, amount, flag = c[-1]
         cond = c[-3]
         return ast.Streak(name, label, cond, self._q(c[-2]), action, amount, flag, self._s(c))
 
-    def quota(self, c):
+    def quota(self, c: list[Any]) -> ast.Quota:
         return ast.Quota(c[0].value, self._q(c[1]), c[2].value, tuple(c[3:]), self._s(c))
 
-    def rank_flag(self, c):
+    def rank_flag(self, c: list[Any]) -> ast.Flag:
         name, label = self._name_label(c)
         return ast.Flag(name, label, self._q(c[-2]), c[-1].value, self._s(c))
 
-    def when_flag(self, c):
+    def when_flag(self, c: list[Any]) -> ast.WhenFlag:
         name, label = self._name_label(c)
         return ast.WhenFlag(name, label, c[-1], self._s(c))

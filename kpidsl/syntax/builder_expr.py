@@ -8,15 +8,17 @@ found, so parses in different threads never share one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from kpidsl.diagnostics.diagnostic import Diagnostic, error
 from kpidsl.syntax import ast
 from kpidsl.syntax.lexer import Tok
 
 
-def _first(x):
+def _first(x: Any) -> tuple[int, int] | None:
     """(line, column) where ``x`` starts, or None if it has no position."""
     if type(x) is Tok:
         return x[2], x[3]
@@ -31,7 +33,7 @@ def _first(x):
     return None
 
 
-def _last(x):
+def _last(x: Any) -> tuple[int, int] | None:
     """(line, column) where ``x`` ends, or None if it has no position."""
     if type(x) is Tok:
         return x[2], x[4]
@@ -55,7 +57,7 @@ def string_text(token: Tok) -> str:
     return _ESCAPE.sub(r"\1", body) if "\\" in body else body
 
 
-def _as_condition(x):
+def _as_condition(x: Any) -> Any:
     """A formula where a condition stands (``when leave``, ``(leave) and …``): true when not zero."""
     return x if isinstance(x, ast.CONDITIONS) else ast.Truth(x, x.span)
 
@@ -83,14 +85,14 @@ def _quantity(file: str, token: Tok) -> ast.Quantity:
     return ast.Quantity(value, suffix, _new(_Span, (file, token[2], token[3], token[2], token[4])))
 
 
-def split_children(children, *types):
+def split_children(children: list[Any], *types: type) -> list[Any]:
     """Pick children out by type, for rules with optional parts."""
     return [c for c in children if isinstance(c, types)]
 
 
-def _binop(op: str):
+def _binop(op: str) -> Callable[[RuleBuilder, list[Any]], ast.BinOp]:
     """The builder method of one binary operator's rule."""
-    def build(self: RuleBuilder, c) -> ast.BinOp:
+    def build(self: RuleBuilder, c: list[Any]) -> ast.BinOp:
         return ast.BinOp(op, c[0], c[1], self._s(c))
     return build
 
@@ -98,23 +100,23 @@ def _binop(op: str):
 class RuleBuilder:
     """The span helpers and the rules of formulas, conditions, bands and tables; one per parse."""
 
-    def __init__(self, file: str = "<string>"):
+    def __init__(self, file: str = "<string>") -> None:
         self.file = file
         self.problems: list[Diagnostic] = []  # clauses the grammar allows but the meaning cannot hold
 
-    def _once(self, children, what: str, test) -> None:
+    def _once(self, children: list[Any], what: str, test: Callable[[Any], bool]) -> None:
         """A clause that may appear once (a range, a weight, a bonus…): a second one is an error,
         never silently dropped."""
         self._twice([x for x in children if test(x)], what)
 
-    def _twice(self, seen: list, what: str) -> None:
+    def _twice(self, seen: list[Any], what: str) -> None:
         for extra in seen[1:]:
             span = self._s([extra])
             self.problems.append(error("KPI106", f"{what} is given twice", span,
                                        "keep one: a second would be silently ignored"))
 
     # helpers
-    def _s(self, children) -> ast.Span:
+    def _s(self, children: list[Any]) -> ast.Span:
         """The span from the first to the last child that has a position.
 
         lark's own position tracking (propagate_positions) tripled parse time,
@@ -135,7 +137,7 @@ class RuleBuilder:
                 return _new(_Span, (self.file, line, column, span[3], span[4]))
         return self._s_slow(children)
 
-    def _s_slow(self, children) -> ast.Span:
+    def _s_slow(self, children: list[Any]) -> ast.Span:
         first = last = None
         for x in children:
             first = _first(x)
@@ -157,27 +159,27 @@ class RuleBuilder:
     def _q(self, token: Tok) -> ast.Quantity:
         return _quantity(self.file, token)
 
-    def _name_label(self, children):
+    def _name_label(self, children: list[Any]) -> tuple[str, str | None]:
         name = children[0].value
         label = string_text(children[1]) if len(children) > 1 and isinstance(children[1], Tok) and children[1].type == "STRING" else None
         return name, label
 
     # ---- rules
-    def signed(self, c):
+    def signed(self, c: list[Any]) -> ast.Quantity:
         return self._q(c[0])
 
-    def negative(self, c):
+    def negative(self, c: list[Any]) -> ast.Quantity:
         q = self._q(c[0])
         return ast.Quantity(-q.value, q.suffix, self._s(c))
 
-    def cmp_op(self, c):
+    def cmp_op(self, c: list[Any]) -> str:
         op = c[0].value
         return {"≥": ">=", "≤": "<="}.get(op, op)
 
-    def quantity(self, c):
+    def quantity(self, c: list[Any]) -> ast.Quantity:
         return self._q(c[0])
 
-    def limit(self, c):
+    def limit(self, c: list[Any]) -> Any:
         # A number as written stays a Quantity (the checker proves what it can with it);
         # anything else is a formula of the row's data, read row by row.
         e = c[0]
@@ -188,95 +190,95 @@ class RuleBuilder:
             return ast.Quantity(-q.value, q.suffix, e.span)
         return e
 
-    def bound(self, c):
+    def bound(self, c: list[Any]) -> ast.Bound:
         return ast.Bound(c[0], c[1], self._s(c))
 
-    def band(self, c):
+    def band(self, c: list[Any]) -> ast.Band:
         return ast.Band(tuple(c), self._s(c))
 
-    def between(self, c):
+    def between(self, c: list[Any]) -> ast.Band:
         s = self._s(c)
         return ast.Band((ast.Bound(">=", c[0], c[0].span), ast.Bound("<=", c[1], c[1].span)), s)
 
-    def when_tier(self, c):
+    def when_tier(self, c: list[Any]) -> ast.Tier:
         return ast.Tier(c[0], c[1], self._s(c))
 
-    def else_tier(self, c):
+    def else_tier(self, c: list[Any]) -> ast.Tier:
         return ast.Tier(None, c[0], self._s(c))
 
-    def tiers(self, c):
+    def tiers(self, c: list[Any]) -> ast.Tiers:
         # an item's rule and a formula's value alike: the rule is this expression in the rule's place
         return ast.Tiers(c[0], tuple(c[1:]), self._s(c))
 
-    def when_column(self, c):
+    def when_column(self, c: list[Any]) -> ast.TableColumn:
         return ast.TableColumn(c[0], self._s(c))
 
-    def else_column(self, c):
+    def else_column(self, c: list[Any]) -> ast.TableColumn:
         return ast.TableColumn(None, self._t(c[0]))
 
-    def table_columns(self, c):
+    def table_columns(self, c: list[Any]) -> tuple[Any, ...]:
         return tuple(c)
 
-    def when_row(self, c):
+    def when_row(self, c: list[Any]) -> ast.TableRow:
         return ast.TableRow(c[0], tuple(c[1:]), self._s(c))
 
-    def else_row(self, c):
+    def else_row(self, c: list[Any]) -> ast.TableRow:
         return ast.TableRow(None, tuple(c), self._s(c))
 
-    def table(self, c):
+    def table(self, c: list[Any]) -> ast.Table:
         return ast.Table(c[0], c[1], c[2], tuple(c[3:]), self._s(c))
 
     # ---- conditions
-    def condition(self, c):
+    def condition(self, c: list[Any]) -> Any:
         return _as_condition(c[0])
 
-    def or_(self, c):
+    def or_(self, c: list[Any]) -> ast.BoolOp:
         return ast.BoolOp("or", _as_condition(c[0]), _as_condition(c[1]), self._s(c))
 
-    def and_(self, c):
+    def and_(self, c: list[Any]) -> ast.BoolOp:
         return ast.BoolOp("and", _as_condition(c[0]), _as_condition(c[1]), self._s(c))
 
-    def not_(self, c):
+    def not_(self, c: list[Any]) -> ast.Not:
         return ast.Not(_as_condition(c[0]), self._s(c))
 
-    def paren(self, c):
+    def paren(self, c: list[Any]) -> Any:
         # `( … )` in a formula: a grouped number stays a formula (the checker rejects a
         # condition where a number is needed); in a condition it is re-wrapped as needed
         inner = c[0]
         return inner.expr if isinstance(inner, ast.Truth) else inner
 
-    def compare(self, c):
+    def compare(self, c: list[Any]) -> ast.Compare:
         return ast.Compare(c[0], c[1], c[2], self._s(c))
 
-    def grade_test(self, c):
+    def grade_test(self, c: list[Any]) -> ast.GradeTest:
         return ast.GradeTest(" ".join(c[0].value.split()), c[1].value, self._s(c))
 
-    def truth(self, c):
+    def truth(self, c: list[Any]) -> Any:
         # a parenthesised condition reaches here as a formula: it is already a condition
         return c[0] if isinstance(c[0], ast.CONDITIONS) else ast.Truth(c[0], self._s(c))
 
     # ---- expressions
-    def number(self, c):
+    def number(self, c: list[Any]) -> ast.Number:
         q = self._q(c[0])
         return ast.Number(q, q.span)
 
-    def var(self, c):
+    def var(self, c: list[Any]) -> ast.Var:
         return ast.Var(c[0].value, self._t(c[0]))
 
     add, sub, mul, div = _binop("+"), _binop("-"), _binop("*"), _binop("/")
 
-    def neg(self, c):
+    def neg(self, c: list[Any]) -> ast.Neg:
         return ast.Neg(c[0], self._s(c))
 
-    def call(self, c):
+    def call(self, c: list[Any]) -> ast.Call:
         over = c[-1].value if isinstance(c[-1], Tok) and c[-1].type == "NAME" else None
         rest = c[1:-1] if over is not None else c[1:]
         mode = next((string_text(x) for x in rest if isinstance(x, Tok)), None)
         args = tuple(x for x in rest if not isinstance(x, Tok))
         return ast.Call(c[0].value, args, over, self._s(c), mode)
 
-    def bracket(self, c):
+    def bracket(self, c: list[Any]) -> ast.Bracket:
         return ast.Bracket(c[0], self._q(c[1]), self._s(c))
 
-    def progressive(self, c):
+    def progressive(self, c: list[Any]) -> ast.Progressive:
         return ast.Progressive(c[0], tuple(c[1:]), self._s(c))

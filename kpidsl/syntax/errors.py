@@ -9,6 +9,7 @@ Nothing here may leak parser internals (terminal names, ``$END``) into text.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 # Named terminals of kpi.lark, in words.
 _TERMINAL_WORDS = {
@@ -44,7 +45,7 @@ LOOKALIKES = {
 }
 
 
-def _literals(expected: set[str], terminals) -> tuple[set[str], set[str]]:
+def _literals(expected: set[str], terminals: Any) -> tuple[set[str], set[str]]:
     """Split expected terminal names into keyword/punctuation texts and named kinds."""
     lits, kinds = set(), set()
     for name in expected:
@@ -84,7 +85,7 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _found_words(token) -> str:
+def _found_words(token: Any) -> str:
     if token.type == "$END":
         return "end of file"
     if token.type == "STRING":
@@ -96,7 +97,7 @@ def _found_words(token) -> str:
     return f"`{token.value}`"
 
 
-def describe_unexpected_token(exc, text: str) -> tuple[str, str | None, int]:
+def describe_unexpected_token(exc: Any, text: str) -> tuple[str, str | None, int]:
     from kpidsl.syntax.grammar import compiled  # the terminal table of the one parser
 
     terminals = {t.name: t for t in compiled().terminals}
@@ -141,7 +142,7 @@ def describe_unexpected_token(exc, text: str) -> tuple[str, str | None, int]:
     return message, hint, max(len(value), 1)
 
 
-def describe_unexpected_char(exc, text: str) -> tuple[str, str | None, int]:
+def describe_unexpected_char(exc: Any, text: str) -> tuple[str, str | None, int]:
     ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
     if ch == '"':
         return ("a label opens a quote that is not closed on the same line",

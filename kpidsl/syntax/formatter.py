@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from kpidsl.syntax import ast
 from kpidsl.syntax.grammar import scan_table_of_kpi
@@ -135,10 +135,10 @@ class _SourceLayout(Layout):
     def __init__(self, tokens: _Tokens):
         self.t = tokens
 
-    def line(self, node, word: str) -> int:
+    def line(self, node: Any, word: str) -> int:
         return self.t.keyword(node.span, word, inclusive=isinstance(node, ast.Key))
 
-    def closing(self, node) -> int | None:
+    def closing(self, node: Any) -> int | None:
         t = self.t
         if isinstance(node, ast.Section):
             return t.closing(t.brace_after(t.start(node.span)))
@@ -178,7 +178,7 @@ class _SourceLayout(Layout):
             i -= 1
         return self.t.is_(i, "between")
 
-    def written_default(self, node) -> bool:
+    def written_default(self, node: ast.Rounding | ast.Veto) -> bool:
         if isinstance(node, ast.Rounding):
             return self.t.is_(self.t.start(node.step.span) + 1, "half", "up")
         return self.t.is_(self.t.end(node.span) - 2, "zeroes", node.scope)
@@ -206,7 +206,7 @@ _DECLARATIONS = (ast.Input, ast.Metric, ast.Rater, ast.Key)
 _BODY = (ast.Section, ast.Item, ast.Veto)
 
 
-def _group(s) -> str:
+def _group(s: Any) -> str:
     if isinstance(s, _HEADER):
         return "header"
     if isinstance(s, ast.Use):
@@ -239,7 +239,7 @@ def _render(lines: list[_Line], eof: list[str]) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
-def _place(t: _Tokens, lines: list[_Line], comments) -> list[str]:
+def _place(t: _Tokens, lines: list[_Line], comments: Any) -> list[str]:
     """Attach each comment to a printed line; return those that end the file."""
     order = sorted(range(len(lines)), key=lambda i: lines[i].start)
     starts = [lines[i].start for i in order]

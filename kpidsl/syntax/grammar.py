@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from lark import Lark
 
@@ -50,7 +51,7 @@ def compiled() -> Lark:
         return load()
 
 
-def parse_table(lark: Lark):
+def parse_table(lark: Lark) -> Any:
     """lark's LALR table: ``states`` {state: {symbol: (Shift, state) or (Reduce, Rule)}},
     and ``start_states`` / ``end_states`` by start rule."""
     return lark.parser.parser.parser.parse_table

@@ -27,7 +27,9 @@ lark 1.3's; tests/test_lark_internals.py checks it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import itemgetter
+from typing import Any
 
 from lark.exceptions import UnexpectedCharacters
 from lark.parsers.lalr_analysis import Shift
@@ -59,7 +61,7 @@ class Driver:
     """Runs one grammar's table.  ``builder_type`` has a method per rule, looked up
     here once; ``parse`` calls them on the builder it is handed."""
 
-    def __init__(self, parse_table, scanner, builder_type: type, start: str = "start"):
+    def __init__(self, parse_table: Any, scanner: Any, builder_type: type, start: str = "start") -> None:
         self.scanner = scanner
         self.start_state = parse_table.start_states[start]
         self.end_state = parse_table.end_states[start]
@@ -78,7 +80,7 @@ class Driver:
                         self.rules.append(_compile(arg, builder_type))
                     row[symbol] = ~rule_index[arg]
 
-    def parse(self, text: str, builder, on_comment=None):
+    def parse(self, text: str, builder: Any, on_comment: Callable[[Any], None] | None = None) -> Any:
         table, rules, end = self.table, self.rules, self.end_state
         state = self.start_state
         stack: list[int] = [state]
@@ -129,7 +131,7 @@ class Driver:
         raise Rejected
 
 
-def _splice(children, parts) -> _Repeat:
+def _splice(children: Any, parts: Any) -> _Repeat:
     kept = None
     for i, splice in parts:
         child = children[i]
@@ -145,7 +147,7 @@ def _splice(children, parts) -> _Repeat:
     return kept if kept is not None else _Repeat()
 
 
-def _compile(rule, builder_type: type) -> tuple:
+def _compile(rule: Any, builder_type: type) -> tuple[Any, ...]:
     """(size, origin, how, arg, build) for one grammar rule."""
     kept = [(i, not sym.is_term and sym.name.startswith("_"))
             for i, sym in enumerate(rule.expansion)

@@ -17,9 +17,9 @@ a group of the regex under its own name (QUANTITY, STRING, COMMENT…).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from lark.exceptions import UnexpectedCharacters
 from lark.lexer import Lexer, Token
@@ -29,7 +29,7 @@ from lark.lexer import Lexer, Token
 WORD, PUNCT = "WORD", "PUNCT"
 
 
-def choice_of_strings(pattern) -> tuple[str, ...] | None:
+def choice_of_strings(pattern: Any) -> tuple[str, ...] | None:
     """The strings a terminal stands for, or None if it is a real regular expression.
 
     lark compiles ``T: "a" | "b c"`` to ``(?:a|b\\ c)``, each alternative
@@ -131,7 +131,7 @@ def scan_table(terminals: tuple, ignore: tuple) -> ScanTable:
     return ScanTable(regex, literal, phrases, name, frozenset(t.name for t in ignored if t is not spaces[0]))
 
 
-def keyword_rows(table: ScanTable, states) -> dict[int, dict[str, str]]:
+def keyword_rows(table: ScanTable, states: Any) -> dict[int, dict[str, str]]:
     """state -> {text: the terminal it is there} for the keywords and punctuation each
     parser state accepts: worked out once, so reading a token never writes anything."""
     by_terminal: dict[str, list[tuple[int, str]]] = {}
@@ -156,12 +156,13 @@ class Scanner:
     the state a token is read in is ``stack[-1]``.  Nothing is written while
     scanning, so one Scanner serves any number of parses at once."""
 
-    def __init__(self, table: ScanTable, states):
+    def __init__(self, table: ScanTable, states: Any) -> None:
         self.table = table
         self.states = states
         self.rows = keyword_rows(table, states)
 
-    def tokens(self, text: str, stack: list, on_comment=None, end_marker=None):
+    def tokens(self, text: str, stack: list[Any], on_comment: Callable[[Tok], None] | None = None,
+               end_marker: Any = None) -> Iterator[Any]:
         """The tokens of ``text``, then ``end_marker`` if one is given."""
         states, rows = self.states, self.rows
         literal, phrases, name, skipped = self.table.literal, self.table.phrases, self.table.name, self.table.skipped
@@ -229,10 +230,10 @@ class KpiLexer(Lexer):
     # the scanner needs the parser's state (tests/test_lark_internals.py holds lark to it)
     __future_interface__ = 1
 
-    def __init__(self, lexer_conf):
+    def __init__(self, lexer_conf: Any) -> None:
         self.table = scan_table(tuple(lexer_conf.terminals), tuple(lexer_conf.ignore))
 
-    def lex(self, lexer_state, parser_state):
+    def lex(self, lexer_state: Any, parser_state: Any) -> Iterator[Token]:
         text = lexer_state.text
         text = getattr(text, "text", text)  # lark 1.3 hands over a TextSlice
         # Built per parse, not kept: lark's driver runs only to explain a syntax error.

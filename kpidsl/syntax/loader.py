@@ -15,6 +15,7 @@ someone else cannot make ``kpi check`` read and quote ``/etc/passwd``.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,12 +34,12 @@ class Program:
     imported: frozenset[int]  # id() of statements that came from another file
 
 
-def _named(stmt) -> str | None:
+def _named(stmt: object) -> str | None:
     return getattr(stmt, "name", None)
 
 
 class Loader:
-    def __init__(self, read=read_source):
+    def __init__(self, read: Callable[[Path], str] = read_source) -> None:
         self._read = read
         self._parsed: dict[Path, ast.Rubric] = {}
         self.diagnostics: list[Diagnostic] = []

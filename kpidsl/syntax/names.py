@@ -4,14 +4,16 @@ with them, lowering orders steps and decides which metrics wait for the whole ba
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import fields, is_dataclass
+from typing import Any
 
 from kpidsl.syntax import ast
 
 AGGREGATES = {"sum", "average", "count", "max", "min"}
 
 
-def names_in(node):
+def names_in(node: Any) -> Iterator[tuple[str, ast.Span]]:
     """(name, span) of every name anywhere in a formula, a condition or a rule, however
     the node is built (a rule's bounds and subjects, a look-up's keys); a grade test reads
     `grade`."""
@@ -28,7 +30,7 @@ def names_in(node):
                 yield from names_in(getattr(node, f.name))
 
 
-def has_aggregate(node) -> bool:
+def has_aggregate(node: Any) -> bool:
     if isinstance(node, ast.Call) and node.over is not None and node.func in AGGREGATES:
         return True  # (`abs(x over year)` is KPI143's: not an aggregate at all)
     if isinstance(node, tuple):

@@ -11,7 +11,7 @@ Safe to call from many threads at once: a parse writes only to its own builder.
 from __future__ import annotations
 
 import re
-
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -107,7 +107,7 @@ def _collect_syntax_errors(text: str, file: str) -> list[Diagnostic]:
     return found
 
 
-def _statement_chunks(text: str):
+def _statement_chunks(text: str) -> Iterator[tuple[int, str]]:
     words = _statement_words()
     lines = text.split("\n")
     depth = 0

@@ -18,8 +18,10 @@ folded into one line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from decimal import Decimal
+from typing import Any
 
 from kpidsl.syntax import ast, ast_rank
 from kpidsl.syntax.printer_expr import Explicit, ExprPrinter, Layout, Line, q_text, quantity_text, quoted, strings_text
@@ -34,7 +36,7 @@ INDENT = "  "
 # ---- comparing trees ---------------------------------------------------------------------------
 
 
-def strip_spans(node):
+def strip_spans(node: Any) -> Any:
     """A plain, comparable value for an AST node, without spans or comments.
 
     Numbers compare by their digits as written (``0.50`` differs from ``0.5``),
@@ -53,7 +55,7 @@ def strip_spans(node):
     return node
 
 
-def ast_equal(a, b) -> bool:
+def ast_equal(a: Any, b: Any) -> bool:
     """True when two ASTs say the same thing, wherever it was written and whatever the comments."""
     return strip_spans(a) == strip_spans(b)
 
@@ -71,7 +73,7 @@ KEYWORDS = {
 }
 
 
-def keyword(node) -> str:
+def keyword(node: Any) -> str:
     if isinstance(node, ast.Setting):
         return node.key
     if isinstance(node, (ast.TextList, ast.Key)):
@@ -86,7 +88,7 @@ class _Printer(ExprPrinter):
     """The statements and clauses of a rubric, over the base printer's formulas."""
 
     # -- statements
-    def statement(self, s, depth: int, top: bool = False) -> None:
+    def statement(self, s: Any, depth: int, top: bool = False) -> None:
         self.newline(depth, self.layout.line(s, keyword(s)), statement=s if top else None)
         getattr(self, "_" + type(s).__name__)(s, depth)
 
@@ -289,7 +291,7 @@ class _Printer(ExprPrinter):
         self.w(f"distribute grades per {s.per} rounded {s.rounding}")
         self._ties(s.tie_by, "share the better grade")
 
-    def _ties(self, tie_by, then: str) -> None:
+    def _ties(self, tie_by: Any, then: str) -> None:
         """`` ties by a, b then share``; `` ties share`` without tie-break expressions."""
         self.w(" ties ")
         for i, e in enumerate(tie_by):
@@ -343,7 +345,7 @@ class _Printer(ExprPrinter):
 _EXPRESSIONS = (ast.Number, ast.Var, ast.BinOp, ast.Neg, ast.Call, ast.Progressive, ast.Table)
 
 
-def source_lines(statements, layout: Layout | None = None) -> tuple[Line, ...]:
+def source_lines(statements: Any, layout: Layout | None = None) -> tuple[Line, ...]:
     """The statements as .kpi source lines, top-level statements marked where they start."""
     p = _Printer(layout or Layout())
     for s in statements:
@@ -351,7 +353,7 @@ def source_lines(statements, layout: Layout | None = None) -> tuple[Line, ...]:
     return p.result()
 
 
-def source_text(node, layout: Layout | None = None) -> str:
+def source_text(node: Any, layout: Layout | None = None) -> str:
     """.kpi source for a rubric, a statement, or an expression (no comments, no blank lines)."""
     if isinstance(node, ast.Rubric):
         lines = source_lines(node.statements, layout)
@@ -365,14 +367,14 @@ def source_text(node, layout: Layout | None = None) -> str:
     return "".join(INDENT * ln.depth + ln.text + "\n" for ln in lines)
 
 
-def _one_line(print_, node) -> str:
+def _one_line(print_: Callable[[_Printer, Any], None], node: Any) -> str:
     p = _Printer(Explicit(), one_line=True)
     p.newline(0, None)
     print_(p, node)
     return p.text()
 
 
-def expr_text(e) -> str:
+def expr_text(e: Any) -> str:
     """One line for an expression, every operation in parentheses: ``((a + b) * 2)``."""
     return _one_line(_Printer.expr, e)
 
@@ -382,7 +384,7 @@ def band_text(b: ast.Band | None) -> str:
     return "else" if b is None else _one_line(lambda p, b: p.w(p.band(b)), b)
 
 
-def condition_text(c) -> str:
+def condition_text(c: Any) -> str:
     return _one_line(_Printer.condition, c)
 
 
@@ -395,11 +397,11 @@ _RULES = (ast.Levels, ast.Scale, ast.Tiers, ast.Ratio, ast.Proportional, ast.Ded
           ast.EnteredBy)
 
 
-def _node(p: _Printer, node) -> None:
+def _node(p: _Printer, node: Any) -> None:
     getattr(p, "_" + type(node).__name__)(node, 0)
 
 
-def rule_text(rule) -> str:
+def rule_text(rule: Any) -> str:
     """One line a reviewer can read: the rule's kind and every number in it."""
     if rule is None:
         return "entered directly"
@@ -410,7 +412,7 @@ _STATEMENT_TEXTS = (ast_rank.Distribution, ast.Rounding, ast.Quota, ast.Flag, as
                     ast.TextList, ast.Note, ast.Use)
 
 
-def statement_text(s) -> str:
+def statement_text(s: Any) -> str:
     """One line for a header, key, veto or batch statement, without its labels."""
     if not isinstance(s, _STATEMENT_TEXTS):
         return type(s).__name__.lower()

@@ -6,8 +6,9 @@ their precedence allows; with ``one_line`` every operation brings its own."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from kpidsl.syntax import ast
 
@@ -19,12 +20,12 @@ class Layout:
     anchors are span positions (clauses without a span go first), defaults are
     left out and ``between`` is never used."""
 
-    def line(self, node, word: str):
+    def line(self, node: Any, word: str) -> Any:
         """Where the printed line that starts with ``word`` for ``node`` began (any
         comparable value; lines are put in this order inside a block)."""
         return (node.span.line, node.span.column)
 
-    def closing(self, node):
+    def closing(self, node: Any) -> Any:
         """Where the ``}`` of ``node``'s block was, or None to use the last line's anchor."""
         return None
 
@@ -32,7 +33,7 @@ class Layout:
         """One anchor for each of the item's ``criteria`` (they have no span)."""
         return [(0, 0)] * len(item.criteria)
 
-    def not_applicable(self, item: ast.Item):
+    def not_applicable(self, item: ast.Item) -> Any:
         return (0, 0)
 
     def written_between(self, band: ast.Band) -> bool:
@@ -46,7 +47,7 @@ class Layout:
 class Explicit(Layout):
     """For one-line texts: every default word spelled out."""
 
-    def written_default(self, node) -> bool:
+    def written_default(self, node: ast.Rounding | ast.Veto) -> bool:
         return True
 
 
@@ -64,7 +65,7 @@ class Line:
 # ---- atoms -----------------------------------------------------------------------------------------
 
 
-def quantity_text(q) -> str:
+def quantity_text(q: Any) -> str:
     """A number as written (``90%``, ``1pt``, ``0.5``): ``Quantity.__str__`` is its one spelling.
     A bound, target or cap may be a formula of the row's data instead (``quota``, ``2 * quota``):
     it is printed as a formula, so every reader of the outline sees it as written."""
@@ -73,7 +74,7 @@ def quantity_text(q) -> str:
     return limit_text(q)
 
 
-def limit_text(e, one_line: bool = False) -> str:
+def limit_text(e: Any, one_line: bool = False) -> str:
     """A bound from data, target or cap as a formula on one line: ``2 * quota``."""
     p = ExprPrinter(Layout(), one_line or _holds_brackets(e))
     p.newline(0, None)
@@ -81,12 +82,12 @@ def limit_text(e, one_line: bool = False) -> str:
     return p.text()
 
 
-def _holds_brackets(e) -> bool:
+def _holds_brackets(e: Any) -> bool:
     # brackets print on lines of their own unless the whole formula is one line
     return any(isinstance(x, ast.Progressive) for x in _nodes(e))
 
 
-def _nodes(e):
+def _nodes(e: Any) -> Iterator[Any]:
     yield e
     for child in (getattr(e, "left", None), getattr(e, "right", None), getattr(e, "operand", None),
                   getattr(e, "subject", None), *getattr(e, "args", ())):
@@ -105,14 +106,14 @@ def quoted(text: str) -> str:
     return '"' + text.replace('"', '\\"') + '"'
 
 
-def strings_text(texts) -> str:
+def strings_text(texts: Iterable[str]) -> str:
     return ", ".join(quoted(t) for t in texts)
 
 
 PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "or": 1, "and": 2}
 
 
-def precedence(e) -> int:
+def precedence(e: Any) -> int:
     """How tightly a formula or a condition binds (negation and `not` at 3)."""
     if isinstance(e, (ast.BinOp, ast.BoolOp)):
         return PREC[e.op]
@@ -132,14 +133,14 @@ class ExprPrinter:
         self.parts: list[list[str]] = []  # the text of each line, joined at the end
 
     # -- lines
-    def newline(self, depth: int, anchor, closing: bool = False, statement=None) -> None:
+    def newline(self, depth: int, anchor: Any, closing: bool = False, statement: object = None) -> None:
         self.lines.append(Line(depth, "", anchor, closing, statement))
         self.parts.append([])
 
     def w(self, text: str) -> None:
         self.parts[-1].append(text)
 
-    def close(self, depth: int, node) -> None:
+    def close(self, depth: int, node: Any) -> None:
         anchor = self.layout.closing(node)
         self.newline(depth, self.lines[-1].anchor if anchor is None else anchor, closing=True)
         self.w("}")
@@ -162,7 +163,7 @@ class ExprPrinter:
             return f"between {self.limit(lo_hi[0].value)} and {self.limit(lo_hi[1].value)}"
         return " and ".join(f"{x.op} {self.limit(x.value)}" for x in lo_hi)
 
-    def limit(self, x, parens: bool = False) -> str:
+    def limit(self, x: Any, parens: bool = False) -> str:
         """A bound, bracket start, target or cap: a number, or a formula of the row's data
         (``parens``: where `±` follows, a formula other than a name is parenthesised)."""
         if isinstance(x, ast.Quantity):
@@ -171,7 +172,7 @@ class ExprPrinter:
         wrapped = isinstance(x, ast.Var) or (self.one_line and isinstance(x, ast.BinOp))
         return f"({text})" if parens and not wrapped else text
 
-    def condition(self, c) -> None:
+    def condition(self, c: Any) -> None:
         if isinstance(c, ast.GradeTest):
             self.w(f"grade {c.test} {c.grade}")
         elif isinstance(c, ast.Compare):
@@ -191,7 +192,7 @@ class ExprPrinter:
         else:
             self.expr(c.expr)
 
-    def _operand(self, e, parens: bool, print_=None) -> None:
+    def _operand(self, e: Any, parens: bool, print_: Callable[[Any], None] | None = None) -> None:
         # one line: every operation brings its own parentheses
         print_ = print_ or self.expr
         if parens and not self.one_line:
@@ -201,7 +202,7 @@ class ExprPrinter:
         else:
             print_(e)
 
-    def expr(self, e) -> None:
+    def expr(self, e: Any) -> None:
         if isinstance(e, ast.Number):
             self.w(q_text(e.quantity))
         elif isinstance(e, ast.Var):

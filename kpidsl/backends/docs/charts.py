@@ -13,6 +13,7 @@ import decimal
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from kpidsl import interpret, ir
 from kpidsl.numbers.semantics import ScoreError
@@ -55,11 +56,11 @@ class Band:
 # ---- the subject of a rule ---------------------------------------------------------------
 
 
-def _size(e) -> int:
+def _size(e: ir.Node) -> int:
     return sum(1 for _ in ir.walk(e))
 
 
-def substitute(e, old, new):
+def substitute(e: Any, old: ir.Expr, new: ir.Expr) -> Any:
     """``e`` with every occurrence of the node ``old`` replaced by ``new`` (IR nodes are frozen
     and compare by value, so equal subtrees are the same subject)."""
     if e == old:
@@ -80,11 +81,11 @@ def substitute(e, old, new):
     return dataclasses.replace(e, **changes) if changes else e
 
 
-def _reads(e) -> bool:
+def _reads(e: ir.Node) -> bool:
     return any(isinstance(n, (ir.Cell, ir.Ref)) for n in ir.walk(e))
 
 
-def subject(expr) -> ir.Expr | None:
+def subject(expr: ir.Expr) -> ir.Expr | None:
     """The smallest expression that, replaced everywhere in ``expr``, leaves nothing read from
     a row: the one value the rule scores (a cell, a metric, or ``sales / sales_goal``).
     None when the rule reads nothing or several unrelated values."""
@@ -96,7 +97,7 @@ def subject(expr) -> ir.Expr | None:
     return None
 
 
-def at(expr, subj, x: Decimal) -> Decimal | None:
+def at(expr: ir.Expr, subj: ir.Expr, x: Decimal) -> Decimal | None:
     """The interpreter's value of ``expr`` with its subject equal to ``x``; None where the
     rule gives no score (a value outside every tier)."""
     try:
@@ -108,7 +109,7 @@ def at(expr, subj, x: Decimal) -> Decimal | None:
 # ---- what the IR says about a rule: boundaries, targets, caps, floors ---------------------
 
 
-def boundaries(expr, subj) -> tuple[Decimal, ...]:
+def boundaries(expr: ir.Expr, subj: ir.Expr) -> tuple[Decimal, ...]:
     """The constants the subject is compared with: tier boundaries."""
     out = set()
     for n in ir.walk(expr):
@@ -120,13 +121,13 @@ def boundaries(expr, subj) -> tuple[Decimal, ...]:
     return tuple(sorted(out))
 
 
-def targets(expr, subj) -> tuple[Decimal, ...]:
+def targets(expr: ir.Expr, subj: ir.Expr) -> tuple[Decimal, ...]:
     """The constants subtracted from the subject: a ratio's target."""
     return tuple(sorted({n.b.value for n in ir.walk(expr)
                          if isinstance(n, ir.Bin) and n.op == "-" and n.a == subj and isinstance(n.b, ir.Const)}))
 
 
-def clamps(expr) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
+def clamps(expr: ir.Expr) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
     """(caps, floors): the constants of the outermost min and max around the score."""
     caps: set[Decimal] = set()
     floors: set[Decimal] = set()
@@ -169,7 +170,7 @@ def sample(f: Callable[[Decimal], Decimal | None], xs: Iterable[Decimal]) -> tup
     return tuple(out)
 
 
-def _last_change(f, xs: list[Decimal]) -> Decimal | None:
+def _last_change(f: Callable[[Decimal], Decimal | None], xs: list[Decimal]) -> Decimal | None:
     last, prev = None, None
     for x in xs:
         y = f(x)
@@ -179,7 +180,8 @@ def _last_change(f, xs: list[Decimal]) -> Decimal | None:
     return last
 
 
-def domain(subj, columns: Mapping[str, ir.Column], f, marks: tuple[Decimal, ...]) -> tuple[Decimal, Decimal, bool]:
+def domain(subj: ir.Expr, columns: Mapping[str, ir.Column], f: Callable[[Decimal], Decimal | None],
+           marks: tuple[Decimal, ...]) -> tuple[Decimal, Decimal, bool]:
     """(low, high, percent) for the x axis: a percent cell's whole range; otherwise from zero
     (or symmetric around it for a difference) to a little past the last value where the score
     still changes."""
@@ -202,7 +204,7 @@ def domain(subj, columns: Mapping[str, ir.Column], f, marks: tuple[Decimal, ...]
     return low, high, percent
 
 
-def is_integer(subj, columns: Mapping[str, ir.Column]) -> bool:
+def is_integer(subj: ir.Expr, columns: Mapping[str, ir.Column]) -> bool:
     """A count, or a sum of counts: sampled at whole numbers."""
     if isinstance(subj, ir.Cell):
         col = columns.get(subj.column)
@@ -210,7 +212,7 @@ def is_integer(subj, columns: Mapping[str, ir.Column]) -> bool:
     return isinstance(subj, ir.Bin) and subj.op == "+" and is_integer(subj.a, columns) and is_integer(subj.b, columns)
 
 
-def curve_samples(f, low: Decimal, high: Decimal, integer: bool, near: tuple[Decimal, ...]) -> tuple[tuple[Decimal, Decimal], ...]:
+def curve_samples(f: Callable[[Decimal], Decimal | None], low: Decimal, high: Decimal, integer: bool, near: tuple[Decimal, ...]) -> tuple[tuple[Decimal, Decimal], ...]:
     """A grid, plus each boundary and its two sides, so a tier's step shows where it is."""
     step = Decimal(1) if integer and high - low <= 100 else nice_step(high - low)
     eps = Decimal(1) if integer else step / 10
@@ -250,7 +252,7 @@ def grade_bands(plan: ir.Plan, high: Decimal) -> tuple[Band, ...]:
     return tuple(Band(b.low, bands[i + 1].low if i + 1 < len(bands) else b.high, b.grade) for i, b in enumerate(bands))
 
 
-def _consts(c) -> set[Decimal]:
+def _consts(c: ir.Node) -> set[Decimal]:
     return {n.value for n in ir.walk(c) if isinstance(n, ir.Const)}
 
 

@@ -10,6 +10,7 @@ CHOSEN and CORRECTED comments, which are not part of the IR (``decision_notes``)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -234,7 +235,7 @@ def render_page(plan: ir.Plan, name: str, lang: str = "zh", source: str | None =
     return Page(name, plan.title, outline.position, outline.period, len(outline.items()), markdown, tuple(figures))
 
 
-def member_rows(members, top: Decimal, depth: int = 0) -> list[tuple[int, ir.ShownItem | ir.ShownSection, str]]:
+def member_rows(members: Iterable[ir.ShownItem | ir.ShownSection], top: Decimal, depth: int = 0) -> list[tuple[int, ir.ShownItem | ir.ShownSection, str]]:
     """The overview table's rows, depth first: (depth, member, its share of the total)."""
     out = []
     for m in members:

@@ -12,7 +12,10 @@ Every name and text from the rubric is emitted as a JSON string literal with
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
+from typing import assert_never
 
 from kpidsl import ir
 
@@ -27,57 +30,61 @@ def js_string(text: str) -> str:
 
 
 class _Emitter:
-    def __init__(self):
+    def __init__(self) -> None:
         self.constants: dict[str, int] = {}
         self.names: dict[str, str] = {}
 
-    def const(self, v) -> str:
+    def const(self, v: Decimal) -> str:
         text = str(v)
         if text not in self.constants:
             self.constants[text] = len(self.constants)
         return f"K[{self.constants[text]}]"
 
-    def expr(self, e) -> str:
-        t = type(e)
-        if t is ir.Const:
-            return self.const(e.value)
-        if t is ir.Cell:
-            return f"cell(c, {js_string(e.column)})"
-        if t is ir.Ref:
-            return self.names.get(e.step) or f"s[{js_string(e.step)}]"
-        if t is ir.Bin:
-            fn = {"+": "add", "-": "sub", "*": "mul", "/": "div"}[e.op]
-            return f"Dec.{fn}({self.expr(e.a)}, {self.expr(e.b)})"
-        if t is ir.Neg:
-            return f"Dec.neg({self.expr(e.a)})"
-        if t is ir.Min:
-            return "Dec.min(" + ", ".join(self.expr(a) for a in e.args) + ")"
-        if t is ir.Max:
-            return "Dec.max(" + ", ".join(self.expr(a) for a in e.args) + ")"
-        if t is ir.If:
-            return f"({self.cond(e.cond)} ? {self.expr(e.then)} : {self.expr(e.else_)})"
-        if t is ir.Round:
-            return f"Dec.roundTo({self.expr(e.a)}, {self.const(e.step)}, {js_string(e.mode)})"
-        if t is ir.Fail:
-            return f"fail({js_string(e.message)}, {self.expr(e.show)})"
-        raise TypeError(f"not an IR expression for the form: {t.__name__}")
+    def expr(self, e: ir.Expr) -> str:
+        match e:
+            case ir.Const():
+                return self.const(e.value)
+            case ir.Cell():
+                return f"cell(c, {js_string(e.column)})"
+            case ir.Ref():
+                return self.names.get(e.step) or f"s[{js_string(e.step)}]"
+            case ir.Bin():
+                fn = {"+": "add", "-": "sub", "*": "mul", "/": "div"}[e.op]
+                return f"Dec.{fn}({self.expr(e.a)}, {self.expr(e.b)})"
+            case ir.Neg():
+                return f"Dec.neg({self.expr(e.a)})"
+            case ir.Min():
+                return "Dec.min(" + ", ".join(self.expr(a) for a in e.args) + ")"
+            case ir.Max():
+                return "Dec.max(" + ", ".join(self.expr(a) for a in e.args) + ")"
+            case ir.If():
+                return f"({self.cond(e.cond)} ? {self.expr(e.then)} : {self.expr(e.else_)})"
+            case ir.Round():
+                return f"Dec.roundTo({self.expr(e.a)}, {self.const(e.step)}, {js_string(e.mode)})"
+            case ir.Fail():
+                return f"fail({js_string(e.message)}, {self.expr(e.show)})"
+            case ir.Agg():  # a form scores one person: batch_only leaves these steps out
+                raise TypeError(f"not an IR expression for the form: {type(e).__name__}")
+            case _:
+                assert_never(e)
 
-    def cond(self, c) -> str:
-        t = type(c)
-        if t is ir.Cmp:
-            op = {"=": "===", "!=": "!=="}.get(c.op, c.op)
-            return f"(Dec.cmp({self.expr(c.a)}, {self.expr(c.b)}) {op} 0)"
-        if t is ir.And:
-            return "(" + " && ".join(self.cond(a) for a in c.args) + ")"
-        if t is ir.Or:
-            return "(" + " || ".join(self.cond(a) for a in c.args) + ")"
-        if t is ir.Not:
-            return f"(!{self.cond(c.a)})"
-        if t is ir.IsTrue:
-            return f"(!Dec.isZero({self.expr(c.a)}))"
-        raise TypeError(f"not an IR condition: {t.__name__}")
+    def cond(self, c: ir.Cond) -> str:
+        match c:
+            case ir.Cmp():
+                op = {"=": "===", "!=": "!=="}.get(c.op, c.op)
+                return f"(Dec.cmp({self.expr(c.a)}, {self.expr(c.b)}) {op} 0)"
+            case ir.And():
+                return "(" + " && ".join(self.cond(a) for a in c.args) + ")"
+            case ir.Or():
+                return "(" + " || ".join(self.cond(a) for a in c.args) + ")"
+            case ir.Not():
+                return f"(!{self.cond(c.a)})"
+            case ir.IsTrue():
+                return f"(!Dec.isZero({self.expr(c.a)}))"
+            case _:
+                assert_never(c)
 
-    def steps(self, steps) -> list[tuple[str, str, str]]:
+    def steps(self, steps: Iterable[ir.Step]) -> list[tuple[str, str, str]]:
         out = []
         for step in steps:
             code = self.expr(step.expr)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import decimal
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn, assert_never
 
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
 from jinja2.bccache import Bucket
@@ -54,66 +54,66 @@ def environment() -> Environment:
 
 
 class Emitter:
-    def __init__(self):
+    def __init__(self) -> None:
         self.constants: dict[str, str] = {}  # canonical digits -> constant name
         self.names: dict[str, str] = {}  # step name -> local variable
         # column -> local variable, for the columns every streamed row holds (None: read c[...])
         self.cells: dict[str, str] | None = None
 
-    def const(self, v) -> str:
+    def const(self, v: decimal.Decimal) -> str:
         text = str(v)
         if text not in self.constants:
             self.constants[text] = f"K{len(self.constants)}"
         return self.constants[text]
 
-    def expr(self, e, scope: str) -> str:
-        t = type(e)
-        if t is ir.Const:
+    def expr(self, e: ir.Expr, scope: str) -> str:
+        # ``type(e) is`` rather than ``match``: a third faster, and as exhaustive for mypy (the
+        # IR's classes are final), so the time to compile a rubric stays what it was
+        if type(e) is ir.Const:
             return self.const(e.value)
-        if t is ir.Cell:
+        if type(e) is ir.Cell:
             if self.cells is not None and e.column in self.cells:
                 return self.cells[e.column]
             return f"c[{e.column!r}]"
-        if t is ir.Ref:
+        if type(e) is ir.Ref:
             if e.step in self.names:
                 return self.names[e.step]
             return f"s[{e.step!r}]"  # a score step, seen from the result function
-        if t is ir.Bin:
+        if type(e) is ir.Bin:
             a, b = self.expr(e.a, scope), self.expr(e.b, scope)
             return f"_div({a}, {b})" if e.op == "/" else f"({a} {e.op} {b})"
-        if t is ir.Neg:
+        if type(e) is ir.Neg:
             return f"(-{self.expr(e.a, scope)})"
-        if t is ir.Min:
+        if type(e) is ir.Min:
             return "min(" + ", ".join(self.expr(a, scope) for a in e.args) + ")"
-        if t is ir.Max:
+        if type(e) is ir.Max:
             return "max(" + ", ".join(self.expr(a, scope) for a in e.args) + ")"
-        if t is ir.If:
+        if type(e) is ir.If:
             return f"({self.expr(e.then, scope)} if {self.cond(e.cond, scope)} else {self.expr(e.else_, scope)})"
-        if t is ir.Round:
+        if type(e) is ir.Round:
             how = "_quantize" if is_power_of_ten(e.step) else "_round"  # decided here, not every row
             return f"{how}({self.expr(e.a, scope)}, {self.const(e.step)}, {e.mode!r})"
-        if t is ir.Fail:
+        if type(e) is ir.Fail:
             return f"_fail({e.message!r}, {self.expr(e.show, scope)})"
-        if t is ir.Agg:
+        if type(e) is ir.Agg:
             return f"agg({e.func!r}, {e.step!r}, {e.over!r})"
-        raise TypeError(f"not an IR expression: {t.__name__}")
+        assert_never(e)
 
-    def cond(self, c, scope: str) -> str:
-        t = type(c)
-        if t is ir.Cmp:
+    def cond(self, c: ir.Cond, scope: str) -> str:
+        if type(c) is ir.Cmp:
             op = "==" if c.op == "=" else c.op
             return f"({self.expr(c.a, scope)} {op} {self.expr(c.b, scope)})"
-        if t is ir.And:
+        if type(c) is ir.And:
             return "(" + " and ".join(self.cond(a, scope) for a in c.args) + ")"
-        if t is ir.Or:
+        if type(c) is ir.Or:
             return "(" + " or ".join(self.cond(a, scope) for a in c.args) + ")"
-        if t is ir.Not:
+        if type(c) is ir.Not:
             return f"(not {self.cond(c.a, scope)})"
-        if t is ir.IsTrue:
+        if type(c) is ir.IsTrue:
             return f"({self.expr(c.a, scope)} != 0)"
-        raise TypeError(f"not an IR condition: {t.__name__}")
+        assert_never(c)
 
-    def lines(self, steps, scope: str) -> list[tuple[str, str]]:
+    def lines(self, steps: Iterable[ir.Step], scope: str) -> list[tuple[str, str]]:
         out = []
         for step in steps:
             code = self.expr(step.expr, scope)  # before naming the step: it may not refer to itself
@@ -167,7 +167,7 @@ def one_pass_parts(em: Emitter, plan: ir.Plan) -> dict:
             "text_scores": text_scores, "text_grades": text_grades, "text_results": text_results}
 
 
-def _fail(message, shown):
+def _fail(message: str, shown: decimal.Decimal) -> NoReturn:
     raise ScoreError(f"{message}: {spell(shown)}")
 
 
@@ -195,11 +195,11 @@ def compile_plan(plan: ir.Plan) -> Compiled:
     exec(code, namespace)  # generated from the IR only; see the module docstring
     score, grade, result = namespace["score"], namespace["grade"], namespace["result"]
 
-    def score_in_context(cells):
+    def score_in_context(cells: Mapping[str, decimal.Decimal]) -> Any:
         with decimal.localcontext(CONTEXT):
             return score(cells)
 
-    def result_in_context(cells, steps, agg):
+    def result_in_context(cells: Mapping[str, decimal.Decimal], steps: Mapping[str, decimal.Decimal], agg: Any) -> Any:
         with decimal.localcontext(CONTEXT):
             return result(cells, steps, agg)
 

@@ -380,7 +380,7 @@ def _tie_note(b: Builder, w: Windows, a: ir.BestOf, won: str) -> exp.Expr:
     order = [exp.Ordered(this=col(b.row_column), nulls_first=True)]  # type: ignore[arg-type]  # checked by the caller
     names = exp.GroupConcat(this=_text(w.person), separator=exp.Literal.string(", "))
 
-    def others(start, start_side, end, end_side) -> exp.Expr:
+    def others(start: str | exp.Expr, start_side: str | None, end: str | exp.Expr, end_side: str | None) -> exp.Expr:
         spec = exp.WindowSpec(kind="ROWS", start=start, start_side=start_side, end=end, end_side=end_side)
         return exp.Window(this=names.copy(), partition_by=[p.copy() for p in part], order=exp.Order(
             expressions=[o.copy() for o in order]), spec=spec)

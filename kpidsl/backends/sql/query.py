@@ -31,6 +31,7 @@ from kpidsl.backends.sql import cells as sql_cells
 from kpidsl.backends.sql.values import (
     DIALECTS,
     ERROR,
+    Bool,
     Dialect,
     Layers,
     SQLError,
@@ -229,7 +230,8 @@ class Builder:
 
 
 
-    def select(self, grade: exp.Expr | None, excluded, awards, flags) -> Query:
+    def select(self, grade: exp.Expr | None, excluded: list[Bool], awards: list[tuple[str, exp.Expr]],
+               flags: list[exp.Expr]) -> Query:
         plan = self.plan
         source: exp.Expr = exp.Table(this=quote(self.table))
         ctes = []

@@ -9,6 +9,8 @@ cell is NULL, which a CSV writes as nothing, as Python's csv module does.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlglot import exp
 
 from kpidsl import ir
@@ -46,7 +48,7 @@ def spelled_number(x: exp.Expr, exponent: int | None) -> exp.Expr:
                     default=normalized(x))
 
 
-def spelled(plan: ir.Plan, table, query: Query) -> str:
+def spelled(plan: ir.Plan, table: Any, query: Query) -> str:  # table: engine.output.Table, a layer above
     """The SELECT list (DuckDB) of the output columns, each as text under its header."""
     excluded = exp.EQ(this=col(STATUS), expression=_s("excluded"))
     keys = {plan.person: plan.person, "period": plan.period, **{g: g for g in plan.groups}}

@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import assert_never
 
 from sqlglot import exp
 
@@ -197,97 +198,103 @@ class Translator:
         return replace(hit, sql=hit.sql.copy())
 
     def _value(self, e: ir.Expr) -> Val:
-        if isinstance(e, ir.Const):
-            scale = places_of(e.value)
-            return self.const(int(e.value.scaleb(scale)), scale)
-        if isinstance(e, ir.Cell):
-            scale = self.inputs[e.column]
-            lo, hi = self.bounds.get(e.column, (-WIDE_MAX, WIDE_MAX))
-            name = self.renamed.get(e.column, e.column)
-            level = 1 if name != e.column else 0
-            # the cell as a whole number, once, in its own column: read by every rule that uses it
-            whole, kind = self.d.whole_cell(col(name), scale, lo, hi)
-            column = self.layers.add(whole, level + 1, "c")
-            return Val(col(column), scale, level + 1, None, lo, hi, kind)
-        if isinstance(e, ir.Agg) and self.aggregate is not None:
-            return self.aggregate(e)
-        if isinstance(e, ir.Ref):
-            return self.steps[e.step]
-        if isinstance(e, ir.Neg):
-            a = self.value(e.a)
-            if a.const is not None:
-                return self.const(-a.const, a.scale)
-            return Val(exp.Neg(this=exp.Paren(this=a.sql)), a.scale, a.level, None, -a.hi, -a.lo, a.kind)
-        if isinstance(e, ir.Bin):
-            if e.op == "/":
-                return self.divide(self.value(e.a), self.value(e.b))
-            a, b = self.value(e.a), self.value(e.b)
-            if e.op == "*":
-                scale = a.scale + b.scale
-                self.align(a, scale)  # refuses more places than an engine keeps
-                if a.const is not None and b.const is not None:
-                    return self.const(a.const * b.const, scale)
-                if a.const == 1 or b.const == 1:  # 1 × x, as a deduction of 1 point per time
-                    return replace(b if a.const == 1 else a, scale=scale)
-                ends = [x * y for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
-                return self.arith(exp.Mul, a, b, scale, min(ends), max(ends))
-            scale = max(a.scale, b.scale)
-            a, b = self.align(a, scale), self.align(b, scale)
-            if e.op == "+":
-                return self.arith(exp.Add, a, b, scale, a.lo + b.lo, a.hi + b.hi)
-            return self.arith(exp.Sub, a, b, scale, a.lo - b.hi, a.hi - b.lo)
-        if isinstance(e, (ir.Min, ir.Max)):
-            args = [self.value(a) for a in e.args]
-            scale = max(a.scale for a in args)
-            aligned = [self.align(a, scale) for a in args]
-            pick = min if isinstance(e, ir.Min) else max
-            lo, hi = pick(a.lo for a in aligned), pick(a.hi for a in aligned)
-            sqls, kind = self.operands(aligned, lo, hi, arithmetic=False)
-            # LEAST and GREATEST as the engines spell them (every listed dialect has both);
-            # sqlglot's own nodes would add a NULL test around them for DuckDB.
-            fn = "LEAST" if isinstance(e, ir.Min) else "GREATEST"
-            return Val(exp.Anonymous(this=fn, expressions=sqls), scale, max(a.level for a in args), None, lo, hi, kind)
-        if isinstance(e, ir.If):
-            c, a, b = self.cond(e.cond), self.value(e.then), self.value(e.else_)
-            scale = max(a.scale, b.scale)
-            a, b = self.align(a, scale), self.align(b, scale)
-            lo, hi = min(a.lo, b.lo), max(a.hi, b.hi)
-            (x, y), kind = self.operands([a, b], lo, hi, arithmetic=False)
-            case = exp.Case(ifs=[exp.If(this=c.sql, true=x)], default=y)
-            return Val(case, scale, max(c.level, a.level, b.level), None, lo, hi, kind)
-        if isinstance(e, ir.Round):
-            return self.round(self.value(e.a), e.step, e.mode)
-        if isinstance(e, ir.Fail):
-            shown = self.value(e.show)
-            # NULL (the error column says why): it takes no value, so any bounds hold
-            kind = "wide" if self.d.narrow is None else "narrow"
-            return Val(exp.Cast(this=exp.Null(), to=self.d.narrow or self.d.integer), shown.scale, shown.level,
-                       None, 0, 0, kind)
-        raise SQLError(f"{type(e).__name__} is a batch rule, not a value of one row")
+        match e:
+            case ir.Const():
+                scale = places_of(e.value)
+                return self.const(int(e.value.scaleb(scale)), scale)
+            case ir.Cell():
+                scale = self.inputs[e.column]
+                lo, hi = self.bounds.get(e.column, (-WIDE_MAX, WIDE_MAX))
+                name = self.renamed.get(e.column, e.column)
+                level = 1 if name != e.column else 0
+                # the cell as a whole number, once, in its own column: read by every rule that uses it
+                whole, kind = self.d.whole_cell(col(name), scale, lo, hi)
+                column = self.layers.add(whole, level + 1, "c")
+                return Val(col(column), scale, level + 1, None, lo, hi, kind)
+            case ir.Ref():
+                return self.steps[e.step]
+            case ir.Neg():
+                a = self.value(e.a)
+                if a.const is not None:
+                    return self.const(-a.const, a.scale)
+                return Val(exp.Neg(this=exp.Paren(this=a.sql)), a.scale, a.level, None, -a.hi, -a.lo, a.kind)
+            case ir.Bin():
+                if e.op == "/":
+                    return self.divide(self.value(e.a), self.value(e.b))
+                a, b = self.value(e.a), self.value(e.b)
+                if e.op == "*":
+                    scale = a.scale + b.scale
+                    self.align(a, scale)  # refuses more places than an engine keeps
+                    if a.const is not None and b.const is not None:
+                        return self.const(a.const * b.const, scale)
+                    if a.const == 1 or b.const == 1:  # 1 × x, as a deduction of 1 point per time
+                        return replace(b if a.const == 1 else a, scale=scale)
+                    ends = [x * y for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
+                    return self.arith(exp.Mul, a, b, scale, min(ends), max(ends))
+                scale = max(a.scale, b.scale)
+                a, b = self.align(a, scale), self.align(b, scale)
+                if e.op == "+":
+                    return self.arith(exp.Add, a, b, scale, a.lo + b.lo, a.hi + b.hi)
+                return self.arith(exp.Sub, a, b, scale, a.lo - b.hi, a.hi - b.lo)
+            case ir.Min() | ir.Max():
+                args = [self.value(a) for a in e.args]
+                scale = max(a.scale for a in args)
+                aligned = [self.align(a, scale) for a in args]
+                pick = min if isinstance(e, ir.Min) else max
+                lo, hi = pick(a.lo for a in aligned), pick(a.hi for a in aligned)
+                sqls, kind = self.operands(aligned, lo, hi, arithmetic=False)
+                # LEAST and GREATEST as the engines spell them (every listed dialect has both);
+                # sqlglot's own nodes would add a NULL test around them for DuckDB.
+                fn = "LEAST" if isinstance(e, ir.Min) else "GREATEST"
+                return Val(exp.Anonymous(this=fn, expressions=sqls), scale, max(a.level for a in args), None, lo, hi, kind)
+            case ir.If():
+                c, a, b = self.cond(e.cond), self.value(e.then), self.value(e.else_)
+                scale = max(a.scale, b.scale)
+                a, b = self.align(a, scale), self.align(b, scale)
+                lo, hi = min(a.lo, b.lo), max(a.hi, b.hi)
+                (x, y), kind = self.operands([a, b], lo, hi, arithmetic=False)
+                case = exp.Case(ifs=[exp.If(this=c.sql, true=x)], default=y)
+                return Val(case, scale, max(c.level, a.level, b.level), None, lo, hi, kind)
+            case ir.Round():
+                return self.round(self.value(e.a), e.step, e.mode)
+            case ir.Fail():
+                shown = self.value(e.show)
+                # NULL (the error column says why): it takes no value, so any bounds hold
+                kind = "wide" if self.d.narrow is None else "narrow"
+                return Val(exp.Cast(this=exp.Null(), to=self.d.narrow or self.d.integer), shown.scale, shown.level,
+                           None, 0, 0, kind)
+            case ir.Agg():
+                if self.aggregate is not None:
+                    return self.aggregate(e)
+                raise SQLError(f"{type(e).__name__} is a batch rule, not a value of one row")
+            case _:
+                assert_never(e)
 
     def cond(self, c: ir.Cond) -> Bool:
-        if isinstance(c, ir.Cmp):
-            a, b = self.value(c.a), self.value(c.b)
-            scale = max(a.scale, b.scale)
-            a, b = self.align(a, scale), self.align(b, scale)
-            (x, y), _ = self.operands([a, b], min(a.lo, b.lo), max(a.hi, b.hi), arithmetic=False)
-            node: type[exp.Binary] = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "=": exp.EQ,
-                                          "!=": exp.NEQ}[c.op]
-            return Bool(node(this=x, expression=y), max(a.level, b.level))
-        if isinstance(c, (ir.And, ir.Or)):
-            parts = [self.cond(x) for x in c.args]
-            joint = exp.And if isinstance(c, ir.And) else exp.Or
-            sql = parts[0].sql
-            for p in parts[1:]:
-                sql = joint(this=sql, expression=p.sql)
-            return Bool(exp.Paren(this=sql), max(p.level for p in parts))
-        if isinstance(c, ir.Not):
-            inner = self.cond(c.a)
-            return Bool(exp.Not(this=exp.Paren(this=inner.sql)), inner.level)
-        if isinstance(c, ir.IsTrue):
-            a = self.value(c.a)
-            return Bool(exp.NEQ(this=a.sql, expression=self.zero(a)), a.level)
-        raise SQLError(f"not an IR condition: {type(c).__name__}")
+        match c:
+            case ir.Cmp():
+                a, b = self.value(c.a), self.value(c.b)
+                scale = max(a.scale, b.scale)
+                a, b = self.align(a, scale), self.align(b, scale)
+                (x, y), _ = self.operands([a, b], min(a.lo, b.lo), max(a.hi, b.hi), arithmetic=False)
+                node: type[exp.Binary] = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "=": exp.EQ,
+                                              "!=": exp.NEQ}[c.op]
+                return Bool(node(this=x, expression=y), max(a.level, b.level))
+            case ir.And() | ir.Or():
+                parts = [self.cond(x) for x in c.args]
+                joint = exp.And if isinstance(c, ir.And) else exp.Or
+                sql = parts[0].sql
+                for p in parts[1:]:
+                    sql = joint(this=sql, expression=p.sql)
+                return Bool(exp.Paren(this=sql), max(p.level for p in parts))
+            case ir.Not():
+                inner = self.cond(c.a)
+                return Bool(exp.Not(this=exp.Paren(this=inner.sql)), inner.level)
+            case ir.IsTrue():
+                a = self.value(c.a)
+                return Bool(exp.NEQ(this=a.sql, expression=self.zero(a)), a.level)
+            case _:
+                assert_never(c)
 
     def like(self, n: int, v: Val) -> exp.Expr:
         """A small constant in v's width (an operation is cheapest between equals)."""
