@@ -15,11 +15,17 @@ BREAKS = {"CRLF": "\r\n", "CR": "\r", "VT": "\x0b", "FF": "\x0c", "FS": "\x1c", 
 
 
 @pytest.mark.parametrize("name", BREAKS)
-def test_every_line_break_ends_a_comment_and_counts_as_a_line(name):
-    diags = check_text(BREAKS[name].join(BODY) + BREAKS[name], "a.kpi")
-    # the item after the comment is read: its 90 points are short of 100, and the
-    # problem is named where an editor shows the item, line 3
-    assert [(d.code, d.related[0].span.line) for d in diags] == [("KPI101", 3)], diags
+def test_a_comment_ends_at_every_line_break(name):
+    # the break stands right after the comment: whatever it is, the item after it is read
+    text = BODY[0] + "\n" + BODY[1] + BREAKS[name] + "\n".join(BODY[2:]) + "\n"
+    diags = check_text(text, "a.kpi")
+    if name in ("CRLF", "CR"):  # a line break to every editor and to kpi: the item is on line 3
+        assert [(d.code, d.related[0].span.line) for d in diags] == [("KPI101", 3)], diags
+    elif name == "FF":  # white space to kpi, as to most editors: the item is read on line 2
+        assert [(d.code, d.related[0].span.line) for d in diags] == [("KPI101", 2)], diags
+    else:  # shown as a new line by some editors and not one to kpi: refused where it stands
+        assert [(d.code, d.span.line, d.span.column) for d in diags] == [("KPI001", 2, len(BODY[1]) + 1)], diags
+        assert "replace it with a newline" in (diags[0].hint or "")
 
 
 def test_a_comment_on_a_cr_only_file_no_longer_hides_the_grades(tmp_path, kpi):

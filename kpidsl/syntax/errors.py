@@ -45,6 +45,10 @@ LOOKALIKES = {
 }
 
 
+# Unicode's line breaks other than LF and CR (which kpi reads as lines): refused where they stand.
+LINE_BREAKS = frozenset("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
 def _literals(expected: set[str], terminals: Any) -> tuple[set[str], set[str]]:
     """Split expected terminal names into keyword/punctuation texts and named kinds."""
     lits, kinds = set(), set()
@@ -157,6 +161,8 @@ def describe_unexpected_char(exc: Any, text: str) -> tuple[str, str | None, int]
             hint = f"this looks like a full-width or look-alike character: write `{meant}` instead"
         else:
             hint = "statements end at the end of the line; no `;` is needed"
+    elif ch in LINE_BREAKS:
+        hint = "an editor shows this as a new line, but it is not one: replace it with a newline"
     elif ch == "%":
         hint = "write `%` right after its number, with no space: `90%`"
     elif ch in "'‘’":

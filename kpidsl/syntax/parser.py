@@ -138,18 +138,19 @@ def _brace_delta(line: str) -> int:
     return delta
 
 
-# Every line break an editor shows (Unicode's, as str.splitlines knows them): an old Mac
-# file's lone CR, a form feed, U+2028.  kpi reads each as the end of a line, so a `#`
-# comment stops where the editor shows it stop, and line numbers match the editor's.
-_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# A lone CR (an old Mac file) is a line break to every editor and to the language server
+# protocol: read as one, so a `#` comment stops where the editor shows it stop and line
+# numbers match.  Unicode's other breaks (U+2028 …) end a comment (the grammar's COMMENT)
+# and are refused outside a string, where they stand.
+_CR = re.compile("\r\n?")
 
 
 def as_lines(text: str) -> str:
-    """``text`` with every line break written as ``\\n``."""
-    return _LINE_BREAKS.sub("\n", text) if _LINE_BREAKS.search(text) else text
+    """``text`` with every CR or CRLF written as ``\\n``."""
+    return _CR.sub("\n", text) if "\r" in text else text
 
 
 def read_source(path: str | Path) -> str:
     """A .kpi file's text: UTF-8, read past a byte-order mark (Windows Notepad writes one),
-    every line break as ``\\n``.  Every reader of a rubric file goes through here."""
+    every CR or CRLF as ``\\n``.  Every reader of a rubric file goes through here."""
     return as_lines(Path(path).read_bytes().decode("utf-8-sig"))
