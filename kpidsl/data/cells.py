@@ -27,6 +27,10 @@ NUMBER_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 # Full-width digits (what a Chinese input method types) are read as digits; thousands
 # separators and currency signs anywhere in the cell are dropped (one translation table:
 # every engine's TRANSLATE drops the characters of its `from` beyond `to`).
+# What str.strip() takes off a cell (every character whose isspace() is true), spelled
+# out for the readers in other languages, whose TRIM and trim() take other sets.
+SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+          "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 DIGITS_FROM, DIGITS_TO = "０１２３４５６７８９", "0123456789"
 DROPPED = ",，¥￥"
 SUFFIX = "元"  # a money unit after the number, dropped
@@ -112,7 +116,7 @@ def rules(spec: CellSpec) -> dict[str, object]:
     return {
         "kind": spec.kind, "unit": spec.unit, "percent_mode": spec.percent_mode,
         "yes": sorted(YES), "no": sorted(NO),
-        "number": NUMBER_PATTERN, "digits_from": DIGITS_FROM, "digits_to": DIGITS_TO, "dropped": DROPPED,
+        "spaces": SPACES, "number": NUMBER_PATTERN, "digits_from": DIGITS_FROM, "digits_to": DIGITS_TO, "dropped": DROPPED,
         "suffix": SUFFIX, "percent_marks": PERCENT_MARKS, "percent_sign_allowed": spec.unit in PERCENT_UNITS,
         "max_text": MAX_TEXT, "max_whole_digits": MAX_WHOLE_DIGITS, "max_places": MAX_PLACES,
         "checks": [{"kind": c.kind, "values": [str(v) for v in c.values],

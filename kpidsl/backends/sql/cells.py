@@ -33,6 +33,7 @@ from kpidsl.data.cells import (
     NUMBER_PATTERN,
     PERCENT_MARKS,
     PERCENT_UNITS,
+    SPACES,
     SUFFIX,
     YES,
     CellSpec,
@@ -54,6 +55,11 @@ def _fn(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
+def _trim(text: exp.Expr) -> exp.Expr:
+    """``text`` without the white space str.strip() takes off (SQL's TRIM takes only spaces)."""
+    return exp.Trim(this=text, expression=_s(SPACES))
+
+
 class CellReader:
     """The SQL that reads one column of text (``raw``) under ``spec`` into DECIMAL(38, places)."""
 
@@ -63,17 +69,17 @@ class CellReader:
         self.optional = optional
 
     def text(self, raw: exp.Expr) -> exp.Expr:
-        return exp.Coalesce(this=_fn("TRIM", raw), expressions=[_s("")])
+        return exp.Coalesce(this=_trim(raw), expressions=[_s("")])
 
     def marked(self, raw: exp.Expr) -> exp.Expr:
         """The cell without separators and 元, its digits made ASCII: the text in which
         cells._number looks for a percent sign (the same table, the same suffix)."""
-        t: exp.Expr = _fn("TRIM", _fn("TRANSLATE", self.text(raw), _s(DIGITS_FROM + DROPPED), _s(DIGITS_TO)))
-        return _fn("TRIM", _fn("REGEXP_REPLACE", t, _s(re.escape(SUFFIX) + "$"), _s("")))
+        t: exp.Expr = _trim(_fn("TRANSLATE", self.text(raw), _s(DIGITS_FROM + DROPPED), _s(DIGITS_TO)))
+        return _trim(_fn("REGEXP_REPLACE", t, _s(re.escape(SUFFIX) + "$"), _s("")))
 
     def number_text(self, raw: exp.Expr) -> exp.Expr:
         """The digits cells._number matches against its pattern: ``marked`` without its %."""
-        return _fn("TRIM", _fn("REGEXP_REPLACE", self.marked(raw), _s(_PERCENT_AT_END), _s("")))
+        return _trim(_fn("REGEXP_REPLACE", self.marked(raw), _s(_PERCENT_AT_END), _s("")))
 
     def is_percent(self, raw: exp.Expr) -> exp.Expr:
         return _fn("REGEXP_MATCHES", self.marked(raw), _s(_PERCENT_AT_END))
