@@ -1,9 +1,11 @@
 """How one data cell is read and checked: a ``CellSpec`` per column, derived once from
 ``ir.Column``, and ``read``, which interprets it (the value, or the problem in words).
 
-This is the only statement of what a cell may hold.  The generated fast row reader
-(``backends/rows.py``) is built from the same specs and may decline a cell, never
-read it differently; a property test (tests/test_cells.py) holds the two equal.
+This is the only statement of what a cell may hold.  The other readers are made from
+it: the generated fast row reader (``data/fast_reader.py``, which may decline a cell,
+never read it differently), the SQL reading (``backends/sql/cells.py``) and the form's
+JavaScript (templates/form/cells.js, which interprets ``rules(spec)``).  Property tests
+(tests/test_cells.py, tests/test_cell_readers.py) hold all four equal.
 """
 
 from __future__ import annotations
