@@ -173,7 +173,10 @@ def test_hostile_labels_render_as_text_and_run_nothing(page, tmp_path, write):
     form.write_text(render(scorer.plan), encoding="utf-8")
     page.goto(form.as_uri())
     page.locator('[data-column="a"][value="60"]').check()
+    # strict, as kpi eval is by default: a bare 95 in a percent column is asked about
     page.fill('[data-column="r"]', "95")
+    assert page.locator('[data-field="r"] .error').text_content() == "请写上百分号，如 93%"
+    page.fill('[data-column="r"]', "95%")
     page.fill("#f-person", "x")
     page.locator("td.criteria").first.hover()
     assert page.evaluate("window.pwned") is None

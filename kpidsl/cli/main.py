@@ -362,7 +362,9 @@ def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str) -> None:
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), required=True, help="The HTML file to write.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the form.")
 @click.option("--rater", default=None, help="A form for one weighted rater (e.g. self): only their columns.")
-def form(rubric: str, out: str, lang: str, rater: str | None) -> None:
+@click.option("--percent-cells", type=click.Choice(["strict", "whole", "fraction"]), default="strict", show_default=True,
+              help="How the form reads a bare number in a percent column, as kpi eval --percent-cells does.")
+def form(rubric: str, out: str, lang: str, rater: str | None, percent_cells: str) -> None:
     """Compile a rubric to one self-contained, fillable HTML appraisal form that scores as you type."""
     from kpidsl.backends.form.html import render
     from kpidsl.engine.output import atomic_path, refuse_overwriting
@@ -372,7 +374,7 @@ def form(rubric: str, out: str, lang: str, rater: str | None) -> None:
     scorer = load_for(rubric, "making a form")
     refuse_overwriting(Path(out), scorer.files)
     try:
-        html = render(scorer.plan, lang, rater)
+        html = render(scorer.plan, lang, rater, percent_cells)
     except ValueError as e:
         fail(str(e))
     with atomic_path(Path(out)) as tmp:

@@ -1,9 +1,11 @@
 """How one data cell is read and checked: a ``CellSpec`` per column, derived once from
 ``ir.Column``, and ``read``, which interprets it (the value, or the problem in words).
 
-This is the only statement of what a cell may hold.  The generated fast row reader
-(``backends/rows.py``) is built from the same specs and may decline a cell, never
-read it differently; a property test (tests/test_cells.py) holds the two equal.
+This is the only statement of what a cell may hold.  The other readers are made from
+it: the generated fast row reader (``data/fast_reader.py``, which may decline a cell,
+never read it differently), the SQL reading (``backends/sql/cells.py``) and the form's
+JavaScript (templates/form/cells.js, which interprets ``rules(spec)``).  Property tests
+(tests/test_cells.py, tests/test_cell_readers.py) hold all four equal.
 """
 
 from __future__ import annotations
@@ -19,15 +21,42 @@ NO = frozenset({"no", "n", "false", "0", "否", "无", "×", "✗", "✘", "错"
 NA = frozenset({"n/a", "na", "不适用", "-"})  # an item's own cell saying it does not apply
 PERCENT_MODES = ("strict", "whole", "fraction")  # how a bare number in a percent column is read
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# The spelling of a number cell, as data: every reader (this one, the generated fast
+# reader, the SQL reading, the form's JavaScript) is made from these, none restates them.
+# The pattern is written in the regex dialect Python, JavaScript and RE2 (DuckDB) share:
+# ASCII digits only, so that no engine's idea of a Unicode digit decides what a cell says.
+NUMBER_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+# Full-width digits (what a Chinese input method types) are read as digits; thousands
+# separators and currency signs anywhere in the cell are dropped (one translation table:
+# every engine's TRANSLATE drops the characters of its `from` beyond `to`).
+# What str.strip() takes off a cell (every character whose isspace() is true), spelled
+# out for the readers in other languages, whose TRIM and trim() take other sets.
+SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+          "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+DIGITS_FROM, DIGITS_TO = "０１２３４５６７８９", "0123456789"
+DROPPED = ",，¥￥"
+SUFFIX = "元"  # a money unit after the number, dropped
+PERCENT_MARKS = "%％"  # a percent sign at the end: the number is a hundredth
+PERCENT_UNITS = ("percent", "number")  # columns where a written percent sign is allowed
+MAX_TEXT = 80  # no number kpi reads is longer than this (MAX_WHOLE_DIGITS + MAX_PLACES)
+_NUMBER = re.compile(NUMBER_PATTERN)
 # The largest cell kpi reads: 18 digits before the point (a quintillion yuan) and 20
 # after (the division's places).  Longer numbers are refused, not rounded: + - * run at
 # 80 digits (semantics.CONTEXT) and must stay exact.  The fast reader's patterns below
 # decline them, so that both readers agree.
 MAX_WHOLE_DIGITS, MAX_PLACES = 18, 20
-FAST_NUMBER = rf"-?\d{{1,{MAX_WHOLE_DIGITS}}}(\.\d{{1,{MAX_PLACES}}})?"
-FAST_WHOLE = rf"-?\d{{1,{MAX_WHOLE_DIGITS}}}"
-_SEPARATORS = str.maketrans("", "", ",，¥￥")
+
+
+def fast_number(places: int) -> str:
+    """The usual spelling of a number (digits, an optional minus, a point and at most
+    ``places`` places), a pattern without anchors: the fast readers' one shape."""
+    whole = f"-?[0-9]{{1,{MAX_WHOLE_DIGITS}}}"
+    return f"{whole}(\\.[0-9]{{1,{places}}})?" if places else whole
+
+
+FAST_NUMBER = fast_number(MAX_PLACES)
+FAST_WHOLE = fast_number(0)
+_SEPARATORS = str.maketrans(DIGITS_FROM, DIGITS_TO, DROPPED)
 ONE, ZERO = Decimal(1), Decimal(0)
 
 
@@ -82,6 +111,21 @@ def spec_of(col: ir.Column, percent_mode: str = "strict") -> CellSpec:
     return CellSpec(col.name, col.unit, kind, tuple(checks), percent_mode, col.line)
 
 
+def rules(spec: CellSpec) -> dict[str, object]:
+    """``spec`` and the spelling rules above as JSON-ready data (numbers as text): what a
+    reader in another language (the form's JavaScript) interprets, so that it reads a
+    cell as ``read`` does without a rule copied into it by hand."""
+    return {
+        "kind": spec.kind, "unit": spec.unit, "percent_mode": spec.percent_mode,
+        "yes": sorted(YES), "no": sorted(NO),
+        "spaces": SPACES, "number": NUMBER_PATTERN, "digits_from": DIGITS_FROM, "digits_to": DIGITS_TO, "dropped": DROPPED,
+        "suffix": SUFFIX, "percent_marks": PERCENT_MARKS, "percent_sign_allowed": spec.unit in PERCENT_UNITS,
+        "max_text": MAX_TEXT, "max_whole_digits": MAX_WHOLE_DIGITS, "max_places": MAX_PLACES,
+        "checks": [{"kind": c.kind, "values": [str(v) for v in c.values],
+                    "levels": [[str(lo), str(hi)] for lo, hi in c.levels]} for c in spec.checks],
+    }
+
+
 def passes(check: Check, x: Decimal) -> bool:
     kind = check.kind
     if kind == "whole":
@@ -133,7 +177,7 @@ def read(spec: CellSpec, v: object) -> Decimal:
         if t in NO:
             return ZERO
         raise CellError(f"{text!r}{NOT_YES_NO}", "write 是/否, yes/no or 1/0")
-    if len(text) > 80:  # no number kpi reads is this long (MAX_WHOLE_DIGITS + MAX_PLACES)
+    if len(text) > MAX_TEXT:
         raise CellError(f"{text[:20] + '…'!r} ({len(text)} characters) is too long to be a number")
     x = _number(spec, v, text)
     for check in spec.checks:
@@ -154,9 +198,9 @@ def _number(spec: CellSpec, v: object, text: str) -> Decimal:
             return value
         return _bare_percent(spec, value, text)
     t = text.translate(_SEPARATORS).strip()
-    if t.endswith("元"):
-        t = t[:-1].strip()
-    is_percent = t.endswith(("%", "％"))
+    if t.endswith(SUFFIX):
+        t = t[:-len(SUFFIX)].strip()
+    is_percent = t.endswith(tuple(PERCENT_MARKS))
     if is_percent:
         t = t[:-1].strip()
     if not _NUMBER.match(t):
@@ -168,7 +212,7 @@ def _number(spec: CellSpec, v: object, text: str) -> Decimal:
     except InvalidOperation:
         raise CellError(f"{text!r} is not a number") from None
     if is_percent:
-        if spec.unit not in ("percent", "number"):
+        if spec.unit not in PERCENT_UNITS:
             raise CellError(f"{text!r} is a percent, but this column holds {spec.unit}")
         return value
     if spec.kind == "percent":

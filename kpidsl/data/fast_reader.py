@@ -19,6 +19,8 @@ from typing import Any
 
 from kpidsl.backends.python.codegen import environment
 from kpidsl.data.cells import (
+    DIGITS_FROM,
+    DIGITS_TO,
     FAST_NUMBER,
     FAST_WHOLE,
     MAX_PLACES,
@@ -139,9 +141,18 @@ def reader_parts(columns: list[tuple[CellSpec, int]], prefix: str = "K") -> tupl
         "Decimal": D, "D": D, "YES": YES, "NO": NO, "typed": _typed, "ONE": D(1), "ZERO": D(0), **names.sets,
         "PercentNumber": PercentNumber, "float": float,
         **{name: D(text) for text, name in names.constants.items()},
-        "number": re.compile(FAST_NUMBER + r"\Z").match, "whole": re.compile(FAST_WHOLE + r"\Z").match,
-        "percent": re.compile(FAST_NUMBER + r"%\Z").match}
+        "number": _shape(FAST_NUMBER), "whole": _shape(FAST_WHOLE), "percent": _shape(FAST_NUMBER + "%")}
     return cols, namespace
+
+
+_DIGITS = str.maketrans(DIGITS_FROM, DIGITS_TO)
+
+
+def _shape(pattern: str) -> Callable[[str], object]:
+    """Whether a text has the usual shape, its full-width digits taken as digits as
+    cells.read takes them (Decimal reads them alike); other scripts' digits do not match."""
+    match = re.compile(pattern + r"\Z").match
+    return lambda v: match(v.translate(_DIGITS))
 
 
 def compile_row_reader(columns: list[tuple[CellSpec, int]]) -> Callable:

@@ -17,7 +17,8 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from kpidsl import ir
-from kpidsl.backends.form.javascript import batch_only, decimal_library, generate, js_string
+from kpidsl.backends.form.javascript import batch_only, cell_library, decimal_library, generate, js_string
+from kpidsl.data.cells import rules, spec_of
 from kpidsl.numbers.semantics import show
 from kpidsl.numbers.spelling import declared_places
 
@@ -33,6 +34,7 @@ TEXT = {
         "section": "小计", "yes": "是", "no": "否", "choose": "请选择", "of": "满分", "rater": "评分人",
         "levels": "等级", "pick": "选择", "range": "范围", "required": "必填", "bad_number": "请输入数字",
         "out_of_range": "超出允许范围", "not_allowed": "不是允许的取值", "whole": "请输入整数",
+        "percent_sign": "请写上百分号，如 93%", "no_percent": "此项不是百分比，请去掉 %",
         "signatures": ["考核人签名", "考核日期", "总经理确认"], "title_suffix": "考核表",
         "passed_checks": "勾选已做到的各项", "note": "说明", "vetoed": "否决", "own_score": "本项得分（满分 {n}）", "flagged": "标记",
         "not_counted": "不计入总分",
@@ -49,7 +51,8 @@ TEXT = {
         "yes": "Yes", "no": "No", "choose": "Choose…", "of": "of", "rater": "Rater", "levels": "Levels",
         "pick": "Pick", "range": "range", "required": "required", "bad_number": "Enter a number",
         "out_of_range": "Outside the allowed range", "not_allowed": "Not an allowed value",
-        "whole": "Enter a whole number", "signatures": ["Appraiser's signature", "Date", "General manager"],
+        "whole": "Enter a whole number", "percent_sign": "Write the percent sign, e.g. 93%",
+        "no_percent": "Not a percent: leave out the %", "signatures": ["Appraiser's signature", "Date", "General manager"],
         "title_suffix": "appraisal form", "passed_checks": "Tick each point that was met", "note": "Note",
         "vetoed": "veto", "own_score": "score out of {n}:", "flagged": "flag", "not_counted": "not counted", "excluded": "Not appraised this period: ", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
     },
@@ -88,14 +91,15 @@ def _num(x: Decimal | None) -> str | None:
     return None if x is None else show(x)
 
 
-def _column_spec(c: ir.Column) -> dict:
-    return {"name": c.name, "unit": c.unit, "low": _num(c.low), "high": _num(c.high),
-            "allowed": [_num(a) for a in c.allowed] if c.allowed else None,
-            "ranges": [[_num(lo), _num(hi)] for lo, hi in c.allowed_ranges] if c.allowed_ranges else None,
-            "integer": c.integer, "optional": c.optional or c.may_be_na}
+def _column_spec(c: ir.Column, percent: str) -> dict:
+    """One column for the form: whether it may be left blank, and how a cell is read,
+    as the rules kpi eval reads it by (``cells.rules``), which cells.js interprets."""
+    return {"name": c.name, "optional": c.optional or c.may_be_na, "cell": rules(spec_of(c, percent))}
 
 
-def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None) -> str:
+def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None, percent: str = "strict") -> str:
+    """The form; ``percent``: how a bare number in a percent column is read, as
+    ``kpi eval --percent-cells`` reads it (strict: refused, whole: 93 is 93%, fraction)."""
     t = TEXT[lang]
     outline = plan.outline
     columns = {c.name: c for c in plan.columns}
@@ -134,7 +138,7 @@ def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None) -> str:
                    for s in plan.result_steps if s.kind in ("coefficient", "pay", "award", "pool")]
     config = {
         "person": plan.person, "lang": lang, "text": t,
-        "columns": [_column_spec(c) for c in plan.columns],
+        "columns": [_column_spec(c, percent) for c in plan.columns],
         "grades": [g.label or g.name for g in plan.grades],
         "batch": sorted(skip),
         "raters": [r.name for r in raters],
@@ -155,14 +159,14 @@ def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None) -> str:
         recorded_steps=[s for s in plan.score_steps if s.kind == "recorded" and s.name in {r.name for r in recorded}],
         data_cols=data_cols, shown_steps=shown_steps, batch=skip,
         own_scores={s.name for s in plan.score_steps if s.kind == "section_score"},
-        grades=plan.grades, show=_num,
+        grades=plan.grades, show=_num, percent=percent,
         groups=[{"name": g, "label": key_labels.get(g)} for g in plan.groups],
         # header lines the form already asks for (name, period) are not asked twice
         header_words={t["name"], t["period"], "姓名", "被考核人", "员工姓名", "考核月份", "考核期间", "评核期",
                       "月份", "Name", "Period"},
         config_json=_safe_json(config),
         css=(TEMPLATES / "form.css").read_text(encoding="utf-8"),
-        script=decimal_library() + generate(plan) + (TEMPLATES / "form.js").read_text(encoding="utf-8"),
+        script=decimal_library() + cell_library() + generate(plan) + (TEMPLATES / "form.js").read_text(encoding="utf-8"),
     )
 
 

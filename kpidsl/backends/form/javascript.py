@@ -134,6 +134,12 @@ def decimal_library() -> str:
         "__PLACES__", str(ir.DIVISION_PLACES))
 
 
+def cell_library() -> str:
+    """``Cells.read(rule, text)``: the form's reader of one cell, which interprets the
+    rules ``cells.rules`` exports for each column (templates/form/cells.js)."""
+    return (TEMPLATES / "form" / "cells.js").read_text(encoding="utf-8")
+
+
 def standalone_module(plan: ir.Plan) -> str:
     """Library, scoring functions and a small runner, for node: used by the tests that hold
     the JavaScript to the Python evaluator digit for digit."""

@@ -14,16 +14,37 @@ is refused here too, though Python would read it.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from sqlglot import exp
 
 from kpidsl import ir
 from kpidsl.backends.sql.values import cell_places, col, decimal_type, number, quote
-from kpidsl.data.cells import MAX_PLACES, MAX_WHOLE_DIGITS, NO, NOT_YES_NO, YES, CellSpec, Check, complaint, spec_of
+from kpidsl.data.cells import (
+    DIGITS_FROM,
+    DIGITS_TO,
+    DROPPED,
+    MAX_PLACES,
+    MAX_TEXT,
+    MAX_WHOLE_DIGITS,
+    NO,
+    NOT_YES_NO,
+    NUMBER_PATTERN,
+    PERCENT_MARKS,
+    PERCENT_UNITS,
+    SPACES,
+    SUFFIX,
+    YES,
+    CellSpec,
+    Check,
+    complaint,
+    fast_number,
+    spec_of,
+)
 
 BAD = "_kpi_bad"
-_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+_PERCENT_AT_END = "(" + "|".join(re.escape(m) for m in PERCENT_MARKS) + ")$"
 
 
 def _s(text: str) -> exp.Literal:
@@ -32,6 +53,11 @@ def _s(text: str) -> exp.Literal:
 
 def _fn(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _trim(text: exp.Expr) -> exp.Expr:
+    """``text`` without the white space str.strip() takes off (SQL's TRIM takes only spaces)."""
+    return exp.Trim(this=text, expression=_s(SPACES))
 
 
 class CellReader:
@@ -43,19 +69,20 @@ class CellReader:
         self.optional = optional
 
     def text(self, raw: exp.Expr) -> exp.Expr:
-        return exp.Coalesce(this=_fn("TRIM", raw), expressions=[_s("")])
+        return exp.Coalesce(this=_trim(raw), expressions=[_s("")])
+
+    def marked(self, raw: exp.Expr) -> exp.Expr:
+        """The cell without separators and 元, its digits made ASCII: the text in which
+        cells._number looks for a percent sign (the same table, the same suffix)."""
+        t: exp.Expr = _trim(_fn("TRANSLATE", self.text(raw), _s(DIGITS_FROM + DROPPED), _s(DIGITS_TO)))
+        return _trim(_fn("REGEXP_REPLACE", t, _s(re.escape(SUFFIX) + "$"), _s("")))
 
     def number_text(self, raw: exp.Expr) -> exp.Expr:
-        """The cell without separators, 元 and %: the digits cells._number reads."""
-        t: exp.Expr = self.text(raw)
-        for sep in (",", "，", "¥", "￥"):
-            t = _fn("REPLACE", t, _s(sep), _s(""))
-        t = _fn("TRIM", t)
-        t = _fn("TRIM", _fn("REGEXP_REPLACE", t, _s("元$"), _s("")))
-        return _fn("TRIM", _fn("REGEXP_REPLACE", t, _s("[%％]$"), _s("")))
+        """The digits cells._number matches against its pattern: ``marked`` without its %."""
+        return _trim(_fn("REGEXP_REPLACE", self.marked(raw), _s(_PERCENT_AT_END), _s("")))
 
     def is_percent(self, raw: exp.Expr) -> exp.Expr:
-        return _fn("REGEXP_MATCHES", self.text(raw), _s("[%％]$"))
+        return _fn("REGEXP_MATCHES", self.marked(raw), _s(_PERCENT_AT_END))
 
     def value(self, raw: exp.Expr) -> exp.Expr:
         """The cell's value, or NULL when the Python reader would refuse it."""
@@ -70,7 +97,7 @@ class CellReader:
         plain = exp.TryCast(this=digits, to=decimal_type(wide))
         shifted = exp.Mul(this=plain, expression=number(Decimal("0.01")))
         percent_sign = self.is_percent(raw)
-        if spec.unit in ("percent", "number"):
+        if spec.unit in PERCENT_UNITS:
             signed: exp.Expr = exp.Case(ifs=[exp.If(this=percent_sign, true=shifted)], default=plain.copy())
         else:  # a % in a money or count column is refused
             signed = exp.Case(ifs=[exp.If(this=percent_sign, true=exp.Null())], default=plain.copy())
@@ -78,7 +105,8 @@ class CellReader:
             bare = shifted.copy() if spec.percent_mode == "whole" else exp.Case(
                 ifs=[exp.If(this=exp.EQ(this=plain.copy(), expression=number(Decimal(0))), true=plain.copy())])
             signed = exp.Case(ifs=[exp.If(this=percent_sign.copy(), true=shifted.copy())], default=bare)
-        fits = self.fits(digits.copy(), percent_sign.copy())
+        fits = exp.And(this=self.fits(digits.copy(), percent_sign.copy()),
+                       expression=exp.LTE(this=_fn("LENGTH", self.text(raw)), expression=exp.Literal.number(MAX_TEXT)))
         read = exp.Case(ifs=[exp.If(this=fits, true=exp.TryCast(this=signed, to=decimal_type(self.places)))])
         return self.fast(raw, read)
 
@@ -89,21 +117,20 @@ class CellReader:
         for a text both accept: the pattern admits only what the general reading reads as is."""
         spec = self.spec
         places = min(self.places, MAX_PLACES)
-        whole = f"-?[0-9]{{1,{MAX_WHOLE_DIGITS}}}"
-        plain = f"^{whole}(\\.[0-9]{{1,{places}}})?$" if places else f"^{whole}$"
+        plain = f"^{fast_number(places)}$"
         cases: list[exp.If] = []
         as_is = exp.Cast(this=raw.copy(), to=decimal_type(self.places))
         if spec.kind != "percent" or spec.percent_mode == "fraction":
             cases.append(exp.If(this=_fn("REGEXP_FULL_MATCH", raw.copy(), _s(plain)), true=as_is))
-        if spec.unit in ("percent", "number") and self.places >= 2:
+        if spec.unit in PERCENT_UNITS and self.places >= 2:
             shift = self.places - 2
-            percent = f"^{whole}(\\.[0-9]{{1,{shift}}})?%$" if shift else f"^{whole}%$"
+            percent = f"^{fast_number(shift)}%$"
             digits = exp.Cast(this=_fn("RTRIM", raw.copy(), _s("%")), to=decimal_type(self.places))
             hundredth = exp.Cast(this=exp.Mul(this=digits, expression=number(Decimal("0.01"))),
                                  to=decimal_type(self.places))
             cases.append(exp.If(this=_fn("REGEXP_FULL_MATCH", raw.copy(), _s(percent)), true=hundredth))
             if spec.kind == "percent" and spec.percent_mode == "whole":
-                bare = f"^{whole}(\\.[0-9]{{1,{shift}}})?$" if shift else f"^{whole}$"
+                bare = f"^{fast_number(shift)}$"
                 cases.append(exp.If(this=_fn("REGEXP_FULL_MATCH", raw.copy(), _s(bare)),
                                     true=exp.Cast(this=exp.Mul(this=exp.Cast(this=raw.copy(), to=decimal_type(self.places)),
                                                                expression=number(Decimal("0.01"))),
@@ -115,7 +142,7 @@ class CellReader:
     def fits(self, digits: exp.Expr, percent_sign: exp.Expr) -> exp.Expr:
         """Spelled as a number, with at most MAX_WHOLE_DIGITS before the point and no more
         places than the SQL column keeps (two more for a percent written with %)."""
-        shape = _fn("REGEXP_MATCHES", digits, _s(_NUMBER))
+        shape = _fn("REGEXP_MATCHES", digits, _s(NUMBER_PATTERN))
         unsigned = _fn("LTRIM", digits.copy(), _s("+-"))
         whole = _fn("LTRIM", _fn("SPLIT_PART", unsigned, _s("."), exp.Literal.number(1)), _s("0"))
         fraction = _fn("RTRIM", _fn("SPLIT_PART", unsigned.copy(), _s("."), exp.Literal.number(2)), _s("0"))

@@ -8,9 +8,7 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
   const cfg = JSON.parse(document.getElementById("kpi-config").textContent);
   const T = cfg.text;
   const specs = cfg.columns;
-  const NUM = /^-?\d+(\.\d+)?$/;
   const ZERO = Dec.parse("0");
-  const ONE = Dec.parse("1");
   const q = (sel) => document.querySelectorAll(sel);
   const attr = (name, value) => "[" + name + '="' + CSS.escape(value) + '"]';
 
@@ -30,33 +28,11 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
     return els[0].value.trim();
   }
 
-  function whole(v) { return v.s <= 0 || v.c % (10n ** BigInt(v.s)) === 0n; }
-
+  // the reading itself is Cells.read (cells.js), from each column's rules
   function parseCell(spec, text) {
     if (text === "") return { value: null, error: spec.optional ? null : T.required };
-    if (spec.unit === "yes/no") {
-      if (text === "是") return { value: ONE };
-      if (text === "否") return { value: ZERO };
-      return { value: null, error: T.choose };
-    }
-    let t = text.replace(/[,，\s]/g, "");
-    let percent = false;
-    if (spec.unit === "percent") {
-      if (t.endsWith("%") || t.endsWith("％")) t = t.slice(0, -1);
-      percent = true;
-    }
-    if (!NUM.test(t)) return { value: null, error: T.bad_number };
-    let v = Dec.parse(t);
-    if (percent) v = Dec.make(v.c, v.s + 2);
-    if (spec.integer && !whole(v)) return { value: null, error: T.whole };
-    if (spec.allowed && !spec.allowed.some((a) => Dec.cmp(Dec.parse(a), v) === 0)) return { value: null, error: T.not_allowed };
-    if (spec.ranges && !spec.ranges.some(([lo, hi]) => Dec.cmp(v, Dec.parse(lo)) >= 0 && Dec.cmp(v, Dec.parse(hi)) <= 0)) {
-      return { value: null, error: T.not_allowed };
-    }
-    if ((spec.low !== null && Dec.cmp(v, Dec.parse(spec.low)) < 0) || (spec.high !== null && Dec.cmp(v, Dec.parse(spec.high)) > 0)) {
-      return { value: null, error: T.out_of_range };
-    }
-    return { value: v };
+    const r = Cells.read(spec.cell, text);
+    return r.error ? { value: null, error: T[r.error] } : { value: r.value };
   }
 
   function mark(name, error) {
@@ -165,12 +141,10 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
     for (const spec of specs) {
       const text = rawValue(spec.name, false);  // only what this form asked for
       if (text === null || text === "") continue;
-      if (spec.unit === "percent") {
-        const t = text.replace(/[%％\s]/g, "");
-        rec[spec.name] = t + "%";
-      } else {
-        rec[spec.name] = text.replace(/[,，\s]/g, "");
-      }
+      // what the form read, spelled so that kpi eval reads the same value back under any
+      // --percent-cells; a cell it refused goes as typed, for kpi eval to refuse in words
+      const r = Cells.read(spec.cell, text);
+      rec[spec.name] = r.error || spec.cell.kind === "yes/no" ? text : Cells.spell(spec.cell, r.value);
     }
     return rec;
   }
