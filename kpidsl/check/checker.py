@@ -17,7 +17,6 @@ diagnostics are sorted by place at the end.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields, is_dataclass
 from typing import Any
 
 from kpidsl.check import bands, formulas, names, phases, ranking, statements, weights
@@ -28,6 +27,7 @@ from kpidsl.diagnostics.diagnostic import Diagnostic, error
 from kpidsl.syntax import ast
 from kpidsl.syntax.gcpause import cycle_gc_paused
 from kpidsl.syntax.loader import Program
+from kpidsl.syntax.names import child_fields
 
 Pass = Callable[[Context, Formulas], None]
 
@@ -74,17 +74,16 @@ def _too_deep(stmts: tuple[ast.Statement, ...]) -> Any:
     stack: list[tuple[object, int]] = [(s, 0) for s in reversed(stmts)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, tuple):
-            stack.extend((x, depth) for x in reversed(node))
+        t = type(node)
+        if t is tuple:
+            stack.extend([(x, depth) for x in reversed(node)])  # type: ignore[call-overload]
             continue
-        if not is_dataclass(node):
-            continue
-        if isinstance(node, _FORMULA_NODES):
+        if t in _FORMULA_NODES:
             depth += 1
             if depth > MAX_DEPTH:
                 return node
-        stack.extend((getattr(node, f.name), depth) for f in reversed(fields(node)) if f.name != "span")
+        stack.extend([(getattr(node, f), depth) for f in reversed(child_fields(t))])
     return None
 
 
-_FORMULA_NODES = (ast.BinOp, ast.Neg, ast.Call, ast.Progressive, ast.Compare, ast.Truth, ast.BoolOp, ast.Not)
+_FORMULA_NODES = frozenset((ast.BinOp, ast.Neg, ast.Call, ast.Progressive, ast.Compare, ast.Truth, ast.BoolOp, ast.Not))

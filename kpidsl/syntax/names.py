@@ -4,7 +4,6 @@ with them, lowering orders steps and decides which metrics wait for the whole ba
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import fields, is_dataclass
 from typing import Any
 
@@ -13,30 +12,51 @@ from kpidsl.syntax import ast
 AGGREGATES = {"sum", "average", "count", "max", "min"}
 
 
-def names_in(node: Any) -> Iterator[tuple[str, ast.Span]]:
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(cls: type) -> tuple[str, ...]:
+    """The fields a walk over a node enters, worked out once per class: all but its span and
+    comments; none for a leaf (a number, a comment) or what is not a node (text, a Decimal)."""
+    found = _FIELDS.get(cls)
+    if found is None:  # two threads may both work it out: the same answer
+        leaf = not is_dataclass(cls) or issubclass(cls, (ast.Quantity, ast.Comment))
+        found = _FIELDS[cls] = () if leaf else tuple(f.name for f in fields(cls) if f.name not in ("span", "comments"))
+    return found
+
+
+def names_in(node: Any) -> list[tuple[str, ast.Span]]:
     """(name, span) of every name anywhere in a formula, a condition or a rule, however
-    the node is built (a rule's bounds and subjects, a look-up's keys); a grade test reads
-    `grade`."""
-    if isinstance(node, ast.Var):
-        yield node.name, node.span
-    elif isinstance(node, ast.GradeTest):
-        yield "grade", node.span
-    elif isinstance(node, tuple):
-        for x in node:
-            yield from names_in(x)
-    elif is_dataclass(node) and not isinstance(node, (ast.Quantity, ast.Comment)):
-        for f in fields(node):
-            if f.name not in ("span", "comments"):
-                yield from names_in(getattr(node, f.name))
+    the node is built (a rule's bounds and subjects, a look-up's keys), in the order
+    written; a grade test reads `grade`."""
+    out: list[tuple[str, ast.Span]] = []
+    stack = [node]
+    while stack:  # a stack, not recursion: 10,000 items' formulas are walked per check
+        n = stack.pop()
+        t = type(n)
+        if t is ast.Var:
+            out.append((n.name, n.span))
+        elif t is ast.GradeTest:
+            out.append(("grade", n.span))
+        elif t is tuple:
+            stack.extend(reversed(n))
+        else:
+            stack.extend([getattr(n, f) for f in reversed(child_fields(t))])
+    return out
 
 
 def has_aggregate(node: Any) -> bool:
-    if isinstance(node, ast.Call) and node.over is not None and node.func in AGGREGATES:
-        return True  # (`abs(x over year)` is KPI143's: not an aggregate at all)
-    if isinstance(node, tuple):
-        return any(has_aggregate(x) for x in node)
-    if is_dataclass(node) and not isinstance(node, (ast.Quantity, ast.Comment, ast.Var)):
-        return any(has_aggregate(getattr(node, f.name)) for f in fields(node) if f.name not in ("span", "comments"))
+    """Whether an aggregate over a group or the periods is anywhere in ``node``."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        t = type(n)
+        if t is ast.Call and n.over is not None and n.func in AGGREGATES:
+            return True  # (`abs(x over year)` is KPI143's: not an aggregate at all)
+        if t is tuple:
+            stack.extend(n)
+        else:
+            stack.extend([getattr(n, f) for f in child_fields(t)])
     return False
 
 
