@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from kpidsl import ir
+from kpidsl.numbers.spelling import in_unit, percent, spell
 
 YES = frozenset({"yes", "y", "true", "1", "是", "有", "√", "✓", "✔", "对"})
 NO = frozenset({"no", "n", "false", "0", "否", "无", "×", "✗", "✘", "错"})
@@ -153,15 +154,15 @@ def complaint(check: Check, unit: str, negative: bool) -> str:
     if kind == "whole":
         return " is not a whole number"
     if kind == "allowed":
-        return " is not one of the allowed values " + ", ".join(show(a) for a in check.values)
+        return " is not one of the allowed values " + ", ".join(spell(a) for a in check.values)
     if kind == "levels":
         return " is in none of the levels " + ", ".join(
-            f"{show(lo)}..{show(hi)}" if lo != hi else show(lo) for lo, hi in check.levels)
+            f"{spell(lo)}..{spell(hi)}" if lo != hi else spell(lo) for lo, hi in check.levels)
     if kind == "low":
         if unit == "count" and negative:
             return " is a negative count"
-        return f" is below the lowest allowed value {show(check.values[0], unit)}"
-    return f" is above the highest allowed value {show(check.values[0], unit)}"
+        return f" is below the lowest allowed value {in_unit(check.values[0], unit)}"
+    return f" is above the highest allowed value {in_unit(check.values[0], unit)}"
 
 
 def read(spec: CellSpec, v: object) -> Decimal:
@@ -235,7 +236,7 @@ def _bare_percent(spec: CellSpec, value: Decimal, text: str) -> Decimal:
         return hundredth(value)
     if spec.percent_mode == "fraction" or value == 0:
         return value
-    raise CellError(f"{text!r} in a percent column: is it {text}% or {show(value * 100)}%?",
+    raise CellError(f"{text!r} in a percent column: is it {text}% or {percent(value)}?",
                     "write the % sign (93%), or run with --percent-cells whole (93 means 93%) "
                     "or --percent-cells fraction (0.93 means 93%)")
 
@@ -254,9 +255,3 @@ def text_of(v: object) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip()
-
-
-def show(x: Decimal, unit: str | None = None) -> str:
-    if unit == "percent":
-        return f"{(x * 100).normalize():f}%"
-    return f"{x.normalize():f}"

@@ -187,7 +187,7 @@ def typed_problem(spec: CellSpec, value: exp.Expr, spelled: exp.Expr, places: in
                   blank_ok: exp.Expr | None) -> exp.Expr:
     """``cells.read``'s words for a value of a typed input table that ``spec`` refuses, NULL
     for one it takes: the tables `kpi sql` reads come from users' own databases, not through
-    kpi's reader.  ``spelled``: the value as the words show it (``cells.show``); ``places``:
+    kpi's reader.  ``spelled``: the value as the words show it (``spelling.in_unit``); ``places``:
     the places its column keeps; ``blank_ok``: where a blank (NULL) is no error (None: nowhere)."""
     def said(words: str) -> exp.Expr:
         return exp.Concat(expressions=[_s("'"), spelled.copy(), _s("'" + words)])
