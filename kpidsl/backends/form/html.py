@@ -170,7 +170,7 @@ def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None, percent: s
     )
 
 
-def _safe_json(value) -> str:
+def _safe_json(value: object) -> str:
     """JSON for a <script type="application/json"> element: it cannot close the element."""
     return (json.dumps(value, ensure_ascii=False)
             .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
