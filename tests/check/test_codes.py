@@ -53,6 +53,6 @@ def test_diagnostics_page_is_up_to_date():
 
     from kpidsl.cli.docgen import diagnostics_markdown
 
-    page = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
+    page = Path(__file__).resolve().parents[2] / "docs" / "diagnostics.md"
     assert page.read_text(encoding="utf-8") == diagnostics_markdown(), \
         "docs/diagnostics.md is stale: run `python -m kpidsl.cli.docgen`"

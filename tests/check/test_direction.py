@@ -10,7 +10,7 @@ from kpidsl.api import check_files, check_text
 from kpidsl.syntax.parser import parse
 from kpidsl.syntax.printer import source_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "direction" / "wardrobe_inverted.kpi"
 
 HEAD = 'rubric "方向"\n'
@@ -140,6 +140,7 @@ def test_direction_prints_back_and_twice_is_an_error():
     assert [d.code for d in twice] == ["KPI106"]
 
 
+@pytest.mark.lsp
 def test_editors_offer_the_direction_and_highlight_it():
     pytest.importorskip("pygls")
     from kpidsl.lsp.keywords import accepted

@@ -72,7 +72,7 @@ def test_exclusion_reads_a_metric_as_its_formula():
 def test_exclusion_by_a_metric_on_duckdb():
     pytest.importorskip("duckdb")
     import sql_diff
-    from test_sql_duckdb import DuckDB
+    from engines import DuckDB
 
     text = HEAD + 'item i points 100 { deduct 1 per a }\nexclude when twice > 3 "两倍过多"\n'
     db = DuckDB()
@@ -111,7 +111,7 @@ def test_a_metric_of_an_aggregate_is_worked_out_with_pay():
 def test_a_metric_of_an_aggregate_and_an_item_read_before_it_is_declared_on_duckdb():
     pytest.importorskip("duckdb")
     import sql_diff
-    from test_sql_duckdb import DuckDB
+    from engines import DuckDB
 
     db = DuckDB()
     try:

@@ -8,7 +8,7 @@ import pytest
 
 from kpidsl.api import check_files
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "seed_mistakes"
 
 # fixture -> every diagnostic it must raise, as (code, line, column or None)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_pre_commit_runs_the_hooks_for_real(tmp_path):
     """`pre-commit try-repo` installs this repository's hooks from .pre-commit-hooks.yaml into
     its own environment, as a team's pre-commit would, and runs them on a temporary repo."""

@@ -151,7 +151,7 @@ def test_fmt_refuses_broken_files_without_touching_them(kpi, write):
 
 def test_shipped_rubrics_are_formatted(kpi):
     from pathlib import Path
-    r = kpi("fmt", "--check", Path(__file__).resolve().parent.parent / "rubrics")
+    r = kpi("fmt", "--check", Path(__file__).resolve().parents[2] / "rubrics")
     assert r.returncode == 0, r.stdout
 
 
@@ -167,7 +167,7 @@ def test_an_internal_bug_is_reported_without_a_traceback():
             "sys.argv = ['kpi', 'check', 'rubrics']\n"
             "main()\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       cwd=Path(__file__).resolve().parent.parent)
+                       cwd=Path(__file__).resolve().parents[2])
     assert r.returncode == 70
     assert "internal error: ZeroDivisionError: simulated bug" in r.stderr and "bug in kpi" in r.stderr
     assert "Traceback" not in r.stderr

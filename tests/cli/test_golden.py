@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RUBRICS = ROOT / "rubrics"
 EXAMPLES = RUBRICS / "examples"
 CENTS = re.compile(r"^-?\d+\.\d{2}$")

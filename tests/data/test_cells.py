@@ -73,7 +73,7 @@ def test_bare_numbers_in_a_percent_column_follow_the_percent_mode(write, mode, c
 # ---- the generated reader against the spec, for every kind of column ------------------------------
 
 EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "150"))
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Spellings of a cell, usual and not: the fast reader may decline any of them (the spec's
 # reader then reads or explains it) but must never read one differently.

@@ -71,6 +71,7 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, list[tuple[str, object
         return str(e)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Cell .* is marked as a date")  # a negative number shown as a date
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.sampled_from(["id", "period", "r", "得分", "k"]), min_size=1, max_size=5, unique=True),

@@ -21,7 +21,7 @@ import pytest
 from kpidsl.api import check_files
 from kpidsl.diagnostics.codes import EXAMPLE_LIBRARY
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
 MARKER = re.compile(r"<!--\s*kpi:\s*(fragment|wrong((?:\s+KPI\d{3})+))\s*-->")
 

@@ -22,7 +22,7 @@ from kpidsl.data.source import read_rows
 from kpidsl.engine.output import Table
 from kpidsl.syntax.formatter import format_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "docs" / "patterns"
 PATTERNS = sorted(FOLDER.glob("*.kpi"))
 LANGUAGE = ROOT / "docs" / "language.md"

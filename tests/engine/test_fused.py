@@ -27,7 +27,7 @@ from kpidsl.engine.output import Table, write_csv
 from kpidsl.lower.lowerer import lower
 
 EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "150"))
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 RUBRIC = ('rubric "读数"\nperson id "工号"\ngroup team "团队"\nround total to 0.01\n'
           'input r "及时率": percent range 50%..150%\ninput k "次数": count range 0..20\n'
@@ -174,6 +174,7 @@ cells = {
 }
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.fixed_dictionaries(cells), min_size=1, max_size=8))
 def test_any_cells_give_the_general_paths_lines_and_problems(tmp_path_factory, rows):

@@ -250,15 +250,17 @@ ENGINE_CASES = [("gap", MONTHLY, GAP), ("excluded", MONTHLY, EXCLUDED), ("years"
                 *((f"bad-{name}", text, records) for name, text, records, _ in BAD)]
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+# the PostgreSQL cases run where the other PostgreSQL tests run (conftest.py: one server, one worker)
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=[pytest.mark.postgres,
+                                                                                pytest.mark.xdist_group("postgres")])])
 def engine(request):
     if request.param == "duckdb":
-        from test_sql_duckdb import DuckDB
+        from engines import DuckDB
         db = DuckDB()
         yield db
         db.con.close()
     else:
-        from test_sql_postgres import Postgres
+        from engines import Postgres
         yield Postgres(request.getfixturevalue("postgres"))
 
 

@@ -266,8 +266,9 @@ def test_quota_rules_match_the_rule_as_read(sales, quota, rate, goal, extra):
 # ---- the other backends --------------------------------------------------------------------------
 
 
+@pytest.mark.node
 def test_the_form_javascript_agrees(request):
-    from test_javascript import assert_same, run_js
+    from nodejs import assert_same, run_js
 
     scorer = _scorer(QUOTA)
     results = scorer.evaluate(_records([r for r, _ in ROWS]))
@@ -280,7 +281,7 @@ def test_the_form_javascript_agrees(request):
 
 def test_duckdb_agrees_on_scores_and_errors():
     duckdb = pytest.importorskip("duckdb")  # noqa: F841
-    from test_sql_duckdb import DuckDB
+    from engines import DuckDB
 
     db = DuckDB()
     scorer = _scorer(QUOTA)
@@ -334,6 +335,6 @@ def test_a_cap_from_data_keeps_the_range_sound():
 def test_the_reference_example_is_the_hand_worked_rubric():
     from pathlib import Path
 
-    page = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text(encoding="utf-8")
+    page = (Path(__file__).resolve().parents[2] / "docs" / "language.md").read_text(encoding="utf-8")
     section = page.split("### Bounds from data", 1)[1].split("\n## ", 1)[0]
     assert "```kpi\n" + QUOTA + "```" in section

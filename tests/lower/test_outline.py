@@ -10,7 +10,7 @@ import pytest
 from kpidsl import ir
 from kpidsl.api import load_rubric
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KPIDSL = ROOT / "kpidsl"
 RUBRICS = sorted((ROOT / "rubrics").glob("*.kpi"))
 

@@ -14,6 +14,7 @@ import pytest
 
 pytest.importorskip("pygls")
 pytest_lsp = pytest.importorskip("pytest_lsp")
+pytestmark = pytest.mark.lsp
 
 from lsprotocol import types as lsp  # noqa: E402
 from pygls.uris import from_fs_path  # noqa: E402
@@ -22,7 +23,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
 from kpidsl.api import check_text  # noqa: E402
 from kpidsl.syntax.formatter import format_text  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 LIB = """\
 # shared definitions

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("pygls")
+pytestmark = pytest.mark.lsp
 
 from kpidsl.lsp.keywords import accepted  # noqa: E402
 

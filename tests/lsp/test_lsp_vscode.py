@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = ROOT / "editors" / "vscode"
+pytestmark = [pytest.mark.lsp, pytest.mark.node, pytest.mark.slow]
 
 
 def _npm() -> str:

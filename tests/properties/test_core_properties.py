@@ -7,7 +7,6 @@ IR interpreter and the form's JavaScript to the compiled evaluator, and DuckDB's
 from __future__ import annotations
 
 import os
-import shutil
 from decimal import Decimal
 from fractions import Fraction
 
@@ -61,22 +60,23 @@ def test_the_evaluator_scores_what_the_generator_worked_out_and_the_interpreter_
             assert str(steps[s.name]) == str(res.steps[s.name]), (s.name, case.text)
 
 
-@pytest.mark.skipif(shutil.which("node") is None and not os.environ.get("CI"), reason="node is not installed")
+@pytest.mark.node
 @settings(max_examples=max(EXAMPLES // 5, 20), deadline=None, suppress_health_check=list(HealthCheck))
 @given(core_case())
 def test_the_forms_javascript_equals_the_evaluator(case):
-    from test_javascript import assert_same
+    from nodejs import assert_same
 
     plan, results = scored(case)
     assert_same(plan, results)
 
 
+@pytest.mark.slow
 @settings(max_examples=max(EXAMPLES // 5, 20), deadline=None, suppress_health_check=list(HealthCheck))
 @given(core_case())
 def test_duckdb_equals_the_evaluator(case):
     pytest.importorskip("duckdb")
     import sql_diff
-    from test_sql_duckdb import DuckDB
+    from engines import DuckDB
 
     db = DuckDB()
     try:

@@ -20,7 +20,7 @@ from kpidsl.syntax.lexer import Scanner
 
 # KPI_EXAMPLES=5000 python -m pytest tests/test_properties.py for a longer hunt.
 EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "300"))
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "rubrics").glob("*.kpi"))] or [
     'rubric "x"\ninput r "及时率": percent\nitem a "A" points 100 { tiers r { when >= 90%: 100 else: 0 } }\n'
 ]
@@ -123,6 +123,7 @@ def test_fast_driver_builds_what_lark_builds(sample):
     _same_as_lark(SAMPLES[sample])
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(SAMPLES), st.data())
 def test_fast_driver_accepts_and_rejects_what_lark_does(sample, data):

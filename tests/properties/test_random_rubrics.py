@@ -14,6 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import nodejs
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rubric_gen import rubric_and_rows
@@ -53,6 +54,7 @@ def _moved(res) -> bool:
     return any(n.startswith("moved from") for n in res.notes)
 
 
+@pytest.mark.node
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(rubric_and_rows(rich=True), min_size=BATCH, max_size=BATCH))
 def test_eval_compiled_interpreter_and_javascript_agree(cases):

@@ -15,8 +15,8 @@ from kpidsl.syntax.formatter import format_text
 from kpidsl.syntax.parser import parse
 from kpidsl.syntax.printer import ast_equal, expr_text, source_text, strip_spans
 
-ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = Path(__file__).resolve().parent / "golden" / "fmt"
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "fmt"
 # KPI_EXAMPLES=2000 python -m pytest tests/test_fmt.py for a longer hunt.
 EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "150"))
 

@@ -17,7 +17,7 @@ from lark.parsers.lalr_analysis import Reduce, Shift
 from kpidsl.syntax.grammar import compiled, grammar_path, parse_table
 from kpidsl.syntax.lexer import KpiLexer, choice_of_strings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def need(ok, what: str) -> None:

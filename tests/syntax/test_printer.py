@@ -12,7 +12,7 @@ from kpidsl.syntax.loader import Loader
 from kpidsl.syntax.parser import parse, read_source
 from kpidsl.syntax.printer import ast_equal, expr_text, source_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "rubrics").glob("*.kpi")) + sorted((ROOT / "rubrics" / "common").glob("*.kpi"))
 IDS = [p.relative_to(ROOT / "rubrics").as_posix() for p in SHIPPED]
 

@@ -11,7 +11,7 @@ from kpidsl.diagnostics.diagnostic import KpiError
 from kpidsl.numbers.semantics import div, quantize, round_to
 from kpidsl.syntax.parser import parse
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 THREADS = 8
 
 

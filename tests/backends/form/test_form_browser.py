@@ -19,12 +19,13 @@ from kpidsl.data.validate import PERIOD_TITLES
 from kpidsl.numbers.semantics import show
 from kpidsl.numbers.spelling import declared_places, spell
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = os.environ.get("KPI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
 playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")

@@ -52,7 +52,7 @@ item rest "其余" points 95
 def test_a_factor_items_levels_show_their_descriptions():
     from pathlib import Path
 
-    rubric = Path(__file__).resolve().parent.parent / "rubrics" / "logistics_sales_staff.kpi"
+    rubric = Path(__file__).resolve().parents[3] / "rubrics" / "logistics_sales_staff.kpi"
     texts = level_texts(render(load_rubric(rubric).plan))
     assert "行为表现良好者为0.8分以上 0.8..1" in texts and "行为表现优秀者为满分1分 1" in texts
 

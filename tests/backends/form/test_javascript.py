@@ -2,45 +2,22 @@
 on the shipped rubrics with their example data, and on generated rubrics and rows."""
 
 import json
+import os
 from pathlib import Path
 
-import nodejs
 import pytest
 from hypothesis import HealthCheck, given, settings
-from test_eval_properties import EXAMPLES, rubric_and_rows
+from nodejs import assert_same
+from rubric_gen import rubric_and_rows
 
 from kpidsl.api import Scorer, load_rubric, load_text
-from kpidsl.backends.form.javascript import batch_only, js_string, standalone_module
+from kpidsl.backends.form.javascript import js_string
 from kpidsl.data.source import read_rows
 from kpidsl.lower.lowerer import lower
-from kpidsl.numbers.semantics import show
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_js(plan, cell_rows: list[dict]) -> list[dict]:
-    """Skips without node on a developer's machine, fails without it in CI."""
-    out = nodejs.run(standalone_module(plan), [{k: str(v) for k, v in row.items()} for row in cell_rows])
-    assert isinstance(out, list)
-    return out
-
-
-def assert_same(plan, results):
-    """Every score and result step the form can compute, as text, equal to Python's."""
-    scored = [r for r in results if r.status == "scored"]
-    js = run_js(plan, [r.row.cells for r in scored])
-    skip = batch_only(plan)
-    compared = 0
-    assert len(js) == len(scored)
-    for r, j in zip(scored, js, strict=True):
-        assert "error" not in j, j
-        for step in plan.score_steps + plan.result_steps:
-            if step.name in skip or step.kind == "aux" or step.name not in r.steps:
-                continue
-            assert j[step.name] == show(r.steps[step.name]), (step.name, j[step.name], r.steps[step.name])
-            compared += 1
-        assert j["grade"] == r.grade
-    return compared
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "150"))  # as in test_eval_properties.py
+pytestmark = pytest.mark.node
 
 
 EXAMPLE_RUBRICS = sorted(p for p in (ROOT / "rubrics").glob("*.kpi")

@@ -16,11 +16,12 @@ duckdb = pytest.importorskip("duckdb")
 from kpidsl.api import load_rubric  # noqa: E402
 from kpidsl.backends.sql.query import DIALECTS, SQLError, build  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 RUBRICS = sorted(p for p in (ROOT / "rubrics").glob("*.kpi"))
 EXAMPLES = [p for p in RUBRICS if (ROOT / "rubrics" / "examples" / f"{p.stem}.csv").exists()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("rubric", RUBRICS, ids=lambda p: p.stem)
 def test_every_shipped_rubric_renders_and_parses_back(rubric, dialect):
@@ -31,6 +32,7 @@ def test_every_shipped_rubric_renders_and_parses_back(rubric, dialect):
     assert '"_kpi_error"' in text or "`_kpi_error`" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rubric", EXAMPLES, ids=lambda p: p.stem)
 def test_eval_on_duckdb_writes_what_python_writes(rubric, kpi, tmp_path):
     data = ROOT / "rubrics" / "examples" / f"{rubric.stem}.csv"
@@ -152,6 +154,7 @@ item x "X" points 100 { tiers m { when >= 1: 100 else: 0 } }
     assert r.returncode == 1 and "cannot write this rubric as SQL" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_parquet_in_and_out_on_duckdb(kpi, tmp_path):
     rubric = ROOT / "rubrics" / "taobao_presales_agent.kpi"
     data = ROOT / "rubrics" / "examples" / "taobao_presales_agent.csv"

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 import sql_diff
-from test_sql_duckdb import DuckDB
+from engines import DuckDB
 
 from kpidsl import ir
 from kpidsl.api import Scorer, load_text

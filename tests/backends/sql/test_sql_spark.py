@@ -1,74 +1,23 @@
 """The SQL backend's Spark SQL on a local pyspark session (Java 17), held to the Python
 evaluator: the shipped rubrics it translates, the hand-worked table of rounding and
 division, and generated rubrics.  Exact DECIMAL: precision loss off, ANSI mode on.
-The test extra installs pyspark; on a developer's machine without it, skipped."""
+The session's one Spark session (the `spark` fixture, tests/conftest.py) serves this module and
+test_distribution.py; the test extra installs pyspark: without it, skipped on a developer's
+machine and failed in CI."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 import rubric_gen  # the generator of rubrics and rows, shared by the property tests
 import sql_diff
 from hypothesis import HealthCheck, given, settings
 
-from kpidsl.backends.sql import query as sql
-
-if os.environ.get("CI"):  # CI installs it (the test extra): missing there is a failure, not a skip
-    import pyspark  # noqa: F401
-else:
-    pyspark = pytest.importorskip("pyspark")
-
-
-def _spark_type(t: str) -> str:
-    return "STRING" if t == "VARCHAR" else t
-
-
-class Spark:
-    def __init__(self, session):
-        self.session = session
-
-    def load(self, plan, rows, columns=None, values=None):
-        columns = columns or sql_diff.columns(plan)
-        values = values if values is not None else sql_diff.values(plan, rows)
-        schema = ", ".join(f"`{n}` {_spark_type(t)}" for n, t in columns)
-        frame = self.session.createDataFrame(values, schema=schema)
-        frame.createOrReplaceTempView(sql_diff.TABLE)
-
-    def fetch(self, text):
-        records = [r.asDict() for r in self.session.sql(text).collect()]
-        for r in records:  # whole numbers are DECIMAL(38, 0) here: read as Decimal
-            if r.get(sql.GRADE) is not None:
-                r[sql.GRADE] = int(r[sql.GRADE])
-        return records
-
-    def same(self, scorer, rows, what=""):
-        # Without the input checks: Spark takes twice as long to plan a query with them (220 s
-        # against 109 s for this file); they run on Spark in the typed-table test below, and
-        # with every shipped and generated rubric on DuckDB and PostgreSQL.
-        sql_diff.assert_same(scorer, rows, "spark", self.load, self.fetch, what, check_inputs=False)
-
-
-@pytest.fixture(scope="module")
-def spark():
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[1]").appName("kpidsl-sql-test")
-               .config("spark.sql.ansi.enabled", "true")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "1")
-               .getOrCreate())
-    yield Spark(session)
-    session.stop()
-
 
 @pytest.mark.parametrize("name,rubric,data", sql_diff.shipped(), ids=[c[0] for c in sql_diff.shipped()])
 def test_shipped_rubric_example_on_spark_equals_python(spark, name, rubric, data):
+    # a shipped rubric the backend cannot translate (SQLError) fails here: every one is translated
     scorer, rows = sql_diff.shipped_case(rubric, data)
-    try:
-        spark.same(scorer, rows, name)
-    except sql.SQLError as e:
-        pytest.skip(f"not translated to SQL yet: {e}")
+    spark.same(scorer, rows, name)
 
 
 def test_rounding_on_spark_matches_the_hand_worked_table(spark):
