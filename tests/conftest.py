@@ -28,21 +28,59 @@ FIXTURE_MARKERS = ("spark", "postgres", "browser")
 GROUPED = ("spark", "postgres")
 # The engine markers `--quick` leaves out, with `slow`.
 NOT_QUICK = ("slow", "spark", "postgres", "browser", "node", "lsp")
+QUICK_EXAMPLES = "20"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--quick", action="store_true",
-                     help="the quick tier: leave out " + ", ".join(NOT_QUICK) + " tests (pyproject.toml says more)")
+                     help=("the quick tier: leave out the " + ", ".join(NOT_QUICK) + " tests, and try "
+                           + QUICK_EXAMPLES + " generated cases where a test reads KPI_EXAMPLES (pyproject.toml)"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--quick"):
+        # The property tests that read KPI_EXAMPLES try fewer generated cases in the quick tier
+        # (xdist's workers inherit it); the full run keeps each module's own number.
+        os.environ.setdefault("KPI_EXAMPLES", QUICK_EXAMPLES)
+
+
+def group_of(nodeid: str) -> str | None:
+    """The worker group of a test, from its id alone (xdist's scheduler sees ids, not items): the
+    Spark and PostgreSQL modules, and any test named `..._on_spark...` / `..._on_postgres...` or
+    run with the parameter `postgres`."""
+    path, _, name = nodeid.partition("::")
+    for group in GROUPED:
+        if path.endswith(f"test_sql_{group}.py") or f"_on_{group}" in name or f"[{group}-" in name or f"[{group}]" in name:
+            return group
+    return None
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    # xdist 3.8's loadgroup marks a group by rewriting item._nodeid, which pytest 9 no longer reads
+    # (a test's id is item._id): the groups never reached the scheduler and each worker started its
+    # own JVM.  This scheduler takes the group from the id instead.
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid) or nodeid
+
+    return ByGroup(config, log)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's hook, which reads the xdist_group markers
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         for fixture in FIXTURE_MARKERS:
-            if fixture in getattr(item, "fixturenames", ()):
+            if fixture in getattr(item, "fixturenames", ()) or item.get_closest_marker(fixture):
                 item.add_marker(fixture)
                 if fixture in GROUPED:
                     item.add_marker(pytest.mark.xdist_group(fixture))
+                    if group_of(item.nodeid) != fixture:  # keeps a new test from starting a second JVM
+                        raise pytest.UsageError(f"{item.nodeid} uses {fixture}: name it `..._on_{fixture}...` "
+                                                f"so that tests/conftest.py runs it in the {fixture} group")
     dropped: list[pytest.Item] = []
     if os.geteuid() == 0:  # root writes into a read-only folder: those tests cannot fail as root
         dropped += [i for i in items if i.get_closest_marker("unprivileged")]

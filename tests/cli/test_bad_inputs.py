@@ -377,6 +377,7 @@ def test_a_bad_data_file_is_refused_in_words(tmp_path, name, file, content, code
 
 
 # ---- paths and permissions ----
+@pytest.mark.slow
 def test_a_missing_rubric_or_data_file_or_a_folder(tmp_path):
     (tmp_path / "r.kpi").write_text(RUBRIC, encoding="utf-8")
     cases = [(("eval", tmp_path / "nope.kpi", tmp_path / "d.csv"), "no such file"),
@@ -448,6 +449,7 @@ def test_every_output_file_is_0600_whatever_the_umask(tmp_path, fmt):
     assert out.stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.slow
 def test_form_output_is_0600_and_fmt_keeps_the_rubric_mode_and_its_symlink(tmp_path):
     real = tmp_path / "real.kpi"
     real.write_text(RUBRIC.replace("points 40", "points  40"), encoding="utf-8")
@@ -465,6 +467,7 @@ def test_form_output_is_0600_and_fmt_keeps_the_rubric_mode_and_its_symlink(tmp_p
 
 
 # ---- formula injection in every output format; a negative number kpi writes stays a number ----
+@pytest.mark.slow
 def test_formula_like_text_is_neutralised_in_every_format_and_numbers_stay_numbers(tmp_path):
     from openpyxl import load_workbook
     (tmp_path / "r.kpi").write_text(RUBRIC, encoding="utf-8")
@@ -491,6 +494,7 @@ def test_formula_like_text_is_neutralised_in_every_format_and_numbers_stay_numbe
 
 
 # ---- one spelling for one value ----
+@pytest.mark.slow
 def test_one_value_is_spelled_one_way_in_every_output(tmp_path):
     from openpyxl import load_workbook
     (tmp_path / "r.kpi").write_text(RUBRIC, encoding="utf-8")
@@ -514,6 +518,7 @@ def test_one_value_is_spelled_one_way_in_every_output(tmp_path):
 
 
 # ---- mixed period spellings in the batch rules ----
+@pytest.mark.slow
 def test_one_person_with_periods_written_two_ways_is_a_data_error(tmp_path):
     rubric = RUBRIC.replace('pay bonus "奖金" = sales * 1% - 20\n', "") + (
         'streak steady "连续合格" when grade is ok for 2 periods award 100元\n')
@@ -614,6 +619,7 @@ def test_use_outside_the_tree_is_not_opened_by_eval_either(tmp_path):
     assert r.returncode == 1 and "KPI013" in r.stderr and "root:" not in r.stderr
 
 
+@pytest.mark.slow
 def test_a_rubric_that_is_not_utf8_is_a_usage_error(tmp_path):
     p = tmp_path / "gbk.kpi"
     p.write_bytes('rubric "考核"\nitem a "甲" points 100\n'.encode("gbk"))

@@ -301,6 +301,7 @@ def test_hand_worked_cases_on_duckdb_equal_python(db, index):
     db.same(scorer, scorer.rows(records), text)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(CASES, st.lists(st.integers(0, 3), min_size=14, max_size=14), st.sampled_from(["x", "y"]))
 def test_any_group_and_scores_on_duckdb_equal_python(db, case, years, split):

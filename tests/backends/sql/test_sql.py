@@ -129,6 +129,7 @@ item x "X" points 100 { tiers m { when >= 1: 100 else: 0 } }
         build(scorer.plan, "duckdb")
 
 
+@pytest.mark.slow
 def test_kpi_sql_cli(kpi, tmp_path):
     rubric = ROOT / "rubrics" / "installation_aftersales_card.kpi"
     out = tmp_path / "q.sql"
@@ -177,6 +178,7 @@ def test_parquet_in_and_out_on_duckdb(kpi, tmp_path):
     assert refused.returncode == 2 and "--engine duckdb" in refused.stderr
 
 
+@pytest.mark.slow
 def test_a_bad_cell_read_by_duckdb_is_reported_in_python_words(kpi, tmp_path):
     rubric = ROOT / "rubrics" / "installation_aftersales_card.kpi"
     text = (ROOT / "rubrics" / "examples" / "installation_aftersales_card.csv").read_text(encoding="utf-8")
