@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from kpidsl.backends.form.javascript import decimal_library, generate
+from kpidsl.backends.form.javascript import batch_only, decimal_library, generate, standalone_module
+from kpidsl.numbers.semantics import show
 
 
 def node() -> str:
@@ -66,3 +67,28 @@ def score_many(plans, cell_rows) -> list[list[dict]]:
                           for p in plans)
     return run(decimal_library() + _RUNNER % closures,
                [[{k: str(v) for k, v in row.items()} for row in rows] for rows in cell_rows])
+
+
+def run_js(plan, cell_rows: list[dict]) -> list[dict]:
+    """Skips without node on a developer's machine, fails without it in CI."""
+    out = run(standalone_module(plan), [{k: str(v) for k, v in row.items()} for row in cell_rows])
+    assert isinstance(out, list)
+    return out
+
+
+def assert_same(plan, results):
+    """Every score and result step the form can compute, as text, equal to Python's."""
+    scored = [r for r in results if r.status == "scored"]
+    js = run_js(plan, [r.row.cells for r in scored])
+    skip = batch_only(plan)
+    compared = 0
+    assert len(js) == len(scored)
+    for r, j in zip(scored, js, strict=True):
+        assert "error" not in j, j
+        for step in plan.score_steps + plan.result_steps:
+            if step.name in skip or step.kind == "aux" or step.name not in r.steps:
+                continue
+            assert j[step.name] == show(r.steps[step.name]), (step.name, j[step.name], r.steps[step.name])
+            compared += 1
+        assert j["grade"] == r.grade
+    return compared
