@@ -76,8 +76,10 @@ def _insert_rows(con: Any, plan: ir.Plan, rows: Iterable[Row], index: int) -> No
 
 
 def _load_file(con: Any, plan: ir.Plan, path: Path, index: int, percent: str, mapping: dict[str, str] | None,
-               needs_groups: Iterable[str], errors: list[DataError]) -> None:
-    """A CSV or Parquet file into the input table, every cell read as text and typed in SQL."""
+               needs_groups: Iterable[str], errors: list[DataError]) -> bool:
+    """A CSV or Parquet file into the input table, every cell read as text and typed in SQL.
+    False, with nothing loaded, for a CSV whose shape DuckDB's reader does not take (rows of
+    another length, a header ending in LF and rows in CRLF): the caller reads it as Python does."""
     if path.suffix.lower() == ".parquet":
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW}p AS SELECT * FROM read_parquet(?)", [str(path)])
@@ -93,14 +95,24 @@ def _load_file(con: Any, plan: ir.Plan, path: Path, index: int, percent: str, ma
     v = Validator(plan, str(path), header, percent, mapping, needs_groups)
     if v.errors:
         errors += v.errors
-        return
+        return True
     if path.suffix.lower() != ".parquet":
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, all_varchar = true, "
-                    "header = true, delim = ',', quote = '\"', escape = '\"')", [str(path)])
+        import duckdb  # loaded already: this connection is DuckDB's
+
+        try:
+            # skip = 0: left to itself the sniffer takes a file with a short row for one whose
+            # header is its last line, and reads no row at all
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, all_varchar = true, "
+                        "header = true, skip = 0, delim = ',', quote = '\"', escape = '\"')", [str(path)])
+        except duckdb.Error:  # the sniffer's or the parser's refusal
+            return False
     titles = [d[0] for d in con.execute(f"SELECT * FROM {RAW} LIMIT 0").description]
+    if path.suffix.lower() != ".parquet" and titles != header:  # DuckDB read another header than Python
+        con.execute(f"DROP TABLE {RAW}")
+        return False
     raw = [f"_kpi_c{i}" for i in range(len(titles))]
     # numbered as the Python reader numbers rows: the header is row 1
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW}n AS SELECT ({index} << 32) + rowid + 2 AS {ID}, "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW}n AS SELECT (CAST({index} AS BIGINT) << 32) + rowid + 2 AS {ID}, "
                 + ", ".join(f"{_q(t)} AS {r}" for t, r in zip(titles, raw)) + f" FROM {RAW}")
     keys: dict[str, str | None] = {plan.person: raw[v.person_col]}  # type: ignore[index]  # v.errors is empty
     keys[plan.period] = raw[v.period_col] if v.period_col is not None else None  # no period column: ''
@@ -113,7 +125,7 @@ def _load_file(con: Any, plan: ir.Plan, path: Path, index: int, percent: str, ma
     bad = con.execute(f"SELECT {', '.join(raw)}, {ID} FROM {RAW}n JOIN _kpi_read USING ({ID}) "
                       f"WHERE {sql_cells.BAD} ORDER BY {ID} LIMIT {MAX_BAD + 1}").fetchall()
     if not bad:
-        return
+        return True
     v.errors = errors
     for values in bad[:MAX_BAD]:
         number = values[-1] & 0xFFFFFFFF
@@ -126,6 +138,7 @@ def _load_file(con: Any, plan: ir.Plan, path: Path, index: int, percent: str, ma
     if len(bad) > MAX_BAD:
         errors.append(DataError(str(path), bad[MAX_BAD][-1] & 0xFFFFFFFF, None,
                                 f"more than {MAX_BAD} rows have problems; the rest are not listed"))
+    return True
 
 
 def _load(con: Any, plan: ir.Plan, paths: list[Path], percent: str, mapping: dict[str, str] | None,
@@ -138,8 +151,8 @@ def _load(con: Any, plan: ir.Plan, paths: list[Path], percent: str, mapping: dic
         # read by the Python reader, which knows which cells it empties
         if path.suffix.lower() in (".csv", ".txt", ".parquet") and not any(c.may_be_na for c in plan.columns):
             with watch(con, f"reading {path.name}"):
-                _load_file(con, plan, path, index, percent, mapping, needs_groups, errors)
-            continue
+                if _load_file(con, plan, path, index, percent, mapping, needs_groups, errors):
+                    continue
         assert read_rows is not None
         try:
             _insert_rows(con, plan, read_rows(plan, [path], percent, mapping, needs_groups), index)
