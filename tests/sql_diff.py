@@ -1,6 +1,6 @@
 """The SQL backend's differential harness, shared by the DuckDB, PostgreSQL and Spark tests:
 rows validated in Python are loaded into an engine as a typed table (the columns of
-``kpidsl/duck.py``), the rubric's query runs there, and its answers are read back as the
+``kpidsl/engine/duck.py``), the rubric's query runs there, and its answers are read back as the
 Python evaluator's ``Result`` objects, so both sides are written the way ``kpi eval``
 writes them and compared as text, and every output step also as a number.
 
@@ -131,7 +131,7 @@ def _first_difference(got, want):
 
 
 def columns(plan: ir.Plan) -> list[tuple[str, str]]:
-    """The typed input table: (name, SQL type), as ``kpidsl/duck.py`` makes it for DuckDB."""
+    """The typed input table: (name, SQL type), as ``kpidsl/engine/duck.py`` makes it for DuckDB."""
     return [(ROW if n == duck.ID else n, t) for n, t in duck._columns(plan)]
 
 

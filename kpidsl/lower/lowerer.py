@@ -85,7 +85,7 @@ class Lowerer(ExprLowerer):
             self.fills[it.name] = ((None, score.column),)
             why = f"entered by {rule.rater}"
         else:
-            # what the rule reads is needed only where the item applies (lower_steps.py)
+            # what the rule reads is needed only where the item applies (lower/steps.py)
             reader, self._reader = self._reader, ("guard", na_flag) if na_flag is not None else ("any", None)
             score, trace = self._computed(rule, size, cap, f"item `{it.name}`")
             self._reader = reader

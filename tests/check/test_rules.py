@@ -1,4 +1,4 @@
-"""One rule arithmetic (kpidsl/rules.py) for the checker and the lowering: the range the
+"""One rule arithmetic (kpidsl/analysis/rules.py) for the checker and the lowering: the range the
 checker proves and the score the evaluator computes come from the same function, so
 they cannot disagree about a default `per`, a default `base` or a section's scale."""
 

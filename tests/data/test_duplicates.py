@@ -1,4 +1,4 @@
-"""The duplicate index (kpidsl/duplicates.py) against the plain answer: for any keys, any
+"""The duplicate index (kpidsl/data/duplicates.py) against the plain answer: for any keys, any
 chunk size and any number of buckets, every later row of a repeated key is named with
 the first row of that key, in reading order, and nothing else."""
 

@@ -1,4 +1,4 @@
-"""Reading a workbook (kpidsl/tables.py): the fast way, openpyxl's sheet parser without
+"""Reading a workbook (kpidsl/data/files.py): the fast way, openpyxl's sheet parser without
 its cell objects, must give what the public way, read-only mode's cells, gives for any
 sheet: the same header, the same row numbers, the same values of the same types (a
 number shown as a percent is a PercentNumber, a date a date), gaps and blank rows alike."""

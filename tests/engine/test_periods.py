@@ -2,7 +2,7 @@
 that break on a missing or an excluded month, `x.last` from the previous calendar period
 only, `over year` / `over quarter` by the calendar year and quarter, and the data errors
 for periods that cannot be read.  Every case is worked by hand, run through the Python
-evaluator, and held to it on DuckDB and PostgreSQL (the SQL backend's ``sql_batch.py``)."""
+evaluator, and held to it on DuckDB and PostgreSQL (the SQL backend's ``sql/batch.py``)."""
 
 from __future__ import annotations
 

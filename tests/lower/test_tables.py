@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nodejs import assert_same as assert_same_js
 
+from kpidsl import interpret
 from kpidsl.api import Scorer, check_text, load_text
 from kpidsl.cli.diff import describe_changes
-from kpidsl import interpret
 from kpidsl.lower.lowerer import lower
 from kpidsl.syntax.formatter import format_text
 from kpidsl.syntax.parser import parse

@@ -1,6 +1,6 @@
 """The arithmetic every backend shares, pinned by hand-worked tables: `round_to` over every
 mode × sign × step (power of ten and not) × tie, and `div` to its 20 places, in Python
-(kpidsl/semantics.py) and in the form's decimal.js under node.  The expected digits were
+(kpidsl/numbers/semantics.py) and in the form's decimal.js under node.  The expected digits were
 worked out by hand, not by running the code under test."""
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ import pytest
 from core_gen import core_case
 from hypothesis import HealthCheck, given, settings
 
-from kpidsl.api import Scorer, check_text, load_text
 from kpidsl import interpret
+from kpidsl.api import Scorer, check_text, load_text
 from kpidsl.lower.lowerer import lower
 
 EXAMPLES = int(os.environ.get("KPI_EXAMPLES", "150"))

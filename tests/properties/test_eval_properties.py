@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from reference import Reference
 from rubric_gen import rubric_and_rows
 
-from kpidsl.api import check_text, load_text
 from kpidsl import interpret
+from kpidsl.api import check_text, load_text
 from kpidsl.engine.evaluate import Evaluator
 from kpidsl.lower.lowerer import lower
 

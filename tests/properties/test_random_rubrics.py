@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rubric_gen import rubric_and_rows
 
+from kpidsl import interpret
 from kpidsl.api import Scorer, check_text, load_text
 from kpidsl.backends.form.javascript import batch_only
 from kpidsl.data.validate import DataProblems
-from kpidsl import interpret
 from kpidsl.lower.lowerer import lower
 from kpidsl.numbers.semantics import show
 

@@ -1,6 +1,6 @@
 """JavaScript backend: the same scoring IR as the Python evaluator, for the
 fillable form.  Arithmetic goes through ``Dec`` (templates/form/decimal.js,
-BigInt decimals with the semantics of kpidsl/semantics.py), so the form and
+BigInt decimals with the semantics of kpidsl/numbers/semantics.py), so the form and
 ``kpi eval`` agree to the last digit.
 
 Every name and text from the rubric is emitted as a JSON string literal with

@@ -13,8 +13,8 @@ or ``excluded``), the reason and notes, and ``_kpi_error``: the first error the
 Python reader or evaluator raises for the row, in its words, or NULL, with
 ``_kpi_error_column``, the data column it is about, where it names one.
 
-Arithmetic is ``sql_values.py``'s (exact, on scaled whole numbers); rules over
-the whole batch are ``sql_batch.py``'s.
+Arithmetic is ``sql/values.py``'s (exact, on scaled whole numbers); rules over
+the whole batch are ``sql/batch.py``'s.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ Each row also gets the first error the Python evaluator would raise for it (a
 value no tier covers, a division by zero), in the column ``_kpi_error``.
 
 The per-row query is ``build``; batch rules (best in group, quotas, pools,
-streaks, flags, aggregates) are ``sql_batch.py``'s, over this query.
+streaks, flags, aggregates) are ``sql/batch.py``'s, over this query.
 """
 
 from __future__ import annotations

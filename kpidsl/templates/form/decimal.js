@@ -1,4 +1,4 @@
-// Exact decimals for the form, on BigInt: the same arithmetic as kpidsl/semantics.py.
+// Exact decimals for the form, on BigInt: the same arithmetic as kpidsl/numbers/semantics.py.
 // A value is {c, s}: the integer c times 10 to the power -s (s may be negative).
 // + - * are exact; division gives 20 places, ties to even; rounding follows the
 // rubric's mode. No binary floating point touches a score.

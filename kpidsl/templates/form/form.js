@@ -45,7 +45,7 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
     });
   }
 
-  // One spelling for one value, as kpi eval writes it (kpidsl/spelling.py): a rounded
+  // One spelling for one value, as kpi eval writes it (kpidsl/numbers/spelling.py): a rounded
   // step at its declared places (85.50), any other value without trailing zeros.
   function spell(name, v) {
     const places = cfg.places[name];
@@ -150,7 +150,7 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
   }
 
   // OWASP's advice against CSV injection: text a spreadsheet would run as a formula
-  // gets a leading apostrophe (kpidsl/spelling.py safe_text does the same for kpi eval)
+  // gets a leading apostrophe (kpidsl/numbers/spelling.py safe_text does the same for kpi eval)
   // (a number, -3 or +5%, stays a number: kpi eval reads the file back)
   function safeText(v) { return /^[=+\-@\t\r\n]/.test(v) && !/^[+-]?\d+(\.\d+)?%?$/.test(v) ? "'" + v : v; }
   function csvField(v) {

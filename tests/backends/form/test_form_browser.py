@@ -130,7 +130,7 @@ def test_form_agrees_with_kpi_eval_and_round_trips(rubric, page, tmp_path):
         for step in plan.score_steps + plan.result_steps:
             if step.kind in ("item", "section", "total", "coefficient", "pay") and step.name not in skip:
                 if page.locator(f'[data-step="{step.name}"]').count():
-                    # the one spelling kpi eval writes (kpidsl/spelling.py), not the raw digits
+                    # the one spelling kpi eval writes (kpidsl/numbers/spelling.py), not the raw digits
                     assert shown(page, step.name) == spell(expected.steps[step.name], places.get(step.name)), \
                         (person, step.name)
                     checked += 1

@@ -1,4 +1,4 @@
-"""The SQL backend's 64-bit arithmetic on DuckDB (backends/sql_values.py, sql_types.py): a value
+"""The SQL backend's 64-bit arithmetic on DuckDB (backends/sql_values.py, sql/types.py): a value
 is a BIGINT only where the columns' declared ranges prove that it and every intermediate fit,
 else 38 digits wide.  Held here at the edges: values at the very ends of declared ranges whose
 sums and products land just inside and just outside 64 bits (DuckDB stops with an overflow

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts kpi on both engines for each file
+
 RUBRIC = ('rubric "卡"\ninput late "迟到次数": count\ninput rate "完成率": percent\n'
           'item punctual "守时" points 50 { deduct 10 per late }\n'
           'item done "完成" points 50 { proportional rate }\n'

@@ -15,7 +15,7 @@ from kpidsl.backends.docs.text import num
 from kpidsl.check.base import fmt, fmt_in
 from kpidsl.numbers.spelling import in_unit, percent, spell
 
-KPIDSL = Path(__file__).resolve().parent.parent / "kpidsl"
+KPIDSL = Path(__file__).resolve().parents[2] / "kpidsl"
 
 
 @pytest.mark.parametrize(("value", "text"), [

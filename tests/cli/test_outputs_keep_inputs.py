@@ -9,6 +9,8 @@ import os
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts kpi a dozen times
+
 LIBRARY = 'input late "迟到次数": count\n'
 RUBRIC = ('rubric "卡"\nuse "common.kpi"\n'
           'item punctual "守时" points 100 { deduct 10 per late }\n'

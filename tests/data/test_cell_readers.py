@@ -25,6 +25,8 @@ from kpidsl.backends.sql.values import col
 from kpidsl.data.cells import PERCENT_MODES, CellError, read, spec_of
 from kpidsl.data.fast_reader import compile_row_reader
 
+pytestmark = pytest.mark.node  # the form's reader runs under Node.js
+
 D = Decimal
 
 
