@@ -2,7 +2,7 @@
 the decision notes read from comments, and the Pygments lexer on every shipped rubric.
 
 Regenerate the golden pages after a deliberate change with
-``KPI_UPDATE_GOLDEN=1 python -m pytest tests/test_docs.py`` and review the diff."""
+``KPI_UPDATE_GOLDEN=1 python -m pytest -n 0 tests/backends/docs/test_docs.py`` and review the diff."""
 
 from __future__ import annotations
 
