@@ -30,9 +30,13 @@ def sql_command(rubric: str, dialect: str, table: str, row_column: str | None, o
     of the rubric as a number, validated. The query returns the columns kpi eval
     writes (each output step, the grade's index, status, flags and notes) and
     _kpi_error, the reason a row cannot be scored, or NULL."""
-    from kpidsl.backends.sql.query import SQLError, build
     from kpidsl.cli.common import fail, load_for
     from kpidsl.engine.output import OutputError, atomic_path, refuse_overwriting
+
+    try:
+        from kpidsl.backends.sql.query import SQLError, build
+    except ImportError as e:  # sqlglot is the `sql` extra
+        fail(f"kpi sql needs sqlglot: pip install 'kpidsl[sql]' ({e})")
 
     if not table.strip():
         fail("--table: give the input table's name")

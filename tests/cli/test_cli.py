@@ -171,3 +171,17 @@ def test_an_internal_bug_is_reported_without_a_traceback():
     assert r.returncode == 70
     assert "internal error: ZeroDivisionError: simulated bug" in r.stderr and "bug in kpi" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_kpi_sql_without_sqlglot_says_what_to_install(tmp_path):
+    # a plain `pip install kpidsl` has no sqlglot (it is the `sql` extra): a usage error, not exit 70
+    import subprocess
+    import sys
+
+    (tmp_path / "card.kpi").write_text('rubric "卡"\ninput late "迟到": count\n'
+                                      'item a "A" points 100 { deduct 10 per late }\n', encoding="utf-8")
+    code = ("import sys; sys.modules['sqlglot'] = None; sys.argv = ['kpi', 'sql', 'card.kpi']; "
+            "from kpidsl.cli.main import main; main()")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "kpi sql needs sqlglot: pip install 'kpidsl[sql]'" in r.stderr and "internal error" not in r.stderr

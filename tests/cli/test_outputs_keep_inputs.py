@@ -85,3 +85,4 @@ def test_a_new_or_a_result_file_is_still_written(kpi, folder):
         r = kpi("eval", "card.kpi", "data.csv", "-o", target, cwd=folder)
         assert r.returncode == 0, r.stderr
         assert (folder / target).read_text(encoding="utf-8").splitlines()[1].startswith("张三,")
+
