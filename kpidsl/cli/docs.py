@@ -10,10 +10,10 @@ from typing import Any
 
 import click
 
-from kpidsl.backends.docs.page import Example, Page, files
+from kpidsl.backends.docs.page import Example, Page, files, render_page
 from kpidsl.backends.docs.text import num
 from kpidsl.cli.common import EXIT_PROBLEMS, collect_files, load_for, report_data_problems
-from kpidsl.data.source import read_rows
+from kpidsl.data.source import DataProblems, read_rows
 from kpidsl.engine.explain import explain
 from kpidsl.engine.output import atomic_path, refuse_overwriting
 
@@ -25,17 +25,14 @@ from kpidsl.engine.output import atomic_path, refuse_overwriting
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the pages.")
 def docs_command(rubrics: tuple[str, ...], out: str, lang: str) -> None:
     """Write a Markdown page per rubric (files or folders), with SVG charts and an index, for mkdocs."""
-    from kpidsl.backends.docs.page import render_page
-    from kpidsl.data.source import DataProblems
-
     pages = []
     inputs: list[Path] = []
     for f in collect_files(rubrics):
         scorer = load_for(str(f), "writing its documentation")
-        inputs += [*scorer.files, f.parent / "examples" / f"{f.stem}.csv"]
+        example = f.parent / "examples" / f"{f.stem}.csv"
+        inputs += [*scorer.files, example]
         if not scorer.plan.title:  # a library of shared definitions (no `rubric` line) has no page
             continue
-        example = f.parent / "examples" / f"{f.stem}.csv"
         try:
             worked = example_for(scorer, example) if example.is_file() else None
         except DataProblems as e:
@@ -59,7 +56,6 @@ def write(pages: list[Page], out: Path, lang: str, inputs: list[Path]) -> list[P
             tmp.write_text(text, encoding="utf-8")
             tmp.chmod(0o644)  # pages are published (mkdocs, a web server), unlike results (0600)
     return [target for target, _ in targets]
-
 
 
 def example_for(scorer: Any, path: Path) -> Example | None:
