@@ -23,8 +23,8 @@ from kpidsl.api import Scorer, load_rubric, load_text
 from kpidsl.backends.sql import query as sql
 from kpidsl.data.validate import DataError, DataProblems, Row
 from kpidsl.engine import duck
-from kpidsl.engine.evaluate import Result
 from kpidsl.engine.output import Table
+from kpidsl.engine.result import Result
 from kpidsl.lower.lowerer import lower
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,7 +25,7 @@ from kpidsl.numbers.semantics import ScoreError, div, round_to
 from kpidsl.numbers.spelling import percent, spell
 
 if TYPE_CHECKING:
-    from kpidsl.engine.evaluate import Result
+    from kpidsl.engine.result import Result
 
 ZERO = Decimal(0)
 T = TypeVar("T")

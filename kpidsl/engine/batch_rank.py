@@ -19,7 +19,7 @@ from kpidsl.numbers.semantics import round_to
 from kpidsl.numbers.spelling import percent
 
 if TYPE_CHECKING:
-    from kpidsl.engine.evaluate import Result
+    from kpidsl.engine.result import Result
 
 ONE = Decimal(1)
 

@@ -24,7 +24,7 @@ from kpidsl.backends.sql.values import cell_places
 from kpidsl.data import periods, problems
 from kpidsl.data.files import read_table
 from kpidsl.data.validate import DataError, DataProblems, Row, Validator
-from kpidsl.engine.evaluate import Result
+from kpidsl.engine.result import Result
 
 TABLE = "input"
 ID = "_kpi_id"  # file index << 32 | row number: unique across the files of one run

@@ -12,35 +12,15 @@ from __future__ import annotations
 import decimal
 import functools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kpidsl import interpret, ir
 from kpidsl.backends.python.codegen import Compiled, compile_plan
 from kpidsl.data.validate import DataError, DataProblems, Row
 from kpidsl.engine.batch import AggFn, Batch
+from kpidsl.engine.result import Result
 from kpidsl.numbers.semantics import CONTEXT, ScoreError
 from kpidsl.numbers.spelling import safe_text, spell
-
-
-@dataclass
-class Result:
-    row: Row
-    status: str = "scored"  # scored | excluded
-    reason: str | None = None
-    steps: dict[str, Decimal] = field(default_factory=dict)
-    grade: int | None = None  # index into plan.grades, 0 the best
-    awards: dict[str, Decimal] = field(default_factory=dict)
-    flags: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def person(self) -> str:
-        return self.row.person
-
-    @property
-    def period(self) -> str:
-        return self.row.period
 
 
 class Evaluator:

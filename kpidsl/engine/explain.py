@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kpidsl import interpret, ir
-from kpidsl.engine.evaluate import Result
+from kpidsl.engine.result import Result
 from kpidsl.numbers.spelling import declared_places, spell
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from kpidsl import ir
-from kpidsl.engine.evaluate import Result
+from kpidsl.engine.result import Result
 from kpidsl.numbers.spelling import declared_places, safe_text, spell
 
 

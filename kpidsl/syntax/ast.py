@@ -31,13 +31,13 @@ from kpidsl.syntax.ast_expr import Not as Not
 from kpidsl.syntax.ast_expr import Number as Number
 from kpidsl.syntax.ast_expr import Progressive as Progressive
 from kpidsl.syntax.ast_expr import Quantity as Quantity
+from kpidsl.syntax.ast_expr import Table as Table
+from kpidsl.syntax.ast_expr import TableColumn as TableColumn
+from kpidsl.syntax.ast_expr import TableRow as TableRow
+from kpidsl.syntax.ast_expr import Tier as Tier
+from kpidsl.syntax.ast_expr import Tiers as Tiers
 from kpidsl.syntax.ast_expr import Truth as Truth
 from kpidsl.syntax.ast_expr import Var as Var
-from kpidsl.syntax.ast_tables import Table as Table
-from kpidsl.syntax.ast_tables import TableColumn as TableColumn
-from kpidsl.syntax.ast_tables import TableRow as TableRow
-from kpidsl.syntax.ast_tables import Tier as Tier
-from kpidsl.syntax.ast_tables import Tiers as Tiers
 
 # ---- header and declarations ---------------------------------------------------------------
 

@@ -1,4 +1,6 @@
-"""The syntax tree's expressions and conditions: literals, formulas, bands and tests.
+"""The syntax tree's expressions and conditions: literals, formulas, bands and tests, and
+the look-up tables: ``tiers`` (one key, a value per band of it; also an item's scoring
+rule, R4 and R5, the same node in the rule's place) and ``table`` (two keys).
 ``kpidsl.syntax.ast`` re-exports every name here, so a node is always ``ast.Var`` etc."""
 
 from __future__ import annotations
@@ -7,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from kpidsl.diagnostics.span import Span
-from kpidsl.syntax.ast_tables import Table, Tiers
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,56 @@ class Progressive:
 
     subject: Expr
     brackets: tuple[Bracket, ...]
+    span: Span
+
+
+# ---- look-up tables and tiers, as values ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    band: Band | None  # None for ``else``
+    points: Quantity  # the tier's value: points in an item's rule, any quantity in a formula
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Tiers:
+    """``tiers SUBJECT { when BAND: VALUE … else: VALUE }``: the first tier whose band holds
+    the subject gives the value."""
+
+    subject: Expr
+    tiers: tuple[Tier, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class TableColumn:
+    """One column of a table: a band of the column key, or ``else`` (``band`` None)."""
+
+    band: Band | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """One row: a band of the row key (``else``: None) and a value per column, in order."""
+
+    band: Band | None
+    cells: tuple[Quantity, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """``table ROW_KEY, COLUMN_KEY { columns when …, … when BAND: V, V … else: V, V }``:
+    the value in the row whose band holds the row key and the column whose band holds the
+    column key (a merit-increase matrix: rating × compa-ratio -> increase %)."""
+
+    row_key: Expr
+    column_key: Expr
+    columns: tuple[TableColumn, ...]
+    rows: tuple[TableRow, ...]
     span: Span
 
 
