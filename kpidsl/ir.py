@@ -209,6 +209,9 @@ class BestOf:
     eligible: str  # a step that is 1 when the person may receive it (grade gate, condition)
     tie_by: tuple[str, ...] = ()  # steps that break a tie on ``step``, in order, higher first
     tie_text: tuple[str, ...] = ()  # the tie-break formulas as written, for notes
+    # None: whoever is still tied shares; the person column: only the first of them by its
+    # values, compared character by character (code points, as Python compares text)
+    pick_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -394,6 +394,14 @@ _ALL = [
                   'grade top "优秀" top 20% coefficient 1.2\ngrade mid "合格" otherwise coefficient 1\n'
                   'pay bonus "奖金" = base * coefficient\n'
                   'distribute grades per team rounded half up ties by seniority then share the better grade'),
+    _code("KPI186", "error", "an award picks one of the tied by a value that is not the person key",
+          "`ties … pick one by KEY` gives a best-in-group award to one of the people still tied: the first by "
+          "the person key (`person NAME`, or `id` when none is declared), whose values tell everyone in a group "
+          "apart. Any other value could tie again; rank by it first with `ties by VALUE then pick one by KEY`.",
+          _HEAD + 'person id "工号"\ngroup team "团队"\ninput years "司龄": number\nitem a "A" points 100\n'
+                  'award best "最佳" 200元 to best total per team ties pick one by years',
+          _HEAD + 'person id "工号"\ngroup team "团队"\ninput years "司龄": number\nitem a "A" points 100\n'
+                  'award best "最佳" 200元 to best total per team ties by years then pick one by id'),
     _code("KPI190", "error", "not-applicable weight given to itself",
           "`not applicable: give to ITEM` must name another item.",
           _HEAD + 'item a "A" points 50 { not applicable: give to a }\nitem b "B" points 50',

@@ -184,12 +184,15 @@ class Batch:
             eligible = [r for r in members if r.steps[b.eligible] == 1]
             if not eligible:
                 continue
-            winners = batch_rank.winners(b, eligible)
+            tied = batch_rank.tied(b, eligible)
+            winners = batch_rank.winners(b, tied)
             for r in winners:
                 r.awards[b.award] = round_to(b.amount, *self.plan.money_round)
-                if len(winners) > 1:
+            if len(tied) > 1:
+                picked = f"; given to {winners[0].person}, the first by {b.pick_by}" if b.pick_by else ""
+                for r in tied:
                     r.notes.append(f"{b.label or b.award}: tied with " +
-                                   ", ".join(w.person for w in winners if w is not r))
+                                   ", ".join(w.person for w in tied if w is not r) + picked)
 
     def _pool(self, p: ir.Pool, scored: list[Result], errors: list[DataError]) -> None:
         """Every row of a team must state the same team amount; the share itself is a step."""

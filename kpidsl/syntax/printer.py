@@ -47,7 +47,8 @@ def strip_spans(node: Any) -> Any:
         return ("Rubric", strip_spans(node.statements))
     if is_dataclass(node) and not isinstance(node, type):
         return (type(node).__name__,) + tuple(
-            (f.name, strip_spans(getattr(node, f.name))) for f in fields(node) if f.name != "span")
+            (f.name, strip_spans(getattr(node, f.name))) for f in fields(node)
+            if f.name != "span" and not f.name.endswith("_span"))  # a clause's own place (`pick_span`) too
     if isinstance(node, (tuple, list)):
         return tuple(strip_spans(x) for x in node)
     if isinstance(node, Decimal):
@@ -275,7 +276,7 @@ class _Printer(ExprPrinter):
                 self.expr(p.expr)
                 self.w(f" per {p.group}")
                 if isinstance(p, ast_rank.RankedBestOf):
-                    self._ties(p.tie_by, "share")
+                    self._ties(p.tie_by, f"pick one by {p.pick_by}" if p.pick_by else "share")
             else:
                 self.w(" when ")
                 self.condition(p)
