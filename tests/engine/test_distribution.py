@@ -385,3 +385,24 @@ def test_the_language_reference_example_scores_as_worked_by_hand(db):
         ("a", "95", "1.2"), ("b", "90", "1"), ("c", "90", "1"), ("d", "80", "1"), ("e", "70", "1"), ("f", "60", "0.8")]
     assert results[0].notes == ["优秀: top 20% of team '东区' is 1 of 6, rounded half up; ranked 1 by total, seniority"]
     db.same(scorer, scorer.rows(records), DOC_EXAMPLE)
+
+
+def test_the_pick_ignores_a_person_column_collated_otherwise_on_postgres(postgres):
+    # A user's table may order text by a language's rules (ICU: "a9" < "b" < "B"); the pick still
+    # follows code points, as Python does: "B" (U+0042) before "a9" and "b" (U+0061, U+0062).
+    import sql_diff
+    from engines import Postgres
+
+    icu = postgres.execute("SELECT collname FROM pg_collation WHERE collname = 'und-x-icu'").fetchall()
+    assert icu, "this PostgreSQL has no ICU collation to order text another way"
+    scorer = scorer_of(AWARD + 'award best "最佳" 200元 to best total per team ties pick one by id\n')
+    records = [dict(r, id=i) for r, i in zip(rows_of([90, 90, 90]), ["b", "a9", "B"])]
+    rows = scorer.rows(records)
+    columns = [(n, 'TEXT COLLATE "und-x-icu"' if n == scorer.plan.person else t)
+               for n, t in sql_diff.columns(scorer.plan)]
+    engine = Postgres(postgres)
+    engine.load(scorer.plan, rows, columns)
+    ordered = [r[0] for r in postgres.execute(f"SELECT id FROM {sql_diff.TABLE} ORDER BY id").fetchall()]
+    assert ordered == ["a9", "b", "B"]  # the column's own order is not the code points'
+    assert [r.person for r in scorer.evaluate(records) if r.awards["best"] > 0] == ["B"]
+    sql_diff.assert_same(scorer, rows, "postgres", lambda plan, rs: engine.load(plan, rs, columns), engine.fetch)
