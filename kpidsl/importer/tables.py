@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from kpidsl.numbers.spelling import spell
+
 
 class ImportProblem(Exception):
     """A scorecard that cannot be read: the message names the file and, where it can, the row."""
@@ -41,8 +43,7 @@ def _text(value: object) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):  # Excel keeps numbers as binary floats: read back the digits it shows
-        d = Decimal(repr(value))
-        return format(d.normalize(), "f") if d == d.to_integral_value() else repr(value)
+        return spell(Decimal(repr(value)))
     return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 

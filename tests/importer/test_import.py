@@ -166,3 +166,12 @@ def test_the_command_writes_refuses_to_overwrite_and_fails_in_words(kpi, tmp_pat
     assert r.returncode == 2 and "not a readable .xlsx workbook" in r.stderr and "Traceback" not in r.stderr
     seeds_mistake = kpi("import", FIXTURES / "logistics_monthly.docx", "-o", tmp_path / "m.kpi")
     assert seeds_mistake.returncode == 1 and "KPI101" in seeds_mistake.stderr  # the seed's 85, kept in view
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".docx"])
+def test_merged_category_cells_group_sections_and_the_title_row_names_the_rubric(suffix: str) -> None:
+    draft, text, _ = draft_for(FIXTURES / f"wardrobe_installer{suffix}", {})
+    assert [(label, len(items)) for _, label, items in draft.sections] == [
+        ("关键绩效指标(80分)", 6), ("行为规范(10分)", 2), ("日常工作(10分)", 3)]
+    assert draft.title == "全屋定制衣柜安装师绩效考核评分表"
+    assert [i.points.value for i in draft.items()] == [20, 20, 15, 10, 5, 10, 4, 6, 3, 2, 5]
