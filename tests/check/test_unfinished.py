@@ -65,3 +65,10 @@ def test_kpi_check_passes_and_eval_refuses_in_words(kpi, write, tmp_path) -> Non
         assert r.returncode == 1, (args, r.stdout, r.stderr)
         assert "error[KPI115]: item `a` is unfinished" in r.stderr
         assert "has errors; fix them before" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_fmt_keeps_a_todo_where_it_was_written_with_its_comment() -> None:
+    from kpidsl.syntax.formatter import format_text
+
+    text = 'rubric "x"\nitem a "A" points 100 {\n  todo "先"   # 注释\n  criteria "后"\n}\n'
+    assert format_text(text) == 'rubric "x"\n\nitem a "A" points 100 {\n  todo "先"  # 注释\n  criteria "后"\n}\n'
