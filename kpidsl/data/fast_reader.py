@@ -28,10 +28,12 @@ from kpidsl.data.cells import (
     NO,
     YES,
     CellSpec,
+    CellError,
     Check,
     PercentNumber,
     hundredth,
     passes,
+    read_date,
     text_of,
 )
 
@@ -107,6 +109,8 @@ def _typed(v: object, kind: str, mode: str) -> D | None:
     it, before the spec's checks; None declines it (blank, not a number, a yes/no cell
     that says neither, a number near cells.read's limits, which cells.read then reads or
     refuses itself)."""
+    if kind == "date":
+        return _date(v)
     if kind == "yes/no":
         t = text_of(v).lower()
         return D(1) if t in YES else D(0) if t in NO else None
@@ -132,6 +136,16 @@ def _typed(v: object, kind: str, mode: str) -> D | None:
     return x
 
 
+def _date(v: object) -> D | None:
+    text = text_of(v)
+    if text == "":
+        return None
+    try:
+        return read_date(v, text)
+    except CellError:
+        return None
+
+
 def reader_parts(columns: list[tuple[CellSpec, int]], prefix: str = "K") -> tuple[list[dict], dict[str, Any]]:
     """What the row reader's template needs for these (spec, cell index) pairs, the cells
     named x0, x1… in their order, and the namespace its code runs in."""
@@ -139,7 +153,7 @@ def reader_parts(columns: list[tuple[CellSpec, int]], prefix: str = "K") -> tupl
     cols = [_column(spec, index, f"x{i}", names) for i, (spec, index) in enumerate(columns)]
     namespace: dict[str, Any] = {
         "Decimal": D, "D": D, "YES": YES, "NO": NO, "typed": _typed, "ONE": D(1), "ZERO": D(0), **names.sets,
-        "PercentNumber": PercentNumber, "float": float,
+        "PercentNumber": PercentNumber, "float": float, "date": _date,
         **{name: D(text) for text, name in names.constants.items()},
         "number": _shape(FAST_NUMBER), "whole": _shape(FAST_WHOLE), "percent": _shape(FAST_NUMBER + "%")}
     return cols, namespace
