@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from kpidsl import ir
-from kpidsl.data import dates
+from kpidsl.data import periods
+from kpidsl.numbers import dates
 from kpidsl.numbers.spelling import in_unit, percent, spell
 
 YES = frozenset({"yes", "y", "true", "1", "是", "有", "√", "✓", "✔", "对"})
@@ -83,6 +84,7 @@ class CellSpec:
     checks: tuple[Check, ...]
     percent_mode: str = "strict"
     line: int | None = None  # the rubric line that needs the value
+    period: tuple[str | None, str] | None = None  # kind "period": (the period kind, start | end)
 
 
 class CellError(ValueError):
@@ -92,12 +94,14 @@ class CellError(ValueError):
         self.hint = hint
 
 
-def spec_of(col: ir.Column, percent_mode: str = "strict") -> CellSpec:
+def spec_of(col: ir.Column, percent_mode: str = "strict", period_kind: str | None = None) -> CellSpec:
     if percent_mode not in PERCENT_MODES:
         raise ValueError(f"percent mode {percent_mode!r}: use one of {', '.join(PERCENT_MODES)}")
+    if col.period_edge is not None:  # the period cell, read as the day its period starts or ends on
+        return CellSpec(col.name, col.unit, "period", (), percent_mode, col.line, (period_kind, col.period_edge))
     if col.unit == "yes/no":  # read as 1 or 0, which every yes/no range holds
         return CellSpec(col.name, col.unit, "yes/no", (), percent_mode, col.line)
-    if col.unit == "date":  # a day number (dates.py): any date kpi reads is allowed
+    if col.unit == "date":  # a day number (numbers/dates.py): any date kpi reads is allowed
         return CellSpec(col.name, col.unit, "date", (), percent_mode, col.line)
     checks = []
     # A column of whole numbers that offers a fraction (`scale 1.5: …`) is held to its
@@ -182,6 +186,8 @@ def read(spec: CellSpec, v: object) -> Decimal:
         raise CellError("blank cell", "every scored value must be filled in; write 0 if it is zero")
     if spec.kind == "date":
         return read_date(v, text)
+    if spec.kind == "period":
+        return period_edge(spec, text)
     if spec.kind == "yes/no":
         t = text.lower()
         if t in YES:
@@ -210,6 +216,16 @@ def read_date(v: object, text: str) -> Decimal:
     except dates.NotADate as e:
         shown = text if len(text) <= MAX_TEXT else text[:20] + "…"
         raise CellError(f"{shown!r}{e}", dates.HINT) from None
+
+
+def period_edge(spec: CellSpec, text: str) -> Decimal:
+    """The first or last day of the period a period cell names (``periods.read``)."""
+    assert spec.period is not None
+    kind, edge = spec.period
+    p = periods.read(text.translate(_DIGITS), kind)
+    if p is None:
+        raise CellError(f"{text!r} is not a period", periods.spellings(kind))
+    return Decimal(dates.period_edge(p.year, p.kind, p.part, edge))
 
 
 def _number(spec: CellSpec, v: object, text: str) -> Decimal:

@@ -33,7 +33,7 @@ from kpidsl.data.cells import (
     PercentNumber,
     hundredth,
     passes,
-    read_date,
+    read,
     text_of,
 )
 
@@ -79,7 +79,8 @@ def _refusal(check: Check, x: str, names: _Names) -> str:
 
 def _column(spec: CellSpec, index: int, var: str, names: _Names) -> dict:
     col = {"name": spec.column, "index": index, "kind": spec.kind, "mode": spec.percent_mode, "spellings": None,
-           "whole_text": False, "refusals": [], "typed_refusals": [_refusal(c, var, names) for c in spec.checks]}
+           "whole_text": False, "refusals": [], "typed_refusals": [_refusal(c, var, names) for c in spec.checks],
+           "reader": names.put(_by_read(spec), "R") if spec.kind in ("date", "period") else None}
     checks = list(spec.checks)
     allowed = next((c for c in checks if c.kind == "allowed"), None)
     if spec.kind == "number" and allowed is not None:
@@ -109,8 +110,6 @@ def _typed(v: object, kind: str, mode: str) -> D | None:
     it, before the spec's checks; None declines it (blank, not a number, a yes/no cell
     that says neither, a number near cells.read's limits, which cells.read then reads or
     refuses itself)."""
-    if kind == "date":
-        return _date(v)
     if kind == "yes/no":
         t = text_of(v).lower()
         return D(1) if t in YES else D(0) if t in NO else None
@@ -136,14 +135,14 @@ def _typed(v: object, kind: str, mode: str) -> D | None:
     return x
 
 
-def _date(v: object) -> D | None:
-    text = text_of(v)
-    if text == "":
-        return None
-    try:
-        return read_date(v, text)
-    except CellError:
-        return None
+def _by_read(spec: CellSpec) -> Callable[[object], D | None]:
+    """``cells.read`` itself, None where it refuses: a date and a period's day have one reader."""
+    def reader(v: object) -> D | None:
+        try:
+            return read(spec, v)
+        except CellError:
+            return None
+    return reader
 
 
 def reader_parts(columns: list[tuple[CellSpec, int]], prefix: str = "K") -> tuple[list[dict], dict[str, Any]]:
@@ -153,7 +152,7 @@ def reader_parts(columns: list[tuple[CellSpec, int]], prefix: str = "K") -> tupl
     cols = [_column(spec, index, f"x{i}", names) for i, (spec, index) in enumerate(columns)]
     namespace: dict[str, Any] = {
         "Decimal": D, "D": D, "YES": YES, "NO": NO, "typed": _typed, "ONE": D(1), "ZERO": D(0), **names.sets,
-        "PercentNumber": PercentNumber, "float": float, "date": _date,
+        "PercentNumber": PercentNumber, "float": float,
         **{name: D(text) for text, name in names.constants.items()},
         "number": _shape(FAST_NUMBER), "whole": _shape(FAST_WHOLE), "percent": _shape(FAST_NUMBER + "%")}
     return cols, namespace

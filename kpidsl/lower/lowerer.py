@@ -32,7 +32,7 @@ from typing import Any
 
 from kpidsl import ir
 from kpidsl.analysis import rules
-from kpidsl.lower import bounds, outline, results, tables
+from kpidsl.lower import bounds, exclusion, outline, results, tables
 from kpidsl.lower import rank as lower_rank
 from kpidsl.lower.exprs import HUNDRED, IR, ONE, RATER_RULES, ZERO, ExprLowerer, LoweringError, const, sum_of
 from kpidsl.lower.steps import in_dependency_order
@@ -298,12 +298,14 @@ class Lowerer(ExprLowerer):
 
         self._phase = "result"
         money = self.rounding.get("money", (Decimal("0.01"), "half up"))
+        grades, ungraded = exclusion.from_grading(self, grades)  # before the coefficient: the ungraded have none
         if any(g.coefficient is not None for g in grades):
             coef: ir.Expr = const(grades[-1].coefficient or 0)
             for i in range(len(grades) - 2, -1, -1):
                 coef = ir.If(ir.Cmp("=", ir.Ref("grade"), const(i)), const(grades[i].coefficient or 0), coef)
             self._emit(ir.Step("coefficient", "coefficient", coef, "绩效系数", why="the grade's coefficient"))
         best_of, pools, streaks, flags, quotas, when_flags = results.lower_results(self, money)
+        when_flags += ungraded
         title = self.program.root.setting("rubric") or ""
         return ir.Plan(
             title=str(title), person=self.person, period="period", groups=self.groups,

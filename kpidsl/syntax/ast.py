@@ -23,6 +23,7 @@ from kpidsl.syntax.ast_expr import Bracket as Bracket
 from kpidsl.syntax.ast_expr import Call as Call
 from kpidsl.syntax.ast_expr import Comment as Comment
 from kpidsl.syntax.ast_expr import Compare as Compare
+from kpidsl.syntax.ast_expr import DateLit as DateLit
 from kpidsl.syntax.ast_expr import Condition as Condition
 from kpidsl.syntax.ast_expr import Expr as Expr
 from kpidsl.syntax.ast_expr import GradeTest as GradeTest
@@ -349,6 +350,16 @@ class Exclude:
 
 
 @dataclass(frozen=True, slots=True)
+class ExcludeFrom:
+    """``exclude from grading when …``: out of one part of the appraisal only (``scope``),
+    flagged with ``reason``; still scored and paid."""
+    scope: str  # grading
+    when: Condition
+    reason: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Streak:
     name: str
     label: str | None
@@ -408,6 +419,7 @@ Statement = (
     | Pool
     | Pay
     | Exclude
+    | ExcludeFrom
     | Streak
     | Quota
     | Flag

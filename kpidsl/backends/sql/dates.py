@@ -1,4 +1,4 @@
-"""SQL backend, reading a date cell (``data/dates.py``) as its day number, in DuckDB's SQL
+"""SQL backend, reading a date cell (``numbers/dates.py``) as its day number, in DuckDB's SQL
 (the engine that reads raw text cells): the same pattern, the same separators, the same
 serial range, and the calendar worked out in whole-number arithmetic (days from a civil
 date, the month lengths of the Gregorian calendar), so no engine's date functions decide
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from kpidsl.data import dates
+from kpidsl.numbers import dates
 from kpidsl.data.cells import DIGITS_FROM, DIGITS_TO, SPACES
 
 # :t is the cell stripped with its digits made ASCII; :d the same with every separator a "-"

@@ -30,6 +30,8 @@ SERIAL_PATTERN = "^[0-9]{1,7}$"
 # last date Excel shows is 9999-12-31, serial 2958465.  Serial s is day s - 25569 here.
 SERIAL_LOW, SERIAL_HIGH, SERIAL_SHIFT = 61, 2958465, 25569
 FIRST_YEAR, LAST_YEAR = 1900, 9999
+FIRST_DAY = (datetime.date(FIRST_YEAR, 1, 1) - EPOCH).days
+LAST_DAY = (datetime.date(LAST_YEAR, 12, 31) - EPOCH).days
 SPELLINGS = "2026-06-30, 2026/6/30 or 2026年6月30日"
 HINT = f"write a date as {SPELLINGS} (or format the cell as a date in the sheet)"
 _DATE = re.compile(DATE_PATTERN)
@@ -66,6 +68,18 @@ def from_parts(year: int, month: int, day: int) -> int:
         raise NotADate(f" is not a date: {year}-{month:02d} has no day {day}") from None
 
 
+def period_edge(year: int, kind: str, part: int, edge: str) -> int:
+    """The day a calendar period (month, quarter or year ``part`` of ``year``; periods.py)
+    starts or ends on."""
+    first_month = {"month": part, "quarter": 3 * part - 2, "year": 1}[kind]
+    months = {"month": 1, "quarter": 3, "year": 12}[kind]
+    start = datetime.date(year, first_month, 1)
+    if edge == "start":
+        return days(start)
+    after = first_month - 1 + months  # months from January to the first month after the period
+    return days(datetime.date(year + after // 12, after % 12 + 1, 1)) - 1
+
+
 def from_serial(serial: int) -> int:
     if not SERIAL_LOW <= serial <= SERIAL_HIGH:
         raise NotADate(f" is not a date: a date serial is a whole number from {SERIAL_LOW} to {SERIAL_HIGH}")
@@ -80,6 +94,11 @@ def read_text(t: str) -> int:
     if _SERIAL.match(t):
         return from_serial(int(t))
     raise NotADate(" is not a date")
+
+
+def literal(text: str) -> int:
+    """A date written in a rubric (the grammar's DATE: a cell's spellings) as its day number."""
+    return read_text(text)
 
 
 def read_value(v: object, text: str) -> int:
