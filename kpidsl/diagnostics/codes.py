@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kpidsl.diagnostics import codes_dates
+
 
 @dataclass(frozen=True)
 class CodeInfo:
@@ -430,6 +432,8 @@ _ALL = [
                   'pay p "提成" = 1000元 * share'),
 ]
 
+_ALL += [_code(*entry) for entry in codes_dates.ENTRIES]
+_ALL.sort(key=lambda c: c.code)
 CODES: dict[str, CodeInfo] = {c.code: c for c in _ALL}
 
 
