@@ -94,3 +94,8 @@ def is_period_edge(f: Formulas, e: Any) -> bool:
 
 def is_date_call(e: ast.Call) -> bool:
     return e.func in DATE_FUNCTIONS
+
+
+def not_a_number(f: Formulas, e: ast.Call) -> Info:
+    f.ctx.diagnostics.append(error("KPI270", f"`{e.func}` of a date: a date is a day, not a number", e.span, _HINT))
+    return None, None

@@ -246,6 +246,10 @@ class Formulas:
             elif e.over not in PERIOD_WORDS:
                 lookup(self.ctx, e.over, e.span, ("key",), "a group")
         infos = [self.expr(a) for a in e.args]
+        if any(u == "date" for u, _ in infos):  # min/max of dates aside, a date is no number to compute with
+            if e.func not in ("min", "max") or any(u != "date" for u, _ in infos) or e.over is not None:
+                return dates.not_a_number(self, e)
+            return "date", None
         try:
             unit = call_unit(e.func, [u for u, _ in infos])
         except UnitClash:

@@ -23,8 +23,8 @@ from kpidsl.syntax.ast_expr import Bracket as Bracket
 from kpidsl.syntax.ast_expr import Call as Call
 from kpidsl.syntax.ast_expr import Comment as Comment
 from kpidsl.syntax.ast_expr import Compare as Compare
-from kpidsl.syntax.ast_expr import DateLit as DateLit
 from kpidsl.syntax.ast_expr import Condition as Condition
+from kpidsl.syntax.ast_expr import DateLit as DateLit
 from kpidsl.syntax.ast_expr import Expr as Expr
 from kpidsl.syntax.ast_expr import GradeTest as GradeTest
 from kpidsl.syntax.ast_expr import Neg as Neg

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from kpidsl.numbers import dates
 from kpidsl.data.cells import DIGITS_FROM, DIGITS_TO, SPACES
+from kpidsl.numbers import dates
 
 # :t is the cell stripped with its digits made ASCII; :d the same with every separator a "-"
 # and no final 日.  Days from a civil date: March-based years, so a leap day ends the year.
