@@ -45,6 +45,7 @@ class Batch:
         overs = {n.over for n in plan.aggregates()}
         self.uses_agg = bool(overs)
         self.early = bool(plan.aggregates(early=True))  # group figures feed scores: groups.py
+        self.late = any(isinstance(n, ir.Agg) for s in plan.result_steps for n in ir.walk(s.expr))
         self.quarters = "quarter" in overs
         self.in_time = bool(plan.streaks) or bool(overs & {"year", "quarter"})  # scored rows in calendar order
         self.kind = periods.kind_of(plan.outline.period)
@@ -145,7 +146,7 @@ class Batch:
         return next(s for s in self.plan.result_steps + self.plan.score_steps if s.name == name)
 
     def _all_result_steps(self, scored: list[Result], errors: list[DataError], when: dict[int, Period]) -> None:
-        if not self.uses_agg:
+        if not self.late:
             for r in scored:
                 try:
                     self.result_steps(r, None)
