@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 import rubric_gen  # the generator of rubrics and rows, shared by the property tests
+import group_stats_cases
 import sql_diff
 from hypothesis import HealthCheck, given, settings
 
@@ -53,3 +54,8 @@ def test_a_shared_award_and_a_quota_note_on_spark_equal_python(spark):
 def test_a_typed_table_s_bad_inputs_are_refused_in_the_reader_s_words_on_spark(spark, case):
     # `kpi sql` reads a user's table, not through kpi's reader: the query checks every input
     assert sql_diff.typed_refusals(case, "spark", spark.load, spark.fetch) == sql_diff.typed_want(case)
+
+
+def test_group_statistics_and_square_roots_on_spark_equal_python(spark):
+    for what, s, rows in group_stats_cases.every_case():
+        spark.same(s, rows, what)
