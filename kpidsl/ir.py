@@ -151,8 +151,7 @@ class Agg:
 @final
 @dataclass(frozen=True, slots=True)
 class Sqrt:
-    """The square root, to DIVISION_PLACES places, ties to even (numbers/stats.py); a
-    negative value is a data error."""
+    """√a to DIVISION_PLACES places, ties to even (numbers/stats.py); a < 0 is a data error."""
     a: Expr
 
 
@@ -438,8 +437,7 @@ class Plan:
         """Every aggregate the plan computes; ``early``: only those the score phase or a grade
         reads (a group figure that feeds a score), which every row must wait for."""
         exprs: list[Node] = [s.expr for s in self.score_steps] + [g.cond for g in self.grades if g.cond is not None]
-        if not early:
-            exprs += [s.expr for s in self.result_steps]
+        exprs += [] if early else [s.expr for s in self.result_steps]
         return [n for e in exprs for n in walk(e) if isinstance(n, Agg)]
 
 

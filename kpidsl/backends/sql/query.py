@@ -26,7 +26,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from kpidsl import ir
-from kpidsl.backends.sql import batch, roots, stats
+from kpidsl.backends.sql import batch, stats
 from kpidsl.backends.sql import cells as sql_cells
 from kpidsl.backends.sql.values import (
     DIALECTS,
@@ -177,7 +177,6 @@ class Builder:
         figures = stats.Stats(self)
         self.t.aggregate = lambda e: figures.value(e) if e.func in STATS else batch.aggregate(self, e)
         self.t.agg_error = figures.error
-        self.t.root = lambda v: roots.sqrt(self.t, v)
         if self.check_inputs:
             self.inputs_checked()
         excluded = [self.t.cond(c) for c, _ in plan.exclude]

@@ -25,6 +25,7 @@ from sqlglot import exp
 
 from kpidsl.backends.sql.types import WIDE_MAX, col
 from kpidsl.ir import DIVISION_PLACES
+from kpidsl.numbers.stats import NEGATIVE_ROOT
 
 if TYPE_CHECKING:
     from kpidsl.backends.sql.values import Translator, Val
@@ -68,13 +69,9 @@ def sqrt(t: Translator, v: Val) -> Val:
             c = exp.Add(this=c, expression=d_pair)
         twenty_p = exp.Mul(this=ints(20), expression=exp.Paren(this=p_sql.copy()))
 
-        def fits(k: int) -> exp.Expr:
-            product = exp.Mul(this=exp.Paren(this=exp.Add(this=twenty_p.copy(), expression=ints(k))), expression=ints(k))
-            return exp.Case(ifs=[exp.If(this=exp.LTE(this=product, expression=exp.Paren(this=c.copy())), true=ints(1))],
-                            default=ints(0))
-        d: exp.Expr = fits(1)
+        d: exp.Expr = fits(t, twenty_p, c, 1)
         for k in range(2, 10):
-            d = exp.Add(this=d, expression=fits(k))
+            d = exp.Add(this=d, expression=fits(t, twenty_p, c, k))
         d = exp.Paren(this=d)
         r_new = exp.Sub(this=exp.Paren(this=c.copy()),
                         expression=exp.Mul(this=exp.Paren(this=exp.Add(this=twenty_p.copy(), expression=d.copy())),
@@ -97,6 +94,19 @@ def sqrt(t: Translator, v: Val) -> Val:
     root_hi = math.isqrt(hi * 10 ** (2 * DIVISION_PLACES - v.scale)) + 1 if v.scale <= 2 * DIVISION_PLACES else WIDE_MAX
     return replace(v, sql=col(name), scale=DIVISION_PLACES, level=at, const=None, lo=0, hi=min(root_hi, WIDE_MAX),
                    kind="wide")
+
+
+def negative(t: Translator, x: Val) -> exp.Expr:
+    """The error of a negative radicand, in Python's words (``stats.sqrt``)."""
+    said = exp.Concat(expressions=[exp.Literal.string(NEGATIVE_ROOT + ": "), t.show(x)])
+    return exp.Case(ifs=[exp.If(this=exp.LT(this=x.sql.copy(), expression=t.zero(x)), true=said)])
+
+
+def fits(t: Translator, twenty_p: exp.Expr, c: exp.Expr, k: int) -> exp.Expr:
+    """1 when the digit k fits, (20 p + k) k <= c, else 0."""
+    product = exp.Mul(this=exp.Paren(this=exp.Add(this=twenty_p.copy(), expression=t.integer(k))), expression=t.integer(k))
+    return exp.Case(ifs=[exp.If(this=exp.LTE(this=product, expression=exp.Paren(this=c.copy())), true=t.integer(1))],
+                    default=t.integer(0))
 
 
 def quot(t: Translator, a: exp.Expr, b: exp.Expr) -> exp.Expr:

@@ -42,6 +42,7 @@ from typing import assert_never
 from sqlglot import exp
 
 from kpidsl import ir
+from kpidsl.backends.sql import roots
 from kpidsl.backends.sql.types import (  # noqa: F401  (cell_places, quote and the widths are also read from here)
     CELL_PLACES,
     DEFAULT_CELL_PLACES,
@@ -63,7 +64,7 @@ from kpidsl.backends.sql.types import (  # noqa: F401  (cell_places, quote and t
 )
 from kpidsl.ir import DIVISION_PLACES
 from kpidsl.numbers.semantics import is_power_of_ten
-from kpidsl.numbers.stats import NEEDS_TWO, NEGATIVE_ROOT
+from kpidsl.numbers.stats import NEEDS_TWO
 
 ERROR = "_kpi_error"
 
@@ -117,8 +118,7 @@ class Translator:
         self.memo: dict[ir.Expr, Val] = {}
         self.renamed: dict[str, str] = {}  # a data column -> the column holding its value (x.last filled in)
         self.aggregate: Callable[[ir.Agg], Val] | None = None  # the batch's window, where the query has one
-        self.agg_error: Callable[[ir.Agg], exp.Expr | None] | None = None  # a group figure's own error (a group of one)
-        self.root: Callable[[Val], Val] | None = None  # an exact square root (sql/roots.py), where the query has one
+        self.agg_error: Callable[[ir.Agg], exp.Expr | None] | None = None  # a figure's own error (a group of one)
 
     # ---- whole numbers ------------------------------------------------------------------------
     def integer(self, n: int) -> exp.Expr:
@@ -271,9 +271,7 @@ class Translator:
                     return self.aggregate(e)
                 raise SQLError(f"{type(e).__name__} is a batch rule, not a value of one row")
             case ir.Sqrt():
-                if self.root is None:
-                    raise SQLError("a square root needs the query's layers")
-                return self.root(self.value(e.a))
+                return roots.sqrt(self, self.value(e.a))
             case _:
                 assert_never(e)
 
@@ -451,10 +449,7 @@ class Translator:
             return self.agg_error(e)
         children = [self.error(x) for x in ir._children(e)]
         if isinstance(e, ir.Sqrt):
-            radicand = self.value(e.a)
-            children.append(exp.Case(ifs=[exp.If(this=exp.LT(this=radicand.sql, expression=self.zero(radicand)),
-                                                 true=exp.Concat(expressions=[exp.Literal.string(NEGATIVE_ROOT + ": "),
-                                                                              self.show(radicand)]))]))
+            children.append(roots.negative(self, self.value(e.a)))
         if isinstance(e, ir.Bin) and e.op == "/":
             divisor = self.value(e.b)
             children.append(exp.Case(ifs=[exp.If(this=exp.EQ(this=divisor.sql, expression=self.integer(0)),
@@ -471,8 +466,7 @@ class Translator:
 
 
 def fails(e: ir.Expr | ir.Cond) -> bool:
-    """Whether evaluating ``e`` itself can raise: a Fail, a division (by zero), a square root
-    (of a negative number), a group figure that needs two rows."""
+    """Whether evaluating ``e`` itself can raise: a Fail, a division, a root, a figure of two rows."""
     return any(isinstance(n, (ir.Fail, ir.Sqrt)) or isinstance(n, ir.Bin) and n.op == "/"
                or isinstance(n, ir.Agg) and n.func in NEEDS_TWO for n in ir.walk(e))
 

@@ -5,9 +5,9 @@ rounding and division.  Skipped without PostgreSQL on a developer's machine, fai
 
 from __future__ import annotations
 
+import group_stats_cases
 import pytest
 import rubric_gen  # the generator of rubrics and rows, shared by the property tests
-import group_stats_cases
 import sql_diff
 from engines import Postgres
 from hypothesis import HealthCheck, given, settings
