@@ -142,16 +142,24 @@ class Fail:
 class Agg:
     """An aggregate over the batch: ``func`` of step ``step`` over rows sharing ``over``
     (a group column, or ``year``/``quarter`` of the same person). Only in result steps."""
-    func: str  # sum average count max min
+    func: str  # sum average count max min, or a group statistic (numbers/stats.py: STATS)
     step: str
     over: str
+    at: Decimal | None = None  # a percentile's fraction (0.9 for the 90th)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Sqrt:
+    """√a to DIVISION_PLACES places, ties to even (numbers/stats.py); a < 0 is a data error."""
+    a: Expr
 
 
 # Closed unions of final classes: every translation of the IR dispatches on them (a ``match``,
 # or ``type(e) is`` tests where speed counts, which mypy narrows because the classes are final)
 # and ends in ``assert_never``, so mypy names each backend a new node is missing from, and
 # tests/test_exhaustive.py does too.
-Expr: TypeAlias = Const | Cell | Ref | Bin | Neg | Min | Max | If | Round | Fail | Agg
+Expr: TypeAlias = Const | Cell | Ref | Bin | Neg | Min | Max | If | Round | Fail | Agg | Sqrt
 Cond: TypeAlias = Cmp | And | Or | Not | IsTrue
 Node: TypeAlias = Expr | Cond
 
@@ -426,6 +434,13 @@ class Plan:
         after = [s.name for s in self.result_steps if s.kind in ("coefficient", "pay", "award", "pool")]
         return before, after
 
+    def aggregates(self, early: bool = False) -> list[Agg]:
+        """Every aggregate the plan computes; ``early``: only those the score phase or a grade
+        reads (a group figure that feeds a score), which every row must wait for."""
+        exprs: list[Node] = [s.expr for s in self.score_steps] + [g.cond for g in self.grades if g.cond is not None]
+        exprs += [] if early else [s.expr for s in self.result_steps]
+        return [n for e in exprs for n in walk(e) if isinstance(n, Agg)]
+
 
 def walk(e: Node) -> Iterator[Node]:
     """Every node of an expression or condition, depth first."""
@@ -446,7 +461,7 @@ def inline(e: Node, values: Mapping[str, Expr]) -> Node:
             return inline(values[e.step], values) if e.step in values else e
         case Bin() | Cmp():
             return replace(e, a=inline(e.a, values), b=inline(e.b, values))
-        case Neg() | IsTrue() | Round():
+        case Neg() | IsTrue() | Round() | Sqrt():
             return replace(e, a=inline(e.a, values))
         case Not():
             return Not(inline(e.a, values))
@@ -472,7 +487,7 @@ def _children(e: Node) -> tuple[Node, ...]:
     match e:
         case Bin() | Cmp():
             return (e.a, e.b)
-        case Neg() | Not() | IsTrue() | Round():
+        case Neg() | Not() | IsTrue() | Round() | Sqrt():
             return (e.a,)
         case Min() | Max() | And() | Or():
             return e.args

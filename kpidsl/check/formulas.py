@@ -23,16 +23,17 @@ from kpidsl.analysis.units import (
     compatible,
     known,
 )
-from kpidsl.check import bands, dates, tables
+from kpidsl.check import bands, dates, stats, tables
 from kpidsl.check.base import UNIT_WORDS, ZERO, Context, Symbol, default_range
 from kpidsl.check.names import lookup
 from kpidsl.diagnostics.diagnostic import error
 from kpidsl.numbers.intervals import INF, Range
 from kpidsl.numbers.semantics import round_to
 from kpidsl.syntax import ast
-from kpidsl.syntax.names import AGGREGATES
+from kpidsl.syntax.names import AGGREGATES, GROUP_STATS
 
 FUNCTIONS = AGGREGATES | {"abs", "number", "full_months", "full_years"} | set(ROUNDING_FUNCTIONS)
+KNOWN = FUNCTIONS | GROUP_STATS | {"sqrt"}  # what an unknown function's hint offers
 # How many values each function takes (None: any number); aggregates take one with `over`.
 ARITY = {"abs": 1, "number": 1, "floor": 1, "ceil": 1, "round": 2}
 PERIOD_WORDS = {"year", "quarter", "month", "period"}
@@ -228,11 +229,13 @@ class Formulas:
     def call(self, e: ast.Call) -> Info:
         if dates.is_date_call(e):
             return dates.call(self, e)
+        if stats.handles(e):  # sqrt and the statistics of a group
+            return stats.call(self, e)
         if e.func not in FUNCTIONS:
-            close = difflib.get_close_matches(e.func, sorted(FUNCTIONS), n=1)
+            close = difflib.get_close_matches(e.func, sorted(KNOWN), n=1)
             self.ctx.diagnostics.append(error(
                 "KPI143", f"unknown function `{e.func}`", e.span,
-                f"did you mean `{close[0]}`?" if close else "functions: " + ", ".join(sorted(FUNCTIONS))))
+                f"did you mean `{close[0]}`?" if close else "functions: " + ", ".join(sorted(KNOWN))))
             for a in e.args:
                 self.expr(a)
             return None, None

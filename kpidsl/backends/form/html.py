@@ -101,6 +101,14 @@ def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None, percent: s
     """The form; ``percent``: how a bare number in a percent column is read, as
     ``kpi eval --percent-cells`` reads it (strict: refused, whole: 93 is 93%, fraction)."""
     t = TEXT[lang]
+    early = plan.aggregates(early=True)
+    if early:  # a form scores one person: a figure of the whole group is not there to read
+        over = dict(plan.key_labels).get(early[0].over) or early[0].over
+        raise ValueError(
+            f"这份考核表的得分要用整个{over}的统计数（如标准差、中位数），一张表单只填一个人，算不出来；"
+            f"请用 kpi eval 对全部人员的数据评分。" if lang == "zh" else
+            f"this rubric's scores read a figure of the whole {over} (a standard deviation, a median, …), "
+            "and a form scores one person, so it cannot show them; score everyone's data with kpi eval")
     outline = plan.outline
     columns = {c.name: c for c in plan.columns}
     raters = [r for r in outline.raters if r.weight is not None]
