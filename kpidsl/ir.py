@@ -19,9 +19,8 @@ the language are ``Round`` nodes).  That is all a tier table, a ratio rule or a
 progressive bracket needs once lowered, and all another backend (JavaScript today)
 must reproduce to agree with the Python evaluator to the last digit.
 
-Division is the one operation whose result can be longer than its inputs:
-every backend divides to ``DIVISION_PLACES`` decimal places, rounding half
-even, so they agree on it too.
+Division is the one operation whose result can be longer than its inputs: every
+backend divides to ``DIVISION_PLACES`` decimal places, ties to even, so they agree.
 """
 
 from __future__ import annotations
