@@ -41,7 +41,10 @@ def example_files(rubric: Path) -> tuple[Path, Path] | None:
 
 
 def read_expected(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    lines = [line for line in path.read_text(encoding="utf-8-sig").splitlines() if not line.lstrip().startswith("#")]
+    from kpidsl.data.encoding import read_text
+
+    # in the encoding the data files may be in: UTF-8, UTF-16 with its mark, or GB18030 (GBK)
+    lines = [line for line in read_text(path).splitlines() if not line.lstrip().startswith("#")]
     reader = csv.DictReader(io.StringIO("\n".join(lines)))
     rows = [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in reader]
     return [h.strip() for h in (reader.fieldnames or [])], rows
