@@ -147,6 +147,16 @@ _ALL = [
           "from the rest of the appraisal. A note, not a fault: say it is meant, or floor it.",
           _HEAD + 'input c "投诉次数": count\nitem a "投诉" points 100 {\n  deduct 5 per c no floor\n}',
           _HEAD + 'input c "投诉次数": count\nitem a "投诉" points 100 {\n  deduct 5 per c\n}'),
+    _code("KPI115", "warning", "an unfinished item",
+          "An item holds `todo \"…\"`: a criterion `kpi import` kept as written because it could not read "
+          "it as a rule. The draft checks, so it can be edited with the checker's help, but nothing "
+          "scores it: `kpi eval`, `test`, `sql`, `form` and `docs` refuse the rubric while any `todo` is "
+          "left. Write the rule the text describes (or no rule, if raters score the item directly) and "
+          "delete the `todo` line.",
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n'
+                  '  todo "严格执行到位得满分，违反一次扣1分"\n}',
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n'
+                  '  criteria "严格执行到位得满分，违反一次扣1分"\n  deduct 1 per v\n}'),
     _code("KPI120", "error", "tiers leave a gap",
           "Some value of the input gets no tier (or no row or column of a `table`). The seed says 超过1%得0分; 低于1%得5分: exactly 1% gets "
           "nothing. Counts are whole numbers, so `> 3` and `< 3` leave 3 out but `>= 4` and `<= 3` do not.",

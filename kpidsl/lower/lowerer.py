@@ -272,6 +272,9 @@ class Lowerer(ExprLowerer):
 
     # ---- the plan --------------------------------------------------------------------------
     def lower(self) -> ir.Plan:
+        unfinished = [i.name for i in _all_items(self.stmts) if i.todos]
+        if unfinished:  # the checker warns (KPI115); nothing is scored from a draft
+            raise LoweringError(f"unfinished items (todo) cannot be scored: {', '.join(unfinished)}")
         total_setting = self.program.root.setting("total")
         total_scale = total_setting.value if isinstance(total_setting, ast.Quantity) else HUNDRED
         top = [s for s in self.stmts if isinstance(s, (ast.Section, ast.Item))]
@@ -322,6 +325,14 @@ def _all_vetoes(members: Iterable[Any]) -> Iterator[ast.Veto]:
         yield from m.vetoes
         if isinstance(m, ast.Section):
             yield from _all_vetoes(m.members)
+
+
+def _all_items(members: Iterable[Any]) -> Iterator[ast.Item]:
+    for m in members:
+        if isinstance(m, ast.Item):
+            yield m
+        elif isinstance(m, ast.Section):
+            yield from _all_items(m.members)
 
 
 def lower(program: Program) -> ir.Plan:

@@ -230,6 +230,14 @@ class EnteredBy:
     span: Span
 
 
+@dataclass(frozen=True, slots=True)
+class Todo:
+    """``todo "TEXT"``: an item still to be finished, keeping the source text no rule was read from."""
+
+    text: str
+    span: Span
+
+
 Rule = Levels | Scale | Tiers | Ratio | Proportional | Deduct | Change | Checklist | EnteredBy
 
 
@@ -257,6 +265,7 @@ class Item:
     vetoes: tuple[Veto, ...]
     notes: tuple[Note, ...]
     span: Span
+    todos: tuple[Todo, ...] = ()
 
     @property
     def entered_by(self) -> EnteredBy | None:

@@ -232,12 +232,17 @@ class KpiLexer(Lexer):
 
     def __init__(self, lexer_conf: Any) -> None:
         self.table = scan_table(tuple(lexer_conf.terminals), tuple(lexer_conf.ignore))
+        self.scanner: Scanner | None = None
 
     def lex(self, lexer_state: Any, parser_state: Any) -> Iterator[Token]:
         text = lexer_state.text
         text = getattr(text, "text", text)  # lark 1.3 hands over a TextSlice
-        # Built per parse, not kept: lark's driver runs only to explain a syntax error.
-        scanner = Scanner(self.table, parser_state.parse_conf.parse_table.states)
+        # Built on the first syntax error and kept: a file with many broken statements
+        # is explained one statement at a time, and the keyword rows cost a whole table.
+        states = parser_state.parse_conf.parse_table.states
+        scanner = self.scanner
+        if scanner is None or scanner.states is not states:
+            scanner = self.scanner = Scanner(self.table, states)
         try:
             for t in scanner.tokens(text, parser_state.state_stack):
                 yield Token(t.type, t.value, t.start_pos, t.line, t.column, t.line, t.end_column, t.end_pos)

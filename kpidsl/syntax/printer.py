@@ -68,7 +68,7 @@ KEYWORDS = {
     ast.Award: "award", ast.Pool: "pool", ast.Pay: "pay", ast.Exclude: "exclude", ast.Streak: "streak",
     ast.Quota: "quota", ast.Flag: "flag", ast.WhenFlag: "flag", ast.Level: "level", ast.Scale: "scale", ast.Tiers: "tiers",
     ast.Ratio: "ratio", ast.Proportional: "proportional", ast.Deduct: "deduct", ast.Change: "change",
-    ast.Checklist: "checklist", ast.EnteredBy: "entered",
+    ast.Checklist: "checklist", ast.EnteredBy: "entered", ast.Todo: "todo",
     ast_rank.RankedGrade: "grade", ast_rank.Distribution: "distribute",
 }
 
@@ -179,7 +179,7 @@ class _Printer(ExprPrinter):
                 clauses.append((lay.line(clause, keyword(clause)), "rule", clause))
         if s.not_applicable is not None:
             clauses.append((lay.not_applicable(s), "na", s.not_applicable))
-        clauses += [(lay.line(n, keyword(n)), "rule", n) for n in (*s.vetoes, *s.notes)]
+        clauses += [(lay.line(n, keyword(n)), "rule", n) for n in (*s.vetoes, *s.notes, *s.todos)]
         if not clauses:
             return  # `{ }` or no braces at all: one line
 
@@ -205,6 +205,9 @@ class _Printer(ExprPrinter):
             self.w(" when ")
             self.condition(s.when)
         self.w(f": {policy or 'give to ' + str(s.target)}")
+
+    def _Todo(self, s: ast.Todo, depth: int) -> None:
+        self.w(f"todo {quoted(s.text)}")
 
     # -- scoring rules
     def _EnteredBy(self, s: ast.EnteredBy, depth: int) -> None:
