@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from kpidsl.data.files import Layout
 from kpidsl.engine.output import Table
 
 
@@ -41,7 +42,10 @@ def example_files(rubric: Path) -> tuple[Path, Path] | None:
 
 
 def read_expected(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    lines = [line for line in path.read_text(encoding="utf-8-sig").splitlines() if not line.lstrip().startswith("#")]
+    from kpidsl.data.encoding import read_text
+
+    # in the encoding the data files may be in: UTF-8, UTF-16 with its mark, or GB18030 (GBK)
+    lines = [line for line in read_text(path).splitlines() if not line.lstrip().startswith("#")]
     reader = csv.DictReader(io.StringIO("\n".join(lines)))
     rows = [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in reader]
     return [h.strip() for h in (reader.fieldnames or [])], rows
@@ -64,7 +68,9 @@ def same(expected: str, actual: object, key: str = "") -> bool:
     return expected == ("" if actual is None else str(actual))
 
 
-def run_examples(rubric: Path) -> list[Case]:
+def run_examples(rubric: Path, percent: str = "strict", layout: Layout | None = None) -> list[Case]:
+    """Each expected row of the rubric's examples, scored and compared; the example data is
+    read with ``percent`` and ``layout`` (the project's settings, or the options)."""
     from kpidsl.api import load_rubric
     from kpidsl.data.source import read_rows
 
@@ -73,7 +79,7 @@ def run_examples(rubric: Path) -> list[Case]:
         return []
     data, expected_path = files
     scorer = load_rubric(rubric)
-    rows = read_rows(scorer.plan, [data], needs_groups=scorer.evaluator.groups_needed())
+    rows = read_rows(scorer.plan, [data], percent, needs_groups=scorer.evaluator.groups_needed(), layout=layout)
     results = scorer.evaluator.evaluate(rows)
     table = Table(scorer.plan)
     by_key = {(r.person, r.period): table.values(r) for r in results}
