@@ -174,6 +174,9 @@ class Column:
     optional: bool = False  # e.g. `.last` values that can come from the previous period's row
     may_be_na: bool = False  # an item that may be marked not applicable
     source: tuple[str, str | None] | None = None  # an input's `from WHO "detail"`: who ("system" or a rater)
+    # a level-rated column: each level's text and its points (lowest, highest), so that a cell
+    # may hold the text a rater picked (cells.CellSpec.texts)
+    levels: tuple[tuple[str, Decimal, Decimal], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

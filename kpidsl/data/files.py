@@ -15,6 +15,7 @@ import re
 import sys
 import zipfile
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -382,7 +383,9 @@ def _stated_width(archive: zipfile.ZipFile, target: str) -> int | None:
 # ---- JSON -----------------------------------------------------------------------------
 def _read_json(path: Path) -> Table:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"), parse_constant=str)  # NaN: "'NaN' is not a number", with its row
+        # a number is read from its text (never through a binary float), so 0.1 is 0.1 and a
+        # number with 400 places is refused as too long, not rounded; NaN: "'NaN' is not a number"
+        doc = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal, parse_constant=str)
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
     except UnicodeDecodeError as e:

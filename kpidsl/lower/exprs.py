@@ -108,11 +108,12 @@ class ExprLowerer:
     def _column(self, name: str, unit: str, label: str | None, span: ast.Span, *,
                 low: Decimal | None = None, high: Decimal | None = None, allowed: tuple[Decimal, ...] | None = None,
                 allowed_ranges: tuple[tuple[Decimal, Decimal], ...] | None = None, optional: bool = False,
-                may_be_na: bool = False, source: tuple[str, str | None] | None = None) -> ir.Cell:
+                may_be_na: bool = False, source: tuple[str, str | None] | None = None,
+                levels: tuple[tuple[str, Decimal, Decimal], ...] = ()) -> ir.Cell:
         if name not in self.columns:
             integer = unit in INTEGER_UNITS
             self.columns[name] = ir.Column(name, label, unit, low, high, allowed, allowed_ranges,
-                                           integer, span.line, span.file, optional, may_be_na, source)
+                                           integer, span.line, span.file, optional, may_be_na, source, levels)
         return ir.Cell(name)
 
     def _input_cell(self, name: str) -> ir.Cell:

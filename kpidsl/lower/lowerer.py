@@ -105,10 +105,12 @@ class Lowerer(ExprLowerer):
         kwargs: dict = {"low": Decimal(0), "high": size}
         unit = "points"
         if isinstance(rule, ast.Levels):
+            # what a rater picks may be written as the level's text, as well as its points
+            levels = tuple((lv.text, lv.low.value, (lv.high or lv.low).value) for lv in rule.levels)
             if any(lv.high is not None for lv in rule.levels):
-                kwargs = {"allowed_ranges": tuple((lv.low.value, (lv.high or lv.low).value) for lv in rule.levels)}
+                kwargs = {"allowed_ranges": tuple((lo, hi) for _, lo, hi in levels), "levels": levels}
             else:
-                kwargs = {"allowed": tuple(sorted({lv.low.value for lv in rule.levels}))}
+                kwargs = {"allowed": tuple(sorted({lo for _, lo, _ in levels})), "levels": levels}
         elif isinstance(rule, ast.Scale):
             unit = "level"
             kwargs = {"allowed": tuple(s.step.value for s in rule.steps)}
