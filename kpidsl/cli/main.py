@@ -262,13 +262,17 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
 
 @cli.command("test")
 @click.argument("paths", nargs=-1, required=True)
-def test_(paths: tuple[str, ...]) -> None:
+@click.option("--update", is_flag=True,
+              help="Write each expected file from the current results, to review in a diff (refused in CI).")
+def test_(paths: tuple[str, ...], update: bool) -> None:
     """Run the examples beside each rubric (examples/NAME.csv and examples/NAME.expected.csv)."""
     from kpidsl.api import RubricErrors
-    from kpidsl.cli.testing import run_examples
+    from kpidsl.cli.testing import run_examples, update_all
     from kpidsl.data.source import DataProblems
 
     files = collect_files(paths)
+    if update:
+        sys.exit(update_all(files))
     passed = failed = 0
     without = []
     for f in files:
