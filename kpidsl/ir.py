@@ -194,6 +194,26 @@ class Step:
     trace: tuple[tuple[str, Expr], ...] = ()  # sub-values worth showing in an explanation
 
 
+@final
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    """An item that may not apply in a row: ``flag`` is 1 where it does not, read from the
+    row's cells alone (metrics inlined), so any engine's result can say so; ``spread`` says,
+    in words, where its points went."""
+    item: str
+    label: str | None
+    flag: Expr
+    spread: str
+
+    @property
+    def note(self) -> str:
+        """The note a result carries where the item does not apply, in every engine's words."""
+        return f"{self.label or self.item} {NOT_APPLICABLE}: {self.spread}"
+
+
+NOT_APPLICABLE = "不适用"  # what an item that does not apply shows where its points would be: never a 0
+
+
 @dataclass(frozen=True, slots=True)
 class Grade:
     name: str
@@ -420,6 +440,7 @@ class Plan:
     key_labels: tuple[tuple[str, str], ...] = ()  # (person or group key, its label): either titles the column
     outputs: tuple[tuple[str, str], ...] = field(default=())  # (step, header) in output order
     outline: Outline = field(default=Outline())
+    not_applicable: tuple[NotApplicable, ...] = ()  # items that may not apply, and what then becomes of their points
 
     def output_steps(self) -> tuple[list[str], list[str]]:
         """The steps an output row shows, in order, in every engine: before the grade column,

@@ -24,7 +24,7 @@ from kpidsl.backends.sql.values import cell_places
 from kpidsl.data import periods, problems
 from kpidsl.data.files import read_table
 from kpidsl.data.validate import DataError, DataProblems, Row, Validator
-from kpidsl.engine.result import Result
+from kpidsl.engine.result import NOT_APPLICABLE, Result
 
 TABLE = "input"
 ID = "_kpi_id"  # file index << 32 | row number: unique across the files of one run
@@ -264,13 +264,13 @@ def run(con: Any, plan: ir.Plan, files: list[str], rows: dict[int, Row] | None =
             if e is not None or b is not None:
                 errors.append(error(plan, row.file, row.number, e, values[at[sql.ERROR_COLUMN]], b))
                 continue
-            results.append(_result(query, row, values, at))
+            results.append(_result(plan, query, row, values, at))
     if errors:
         raise DataProblems(errors)
     return results
 
 
-def _result(query: sql.Query, row: Row, values: tuple, at: dict[str, int]) -> Result:
+def _result(plan: ir.Plan, query: sql.Query, row: Row, values: tuple, at: dict[str, int]) -> Result:
     if values[at[sql.STATUS]] == "excluded":
         return Result(row, "excluded", values[at[sql.REASON]])
     steps: dict[str, Decimal] = {name: values[at[name]] for name in query.steps}
@@ -278,7 +278,9 @@ def _result(query: sql.Query, row: Row, values: tuple, at: dict[str, int]) -> Re
     # one text, joined as every output joins notes: a note may itself hold "; "
     notes = [values[at[sql.NOTES]]] if values[at[sql.NOTES]] else []
     flags = [f for f in (values[at[sql.FLAGS]] or "").split("; ") if f]
-    return Result(row, steps=steps, grade=values[at[sql.GRADE]], awards=awards, flags=flags, notes=notes)
+    out = [na.item for i, na in enumerate(plan.not_applicable) if values[at[sql.not_applicable_column(i)]]]
+    return Result(row, steps=steps, grade=values[at[sql.GRADE]], awards=awards, flags=flags, notes=notes,
+                  not_applicable=out)
 
 
 def write_parquet(table: Any, results: list[Result], out: Path) -> None:
@@ -306,7 +308,9 @@ def write_parquet(table: Any, results: list[Result], out: Path) -> None:
             columns = []
             for i, (_key, header, kind) in enumerate(table.columns):
                 as_read = f"c{i}"
-                value = (f"CAST(NULLIF({as_read}, '') AS DECIMAL(38, {places[i]}))" if kind != "text"
+                # an item that does not apply is NULL in its number column (its note says why)
+                value = (f"CAST(NULLIF(NULLIF({as_read}, ''), '{NOT_APPLICABLE}') AS DECIMAL(38, {places[i]}))"
+                         if kind != "text"
                          else f"COALESCE({as_read}, '')")
                 columns.append(f"{value} AS {_q(header)}")
             with atomic_path(out) as tmp:

@@ -18,7 +18,7 @@ from kpidsl import interpret, ir
 from kpidsl.backends.python.codegen import Compiled, compile_plan
 from kpidsl.data.validate import DataError, DataProblems, Row
 from kpidsl.engine.batch import AggFn, Batch
-from kpidsl.engine.result import Result
+from kpidsl.engine.result import Result, not_applicable
 from kpidsl.numbers.semantics import CONTEXT, ScoreError
 from kpidsl.numbers.spelling import safe_text, spell
 
@@ -64,6 +64,9 @@ class Evaluator:
         for column, label, zeroed in self.plan.vetoes:
             if row.cells.get(column):
                 result.notes.append(f"veto {label}: {zeroed} = 0")
+        for na in not_applicable(self.plan, row.cells, steps):
+            result.not_applicable.append(na.item)
+            result.notes.append(na.note)
         result.grade = self._grade(steps, row)
         return result
 
@@ -98,8 +101,9 @@ class Evaluator:
 
     @property
     def streams_lines(self) -> bool:
-        """Rows can go straight from cells to output text: no batch rules, exclusions or vetoes."""
-        return not self.needs_batch and not self.plan.exclude and not self.plan.vetoes
+        """Rows can go straight from cells to output text: no batch rules, exclusions, vetoes or
+        items that may not apply (shown as such, with a note)."""
+        return not self.needs_batch and not self.plan.exclude and not self.plan.vetoes and not self.plan.not_applicable
 
     def stream_lines(self, rows: Iterable[Row], errors: list[DataError]) -> Iterator[list[str]]:
         """Output rows as text, one data row at a time, with the one-pass compiled function:

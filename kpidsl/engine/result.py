@@ -6,7 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from kpidsl import interpret, ir
 from kpidsl.data.validate import Row
+from kpidsl.ir import NOT_APPLICABLE
+
+__all__ = ["NOT_APPLICABLE", "Result", "not_applicable"]
 
 
 @dataclass
@@ -19,6 +23,7 @@ class Result:
     awards: dict[str, Decimal] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    not_applicable: list[str] = field(default_factory=list)  # items that do not apply in this row
 
     @property
     def person(self) -> str:
@@ -27,3 +32,9 @@ class Result:
     @property
     def period(self) -> str:
         return self.row.period
+
+
+def not_applicable(plan: ir.Plan, cells: dict[str, Decimal], steps: dict[str, Decimal]) -> list[ir.NotApplicable]:
+    """The items that do not apply in a row, from its cells (the Python engines' way; SQL
+    computes the same flags in its query)."""
+    return [na for na in plan.not_applicable if interpret.value(na.flag, cells, steps) == 1]

@@ -95,6 +95,7 @@ class ExprLowerer:
         # item -> (weighted rater, or None for the one person who fills it; column), for the outline
         self.fills: dict[str, tuple[tuple[str | None, str], ...]] = {}
         self.na_flags: dict[str, ir.Expr] = {}  # item -> 1 when it does not apply in this row, else 0
+        self.na_spread: dict[str, tuple[str | None, str]] = {}  # item -> its label, where its points go, in words
 
     # ---- helpers ------------------------------------------------------------------------
     def _named(self, name: str, kind: str) -> tuple[str, str]:

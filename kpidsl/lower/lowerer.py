@@ -219,6 +219,7 @@ class Lowerer(ExprLowerer):
         terms = [plain]
         for k, na, pk in na_items:
             others = [(n, p, c) for n, p, c in out if n is not k]
+            self.na_spread.setdefault(k.name, (k.label, _spread_words(na, pk, others)))
             if na.policy == "give":
                 _, p, c = next(x for x in others if x[0].name == na.target)
                 moved: ir.Expr = ir.Bin("/", ir.Bin("*", c, ir.Const(pk)), ir.Const(p))
@@ -297,6 +298,8 @@ class Lowerer(ExprLowerer):
         conds = [(self.cond(x.when), x.reason) for x in self.stmts if isinstance(x, ast.Exclude)]
         known = {s.name: s.expr for s in self.score_steps}  # metrics and their raw values
         excludes = tuple((ir.inline(c, known), reason) for c, reason in conds)
+        not_applicable = tuple(ir.NotApplicable(item, label, ir.inline(self.na_flags[item], known), words)
+                               for item, (label, words) in self.na_spread.items())
 
         self._phase = "result"
         money = self.rounding.get("money", (Decimal("0.01"), "half up"))
@@ -315,8 +318,18 @@ class Lowerer(ExprLowerer):
             when_flags=tuple(when_flags), distribution=distribution,
             money_round=money, vetoes=tuple(dict.fromkeys(self.vetoes)),
             key_labels=tuple((k.name, k.label) for k in self.stmts if isinstance(k, ast.Key) and k.label),
-            outline=outline.build(self.program, self.fills),
+            outline=outline.build(self.program, self.fills), not_applicable=not_applicable,
         )
+
+
+def _spread_words(na: ast.NotApplicable, points: Decimal, others: list[tuple[Any, Decimal, ir.Expr]]) -> str:
+    """Where the points of an item that does not apply go, for explanations."""
+    names = ", ".join(n.label or n.name for n, _, _ in others)
+    if na.policy == "give":
+        return f"its {spell(points)} points given to {na.target}"
+    if na.policy == "proportionally":
+        return f"its {spell(points)} points spread over {names} (those that apply), in proportion to their points"
+    return f"its {spell(points)} points spread evenly over {names} (those that apply)"
 
 
 def _all_vetoes(members: Iterable[Any]) -> Iterator[ast.Veto]:
