@@ -264,13 +264,13 @@ def run(con: Any, plan: ir.Plan, files: list[str], rows: dict[int, Row] | None =
             if e is not None or b is not None:
                 errors.append(error(plan, row.file, row.number, e, values[at[sql.ERROR_COLUMN]], b))
                 continue
-            results.append(_result(plan, query, row, values, at))
+            results.append(_result(query, row, values, at))
     if errors:
         raise DataProblems(errors)
     return results
 
 
-def _result(plan: ir.Plan, query: sql.Query, row: Row, values: tuple, at: dict[str, int]) -> Result:
+def _result(query: sql.Query, row: Row, values: tuple, at: dict[str, int]) -> Result:
     if values[at[sql.STATUS]] == "excluded":
         return Result(row, "excluded", values[at[sql.REASON]])
     steps: dict[str, Decimal] = {name: values[at[name]] for name in query.steps}
@@ -278,7 +278,7 @@ def _result(plan: ir.Plan, query: sql.Query, row: Row, values: tuple, at: dict[s
     # one text, joined as every output joins notes: a note may itself hold "; "
     notes = [values[at[sql.NOTES]]] if values[at[sql.NOTES]] else []
     flags = [f for f in (values[at[sql.FLAGS]] or "").split("; ") if f]
-    out = [na.item for i, na in enumerate(plan.not_applicable) if values[at[sql.not_applicable_column(i)]]]
+    out = [item for i, item in enumerate(query.not_applicable) if values[at[sql.not_applicable_column(i)]]]
     return Result(row, steps=steps, grade=values[at[sql.GRADE]], awards=awards, flags=flags, notes=notes,
                   not_applicable=out)
 

@@ -60,8 +60,8 @@ def explain(plan: ir.Plan, r: Result) -> str:
         lines.append(f"  award {k} = {_num(v)}")
     for f in r.flags:
         lines.append(f"  flag: {f}")
-    shown = {na.note for na in out.values()}  # said beside the item already
+    said = {na.note for na in out.values()}  # beside the item already
     for n in r.notes:
-        if n not in shown:
+        if n not in said:
             lines.append(f"  note: {n}")
     return "\n".join(lines)

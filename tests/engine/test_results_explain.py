@@ -123,3 +123,18 @@ def test_no_internal_name_reaches_a_user(path):
     shown = [scorer.explain(r) for r in results] + [csv_text.getvalue(), json_text.getvalue()]
     leaks = {m.group(0) + text[m.end():m.end() + 20] for text in shown for m in INTERNAL.finditer(text)}
     assert leaks == set()
+
+
+def test_the_form_shows_an_item_that_does_not_apply_so(files):
+    """The form's JavaScript names the items that do not apply, as the Python engine does;
+    tests/nodejs.assert_same holds the two equal on every rubric the form tests run."""
+    from nodejs import run_js
+
+    rubric, _ = files
+    scorer = load_rubric(rubric)
+    got = run_js(scorer.plan, [{"done": "5", "calls": "0", "late": "0"}, {"done": "10", "calls": "8", "late": "6"}])
+    assert [(Decimal(j["b"]), Decimal(j["total"]), j["not_applicable"]) for j in got] == [(0, 50, ["b"]), (0, 40, [])]
+    from kpidsl.backends.form.html import render
+
+    html = render(scorer.plan)  # the page shows those items in the form's words
+    assert "for (const item of notApplicable(cells))" in html and '"not_applicable": "不适用"' in html

@@ -64,6 +64,7 @@ class Query:
     steps: tuple[str, ...]  # output steps, each a column of that name
     awards: tuple[str, ...]  # best-in-group and streak awards, each a column of that name
     dialect: str
+    not_applicable: tuple[str, ...] = ()  # items that may not apply: not_applicable_column(i) is true where one does not
 
     def sql(self, pretty: bool = True) -> str:
         return render(self.select, self.dialect, pretty)
@@ -278,7 +279,8 @@ class Builder:
         query = exp.Select(expressions=out).from_(source, copy=False)
         for name, cte in ctes:
             query = query.with_(name, as_=cte, materialized=self.dialect.materialized, copy=False)
-        return Query(query, tuple(keys), tuple(before + after), tuple(name for name, _ in awards), self.dialect.name)
+        return Query(query, tuple(keys), tuple(before + after), tuple(name for name, _ in awards), self.dialect.name,
+                     tuple(na.item for na in plan.not_applicable))
 
     def all_notes(self) -> exp.Expr:
         """A veto's note, as the Python evaluator writes it, when its yes/no cell is set; then
