@@ -326,7 +326,8 @@ def _spread_words(na: ast.NotApplicable, points: Decimal, others: list[tuple[Any
     """Where the points of an item that does not apply go, for explanations."""
     names = ", ".join(n.label or n.name for n, _, _ in others)
     if na.policy == "give":
-        return f"its {spell(points)} points given to {na.target}"
+        to = next((n.label or n.name for n, _, _ in others if n.name == na.target), na.target)
+        return f"its {spell(points)} points given to {to}"
     if na.policy == "proportionally":
         return f"its {spell(points)} points spread over {names} (those that apply), in proportion to their points"
     return f"its {spell(points)} points spread evenly over {names} (those that apply)"
