@@ -174,6 +174,7 @@ class Column:
     optional: bool = False  # e.g. `.last` values that can come from the previous period's row
     may_be_na: bool = False  # an item that may be marked not applicable
     source: tuple[str, str | None] | None = None  # an input's `from WHO "detail"`: who ("system" or a rater)
+    period_edge: str | None = None  # start | end: the day the row's period cell begins or ends on, not a column
     # a level-rated column: each level's text and its points (lowest, highest), so that a cell
     # may hold the text a rater picked (cells.CellSpec.texts)
     levels: tuple[tuple[str, Decimal, Decimal], ...] = ()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kpidsl.diagnostics import codes_dates
+
 
 @dataclass(frozen=True)
 class CodeInfo:
@@ -133,6 +135,16 @@ _ALL = [
           "from the rest of the appraisal. A note, not a fault: say it is meant, or floor it.",
           _HEAD + 'input c "投诉次数": count\nitem a "投诉" points 100 {\n  deduct 5 per c no floor\n}',
           _HEAD + 'input c "投诉次数": count\nitem a "投诉" points 100 {\n  deduct 5 per c\n}'),
+    _code("KPI115", "warning", "an unfinished item",
+          "An item holds `todo \"…\"`: a criterion `kpi import` kept as written because it could not read "
+          "it as a rule. The draft checks, so it can be edited with the checker's help, but nothing "
+          "scores it: `kpi eval`, `test`, `sql`, `form` and `docs` refuse the rubric while any `todo` is "
+          "left. Write the rule the text describes (or no rule, if raters score the item directly) and "
+          "delete the `todo` line.",
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n'
+                  '  todo "严格执行到位得满分，违反一次扣1分"\n}',
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n'
+                  '  criteria "严格执行到位得满分，违反一次扣1分"\n  deduct 1 per v\n}'),
     _code("KPI120", "error", "tiers leave a gap",
           "Some value of the input gets no tier (or no row or column of a `table`). The seed says 超过1%得0分; 低于1%得5分: exactly 1% gets "
           "nothing. Counts are whole numbers, so `> 3` and `< 3` leave 3 out but `>= 4` and `<= 3` do not.",
@@ -430,6 +442,8 @@ _ALL = [
                   'pay p "提成" = 1000元 * share'),
 ]
 
+_ALL += [_code(*entry) for entry in codes_dates.ENTRIES]
+_ALL.sort(key=lambda c: c.code)
 CODES: dict[str, CodeInfo] = {c.code: c for c in _ALL}
 
 

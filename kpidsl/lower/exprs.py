@@ -9,7 +9,7 @@ from typing import Any
 
 from kpidsl import ir
 from kpidsl.analysis.units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
-from kpidsl.lower import bounds, tables
+from kpidsl.lower import bounds, dates, tables
 from kpidsl.lower.steps import MetricGuards
 from kpidsl.numbers.spelling import in_unit
 from kpidsl.syntax import ast
@@ -114,7 +114,7 @@ class ExprLowerer:
         if name not in self.columns:
             integer = unit in INTEGER_UNITS
             self.columns[name] = ir.Column(name, label, unit, low, high, allowed, allowed_ranges,
-                                           integer, span.line, span.file, optional, may_be_na, source, levels)
+                                           integer, span.line, span.file, optional, may_be_na, source, levels=levels)
         return ir.Cell(name)
 
     def _input_cell(self, name: str) -> ir.Cell:
@@ -131,6 +131,10 @@ class ExprLowerer:
     def expr(self, e: Any) -> ir.Expr:
         if isinstance(e, ast.Number):
             return ir.Const(e.quantity.magnitude)
+        if isinstance(e, ast.DateLit):
+            return dates.literal(e)
+        if isinstance(e, ast.Var) and e.name in dates.PERIOD_EDGES and e.name not in self.inputs | self.metrics:
+            return dates.period_edge(self, e)
         if isinstance(e, ast.Var):
             n = e.name
             if n in self.inputs:
@@ -175,6 +179,8 @@ class ExprLowerer:
             return const(len(args))
         if e.func == "number":
             return args[0]
+        if e.func in ("full_months", "full_years"):
+            return dates.full(self, e, args[0], args[1])
         if e.func in ROUNDING_FUNCTIONS:
             if e.func == "round":
                 step = e.args[1]

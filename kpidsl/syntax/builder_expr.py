@@ -262,6 +262,9 @@ class RuleBuilder:
         q = self._q(c[0])
         return ast.Number(q, q.span)
 
+    def date(self, c: list[Any]) -> ast.DateLit:
+        return ast.DateLit(c[0].value, self._t(c[0]))
+
     def var(self, c: list[Any]) -> ast.Var:
         return ast.Var(c[0].value, self._t(c[0]))
 

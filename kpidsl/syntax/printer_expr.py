@@ -205,6 +205,8 @@ class ExprPrinter:
     def expr(self, e: Any) -> None:
         if isinstance(e, ast.Number):
             self.w(q_text(e.quantity))
+        elif isinstance(e, ast.DateLit):
+            self.w(e.text)
         elif isinstance(e, ast.Var):
             self.w(e.name)
         elif isinstance(e, ast.BinOp):
