@@ -175,9 +175,7 @@ class Column:
     may_be_na: bool = False  # an item that may be marked not applicable
     source: tuple[str, str | None] | None = None  # an input's `from WHO "detail"`: who ("system" or a rater)
     period_edge: str | None = None  # start | end: the day the row's period cell begins or ends on, not a column
-    # a level-rated column: each level's text and its points (lowest, highest), so that a cell
-    # may hold the text a rater picked (cells.CellSpec.texts)
-    levels: tuple[tuple[str, Decimal, Decimal], ...] = ()
+    levels: tuple[tuple[str, Decimal, Decimal], ...] = ()  # each level's text, lowest and highest points
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,21 +196,13 @@ class Step:
 @final
 @dataclass(frozen=True, slots=True)
 class NotApplicable:
-    """An item that may not apply in a row: ``flag`` is 1 where it does not, read from the
-    row's cells alone (metrics inlined), so any engine's result can say so; ``spread`` says,
-    in words, where its points went."""
+    """An item that may not apply: ``flag`` is 1 in a row where it does not, from the row's
+    cells alone (metrics inlined); ``spread``: where its points go; ``note``: the result's note."""
     item: str
     label: str | None
     flag: Expr
     spread: str
-
-    @property
-    def note(self) -> str:
-        """The note a result carries where the item does not apply, in every engine's words."""
-        return f"{self.label or self.item} {NOT_APPLICABLE}: {self.spread}"
-
-
-NOT_APPLICABLE = "不适用"  # what an item that does not apply shows where its points would be: never a 0
+    note: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from kpidsl import interpret, ir
 from kpidsl.data.validate import Row
-from kpidsl.ir import NOT_APPLICABLE
+from kpidsl.numbers.spelling import NOT_APPLICABLE
 
 __all__ = ["NOT_APPLICABLE", "Result", "not_applicable"]
 

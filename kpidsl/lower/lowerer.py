@@ -36,7 +36,7 @@ from kpidsl.lower import bounds, exclusion, outline, results, tables
 from kpidsl.lower import rank as lower_rank
 from kpidsl.lower.exprs import HUNDRED, IR, ONE, RATER_RULES, ZERO, ExprLowerer, LoweringError, const, sum_of
 from kpidsl.lower.steps import in_dependency_order
-from kpidsl.numbers.spelling import spell
+from kpidsl.numbers.spelling import NOT_APPLICABLE, spell
 from kpidsl.syntax import ast
 from kpidsl.syntax.loader import Program
 from kpidsl.syntax.printer import condition_text, rule_text
@@ -301,7 +301,8 @@ class Lowerer(ExprLowerer):
         conds = [(self.cond(x.when), x.reason) for x in self.stmts if isinstance(x, ast.Exclude)]
         known = {s.name: s.expr for s in self.score_steps}  # metrics and their raw values
         excludes = tuple((ir.inline(c, known), reason) for c, reason in conds)
-        not_applicable = tuple(ir.NotApplicable(item, label, ir.inline(self.na_flags[item], known), words)
+        not_applicable = tuple(ir.NotApplicable(item, label, ir.inline(self.na_flags[item], known), words,
+                                                f"{label or item} {NOT_APPLICABLE}: {words}")
                                for item, (label, words) in self.na_spread.items())
 
         self._phase = "result"

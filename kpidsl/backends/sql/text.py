@@ -16,7 +16,7 @@ from sqlglot import exp
 from kpidsl import ir
 from kpidsl.backends.sql.query import FLAGS, GRADE, NOTES, REASON, STATUS, Query, not_applicable_column
 from kpidsl.backends.sql.values import col, decimal_type
-from kpidsl.numbers.spelling import FORMULA_STARTS, safe_text
+from kpidsl.numbers.spelling import FORMULA_STARTS, NOT_APPLICABLE, safe_text
 
 
 def _s(text: str) -> exp.Literal:
@@ -70,7 +70,7 @@ def spelled(plan: ir.Plan, table: Any, query: Query) -> str:  # table: engine.ou
         elif key in query.steps or key in query.awards:
             # an item that does not apply shows so, as the Python engine's table does
             out_here = [exp.If(this=exp.EQ(this=col(not_applicable_column(i)), expression=exp.true()),
-                               true=_s(ir.NOT_APPLICABLE)) for i, na in enumerate(plan.not_applicable) if na.item == key]
+                               true=_s(NOT_APPLICABLE)) for i, na in enumerate(plan.not_applicable) if na.item == key]
             value = exp.Case(ifs=[exp.If(this=excluded.copy(), true=exp.Null()), *out_here],
                              default=spelled_number(col(key), table.places.get(key)))
         else:
