@@ -182,6 +182,7 @@ class Column:
     may_be_na: bool = False  # an item that may be marked not applicable
     source: tuple[str, str | None] | None = None  # an input's `from WHO "detail"`: who ("system" or a rater)
     period_edge: str | None = None  # start | end: the day the row's period cell begins or ends on, not a column
+    levels: tuple[tuple[str, Decimal, Decimal], ...] = ()  # each level's text, lowest and highest points
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +198,18 @@ class Step:
     line: int = 0
     why: str = ""  # how the rule reads, for explanations: "ratio installs_ok target 90% ±1pt"
     trace: tuple[tuple[str, Expr], ...] = ()  # sub-values worth showing in an explanation
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    """An item that may not apply: ``flag`` is 1 in a row where it does not, from the row's
+    cells alone (metrics inlined); ``spread``: where its points go; ``note``: the result's note."""
+    item: str
+    label: str | None
+    flag: Expr
+    spread: str
+    note: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,6 +438,7 @@ class Plan:
     key_labels: tuple[tuple[str, str], ...] = ()  # (person or group key, its label): either titles the column
     outputs: tuple[tuple[str, str], ...] = field(default=())  # (step, header) in output order
     outline: Outline = field(default=Outline())
+    not_applicable: tuple[NotApplicable, ...] = ()  # items that may not apply, and what then becomes of their points
 
     def output_steps(self) -> tuple[list[str], list[str]]:
         """The steps an output row shows, in order, in every engine: before the grade column,

@@ -226,15 +226,19 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
 @click.argument("paths", nargs=-1)
 @percent_option
 @data_options
+@click.option("--update", is_flag=True,
+              help="Write each expected file from the current results, to review in a diff (refused in CI).")
 def test_(paths: tuple[str, ...], percent_cells: str | None, sheet: str | None, header_row: int | None,
-          verbose: bool) -> None:
+          verbose: bool, update: bool) -> None:
     """Run the examples beside each rubric (examples/NAME.csv and examples/NAME.expected.csv)."""
     from kpidsl.api import RubricErrors
     from kpidsl.cli.options import paths_or_configured
-    from kpidsl.cli.testing import run_examples
+    from kpidsl.cli.testing import run_examples, update_all
     from kpidsl.data.source import DataProblems
 
     files = collect_files(paths_or_configured(paths, "the rubrics to test"))
+    if update:
+        sys.exit(update_all(files, lambda f: settle(f, percent_cells, sheet, header_row, verbose)))
     passed = failed = 0
     without = []
     for f in files:

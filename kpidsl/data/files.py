@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -233,7 +234,9 @@ def _refuse_empty_first_sheet(path: Path) -> None:
 # ---- JSON -----------------------------------------------------------------------------
 def _read_json(path: Path) -> Table:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"), parse_constant=str)  # NaN: "'NaN' is not a number", with its row
+        # a number is read from its text (never through a binary float), so 0.1 is 0.1 and a
+        # number with 400 places is refused as too long, not rounded; NaN: "'NaN' is not a number"
+        doc = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal, parse_constant=str)
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
     except UnicodeDecodeError as e:

@@ -25,7 +25,7 @@ from kpidsl.data import periods, problems
 from kpidsl.data.encoding import text_encoding
 from kpidsl.data.files import Layout, read_table
 from kpidsl.data.validate import DataError, DataProblems, Row, Validator
-from kpidsl.engine.result import Result
+from kpidsl.engine.result import NOT_APPLICABLE, Result
 
 TABLE = "input"
 ID = "_kpi_id"  # file index << 32 | row number: unique across the files of one run
@@ -288,7 +288,9 @@ def _result(query: sql.Query, row: Row, values: tuple, at: dict[str, int]) -> Re
     # one text, joined as every output joins notes: a note may itself hold "; "
     notes = [values[at[sql.NOTES]]] if values[at[sql.NOTES]] else []
     flags = [f for f in (values[at[sql.FLAGS]] or "").split("; ") if f]
-    return Result(row, steps=steps, grade=values[at[sql.GRADE]], awards=awards, flags=flags, notes=notes)
+    out = [item for i, item in enumerate(query.not_applicable) if values[at[sql.not_applicable_column(i)]]]
+    return Result(row, steps=steps, grade=values[at[sql.GRADE]], awards=awards, flags=flags, notes=notes,
+                  not_applicable=out)
 
 
 def write_parquet(table: Any, results: list[Result], out: Path) -> None:
@@ -316,7 +318,9 @@ def write_parquet(table: Any, results: list[Result], out: Path) -> None:
             columns = []
             for i, (_key, header, kind) in enumerate(table.columns):
                 as_read = f"c{i}"
-                value = (f"CAST(NULLIF({as_read}, '') AS DECIMAL(38, {places[i]}))" if kind != "text"
+                # an item that does not apply is NULL in its number column (its note says why)
+                value = (f"CAST(NULLIF(NULLIF({as_read}, ''), '{NOT_APPLICABLE}') AS DECIMAL(38, {places[i]}))"
+                         if kind != "text"
                          else f"COALESCE({as_read}, '')")
                 columns.append(f"{value} AS {_q(header)}")
             with atomic_path(out) as tmp:
