@@ -319,6 +319,10 @@ class Builder(RuleBuilder):
         reason = string_text(c[1]) if len(c) > 1 else None
         return ast.Exclude(c[0], reason, self._s(c))
 
+    def exclude_from(self, c: list[Any]) -> ast.ExcludeFrom:
+        reason = string_text(c[2]) if len(c) > 2 else None
+        return ast.ExcludeFrom(c[0].value, c[1], reason, self._s(c))
+
     def streak_award(self, c: list[Any]) -> tuple[str, ast.Quantity, None]:
         return ("award", self._q(c[0]), None)
 
