@@ -147,12 +147,20 @@ class Agg:
     over: str
 
 
+@final
+@dataclass(frozen=True, slots=True)
+class Given:
+    """True when the row's cell ``column`` holds a value: false for a blank cell of a column
+    that may be blank (``Column.blank``), whose value nothing may read then."""
+    column: str
+
+
 # Closed unions of final classes: every translation of the IR dispatches on them (a ``match``,
 # or ``type(e) is`` tests where speed counts, which mypy narrows because the classes are final)
 # and ends in ``assert_never``, so mypy names each backend a new node is missing from, and
 # tests/test_exhaustive.py does too.
 Expr: TypeAlias = Const | Cell | Ref | Bin | Neg | Min | Max | If | Round | Fail | Agg
-Cond: TypeAlias = Cmp | And | Or | Not | IsTrue
+Cond: TypeAlias = Cmp | And | Or | Not | IsTrue | Given
 Node: TypeAlias = Expr | Cond
 
 
@@ -174,6 +182,7 @@ class Column:
     optional: bool = False  # e.g. `.last` values that can come from the previous period's row
     may_be_na: bool = False  # an item that may be marked not applicable
     source: tuple[str, str | None] | None = None  # an input's `from WHO "detail"`: who ("system" or a rater)
+    blank: bool = False  # a blank cell means "not given": no value (None), read only where ``Given`` holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,7 +470,7 @@ def inline(e: Node, values: Mapping[str, Expr]) -> Node:
             return If(inline(e.cond, values), inline(e.then, values), inline(e.else_, values))
         case Fail():
             return replace(e, show=inline(e.show, values))
-        case Const() | Cell() | Agg():
+        case Const() | Cell() | Agg() | Given():
             return e
         case _:
             assert_never(e)
@@ -479,7 +488,7 @@ def _children(e: Node) -> tuple[Node, ...]:
             return (e.cond, e.then, e.else_)
         case Fail():
             return (e.show,)
-        case Const() | Cell() | Ref() | Agg():
+        case Const() | Cell() | Ref() | Agg() | Given():
             return ()
         case _:
             assert_never(e)

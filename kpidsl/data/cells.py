@@ -81,6 +81,7 @@ class CellSpec:
     checks: tuple[Check, ...]
     percent_mode: str = "strict"
     line: int | None = None  # the rubric line that needs the value
+    blank: bool = False  # a blank cell is "not given" (None), not an error: an optional input's, a list's
 
 
 class CellError(ValueError):
@@ -94,7 +95,7 @@ def spec_of(col: ir.Column, percent_mode: str = "strict") -> CellSpec:
     if percent_mode not in PERCENT_MODES:
         raise ValueError(f"percent mode {percent_mode!r}: use one of {', '.join(PERCENT_MODES)}")
     if col.unit == "yes/no":  # read as 1 or 0, which every yes/no range holds
-        return CellSpec(col.name, col.unit, "yes/no", (), percent_mode, col.line)
+        return CellSpec(col.name, col.unit, "yes/no", (), percent_mode, col.line, col.blank)
     checks = []
     # A column of whole numbers that offers a fraction (`scale 1.5: …`) is held to its
     # offered values instead: 1.5 is a level there, not a broken count.
@@ -109,7 +110,7 @@ def spec_of(col: ir.Column, percent_mode: str = "strict") -> CellSpec:
     if col.high is not None:
         checks.append(Check("high", (col.high,)))
     kind = "percent" if col.unit == "percent" else "number"
-    return CellSpec(col.name, col.unit, kind, tuple(checks), percent_mode, col.line)
+    return CellSpec(col.name, col.unit, kind, tuple(checks), percent_mode, col.line, col.blank)
 
 
 def rules(spec: CellSpec) -> dict[str, object]:
@@ -117,7 +118,7 @@ def rules(spec: CellSpec) -> dict[str, object]:
     reader in another language (the form's JavaScript) interprets, so that it reads a
     cell as ``read`` does without a rule copied into it by hand."""
     return {
-        "kind": spec.kind, "unit": spec.unit, "percent_mode": spec.percent_mode,
+        "kind": spec.kind, "unit": spec.unit, "percent_mode": spec.percent_mode, "blank": spec.blank,
         "yes": sorted(YES), "no": sorted(NO),
         "spaces": SPACES, "number": NUMBER_PATTERN, "digits_from": DIGITS_FROM, "digits_to": DIGITS_TO, "dropped": DROPPED,
         "suffix": SUFFIX, "percent_marks": PERCENT_MARKS, "percent_sign_allowed": spec.unit in PERCENT_UNITS,
@@ -165,10 +166,12 @@ def complaint(check: Check, unit: str, negative: bool) -> str:
     return f" is above the highest allowed value {in_unit(check.values[0], unit)}"
 
 
-def read(spec: CellSpec, v: object) -> Decimal:
-    """The value of cell ``v`` (text, or a number from XLSX or JSON) under ``spec``;
-    raises CellError saying what is wrong with it."""
+def read(spec: CellSpec, v: object) -> Decimal | None:
+    """The value of cell ``v`` (text, or a number from XLSX or JSON) under ``spec``, None for
+    a blank cell a ``blank`` spec allows; raises CellError saying what is wrong with it."""
     text = text_of(v)
+    if text == "" and spec.blank:
+        return None
     if text == "":
         raise CellError("blank cell", "every scored value must be filled in; write 0 if it is zero")
     if spec.kind == "yes/no":

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kpidsl.diagnostics.codes_lists import LIST_CODES
+
 
 @dataclass(frozen=True)
 class CodeInfo:
@@ -430,6 +432,7 @@ _ALL = [
                   'pay p "提成" = 1000元 * share'),
 ]
 
+_ALL += [_code(*c) for c in LIST_CODES]  # optional inputs and lists (check/blanks.py)
 CODES: dict[str, CodeInfo] = {c.code: c for c in _ALL}
 
 

@@ -81,6 +81,8 @@ class _Emitter:
                 return f"(!{self.cond(c.a)})"
             case ir.IsTrue():
                 return f"(!Dec.isZero({self.expr(c.a)}))"
+            case ir.Given():  # the form holds null for a blank field of a column that may be blank
+                return f"(cell(c, {js_string(c.column)}) !== null)"
             case _:
                 assert_never(c)
 

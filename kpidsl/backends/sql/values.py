@@ -293,6 +293,9 @@ class Translator:
             case ir.IsTrue():
                 a = self.value(c.a)
                 return Bool(exp.NEQ(this=a.sql, expression=self.zero(a)), a.level)
+            case ir.Given():  # a blank cell of a column that may be blank is read as NULL
+                name = self.renamed.get(c.column, c.column)
+                return Bool(exp.Not(this=exp.Is(this=col(name), expression=exp.Null())), 1 if name != c.column else 0)
             case _:
                 assert_never(c)
 
