@@ -74,7 +74,7 @@ const Cells = (() => {
 
   function read(rule, raw) {
     const text = strip(rule, String(raw));
-    if (text === "") return { error: "required" };
+    if (text === "") return rule.blank ? { value: null } : { error: "required" };  // blank: not given
     if (rule.kind === "yes/no") {
       const t = text.toLowerCase();
       if (rule.yes.includes(t)) return { value: ONE };
