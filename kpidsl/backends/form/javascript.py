@@ -152,7 +152,7 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
 const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
 const out = input.map((row) => {
   const c = {};
-  for (const [k, v] of Object.entries(row)) c[k] = Dec.parse(v);
+  for (const [k, v] of Object.entries(row)) c[k] = v === null ? null : Dec.parse(v);  // null: a blank not given
   try {
     const s = score(c);
     const g = grade(c, s);
