@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from kpidsl import ir
 from kpidsl.check.checker import check
-from kpidsl.diagnostics.diagnostic import Diagnostic
+from kpidsl.diagnostics.diagnostic import Diagnostic, Severity
 from kpidsl.syntax.loader import Loader, Program
 from kpidsl.syntax.parser import read_source
 
@@ -134,6 +135,9 @@ def load_rubric(path: str | Path) -> Scorer:
     diags, sources = check_files(files)
     if any(d.severity.value == "error" for d in diags):
         raise RubricErrors(diags, sources)
+    unfinished = [replace(d, severity=Severity.ERROR) for d in diags if d.code == "KPI115"]
+    if unfinished:  # a draft checks with warnings, but nothing is scored from it
+        raise RubricErrors(unfinished, sources)
     loader = Loader(read=lambda p: sources[str(p)] if str(p) in sources else read_source(p))
     program = loader.load(path)
     if program is None:  # checked clean above, so it loads; a file changed in between does not

@@ -1,27 +1,23 @@
 """The scoring IR: one small language every backend translates.
 
 A checked rubric is lowered (``lower.py``) to a ``Plan``:
+* ``columns`` — the data cells one row must provide, each with its unit and what values
+  are allowed (validated before scoring, never inside it);
+* ``steps`` — named values computed in order for each row, from cells, constants and earlier steps, exactly;
+* ``batch`` — rules that need the whole batch of rows (best in each department, team
+  pools, grade quotas, streaks, yearly averages);
+* ``outline`` — the rubric as a reader sees it (header lines, raters, sections and items,
+  each rule's kind and numbers as written, and which rater fills which column), for the
+  form, explanations and the API, so no backend needs the syntax tree.
 
-* ``columns`` — the data cells one row must provide, each with its unit and
-  what values are allowed (validated before scoring, never inside it);
-* ``steps`` — named values computed in order for each row, from cells,
-  constants and earlier steps, with exact decimal arithmetic;
-* ``batch`` — rules that need the whole batch of rows (best in each
-  department, team pools, grade quotas, streaks, yearly averages);
-* ``outline`` — the rubric as a reader sees it (header lines, raters,
-  sections and items, each rule's kind and numbers as written, and which
-  rater fills which column), for the form, explanations and the API, so no
-  backend needs the syntax tree.
+Expressions are tiny on purpose: arithmetic, comparisons joined by and, or and not,
+min/max, a conditional, rounding (``floor``, ``ceil`` and ``round`` are ``Round`` nodes)
+and whether a cell is given.  That is all a tier table, a ratio rule, a progressive
+bracket or a median of a list needs once lowered, and all another backend (JavaScript
+today) must reproduce to agree with the Python evaluator to the last digit.
 
-Expressions are tiny on purpose: arithmetic, comparisons joined by and, or
-and not, min/max, a conditional and rounding (``floor``, ``ceil`` and ``round`` of
-the language are ``Round`` nodes).  That is all a tier table, a ratio rule or a
-progressive bracket needs once lowered, and all another backend (JavaScript today)
-must reproduce to agree with the Python evaluator to the last digit.
-
-Division is the one operation whose result can be longer than its inputs:
-every backend divides to ``DIVISION_PLACES`` decimal places, rounding half
-even, so they agree on it too.
+Division is the one operation whose result can be longer than its inputs: every backend
+divides to ``DIVISION_PLACES`` decimal places, rounding half even, so they agree on it too.
 """
 
 from __future__ import annotations
@@ -140,26 +136,32 @@ class Fail:
 @final
 @dataclass(frozen=True, slots=True)
 class Agg:
-    """An aggregate over the batch: ``func`` of step ``step`` over rows sharing ``over``
-    (a group column, or ``year``/``quarter`` of the same person). Only in result steps."""
-    func: str  # sum average count max min
+    """An aggregate over the batch: ``func`` of step ``step`` over rows sharing ``over`` (a group column,
+    or ``year``/``quarter`` of the same person). Only in result steps."""
+    func: str  # sum average count max min, or a group statistic (numbers/stats.py: STATS)
     step: str
     over: str
+    at: Decimal | None = None  # a percentile's fraction (0.9 for the 90th)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Sqrt:
+    """√a to DIVISION_PLACES places, ties to even (numbers/stats.py); a < 0 is a data error."""
+    a: Expr
 
 
 @final
 @dataclass(frozen=True, slots=True)
 class Given:
-    """True when the row's cell ``column`` holds a value: false for a blank cell of a column
-    that may be blank (``Column.blank``), whose value nothing may read then."""
+    """Whether cell ``column`` holds a value: a blank a ``Column.blank`` allows is None, never read."""
     column: str
 
 
-# Closed unions of final classes: every translation of the IR dispatches on them (a ``match``,
-# or ``type(e) is`` tests where speed counts, which mypy narrows because the classes are final)
-# and ends in ``assert_never``, so mypy names each backend a new node is missing from, and
-# tests/test_exhaustive.py does too.
-Expr: TypeAlias = Const | Cell | Ref | Bin | Neg | Min | Max | If | Round | Fail | Agg
+# Closed unions of final classes: every translation of the IR dispatches on them (a ``match``, or ``type(e) is`` tests
+# where speed counts, which mypy narrows because the classes are final) and ends in ``assert_never``, so mypy names
+# each backend a new node is missing from, and tests/test_exhaustive.py does too.
+Expr: TypeAlias = Const | Cell | Ref | Bin | Neg | Min | Max | If | Round | Fail | Agg | Sqrt
 Cond: TypeAlias = Cmp | And | Or | Not | IsTrue | Given
 Node: TypeAlias = Expr | Cond
 
@@ -183,15 +185,15 @@ class Column:
     may_be_na: bool = False  # an item that may be marked not applicable
     source: tuple[str, str | None] | None = None  # an input's `from WHO "detail"`: who ("system" or a rater)
     blank: bool = False  # a blank cell means "not given": no value (None), read only where ``Given`` holds
+    period_edge: str | None = None  # start | end: the day the row's period cell begins or ends on, not a column
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     name: str
-    # metric item section section_score total recorded coefficient pay award pool flag aux;
-    # `recorded`: a `not counted` rater's total (named after the rater), the rubric scored with their
-    # marks in place of the counted raters'; shown beside the total, summed into nothing.  The items
-    # and sections of that view are aux steps named ``NAME@RATER`` (``discipline@self``).
+    # metric item section section_score total recorded coefficient pay award pool flag aux; `recorded`: a `not counted`
+    # rater's total (named after the rater), the rubric scored with their marks in place of the counted raters'; shown
+    # beside the total, summed into nothing.  Its view's items and sections are aux steps ``NAME@RATER`` (``discipline@self``).
     kind: str
     expr: Expr
     label: str | None = None
@@ -240,8 +242,7 @@ class Quota:
 
 @dataclass(frozen=True, slots=True)
 class Slice:
-    """One ranked grade: the ``share`` (a fraction, 0.2 for 20%) of each group at the top or
-    bottom of the ranking."""
+    """One ranked grade: the ``share`` (a fraction, 0.2 for 20%) of each group at the top or bottom of the ranking."""
     grade: int  # index into Plan.grades
     side: str  # top | bottom
     share: Decimal
@@ -249,11 +250,10 @@ class Slice:
 
 @dataclass(frozen=True, slots=True)
 class Distribution:
-    """Grades by rank, per period and ``group``: everyone holds the ``otherwise`` grade until
-    the slices are cut, the top ones from the best down, then the bottom ones from the worst
-    up, each ``rounding`` of share × the group's size people (no more than are left).  People
-    rank by total, then by the ``tie_by`` steps (higher first); people equal on all of them
-    at a cut all get the better grade."""
+    """Grades by rank, per period and ``group``: everyone holds the ``otherwise`` grade until the slices
+    are cut, the top ones from the best down, then the bottom ones from the worst up, each ``rounding``
+    of share × the group's size people (no more than are left).  People rank by total, then by the
+    ``tie_by`` steps (higher first); people equal on all of them at a cut all get the better grade."""
     group: str
     slices: tuple[Slice, ...]  # in the order they are cut
     rounding: str  # down (floor) | up (ceil) | half up
@@ -325,8 +325,7 @@ class ShownStep:
 
 @dataclass(frozen=True, slots=True)
 class ShownRule:
-    """An item's scoring rule for display: its kind and its parameters as written.
-    Only the fields of its kind are set."""
+    """An item's scoring rule for display: its kind and its parameters as written. Only the fields of its kind are set."""
     kind: str  # tiers ratio proportional deduct change levels scale checklist entered
     text: str  # the whole rule on one line: "ratio r target 90% ±1pt base 30"
     subject: str = ""  # the value scored, as written (for deduct: what is counted)
@@ -379,8 +378,8 @@ class ShownRater:
 
 @dataclass(frozen=True, slots=True)
 class Outline:
-    """The rubric as a reader sees it, in the order it was written. The title is ``Plan.title``;
-    group keys and their labels are ``Plan.groups`` and ``Plan.key_labels``."""
+    """The rubric as a reader sees it, in the order it was written. The title is ``Plan.title``; group keys
+    and their labels are ``Plan.groups`` and ``Plan.key_labels``."""
     position: str | None = None
     period: str | None = None  # monthly quarterly yearly
     fields: tuple[str, ...] | None = None  # header lines of the paper form; None: not given
@@ -434,6 +433,13 @@ class Plan:
         after = [s.name for s in self.result_steps if s.kind in ("coefficient", "pay", "award", "pool")]
         return before, after
 
+    def aggregates(self, early: bool = False) -> list[Agg]:
+        """Every aggregate the plan computes; ``early``: only those the score phase or a grade
+        reads (a group figure that feeds a score), which every row must wait for."""
+        exprs: list[Node] = [s.expr for s in self.score_steps] + [g.cond for g in self.grades if g.cond is not None]
+        exprs += [] if early else [s.expr for s in self.result_steps]
+        return [n for e in exprs for n in walk(e) if isinstance(n, Agg)]
+
 
 def walk(e: Node) -> Iterator[Node]:
     """Every node of an expression or condition, depth first."""
@@ -454,7 +460,7 @@ def inline(e: Node, values: Mapping[str, Expr]) -> Node:
             return inline(values[e.step], values) if e.step in values else e
         case Bin() | Cmp():
             return replace(e, a=inline(e.a, values), b=inline(e.b, values))
-        case Neg() | IsTrue() | Round():
+        case Neg() | IsTrue() | Round() | Sqrt():
             return replace(e, a=inline(e.a, values))
         case Not():
             return Not(inline(e.a, values))
@@ -480,7 +486,7 @@ def _children(e: Node) -> tuple[Node, ...]:
     match e:
         case Bin() | Cmp():
             return (e.a, e.b)
-        case Neg() | Not() | IsTrue() | Round():
+        case Neg() | Not() | IsTrue() | Round() | Sqrt():
             return (e.a,)
         case Min() | Max() | And() | Or():
             return e.args

@@ -443,10 +443,14 @@ def main() -> None:
 
 def _register() -> None:
     from kpidsl.cli.docs import docs_command
+    from kpidsl.cli.importing import import_command
+    from kpidsl.cli.init import init_command
     from kpidsl.cli.sql import sql_command
 
     cli.add_command(sql_command)
     cli.add_command(docs_command)
+    cli.add_command(import_command)
+    cli.add_command(init_command)
 
 
 _register()

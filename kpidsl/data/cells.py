@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from kpidsl import ir
+from kpidsl.data import periods
+from kpidsl.numbers import dates
 from kpidsl.numbers.spelling import in_unit, percent, spell
 
 YES = frozenset({"yes", "y", "true", "1", "是", "有", "√", "✓", "✔", "对"})
@@ -58,6 +60,7 @@ def fast_number(places: int) -> str:
 FAST_NUMBER = fast_number(MAX_PLACES)
 FAST_WHOLE = fast_number(0)
 _SEPARATORS = str.maketrans(DIGITS_FROM, DIGITS_TO, DROPPED)
+_DIGITS = str.maketrans(DIGITS_FROM, DIGITS_TO)
 ONE, ZERO = Decimal(1), Decimal(0)
 
 
@@ -77,10 +80,11 @@ class Check:
 class CellSpec:
     column: str
     unit: str
-    kind: str  # yes/no | percent | number: how the text is spelled
+    kind: str  # yes/no | percent | number | date: how the text is spelled
     checks: tuple[Check, ...]
     percent_mode: str = "strict"
     line: int | None = None  # the rubric line that needs the value
+    period: tuple[str | None, str] | None = None  # kind "period": (the period kind, start | end)
     blank: bool = False  # a blank cell is "not given" (None), not an error: an optional input's, a list's
 
 
@@ -91,11 +95,15 @@ class CellError(ValueError):
         self.hint = hint
 
 
-def spec_of(col: ir.Column, percent_mode: str = "strict") -> CellSpec:
+def spec_of(col: ir.Column, percent_mode: str = "strict", period_kind: str | None = None) -> CellSpec:
     if percent_mode not in PERCENT_MODES:
         raise ValueError(f"percent mode {percent_mode!r}: use one of {', '.join(PERCENT_MODES)}")
+    if col.period_edge is not None:  # the period cell, read as the day its period starts or ends on
+        return CellSpec(col.name, col.unit, "period", (), percent_mode, col.line, (period_kind, col.period_edge))
     if col.unit == "yes/no":  # read as 1 or 0, which every yes/no range holds
-        return CellSpec(col.name, col.unit, "yes/no", (), percent_mode, col.line, col.blank)
+        return CellSpec(col.name, col.unit, "yes/no", (), percent_mode, col.line, blank=col.blank)
+    if col.unit == "date":  # a day number (numbers/dates.py): any date kpi reads is allowed
+        return CellSpec(col.name, col.unit, "date", (), percent_mode, col.line, blank=col.blank)
     checks = []
     # A column of whole numbers that offers a fraction (`scale 1.5: …`) is held to its
     # offered values instead: 1.5 is a level there, not a broken count.
@@ -110,7 +118,7 @@ def spec_of(col: ir.Column, percent_mode: str = "strict") -> CellSpec:
     if col.high is not None:
         checks.append(Check("high", (col.high,)))
     kind = "percent" if col.unit == "percent" else "number"
-    return CellSpec(col.name, col.unit, kind, tuple(checks), percent_mode, col.line, col.blank)
+    return CellSpec(col.name, col.unit, kind, tuple(checks), percent_mode, col.line, blank=col.blank)
 
 
 def rules(spec: CellSpec) -> dict[str, object]:
@@ -123,6 +131,9 @@ def rules(spec: CellSpec) -> dict[str, object]:
         "spaces": SPACES, "number": NUMBER_PATTERN, "digits_from": DIGITS_FROM, "digits_to": DIGITS_TO, "dropped": DROPPED,
         "suffix": SUFFIX, "percent_marks": PERCENT_MARKS, "percent_sign_allowed": spec.unit in PERCENT_UNITS,
         "max_text": MAX_TEXT, "max_whole_digits": MAX_WHOLE_DIGITS, "max_places": MAX_PLACES,
+        "date": dates.DATE_PATTERN, "date_separators": dates.DATE_SEPARATORS, "date_end": dates.DATE_END,
+        "serial": dates.SERIAL_PATTERN, "serial_range": [dates.SERIAL_LOW, dates.SERIAL_HIGH, dates.SERIAL_SHIFT],
+        "years": [dates.FIRST_YEAR, dates.LAST_YEAR],
         "checks": [{"kind": c.kind, "values": [str(v) for v in c.values],
                     "levels": [[str(lo), str(hi)] for lo, hi in c.levels]} for c in spec.checks],
     }
@@ -173,7 +184,13 @@ def read(spec: CellSpec, v: object) -> Decimal | None:
     if text == "" and spec.blank:
         return None
     if text == "":
+        if spec.kind == "date":
+            raise CellError("blank cell", "every date must be filled in: " + dates.HINT)
         raise CellError("blank cell", "every scored value must be filled in; write 0 if it is zero")
+    if spec.kind == "date":
+        return read_date(v, text)
+    if spec.kind == "period":
+        return period_edge(spec, text)
     if spec.kind == "yes/no":
         t = text.lower()
         if t in YES:
@@ -189,6 +206,29 @@ def read(spec: CellSpec, v: object) -> Decimal | None:
             raise CellError(_complaint(check, text, x, spec.unit))
     _within_limits(x, text)  # after the checks: a range says more than "too long"
     return x
+
+
+def read_date(v: object, text: str) -> Decimal:
+    """A date cell as its day number (``dates.py``)."""
+    try:
+        if isinstance(v, str):
+            if len(text) > MAX_TEXT:
+                raise dates.NotADate(" is not a date")
+            return Decimal(dates.read_text(text.translate(_DIGITS).strip()))
+        return Decimal(dates.read_value(v, text))
+    except dates.NotADate as e:
+        shown = text if len(text) <= MAX_TEXT else text[:20] + "…"
+        raise CellError(f"{shown!r}{e}", dates.HINT) from None
+
+
+def period_edge(spec: CellSpec, text: str) -> Decimal:
+    """The first or last day of the period a period cell names (``periods.read``)."""
+    assert spec.period is not None
+    kind, edge = spec.period
+    p = periods.read(text.translate(_DIGITS), kind)
+    if p is None:
+        raise CellError(f"{text!r} is not a period", periods.spellings(kind))
+    return Decimal(dates.period_edge(p.year, p.kind, p.part, edge))
 
 
 def _number(spec: CellSpec, v: object, text: str) -> Decimal:

@@ -32,7 +32,7 @@ from typing import Any
 
 from kpidsl import ir
 from kpidsl.analysis import rules
-from kpidsl.lower import bounds, outline, results, tables
+from kpidsl.lower import bounds, exclusion, outline, results, tables
 from kpidsl.lower import rank as lower_rank
 from kpidsl.lower.exprs import HUNDRED, IR, ONE, RATER_RULES, ZERO, ExprLowerer, LoweringError, const, sum_of
 from kpidsl.lower.steps import in_dependency_order
@@ -292,6 +292,9 @@ class Lowerer(ExprLowerer):
 
     # ---- the plan --------------------------------------------------------------------------
     def lower(self) -> ir.Plan:
+        unfinished = [i.name for i in _all_items(self.stmts) if i.todos]
+        if unfinished:  # the checker warns (KPI115); nothing is scored from a draft
+            raise LoweringError(f"unfinished items (todo) cannot be scored: {', '.join(unfinished)}")
         total_setting = self.program.root.setting("total")
         total_scale = total_setting.value if isinstance(total_setting, ast.Quantity) else HUNDRED
         top = [s for s in self.stmts if isinstance(s, (ast.Section, ast.Item))]
@@ -318,12 +321,14 @@ class Lowerer(ExprLowerer):
 
         self._phase = "result"
         money = self.rounding.get("money", (Decimal("0.01"), "half up"))
+        grades, ungraded = exclusion.from_grading(self, grades)  # before the coefficient: the ungraded have none
         if any(g.coefficient is not None for g in grades):
             coef: ir.Expr = const(grades[-1].coefficient or 0)
             for i in range(len(grades) - 2, -1, -1):
                 coef = ir.If(ir.Cmp("=", ir.Ref("grade"), const(i)), const(grades[i].coefficient or 0), coef)
             self._emit(ir.Step("coefficient", "coefficient", coef, "绩效系数", why="the grade's coefficient"))
         best_of, pools, streaks, flags, quotas, when_flags = results.lower_results(self, money)
+        when_flags += ungraded
         title = self.program.root.setting("rubric") or ""
         return ir.Plan(
             title=str(title), person=self.person, period="period", groups=self.groups,
@@ -342,6 +347,14 @@ def _all_vetoes(members: Iterable[Any]) -> Iterator[ast.Veto]:
         yield from m.vetoes
         if isinstance(m, ast.Section):
             yield from _all_vetoes(m.members)
+
+
+def _all_items(members: Iterable[Any]) -> Iterator[ast.Item]:
+    for m in members:
+        if isinstance(m, ast.Item):
+            yield m
+        elif isinstance(m, ast.Section):
+            yield from _all_items(m.members)
 
 
 def lower(program: Program) -> ir.Plan:

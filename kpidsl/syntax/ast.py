@@ -24,6 +24,7 @@ from kpidsl.syntax.ast_expr import Call as Call
 from kpidsl.syntax.ast_expr import Comment as Comment
 from kpidsl.syntax.ast_expr import Compare as Compare
 from kpidsl.syntax.ast_expr import Condition as Condition
+from kpidsl.syntax.ast_expr import DateLit as DateLit
 from kpidsl.syntax.ast_expr import Expr as Expr
 from kpidsl.syntax.ast_expr import GradeTest as GradeTest
 from kpidsl.syntax.ast_expr import Neg as Neg
@@ -256,6 +257,14 @@ class EnteredBy:
     span: Span
 
 
+@dataclass(frozen=True, slots=True)
+class Todo:
+    """``todo "TEXT"``: an item still to be finished, keeping the source text no rule was read from."""
+
+    text: str
+    span: Span
+
+
 Rule = Levels | Scale | Tiers | Ratio | Proportional | Deduct | Change | Checklist | EnteredBy
 
 
@@ -283,6 +292,7 @@ class Item:
     vetoes: tuple[Veto, ...]
     notes: tuple[Note, ...]
     span: Span
+    todos: tuple[Todo, ...] = ()
 
     @property
     def entered_by(self) -> EnteredBy | None:
@@ -375,6 +385,16 @@ class Exclude:
 
 
 @dataclass(frozen=True, slots=True)
+class ExcludeFrom:
+    """``exclude from grading when …``: out of one part of the appraisal only (``scope``),
+    flagged with ``reason``; still scored and paid."""
+    scope: str  # grading
+    when: Condition
+    reason: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Streak:
     name: str
     label: str | None
@@ -434,6 +454,7 @@ Statement = (
     | Pool
     | Pay
     | Exclude
+    | ExcludeFrom
     | Streak
     | Quota
     | Flag

@@ -271,3 +271,69 @@ def test_the_form_embeds_the_rules_kpi_eval_reads_by(tmp_path, kpi):
 def test_the_white_space_every_reader_strips_is_what_str_strip_strips():
     from kpidsl.data.cells import SPACES
     assert set(SPACES) == {chr(i) for i in range(0x110000) if chr(i).isspace()}
+
+
+# ---- dates: each spelling, generated, read alike; hand-worked day numbers ------------------
+
+DATE = _column("date")
+
+
+@st.composite
+def date_text(draw) -> str:
+    """A date as people write it (ISO, slashes, 年月日, padded or not, full-width digits), an
+    Excel serial, or a near miss (no such month or day, a year kpi does not read)."""
+    y = draw(st.integers(1890, 10050))
+    m = draw(st.integers(0, 13))
+    d = draw(st.integers(0, 32))
+    pad = draw(st.booleans())
+    mm, dd = (f"{m:02d}", f"{d:02d}") if pad else (str(m), str(d))
+    text = draw(st.sampled_from([f"{y}-{mm}-{dd}", f"{y}/{mm}/{dd}", f"{y}年{mm}月{dd}日", f"{y}-{mm}/{dd}",
+                                 f"{y}年{mm}月{dd}", str(draw(st.integers(0, 3_000_000))), f"{y}{mm}{dd}"]))
+    if draw(st.booleans()):
+        text = text.translate(FULL)
+    space = draw(st.sampled_from(["", "", " ", "\u3000"]))
+    return space + text + space
+
+
+@settings(max_examples=max(EXAMPLES // 3, 30), deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(date_text(), min_size=1, max_size=30))
+def test_every_reader_reads_a_date_cell_as_cells_read_does(con, texts):
+    assert assert_all_agree(con, [(DATE, "strict", texts)]) == len(texts)
+
+
+# Worked by hand: 1970-01-01 to 2026-01-01 is 56 years with 14 leap days (1972 … 2024),
+# 56 × 365 + 14 = 20454; then Jan 31 + Feb 28 + Mar 31 + Apr 30 + May 31 = 151 days to
+# 1 June, and 29 more to 30 June: 20634.  Excel's serial of 1970-01-01 is 25569, so serial
+# 46203 is 46203 − 25569 = 20634 too.  1900-03-01 is serial 61: 25569 − 61 = 25508 days
+# before 1970 (70 years, 17 leap days 1904 … 1968: 70 × 365 + 17 = 25567, plus Jan 31 + Feb 28 = 59
+# days from 1900-01-01 to 1900-03-01: 25567 − 59 = 25508).
+DATES_BY_HAND = [
+    ("2026-06-30", "20634"), ("2026/6/30", "20634"), ("2026年6月30日", "20634"), ("２０２６-０６-３０", "20634"),
+    (" 2026-6-30 ", "20634"), ("46203", "20634"), ("1970-01-01", "0"), ("1969-12-31", "-1"),
+    ("61", "-25508"), ("1900-03-01", "-25508"), ("60", None), ("2026-02-29", None), ("2024-02-29", "19782"),
+    ("2026-13-01", None), ("2026-04-31", None), ("2026-6", None), ("2026.6.30", None), ("20260630", None),
+    ("", None), ("abc", None), ("2026-06-30日", None), ("1900-02-29", None), ("2000-02-29", "11016"),
+    ("2100-02-29", None),
+]
+# 2000-02-29: 1970 to 2000 is 30 years, 7 leap days (1972 … 1996): 10957; + 31 + 28 = 11016.
+# 2024-02-29: 1970 to 2024 is 54 years, 13 leap days (1972 … 2020): 19723; + 31 + 28 = 19782.
+
+
+def test_dates_worked_by_hand_are_read_alike_by_every_reader(con):
+    cases = [(DATE, "strict", [text]) for text, _ in DATES_BY_HAND]
+    assert [v for (v,) in python_verdicts(cases)] == [want for _, want in DATES_BY_HAND]
+    assert assert_all_agree(con, cases) == len(DATES_BY_HAND)
+    # the fast reader reads each good date itself (it calls the one date reader)
+    good = [(case, want) for case, (_, want) in zip(cases, DATES_BY_HAND) if want is not None]
+    assert [v for (v,) in fast_verdicts([case for case, _ in good])] == [want for _, want in good]
+
+
+def test_a_date_formatted_xlsx_cell_and_a_serial_number_read_as_the_date():
+    import datetime
+
+    spec = spec_of(DATE)
+    assert read(spec, datetime.datetime(2026, 6, 30)) == read(spec, datetime.date(2026, 6, 30)) == D(20634)
+    assert read(spec, 46203) == read(spec, 46203.0) == D(20634)
+    for bad in (datetime.datetime(2026, 6, 30, 9, 30), 46203.5, True):
+        with pytest.raises(CellError):
+            read(spec, bad)

@@ -65,6 +65,8 @@ class _Emitter:
                 return f"fail({js_string(e.message)}, {self.expr(e.show)})"
             case ir.Agg():  # a form scores one person: batch_only leaves these steps out
                 raise TypeError(f"not an IR expression for the form: {type(e).__name__}")
+            case ir.Sqrt():
+                return f"Dec.sqrt({self.expr(e.a)})"
             case _:
                 assert_never(e)
 

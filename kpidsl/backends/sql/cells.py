@@ -20,6 +20,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from kpidsl import ir
+from kpidsl.backends.sql.dates import date_days
 from kpidsl.backends.sql.values import cell_places, col, decimal_type, number, quote
 from kpidsl.data.cells import (
     DIGITS_FROM,
@@ -92,6 +93,8 @@ class CellReader:
             return exp.Case(ifs=[
                 exp.If(this=exp.In(this=low, expressions=[_s(w) for w in sorted(YES)]), true=number(Decimal(1))),
                 exp.If(this=exp.In(this=low.copy(), expressions=[_s(w) for w in sorted(NO)]), true=number(Decimal(0)))])
+        if spec.kind == "date":
+            return exp.TryCast(this=date_days(self.text(raw)), to=decimal_type(self.places))
         digits = self.number_text(raw)
         wide = self.places + 2  # a percent's digits, before they are divided by a hundred
         plain = exp.TryCast(this=digits, to=decimal_type(wide))

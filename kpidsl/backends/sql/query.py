@@ -26,7 +26,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from kpidsl import ir
-from kpidsl.backends.sql import batch
+from kpidsl.backends.sql import batch, stats
 from kpidsl.backends.sql import cells as sql_cells
 from kpidsl.backends.sql.values import (
     DIALECTS,
@@ -49,6 +49,7 @@ from kpidsl.backends.sql.values import (
     render,
 )
 from kpidsl.data.cells import MAX_WHOLE_DIGITS, spec_of
+from kpidsl.numbers.stats import STATS
 
 GRADE, STATUS, REASON, NOTES, FLAGS = "_kpi_grade", "_kpi_status", "_kpi_reason", "_kpi_notes", "_kpi_flags"
 BATCH_ERROR = "_kpi_batch_error"  # a rule over rows (a pool amount that differs within a team)
@@ -173,7 +174,9 @@ class Builder:
         plan = self.plan
         if any(c.optional and c.name.endswith(".last") for c in plan.columns):
             batch.last_periods(self)
-        self.t.aggregate = lambda e: batch.aggregate(self, e)
+        figures = stats.Stats(self)
+        self.t.aggregate = lambda e: figures.value(e) if e.func in STATS else batch.aggregate(self, e)
+        self.t.agg_error = figures.error
         if self.check_inputs:
             self.inputs_checked()
         excluded = [self.t.cond(c) for c, _ in plan.exclude]

@@ -72,9 +72,35 @@ const Cells = (() => {
     return rule.percent_mode === "fraction" || Dec.isZero(v) ? { value: v } : { error: "percent_sign" };
   }
 
+  // cells.read_date (kpidsl/data/dates.py): a written date or an Excel serial, as days since 1970-01-01
+  function date(rule, text) {
+    const p = prepare(rule);
+    let t = "";
+    for (const ch of text) t += p.table.has(ch) && !rule.dropped.includes(ch) ? p.table.get(ch) : ch;
+    t = strip(rule, t);
+    if (new RegExp(rule.date).test(t)) {
+      let d = "";
+      for (const ch of t) d += rule.date_separators.includes(ch) ? "-" : ch;
+      if (d.endsWith(rule.date_end)) d = d.slice(0, -rule.date_end.length);
+      const [y, m, day] = d.split("-").map(Number);
+      if (y < rule.years[0] || y > rule.years[1] || m < 1 || m > 12) return { error: "bad_date" };
+      const ms = Date.UTC(y, m - 1, day);
+      const back = new Date(ms);
+      if (back.getUTCFullYear() !== y || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== day) return { error: "bad_date" };
+      return { value: Dec.make(BigInt(ms / 86400000), 0) };
+    }
+    if (new RegExp(rule.serial).test(t)) {
+      const [low, high, shift] = rule.serial_range;
+      const n = Number(t);
+      return n >= low && n <= high ? { value: Dec.make(BigInt(n - shift), 0) } : { error: "bad_date" };
+    }
+    return { error: "bad_date" };
+  }
+
   function read(rule, raw) {
     const text = strip(rule, String(raw));
     if (text === "") return rule.blank ? { value: null } : { error: "required" };  // blank: not given
+    if (rule.kind === "date") return Array.from(text).length > rule.max_text ? { error: "bad_date" } : date(rule, text);
     if (rule.kind === "yes/no") {
       const t = text.toLowerCase();
       if (rule.yes.includes(t)) return { value: ONE };
@@ -93,6 +119,7 @@ const Cells = (() => {
 
   // The value as `kpi eval` reads it back: a percent with its sign, any other as digits.
   function spell(rule, v) {
+    if (rule.kind === "date") return new Date(Number(v.c) * 86400000).toISOString().slice(0, 10);
     return rule.kind === "percent" ? Dec.str(Dec.make(v.c, v.s - 2)) + "%" : Dec.str(v);
   }
 
