@@ -150,3 +150,28 @@ def test_the_checker_knows_the_range_of_each_function() -> None:
                    'item b "B" points 0 {\n  tiers average(peer) { when > 100: 0 else: 0 }\n}\n')
     found = [(c, line) for c, line in codes(text) if c == "KPI123"]
     assert found == [("KPI123", 4), ("KPI123", 7)]
+
+
+def _records(header: list[str], rows: list[list[str]]) -> list[dict[str, str]]:
+    return [dict(zip(header, r)) for r in rows]
+
+
+LIST_CASES = [(RUBRIC, HEADER, ROWS), (NOT_APPLICABLE, ["id", "visits", "late"], [["A", "50%", "1"], ["B", "", "1"]])]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", range(len(LIST_CASES)))
+def test_lists_and_blanks_on_postgres_equal_python(postgres, case: int) -> None:
+    from engines import Postgres
+
+    text, header, rows = LIST_CASES[case]
+    scorer = _scorer(text)
+    Postgres(postgres).same(scorer, scorer.rows(_records(header, rows)), text)
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("case", range(len(LIST_CASES)))
+def test_lists_and_blanks_on_spark_equal_python(spark, case: int) -> None:
+    text, header, rows = LIST_CASES[case]
+    scorer = _scorer(text)
+    spark.same(scorer, scorer.rows(_records(header, rows)), text)
