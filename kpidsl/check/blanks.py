@@ -193,11 +193,21 @@ def _whole(a: Any) -> bool:
 
 def reads(ctx: Context) -> None:
     """Pass: an input whose blank makes an item not applicable is read only by items' rules
-    (directly or through metrics), each item with a `not applicable:` of its own (KPI211)."""
+    (directly or through metrics), each item with a `not applicable:` of its own (KPI211);
+    and no `change` rule compares a value that may be blank with last period's (KPI210)."""
+    metrics = {s.name: s for s in ctx.stmts if isinstance(s, ast.Metric)}
+    maybe = {s.name for s in ctx.stmts if isinstance(s, ast.Input) and blankable(s) is not None}
+    reach = _reaching(maybe, metrics) if maybe else {}
+    for _, where, rule in _readers(ctx.stmts):
+        if where == "rule" and isinstance(rule, ast.Change) and reach:
+            hit = next(((n, span) for n, span in names_in(rule.subject) if n in reach), None)
+            if hit is not None:
+                ctx.once(error("KPI210", f"`change` compares `{hit[0]}` with last period's value, and a value that "
+                               "may be blank has no last period's value to compare", hit[1],
+                               "score this period's value on its own, e.g. with `proportional` or `tiers`"))
     na = {s.name for s in ctx.stmts if isinstance(s, ast.Input) and blankable(s) == "not applicable"}
     if not na:
         return
-    metrics = {s.name: s for s in ctx.stmts if isinstance(s, ast.Metric)}
     reach = _reaching(na, metrics)
     for node, where, formula in _readers(ctx.stmts):
         for name, span in names_in(formula):

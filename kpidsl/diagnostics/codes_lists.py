@@ -11,7 +11,8 @@ LIST_CODES: list[tuple[str, str, str, str, str, str]] = [
      "An input that may be blank (`when blank: skip`), or a list of values (`columns peer1..peer7`), is read "
      "where a blank would have to be a number. Read it through `count`, `sum`, `average`, `min`, `max`, "
      "`median` or `trimmed_mean`, which leave a blank out; or let the item that reads it not apply "
-     "(`when blank: not applicable`).",
+     "(`when blank: not applicable`). A `change` rule cannot read one either: a value that may be blank keeps "
+     "no last period's value to compare.",
      _HEAD + _PEER + 'item a "同事评分" points 100 { proportional peer / 100 }',
      _HEAD + _PEER + 'item a "同事评分" points 100 { proportional average(peer) / 100 }'),
     ("KPI211", "error", "a blank that makes an item not applicable, read elsewhere",

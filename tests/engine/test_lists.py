@@ -132,6 +132,7 @@ HEAD = 'rubric "c"\ninput peer "评分": points range 0..100 columns p1..p5 at l
     ('input s "S": points\ninput t "T": points\npay p "P" = count(s, t) * 1元', "KPI213"),
     ('input q "Q": points columns q1..q3 at least 4\npay p "P" = sum(q) * 1元', "KPI214"),
     ('input q "Q": points columns q1, p2\npay p "P" = sum(q) * 1元', "KPI214"),  # p2 is peer's
+    ('item c "C" points 0 { change average(peer) by 1 per 1 }', "KPI210"),  # no last period's list
     ('pay p "P" = trimmed_mean(peer, 2, 4) * 1元', "KPI215"),  # dropping 2 and 2 from 4 leaves none
     ('pay p "P" = trimmed_mean(peer, 1.5) * 1元', "KPI215"),
     ('input v "V": percent when blank: not applicable\nitem a "A" points 100 { proportional v }', "KPI211"),
