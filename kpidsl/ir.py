@@ -1,23 +1,26 @@
 """The scoring IR: one small language every backend translates.
 
 A checked rubric is lowered (``lower.py``) to a ``Plan``:
-* ``columns`` — the data cells one row must provide, each with its unit and what values
-  are allowed (validated before scoring, never inside it);
-* ``steps`` — named values computed in order for each row, from cells, constants and earlier steps, exactly;
-* ``batch`` — rules that need the whole batch of rows (best in each department, team
-  pools, grade quotas, streaks, yearly averages);
-* ``outline`` — the rubric as a reader sees it (header lines, raters, sections and items,
-  each rule's kind and numbers as written, and which rater fills which column), for the
-  form, explanations and the API, so no backend needs the syntax tree.
 
-Expressions are tiny on purpose: arithmetic, comparisons joined by and, or and not,
-min/max, a conditional, rounding (``floor``, ``ceil`` and ``round`` are ``Round`` nodes)
-and whether a cell is given.  That is all a tier table, a ratio rule, a progressive
-bracket or a median of a list needs once lowered, and all another backend (JavaScript
-today) must reproduce to agree with the Python evaluator to the last digit.
+* ``columns`` — the data cells one row must provide, each with its unit and
+  what values are allowed (validated before scoring, never inside it);
+* ``steps`` — named values computed in order for each row, from cells,
+  constants and earlier steps, with exact decimal arithmetic;
+* ``batch`` — rules that need the whole batch of rows (best in each
+  department, team pools, grade quotas, streaks, yearly averages);
+* ``outline`` — the rubric as a reader sees it (header lines, raters,
+  sections and items, each rule's kind and numbers as written, and which
+  rater fills which column), for the form, explanations and the API, so no
+  backend needs the syntax tree.
 
-Division is the one operation whose result can be longer than its inputs: every backend
-divides to ``DIVISION_PLACES`` decimal places, rounding half even, so they agree on it too.
+Expressions are tiny on purpose: arithmetic, comparisons joined by and, or
+and not, min/max, a conditional and rounding (``floor``, ``ceil`` and ``round`` of
+the language are ``Round`` nodes).  That is all a tier table, a ratio rule or a
+progressive bracket needs once lowered, and all another backend (JavaScript today)
+must reproduce to agree with the Python evaluator to the last digit.
+
+Division is the one operation whose result can be longer than its inputs: every
+backend divides to ``DIVISION_PLACES`` decimal places, ties to even, so they agree.
 """
 
 from __future__ import annotations
@@ -26,6 +29,19 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TypeAlias, assert_never, final, overload
+
+# the outline is part of every plan: its classes are the IR's too (ir.ShownItem)
+from kpidsl.outline import (  # noqa: F401
+    Outline,
+    ShownBound,
+    ShownItem,
+    ShownLevel,
+    ShownRater,
+    ShownRule,
+    ShownSection,
+    ShownStep,
+    ShownTier,
+)
 
 DIVISION_PLACES = 20
 
@@ -136,8 +152,8 @@ class Fail:
 @final
 @dataclass(frozen=True, slots=True)
 class Agg:
-    """An aggregate over the batch: ``func`` of step ``step`` over rows sharing ``over`` (a group column,
-    or ``year``/``quarter`` of the same person). Only in result steps."""
+    """An aggregate over the batch: ``func`` of step ``step`` over rows sharing ``over``
+    (a group column, or ``year``/``quarter`` of the same person). Only in result steps."""
     func: str  # sum average count max min, or a group statistic (numbers/stats.py: STATS)
     step: str
     over: str
@@ -154,13 +170,15 @@ class Sqrt:
 @final
 @dataclass(frozen=True, slots=True)
 class Given:
-    """Whether cell ``column`` holds a value: a blank a ``Column.blank`` allows is None, never read."""
+    """True when the row's cell ``column`` holds a value: false for a blank cell of a column
+    that may be blank (``Column.blank``), whose value nothing may read then."""
     column: str
 
 
-# Closed unions of final classes: every translation of the IR dispatches on them (a ``match``, or ``type(e) is`` tests
-# where speed counts, which mypy narrows because the classes are final) and ends in ``assert_never``, so mypy names
-# each backend a new node is missing from, and tests/test_exhaustive.py does too.
+# Closed unions of final classes: every translation of the IR dispatches on them (a ``match``,
+# or ``type(e) is`` tests where speed counts, which mypy narrows because the classes are final)
+# and ends in ``assert_never``, so mypy names each backend a new node is missing from, and
+# tests/test_exhaustive.py does too.
 Expr: TypeAlias = Const | Cell | Ref | Bin | Neg | Min | Max | If | Round | Fail | Agg | Sqrt
 Cond: TypeAlias = Cmp | And | Or | Not | IsTrue | Given
 Node: TypeAlias = Expr | Cond
@@ -184,22 +202,36 @@ class Column:
     optional: bool = False  # e.g. `.last` values that can come from the previous period's row
     may_be_na: bool = False  # an item that may be marked not applicable
     source: tuple[str, str | None] | None = None  # an input's `from WHO "detail"`: who ("system" or a rater)
-    blank: bool = False  # a blank cell means "not given": no value (None), read only where ``Given`` holds
     period_edge: str | None = None  # start | end: the day the row's period cell begins or ends on, not a column
+    levels: tuple[tuple[str, Decimal, Decimal], ...] = ()  # each level's text, lowest and highest points
+    blank: bool = False  # a blank cell means "not given": no value (None), read only where ``Given`` holds
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     name: str
-    # metric item section section_score total recorded coefficient pay award pool flag aux; `recorded`: a `not counted`
-    # rater's total (named after the rater), the rubric scored with their marks in place of the counted raters'; shown
-    # beside the total, summed into nothing.  Its view's items and sections are aux steps ``NAME@RATER`` (``discipline@self``).
+    # metric item section section_score total recorded coefficient pay award pool flag aux;
+    # `recorded`: a `not counted` rater's total (named after the rater), the rubric scored with their
+    # marks in place of the counted raters'; shown beside the total, summed into nothing.  The items
+    # and sections of that view are aux steps named ``NAME@RATER`` (``discipline@self``).
     kind: str
     expr: Expr
     label: str | None = None
     line: int = 0
     why: str = ""  # how the rule reads, for explanations: "ratio installs_ok target 90% ±1pt"
     trace: tuple[tuple[str, Expr], ...] = ()  # sub-values worth showing in an explanation
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    """An item that may not apply: ``flag`` is 1 in a row where it does not, from the row's
+    cells alone (metrics inlined); ``spread``: where its points go; ``note``: the result's note."""
+    item: str
+    label: str | None
+    flag: Expr
+    spread: str
+    note: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +274,8 @@ class Quota:
 
 @dataclass(frozen=True, slots=True)
 class Slice:
-    """One ranked grade: the ``share`` (a fraction, 0.2 for 20%) of each group at the top or bottom of the ranking."""
+    """One ranked grade: the ``share`` (a fraction, 0.2 for 20%) of each group at the top or
+    bottom of the ranking."""
     grade: int  # index into Plan.grades
     side: str  # top | bottom
     share: Decimal
@@ -250,10 +283,11 @@ class Slice:
 
 @dataclass(frozen=True, slots=True)
 class Distribution:
-    """Grades by rank, per period and ``group``: everyone holds the ``otherwise`` grade until the slices
-    are cut, the top ones from the best down, then the bottom ones from the worst up, each ``rounding``
-    of share × the group's size people (no more than are left).  People rank by total, then by the
-    ``tie_by`` steps (higher first); people equal on all of them at a cut all get the better grade."""
+    """Grades by rank, per period and ``group``: everyone holds the ``otherwise`` grade until
+    the slices are cut, the top ones from the best down, then the bottom ones from the worst
+    up, each ``rounding`` of share × the group's size people (no more than are left).  People
+    rank by total, then by the ``tie_by`` steps (higher first); people equal on all of them
+    at a cut all get the better grade."""
     group: str
     slices: tuple[Slice, ...]  # in the order they are cut
     rounding: str  # down (floor) | up (ceil) | half up
@@ -294,114 +328,6 @@ class WhenFlag:
     step: str
 
 
-# ---- the outline: what a reader of the rubric sees, for display ---------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ShownBound:
-    op: str  # >= <= > < =
-    value: str  # as written: "90%"
-
-
-@dataclass(frozen=True, slots=True)
-class ShownTier:
-    bounds: tuple[ShownBound, ...]  # empty: ``else``, the tier for every other value
-    points: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class ShownLevel:
-    """One described level (R1/R2), of points or, in a factor item, of a coefficient."""
-    text: str
-    points: Decimal  # the level's value, or the low end of its range
-    high: Decimal | None  # the top of the range the rater picks inside (R2)
-
-
-@dataclass(frozen=True, slots=True)
-class ShownStep:
-    step: Decimal  # the step the rater picks (R3)
-    points: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class ShownRule:
-    """An item's scoring rule for display: its kind and its parameters as written. Only the fields of its kind are set."""
-    kind: str  # tiers ratio proportional deduct change levels scale checklist entered
-    text: str  # the whole rule on one line: "ratio r target 90% ±1pt base 30"
-    subject: str = ""  # the value scored, as written (for deduct: what is counted)
-    tiers: tuple[ShownTier, ...] = ()
-    target: str | None = None  # ratio
-    step: str | None = None  # ratio: points per ``per`` of difference
-    per: str | None = None  # ratio (None: the default), change
-    by: str | None = None  # change: points per ``per`` of change
-    base: str | None = None  # ratio, deduct, change (None: the item's points)
-    amount: str | None = None  # deduct: points off each time
-    floored: bool = True  # deduct: never below zero
-    levels: tuple[ShownLevel, ...] = ()
-    steps: tuple[ShownStep, ...] = ()  # scale
-    checks: tuple[str, ...] = ()  # checklist: each point checked
-    check_scores: tuple[Decimal, ...] = ()  # checklist: the score for 0, 1, 2 … failed checks
-    rater: str | None = None  # entered: who enters the points
-
-
-@dataclass(frozen=True, slots=True)
-class ShownItem:
-    name: str
-    label: str | None
-    size_kind: str  # "points" or "factor"
-    size: Decimal  # the item's points, or a factor item's top coefficient
-    bonus: str | None  # ``bonus up to`` as written
-    criteria: tuple[str, ...]
-    notes: tuple[str, ...]
-    rule: ShownRule | None  # None: the raters enter the points directly
-    rater_columns: tuple[tuple[str, str], ...] = ()  # (weighted or `not counted` rater, the column they fill)
-    column: str | None = None  # the one column one person fills (no weighted raters, or ``entered by``)
-    entered_by: str | None = None  # who fills ``column`` when the rubric names them
-
-
-@dataclass(frozen=True, slots=True)
-class ShownSection:
-    name: str
-    label: str | None
-    weight: str | None  # as written: "10%" or "40"
-    out_of: str | None
-    members: tuple[ShownItem | ShownSection, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ShownRater:
-    name: str
-    label: str | None
-    weight: str | None  # as written; None: enters scores without weight (a third party)
-    counted: bool = True  # False: `not counted`, fills the weighted raters' items in columns of its own
-
-
-@dataclass(frozen=True, slots=True)
-class Outline:
-    """The rubric as a reader sees it, in the order it was written. The title is ``Plan.title``; group keys
-    and their labels are ``Plan.groups`` and ``Plan.key_labels``."""
-    position: str | None = None
-    period: str | None = None  # monthly quarterly yearly
-    fields: tuple[str, ...] | None = None  # header lines of the paper form; None: not given
-    signatures: tuple[str, ...] | None = None
-    notes: tuple[str, ...] = ()
-    raters: tuple[ShownRater, ...] = ()
-    members: tuple[ShownItem | ShownSection, ...] = ()
-
-    def items(self) -> tuple[ShownItem, ...]:
-        """Every item, depth first."""
-        out: list[ShownItem] = []
-
-        def visit(members: tuple[ShownItem | ShownSection, ...]) -> None:
-            for m in members:
-                if isinstance(m, ShownSection):
-                    visit(m.members)
-                else:
-                    out.append(m)
-        visit(self.members)
-        return tuple(out)
-
-
 @dataclass(frozen=True, slots=True)
 class Plan:
     title: str
@@ -425,6 +351,7 @@ class Plan:
     key_labels: tuple[tuple[str, str], ...] = ()  # (person or group key, its label): either titles the column
     outputs: tuple[tuple[str, str], ...] = field(default=())  # (step, header) in output order
     outline: Outline = field(default=Outline())
+    not_applicable: tuple[NotApplicable, ...] = ()  # items that may not apply, and what then becomes of their points
 
     def output_steps(self) -> tuple[list[str], list[str]]:
         """The steps an output row shows, in order, in every engine: before the grade column,

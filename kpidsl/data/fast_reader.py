@@ -87,9 +87,10 @@ def _column(spec: CellSpec, index: int, var: str, names: _Names) -> dict:
     if spec.kind == "number" and allowed is not None:
         # A level's points, as the rubric writes them ("3", "1.5"): one look-up gives
         # the value, already known to pass every check of the spec.
+        # A level's text (what a rater picks) reads as its points, as in cells.read.
         spellings = {format(a, "f"): a for a in allowed.values}
-        col["spellings"] = names.put({t: D(t) for t, a in spellings.items()
-                                      if all(passes(c, D(t)) for c in checks)}, "S")
+        looked_up = {t: D(t) for t in spellings} | spec.texts
+        col["spellings"] = names.put({t: x for t, x in looked_up.items() if all(passes(c, x) for c in checks)}, "S")
         return col
     if spec.kind == "number" and any(c.kind == "whole" for c in checks):
         col["whole_text"] = True  # digits without a point are whole: no check left to do

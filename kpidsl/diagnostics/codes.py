@@ -65,6 +65,20 @@ _ALL = [
           "the shared file into the rubric's folder, or check the rubric from a folder that holds both.",
           _HEAD + 'use "../common.kpi"\nitem a "A" points 100',
           _HEAD + 'use "common.kpi"\nsection work "工作" weight 90% {\n  item a "A" points 90\n}'),
+    _code("KPI020", "warning", "a suppression gives no reason",
+          "`# kpi: ignore[CODE]` silences a warning on its line; the words after the codes say why, "
+          "so a reader (and a reviewer) knows the warning was weighed, not hidden. Errors cannot be "
+          "silenced.",
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n'
+          '  deduct 1 per v base 80  # kpi: ignore[KPI111]\n}',
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n'
+          '  deduct 1 per v base 80  # kpi: ignore[KPI111] 满分由主管另行加分\n}'),
+    _code("KPI021", "warning", "a suppression that silences nothing",
+          "A `# kpi: ignore[CODE]` comment whose line reports none of its codes: the problem was fixed, "
+          "the code is misspelt, or it names an error (errors cannot be silenced). Remove the comment "
+          "or the codes that no longer apply.",
+          _HEAD + 'item a "A" points 100  # kpi: ignore[KPI111] 满分由主管另行加分',
+          _HEAD + 'item a "A" points 100'),
     _code("KPI101", "error", "weights do not add up",
           "The top-level sections and items must add up to the rubric's total (100 unless `total` says "
           "otherwise). The seed service-supervisor scorecard adds up to 105; the logistics form to 85. "

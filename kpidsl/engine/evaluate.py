@@ -18,7 +18,7 @@ from kpidsl import interpret, ir
 from kpidsl.backends.python.codegen import Compiled, compile_plan
 from kpidsl.data.validate import DataError, DataProblems, Row
 from kpidsl.engine.batch import AggFn, Batch
-from kpidsl.engine.result import Result
+from kpidsl.engine.result import Result, note_not_applicable
 from kpidsl.numbers.semantics import CONTEXT, ScoreError
 from kpidsl.numbers.spelling import safe_text, spell
 
@@ -66,6 +66,7 @@ class Evaluator:
         steps = dict(zip(self.score_names, values))
         result = Result(row, steps=steps)
         self._veto_notes(result)
+        note_not_applicable(self.plan, result)
         result.grade = self._grade(steps, row)
         return result
 
@@ -105,8 +106,9 @@ class Evaluator:
 
     @property
     def streams_lines(self) -> bool:
-        """Rows can go straight from cells to output text: no batch rules, exclusions or vetoes."""
-        return not self.needs_batch and not self.plan.exclude and not self.plan.vetoes
+        """Rows can go straight from cells to output text: no batch rules, exclusions, vetoes or
+        items that may not apply (shown as such, with a note)."""
+        return not self.needs_batch and not self.plan.exclude and not self.plan.vetoes and not self.plan.not_applicable
 
     def stream_lines(self, rows: Iterable[Row], errors: list[DataError]) -> Iterator[list[str]]:
         """Output rows as text, one data row at a time, with the one-pass compiled function:

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from kpidsl import interpret, ir
 from kpidsl.data.validate import DataError, Row
+from kpidsl.engine.result import Result, note_not_applicable
 from kpidsl.numbers.semantics import ScoreError
 from kpidsl.numbers.spelling import spell
 
 if TYPE_CHECKING:
     from kpidsl.engine.batch import AggFn
-    from kpidsl.engine.result import Result
 
 # the aggregate function a row's formulas call, given the row and a step's values by row
 AggFor = Callable[["Result", Callable[["Result", str], Decimal]], "AggFn"]
@@ -49,6 +49,9 @@ def score_in_stages(plan: ir.Plan, scored: list[Result], errors: list[DataError]
                 errors.append(row_error(r.row, e))
                 failed.add(id(r))
         live = [r for r in live if id(r) not in failed]
+    if not errors:
+        for r in live:
+            note_not_applicable(plan, r)
     if errors or not plan.grades:
         return
     for r in live:

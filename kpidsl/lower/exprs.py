@@ -96,6 +96,7 @@ class ExprLowerer:
         # item -> (weighted rater, or None for the one person who fills it; column), for the outline
         self.fills: dict[str, tuple[tuple[str | None, str], ...]] = {}
         self.na_flags: dict[str, ir.Expr] = {}  # item -> 1 when it does not apply in this row, else 0
+        self.na_spread: dict[str, tuple[str | None, str]] = {}  # item -> its label, where its points go, in words
 
     def _read_early(self) -> set[str]:
         """The metrics the scores or the grades read, themselves or through other metrics: a
@@ -122,11 +123,12 @@ class ExprLowerer:
     def _column(self, name: str, unit: str, label: str | None, span: ast.Span, *,
                 low: Decimal | None = None, high: Decimal | None = None, allowed: tuple[Decimal, ...] | None = None,
                 allowed_ranges: tuple[tuple[Decimal, Decimal], ...] | None = None, optional: bool = False,
-                may_be_na: bool = False, source: tuple[str, str | None] | None = None, blank: bool = False) -> ir.Cell:
+                may_be_na: bool = False, source: tuple[str, str | None] | None = None,
+                levels: tuple[tuple[str, Decimal, Decimal], ...] = (), blank: bool = False) -> ir.Cell:
         if name not in self.columns:
             integer = unit in INTEGER_UNITS
             self.columns[name] = ir.Column(name, label, unit, low, high, allowed, allowed_ranges,
-                                           integer, span.line, span.file, optional, may_be_na, source, blank)
+                                           integer, span.line, span.file, optional, may_be_na, source, levels=levels, blank=blank)
         return ir.Cell(name)
 
     def _input_cell(self, name: str, column: str | None = None, label: str | None = None) -> ir.Cell:

@@ -15,7 +15,7 @@ import nodejs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_cells import EXAMPLES, ODD, _near, columns
+from test_cells import COMMAS, EXAMPLES, ODD, _near, columns
 
 from kpidsl import ir
 from kpidsl.backends.form.html import _column_spec
@@ -147,11 +147,16 @@ FULL = str.maketrans("0123456789", "０１２３４５６７８９")
 def spelled(draw, value: str) -> str:
     """``value`` (digits with an optional point) dressed as people write it."""
     whole, _, frac = value.partition(".")
-    if draw(st.booleans()) and len(whole) > 3:  # thousands separators
+    if draw(st.booleans()) and len(whole) > 3:  # thousands separators, in groups of three
         sep = draw(st.sampled_from([",", "，"]))
         head = len(whole) % 3 or 3
         whole = whole[:head] + "".join(sep + whole[i:i + 3] for i in range(head, len(whole), 3))
+    elif draw(st.booleans()) and len(whole) > 1:  # a comma that is not one: 1,00 or 12,3456
+        at = draw(st.integers(1, len(whole) - 1))
+        whole = whole[:at] + draw(st.sampled_from([",", "，"])) + whole[at:]
     text = whole + ("." + frac if frac or "." in value else "")
+    if frac and draw(st.integers(0, 4)) == 0:  # a decimal comma: 3,5
+        text = whole + "," + frac
     if draw(st.booleans()):
         text = text.translate(FULL)
     sign = draw(st.sampled_from(["", "", "-", "+"]))
@@ -172,7 +177,10 @@ def batch(draw) -> list[Case]:
         near = _near(c)
         # a scale's points (1.5 among them) and the ends of each ranged level, as written
         levels = [format(a, "f") for a in (*(c.allowed or ()), *(x for r in c.allowed_ranges or () for x in r))]
+        # a level's text, as a rater types it (and with white space around it)
+        texts = [pad + t + pad for t, _, _ in c.levels for pad in ("", " ", "\u3000")]
         cell = (NUMBER_TEXT.flatmap(spelled) | st.sampled_from([t for t in ODD if isinstance(t, str)])
+                | st.sampled_from(COMMAS) | st.sampled_from(texts or ["好"])
                 | st.sampled_from(near or ["0"]) | st.sampled_from(levels or ["1.5"])
                 | st.sampled_from(["", " ", "是", "否", "yes", "N", "√", "×", "abc", "1e3", "--5", "5-", "%5",
                                    "1.5.0", "５．５", "٣", "12元%", "元", "¥", "0x10", "½", "1 000"])
@@ -198,8 +206,9 @@ def test_every_reader_reads_a_cell_as_cells_read_does(con, cases):
 
 def _column(unit: str, allowed: tuple[Decimal, ...] | None = None, integer: bool = False,
             low: Decimal | None = None, high: Decimal | None = None,
-            ranges: tuple[tuple[Decimal, Decimal], ...] | None = None, blank: bool = False) -> ir.Column:
-    return ir.Column("c", None, unit, low, high, allowed, ranges, integer, 1, "hand.kpi", blank=blank)
+            ranges: tuple[tuple[Decimal, Decimal], ...] | None = None,
+            levels: tuple[tuple[str, Decimal, Decimal], ...] = (), blank: bool = False) -> ir.Column:
+    return ir.Column("c", None, unit, low, high, allowed, ranges, integer, 1, "hand.kpi", levels=levels, blank=blank)
 
 
 SCALE = _column("points", (D("1.5"), D(2), D(3)), integer=True)  # `scale 1.5: 0, 2: 50, 3: 100`
@@ -211,6 +220,11 @@ COUNT = _column("count", integer=True, low=D(0))
 YES_NO = _column("yes/no", integer=True)
 RATING = _column("points", low=D(0), high=D(100), blank=True)  # `input peer …: points range 0..100 columns …`
 MAYBE = _column("yes/no", integer=True, blank=True)  # `input … : yes/no when blank: skip`
+# `level "好": 6  level "中": 5  level "差": 0`
+NAMED = _column("points", (D(0), D(5), D(6)), levels=(("好", D(6), D(6)), ("中", D(5), D(5)), ("差", D(0), D(0))))
+# `level "主动": 5  level "配合": 3..4  level "勉强": 0`: the ranged level's text names no one value
+NAMED_RANGES = _column("points", ranges=((D(5), D(5)), (D(3), D(4)), (D(0), D(0))),
+                       levels=(("主动", D(5), D(5)), ("配合", D(3), D(4)), ("勉强", D(0), D(0))))
 
 HAND = [  # column, --percent-cells, cell, value worked by hand (None: refused)
     (SCALE, "strict", "1.5", "1.5"), (SCALE, "strict", "2", "2"), (SCALE, "strict", "2.5", None),
@@ -235,6 +249,17 @@ HAND = [  # column, --percent-cells, cell, value worked by hand (None: refused)
     (RATING, "strict", "85", "85"), (RATING, "strict", "101", None), (RATING, "strict", "abc", None),
     (RATING, "strict", "-", None), (MAYBE, "strict", "", BLANK), (MAYBE, "strict", "是", "1"),
     (MAYBE, "strict", "maybe", None), (MONEY, "strict", " ", None),
+    # thousands separators in groups of three only; a decimal comma is refused
+    (MONEY, "strict", "1,000", "1000"), (MONEY, "strict", "12,345.5", "12345.5"), (MONEY, "strict", "1，000", "1000"),
+    (MONEY, "strict", "1,234,567", "1234567"), (MONEY, "strict", "1,00", None), (MONEY, "strict", "3,5", None),
+    (MONEY, "strict", "1,0000", None), (MONEY, "strict", "12,34,567", None), (MONEY, "strict", ",500", None),
+    (MONEY, "strict", "1,000.5,0", None), (MONEY, "strict", "¥1,000元", "1000"), (OPEN_PERCENT, "strict", "0,5%", None),
+    (OPEN_PERCENT, "strict", "1,000%", "10.00"), (COUNT, "strict", "1,000", "1000"),
+    # a level's text reads as its points
+    (NAMED, "strict", "好", "6"), (NAMED, "strict", " 中\u3000", "5"), (NAMED, "strict", "差", "0"),
+    (NAMED, "strict", "6", "6"), (NAMED, "strict", "优", None), (NAMED, "strict", "好好", None),
+    (NAMED_RANGES, "strict", "主动", "5"), (NAMED_RANGES, "strict", "勉强", "0"), (NAMED_RANGES, "strict", "配合", None),
+    (NAMED_RANGES, "strict", "3.5", "3.5"),
 ]
 
 

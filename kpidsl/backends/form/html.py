@@ -37,7 +37,7 @@ TEXT = {
         "percent_sign": "请写上百分号，如 93%", "no_percent": "此项不是百分比，请去掉 %",
         "signatures": ["考核人签名", "考核日期", "总经理确认"], "title_suffix": "考核表",
         "passed_checks": "勾选已做到的各项", "note": "说明", "vetoed": "否决", "own_score": "本项得分（满分 {n}）", "flagged": "标记",
-        "not_counted": "不计入总分",
+        "not_counted": "不计入总分", "not_applicable": "不适用",
         "periods": {"monthly": "月度考核", "quarterly": "季度考核", "yearly": "年度考核"},
         "excluded": "不参与本期考评：",
     },
@@ -54,7 +54,8 @@ TEXT = {
         "whole": "Enter a whole number", "percent_sign": "Write the percent sign, e.g. 93%",
         "no_percent": "Not a percent: leave out the %", "signatures": ["Appraiser's signature", "Date", "General manager"],
         "title_suffix": "appraisal form", "passed_checks": "Tick each point that was met", "note": "Note",
-        "vetoed": "veto", "own_score": "score out of {n}:", "flagged": "flag", "not_counted": "not counted", "excluded": "Not appraised this period: ", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
+        "vetoed": "veto", "own_score": "score out of {n}:", "flagged": "flag", "not_counted": "not counted",
+        "not_applicable": "not applicable", "excluded": "Not appraised this period: ", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
     },
 }
 

@@ -65,6 +65,7 @@ class Query:
     steps: tuple[str, ...]  # output steps, each a column of that name
     awards: tuple[str, ...]  # best-in-group and streak awards, each a column of that name
     dialect: str
+    not_applicable: tuple[str, ...] = ()  # items that may not apply: not_applicable_column(i) is true where one does not
 
     def sql(self, pretty: bool = True) -> str:
         return render(self.select, self.dialect, pretty)
@@ -190,6 +191,12 @@ class Builder:
             self.need(self.excluded_level)
         for s in plan.score_steps:
             self.step(s)
+        # each item that may not apply: 1 where it does not (its result shows so, with a note)
+        self.not_applicable: list[exp.Expr] = []
+        for na in plan.not_applicable:
+            v = self.t.value(na.flag)
+            self.need(v.level)
+            self.not_applicable.append(exp.EQ(this=v.sql, expression=exp.Literal.number(1)))
         ties = {t for q in plan.quotas for t in q.tie_by}
         for s in plan.result_steps:
             if s.name in ties:  # tie-break values are score-phase formulas
@@ -254,6 +261,7 @@ class Builder:
         out += [exp.alias_(sql, name, quoted=True) for name, sql in awards]
         out.append(exp.alias_(grade if grade is not None else exp.Null(), GRADE, quoted=True))
         out.append(exp.alias_(joined(flags), FLAGS, quoted=True))
+        out += [exp.alias_(flag.copy(), not_applicable_column(i), quoted=True) for i, flag in enumerate(self.not_applicable)]
         is_excluded = self.excluded
         reason = None
         if excluded:
@@ -274,7 +282,8 @@ class Builder:
         query = exp.Select(expressions=out).from_(source, copy=False)
         for name, cte in ctes:
             query = query.with_(name, as_=cte, materialized=self.dialect.materialized, copy=False)
-        return Query(query, tuple(keys), tuple(before + after), tuple(name for name, _ in awards), self.dialect.name)
+        return Query(query, tuple(keys), tuple(before + after), tuple(name for name, _ in awards), self.dialect.name,
+                     tuple(na.item for na in plan.not_applicable))
 
     def all_notes(self) -> exp.Expr:
         """A veto's note, as the Python evaluator writes it, when its yes/no cell is set; then
@@ -282,7 +291,14 @@ class Builder:
         notes: list[exp.Expr] = [exp.Case(ifs=[exp.If(this=exp.NEQ(this=col(column), expression=exp.Literal.number(0)),
                                       true=exp.Literal.string(f"veto {label}: {zeroed} = 0"))])
                  for column, label, zeroed in self.plan.vetoes]
+        notes += [exp.Case(ifs=[exp.If(this=flag.copy(), true=exp.Literal.string(na.note))])
+                  for flag, na in zip(self.not_applicable, self.plan.not_applicable, strict=True)]
         return joined(notes + self.notes)
+
+
+def not_applicable_column(i: int) -> str:
+    """The output column saying whether the plan's ``i``-th item that may not apply does not."""
+    return f"_kpi_na{i}"
 
 
 def joined(texts: Sequence[exp.Expr]) -> exp.Expr:

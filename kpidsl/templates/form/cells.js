@@ -15,6 +15,8 @@ const Cells = (() => {
       const table = new Map(from.map((ch, i) => [ch, to[i]]));
       for (const ch of rule.dropped) table.set(ch, "");
       p = { table, pattern: new RegExp(rule.number), marks: Array.from(rule.percent_marks),
+            grouped: new RegExp(rule.grouped), separators: Array.from(rule.separators),
+            texts: new Map(Object.entries(rule.texts).map(([t, v]) => [t, Dec.parse(v)])),
             checks: rule.checks.map((c) => ({ kind: c.kind, values: c.values.map(Dec.parse),
                                               levels: c.levels.map(([lo, hi]) => [Dec.parse(lo), Dec.parse(hi)]) })) };
       prepared.set(rule, p);
@@ -64,6 +66,8 @@ const Cells = (() => {
     if (rule.suffix && t.endsWith(rule.suffix)) t = strip(rule, t.slice(0, -rule.suffix.length));
     const percent = p.marks.some((m) => t.endsWith(m));
     if (percent) t = strip(rule, t.slice(0, -1));
+    // thousands separators only in groups of three (1,000); any other comma is refused below
+    if (p.grouped.test(t)) t = Array.from(t).filter((ch) => !p.separators.includes(ch)).join("");
     if (!p.pattern.test(t)) return { error: "bad_number" };
     const v = Dec.parse(t);
     if (percent) return rule.percent_sign_allowed ? { value: hundredth(v) } : { error: "no_percent" };
@@ -107,8 +111,10 @@ const Cells = (() => {
       if (rule.no.includes(t)) return { value: ZERO };
       return { error: "choose" };
     }
-    if (Array.from(text).length > rule.max_text) return { error: "bad_number" };
-    const r = number(rule, text);
+    // a level's text (what a rater picks) reads as its points
+    const level = prepare(rule).texts.get(text);
+    const r = level !== undefined ? { value: level }
+      : Array.from(text).length > rule.max_text ? { error: "bad_number" } : number(rule, text);
     if (r.error) return r;
     for (const check of prepare(rule).checks) {
       if (!passes(check, r.value)) return { error: CHECK_ERRORS[check.kind] };
