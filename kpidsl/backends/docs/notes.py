@@ -15,7 +15,6 @@ _EN = re.compile(r"\b(CHOSEN|CORRECTED|CHANGED)\b")
 _ZH = re.compile(r"^(选择|更正|改动|设计说明)[：:]")
 _BULLET = re.compile(r"^(\*|-|\d+[.)、])\s+")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _comment(line: str) -> tuple[str, bool] | None:
@@ -76,7 +75,10 @@ def design_notes(source: str, lang: str) -> tuple[str, ...]:
             continue
         if language(body) != lang:
             continue
-        if lang == "en" and _CJK.search(_EN.sub("", body)) and not _LATIN_WORD.search(body):
-            continue
+        if lang == "zh":  # a Chinese note keeps no English keyword
+            body = _EN.sub(lambda m: _ZH_WORD[m.group(1)], body)
         out.append(body)
     return tuple(out)
+
+
+_ZH_WORD = {"CHOSEN": "选择", "CORRECTED": "更正", "CHANGED": "改动"}

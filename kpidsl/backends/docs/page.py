@@ -23,7 +23,7 @@ from kpidsl.backends.docs.notes import design_notes
 from kpidsl.backends.docs.results import bullets, exclusions, ranked_note, step_rows
 from kpidsl.backends.docs.svg import bands_svg, bar_svg, line_svg
 from kpidsl.backends.docs.text import TEXT, bound_words, code, md, num, rule_words
-from kpidsl.backends.docs.words import Words, quantity
+from kpidsl.backends.docs.words import Words, quantity, rule_subject
 from kpidsl.numbers.spelling import declared_places, percent, spell
 
 SCORED_KINDS = ("tiers", "ratio", "proportional", "deduct", "change")
@@ -150,7 +150,7 @@ def trace(plan: ir.Plan, example: Example, t: dict, w: Words) -> str:
         if s.name == "total" and example.grade is not None:
             g = plan.grades[example.grade]
             lines.append(f"  {t['trace_grade']}: {g.label or g.name}")
-    best = {b.award: b.label or b.award for b in plan.best_of}
+    best = {b.award: b.label or b.award for b in plan.best_of} | {s.name: s.label or s.name for s in plan.streaks}
     for award, v in example.awards:
         lines.append(f"  {t['trace_award']}: {best.get(award, award)} = {spell(v)}")
     for f in example.flags:
@@ -158,12 +158,22 @@ def trace(plan: ir.Plan, example: Example, t: dict, w: Words) -> str:
     return "\n".join(lines)
 
 
-def subject_words(it: ir.ShownItem, plan: ir.Plan) -> str:
+def subject_words(it: ir.ShownItem, plan: ir.Plan, lang: str) -> str:
     """What an item's rule scores, by its label when it is a column (as the form names it)."""
     if it.rule is None:
         return ""
-    c = next((c for c in plan.columns if c.name == it.rule.subject), None)
-    return md(c.label or c.name) if c is not None else code(it.rule.subject)
+    step = next((s for s in plan.score_steps if s.name == it.name), None)
+    subj = (rule_subject(step.expr, it.rule.kind) or charts.subject(step.expr)) if step is not None and it.rule else None
+    return md(Words(plan, lang).expr(subj)) if subj is not None else code(it.rule.subject)
+
+
+def item_vetoes(it: ir.ShownItem, plan: ir.Plan, w: Words, t: dict) -> list[str]:
+    """A veto that zeroes this item (or its section, or everything), said where the item is."""
+    step = next((s for s in plan.score_steps if s.name == it.name), None)
+    if step is None:
+        return []
+    read = {n.column for n in ir.walk(step.expr) if isinstance(n, ir.Cell)}
+    return [md(t["veto_here"].format(cond=w.column(column))) for column, _label, _zeroed in plan.vetoes if column in read]
 
 
 def header(plan: ir.Plan, t: dict, top: Decimal) -> str:
@@ -233,11 +243,13 @@ def render_page(plan: ir.Plan, name: str, lang: str = "zh", source: str | None =
         ranked=ranked, ranked_note=ranked_note(plan, w, t), pay_charts=pay_charts,
         rows_of_results=step_rows(plan, w, t), bullets=bullets(plan, w, t), exclusions=exclusions(plan, w, t),
         columns=columns, na_items=na_items, header=header(plan, t, top),
+        item_vetoes=lambda it: item_vetoes(it, plan, w, t),
+        na_when=lambda it: md(w.when(f"_na_{it.name}") or ""),
         section_words=lambda m: section_words(m, t, lang), rule_kind=lambda m: t["rule_kinds"].get(m.rule.kind, "") if m.rule else "",
         example=example, trace=worked, fence=_fence(worked),
         decisions=design_notes(source, lang) if source else (),
         rows=member_rows(outline.members, top), share=lambda w: f"{num((w * 100 / top).quantize(Decimal('0.1')))}%", weight_points=weight_points,
-        bound=lambda tier: bound_words(tier, t), range_text=range_text, subject=lambda it: subject_words(it, plan))
+        bound=lambda tier: bound_words(tier, t), range_text=range_text, subject=lambda it: subject_words(it, plan, lang))
     return Page(name, plan.title, outline.position, outline.period, len(outline.items()), markdown, tuple(figures))
 
 

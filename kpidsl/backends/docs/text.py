@@ -9,7 +9,7 @@ from typing import Any
 
 from kpidsl import ir
 from kpidsl.backends.docs import charts
-from kpidsl.backends.docs.words import WORDS, quantity
+from kpidsl.backends.docs.words import WORDS, Words, quantity, rule_subject
 from kpidsl.numbers.spelling import in_unit
 
 TEXT: dict[str, dict[str, Any]] = {
@@ -35,7 +35,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "decisions_intro": "考核表作者对原始文件所作的选择与更正：",
         "pay_caption": "其他数据取自示例中的 {person}", "target": "目标", "cap": "上限", "floor": "下限",
         "when_tier": "当", "else": "其他", "level_text": "等级描述", "step": "档位", "failed": "未做到项数",
-        "na": "本项可标记为“不适用”。", "bonus": "另有加分，最多 {bonus}。", "factor": "系数项，最高 {size}。",
+        "na": "本项可标记为“不适用”。", "na_when": "当{cond}时本项不适用。", "veto_here": "{cond}为“是”时，本项记 0 分。", "bonus": "另有加分，最多 {bonus}。", "factor": "系数项，最高 {size}。",
         "best_of": "每个{group}内{by}最高者获得{label}：{amount}", "only_if": "；条件：{cond}",
         "ties_all": "；并列最高者都获得", "tie_by": "；并列时依次比较{by}（高者优先），仍并列者都获得",
         "list_sep": "、", "people": "{n} 人",
@@ -49,7 +49,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "excluded_when": "{cond}：{reason}", "excluded_bare": "{cond}",
         "ratio": "以 {target} 为目标：达到目标得 {base}；{subject}每高出或低于 {per}，加或减 {step}。",
         "proportional": "按比例计分：得分 = {size} × {subject}。",
-        "deduct": "从 {base} 扣起：{subject}每 1 次扣 {amount}{floored}。", "floored": "，扣完为止",
+        "deduct": "从 {base} 扣起：{subject}每 1 次扣 {amount}{floored}。", "floored": "，扣完为止（最低 0 分）",
         "not_floored": "，可扣至负分",
         "change": "与上期相比：{subject}每变化 {per}，在 {base} 的基础上加或减 {by}。",
         "levels": "评分人按下表选择等级：", "scale": "评分人按下表的档位打分：",
@@ -87,7 +87,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "decisions_intro": "The authors' choices and corrections to the source document:",
         "pay_caption": "other inputs from {person}'s example row", "target": "target", "cap": "cap", "floor": "floor",
         "when_tier": "when", "else": "otherwise", "level_text": "Level", "step": "Step", "failed": "Points not met",
-        "na": "This item may be marked not applicable.", "bonus": "A bonus of up to {bonus} on top.", "factor": "A factor item, up to {size}.",
+        "na": "This item may be marked not applicable.", "na_when": "Not applicable when {cond}.", "veto_here": "When {cond} is yes, this item scores 0.", "bonus": "A bonus of up to {bonus} on top.", "factor": "A factor item, up to {size}.",
         "best_of": "The highest {by} in each {group} receives {label}: {amount}", "only_if": "; only if {cond}",
         "ties_all": "; everyone tied for the highest receives it",
         "tie_by": "; a tie is broken by {by} (higher first), and everyone still tied receives it",
@@ -103,7 +103,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "excluded_when": "{cond}: {reason}", "excluded_bare": "{cond}",
         "ratio": "Target {target} earns {base}; each {per} of {subject} above or below adds or takes {step}.",
         "proportional": "Proportional: points = {size} × {subject}.",
-        "deduct": "From {base}, {amount} off for each {subject}{floored}.", "floored": ", never below zero",
+        "deduct": "From {base}, {amount} off for each {subject}{floored}.", "floored": ", never below 0",
         "not_floored": ", and it may go below zero",
         "change": "Against the last period: each {per} of change in {subject} adds or takes {by}, from {base}.",
         "levels": "The rater picks a level:", "scale": "The rater scores on this scale:",
@@ -150,6 +150,11 @@ def bound_words(t: ir.ShownTier, text: dict) -> str:
     return f" {text['and']} ".join(f"{ops.get(b.op, b.op)} {quantity(b.value, text['lang'])}" for b in t.bounds)
 
 
+def _points(text: str | None, lang: str) -> str:
+    """A base or amount of points; a bare number is points too (``20`` is 20 分)."""
+    return quantity(text if text is None or not text.replace(".", "", 1).lstrip("-").isdigit() else f"{text}pt", lang)
+
+
 def rule_words(it: ir.ShownItem, plan: ir.Plan, t: dict, raters: dict[str, str],
                counted: frozenset[str] = frozenset()) -> list[str]:
     """Sentences for one item's rule, as Markdown; tables (tiers, levels) are the template's.
@@ -160,7 +165,10 @@ def rule_words(it: ir.ShownItem, plan: ir.Plan, t: dict, raters: dict[str, str],
     size = quantity(f"{_n(it.size)}pt", lang) if it.size_kind == "points" else _n(it.size)
     columns = {c.name: c for c in plan.columns}
     subject_col = columns.get(r.subject) if r is not None else None
-    subject = md(subject_col.label or subject_col.name) if subject_col is not None else code(r.subject) if r else ""
+    step = next((s for s in plan.score_steps if s.name == it.name), None)
+    subj = (rule_subject(step.expr, it.rule.kind) or charts.subject(step.expr)) if step is not None and it.rule else None
+    # the value scored, by the names the form shows (labels), not the rubric's identifiers
+    subject = md(Words(plan, lang).expr(subj)) if subj is not None else code(r.subject) if r else ""
     sep = "、" if lang == "zh" else ", "
     if r is None:
         who = [md(raters.get(w, w)) for w, _ in it.rater_columns if w in counted]
@@ -169,16 +177,16 @@ def rule_words(it: ir.ShownItem, plan: ir.Plan, t: dict, raters: dict[str, str],
         unit = subject_col.unit if subject_col is not None else None
         per = quantity(r.per, lang) if r.per else "1%" if unit == "percent" else \
             WORDS[lang][unit].format(n=1) if unit in ("money", "hours", "days", "count") else t["unit_step"]
-        out.append(t["ratio"].format(target=quantity(r.target, lang), base=quantity(r.base, lang) if r.base else size,
-                                     per=per, step=quantity(r.step, lang), subject=subject))
+        out.append(t["ratio"].format(target=quantity(r.target, lang), base=_points(r.base, lang) if r.base else size,
+                                     per=per, step=_points(r.step, lang), subject=subject))
     elif r.kind == "proportional":
-        out.append(t["proportional"].format(size=size, subject=code(r.subject)))
+        out.append(t["proportional"].format(size=size, subject=subject))
     elif r.kind == "deduct":
-        out.append(t["deduct"].format(base=quantity(r.base, lang) if r.base else size, amount=quantity(r.amount, lang),
+        out.append(t["deduct"].format(base=_points(r.base, lang) if r.base else size, amount=_points(r.amount, lang),
                                       subject=subject, floored=t["floored"] if r.floored else t["not_floored"]))
     elif r.kind == "change":
-        out.append(t["change"].format(per=quantity(r.per, lang), subject=subject, by=quantity(r.by, lang),
-                                      base=quantity(r.base, lang) if r.base else size))
+        out.append(t["change"].format(per=quantity(r.per, lang), subject=subject, by=_points(r.by, lang),
+                                      base=_points(r.base, lang) if r.base else size))
     elif r.kind == "tiers":
         out.append(t["tier_table"])
     elif r.kind == "levels" and any(lv.high is not None for lv in r.levels):

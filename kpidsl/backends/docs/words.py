@@ -217,3 +217,20 @@ class Words:
         if isinstance(e, ir.If) and e.then == ir.Const(Decimal(1)) and e.else_ == ir.Const(Decimal(0)):
             return self.cond(e.cond)
         return self.expr(e)
+
+
+def rule_subject(expr: ir.Expr, kind: str) -> ir.Expr | None:
+    """The value an item's rule scores, as the rule wrote it (``qa_score / 100分``), found in
+    the item's lowered step by the rule's shape: what a tier compares, what a ratio or a
+    change subtracts its target or last value from, what points or a deduction multiply."""
+    for n in ir.walk(expr):
+        if kind == "tiers" and isinstance(n, ir.Cmp):
+            return n.a
+        if kind in ("ratio", "change") and isinstance(n, ir.Bin) and n.op == "-" and not isinstance(n.a, ir.Const):
+            return n.a
+        if kind in ("proportional", "deduct") and isinstance(n, ir.Bin) and n.op == "*":
+            if isinstance(n.a, ir.Const):
+                return n.b
+            if isinstance(n.b, ir.Const):
+                return n.a
+    return None
