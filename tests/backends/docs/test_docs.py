@@ -270,3 +270,15 @@ def test_grades_by_rank_are_described_by_their_share_not_a_band(tmp_path):
     assert "grades.svg" not in zh
     en = page_for(rubric, "en").markdown
     assert "| 优秀 | the top 20% of each 团队 | 1.2 |" in en
+
+
+def test_a_note_inside_a_section_is_on_the_page_and_the_form(tmp_path):
+    from kpidsl.backends.form.html import render as render_form
+
+    rubric = tmp_path / "sn.kpi"
+    rubric.write_text('rubric "t"\ninput a "甲": percent\nsection s "部分" {\n  note "本部分每季度复核一次"\n'
+                      '  item i "项" points 100 { proportional a }\n}\n', encoding="utf-8")
+    plan = load_rubric(rubric).plan
+    page = page_for(rubric).markdown
+    assert "### 部分\n\n*说明:* 本部分每季度复核一次\n" in page
+    assert '<p class="note">本部分每季度复核一次</p>' in render_form(plan)
