@@ -19,9 +19,8 @@ the language are ``Round`` nodes).  That is all a tier table, a ratio rule or a
 progressive bracket needs once lowered, and all another backend (JavaScript today)
 must reproduce to agree with the Python evaluator to the last digit.
 
-Division is the one operation whose result can be longer than its inputs:
-every backend divides to ``DIVISION_PLACES`` decimal places, rounding half
-even, so they agree on it too.
+Division is the one operation whose result can be longer than its inputs: every
+backend divides to ``DIVISION_PLACES`` decimal places, ties to even, so they agree.
 """
 
 from __future__ import annotations
@@ -142,16 +141,24 @@ class Fail:
 class Agg:
     """An aggregate over the batch: ``func`` of step ``step`` over rows sharing ``over``
     (a group column, or ``year``/``quarter`` of the same person). Only in result steps."""
-    func: str  # sum average count max min
+    func: str  # sum average count max min, or a group statistic (numbers/stats.py: STATS)
     step: str
     over: str
+    at: Decimal | None = None  # a percentile's fraction (0.9 for the 90th)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Sqrt:
+    """√a to DIVISION_PLACES places, ties to even (numbers/stats.py); a < 0 is a data error."""
+    a: Expr
 
 
 # Closed unions of final classes: every translation of the IR dispatches on them (a ``match``,
 # or ``type(e) is`` tests where speed counts, which mypy narrows because the classes are final)
 # and ends in ``assert_never``, so mypy names each backend a new node is missing from, and
 # tests/test_exhaustive.py does too.
-Expr: TypeAlias = Const | Cell | Ref | Bin | Neg | Min | Max | If | Round | Fail | Agg
+Expr: TypeAlias = Const | Cell | Ref | Bin | Neg | Min | Max | If | Round | Fail | Agg | Sqrt
 Cond: TypeAlias = Cmp | And | Or | Not | IsTrue
 Node: TypeAlias = Expr | Cond
 
@@ -174,6 +181,8 @@ class Column:
     optional: bool = False  # e.g. `.last` values that can come from the previous period's row
     may_be_na: bool = False  # an item that may be marked not applicable
     source: tuple[str, str | None] | None = None  # an input's `from WHO "detail"`: who ("system" or a rater)
+    period_edge: str | None = None  # start | end: the day the row's period cell begins or ends on, not a column
+    levels: tuple[tuple[str, Decimal, Decimal], ...] = ()  # each level's text, lowest and highest points
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +198,18 @@ class Step:
     line: int = 0
     why: str = ""  # how the rule reads, for explanations: "ratio installs_ok target 90% ±1pt"
     trace: tuple[tuple[str, Expr], ...] = ()  # sub-values worth showing in an explanation
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    """An item that may not apply: ``flag`` is 1 in a row where it does not, from the row's
+    cells alone (metrics inlined); ``spread``: where its points go; ``note``: the result's note."""
+    item: str
+    label: str | None
+    flag: Expr
+    spread: str
+    note: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,6 +439,7 @@ class Plan:
     key_labels: tuple[tuple[str, str], ...] = ()  # (person or group key, its label): either titles the column
     outputs: tuple[tuple[str, str], ...] = field(default=())  # (step, header) in output order
     outline: Outline = field(default=Outline())
+    not_applicable: tuple[NotApplicable, ...] = ()  # items that may not apply, and what then becomes of their points
 
     def output_steps(self) -> tuple[list[str], list[str]]:
         """The steps an output row shows, in order, in every engine: before the grade column,
@@ -425,6 +447,13 @@ class Plan:
         before = [s.name for s in self.score_steps if s.kind in ("item", "section_score", "section", "total", "recorded")]
         after = [s.name for s in self.result_steps if s.kind in ("coefficient", "pay", "award", "pool")]
         return before, after
+
+    def aggregates(self, early: bool = False) -> list[Agg]:
+        """Every aggregate the plan computes; ``early``: only those the score phase or a grade
+        reads (a group figure that feeds a score), which every row must wait for."""
+        exprs: list[Node] = [s.expr for s in self.score_steps] + [g.cond for g in self.grades if g.cond is not None]
+        exprs += [] if early else [s.expr for s in self.result_steps]
+        return [n for e in exprs for n in walk(e) if isinstance(n, Agg)]
 
 
 def walk(e: Node) -> Iterator[Node]:
@@ -446,7 +475,7 @@ def inline(e: Node, values: Mapping[str, Expr]) -> Node:
             return inline(values[e.step], values) if e.step in values else e
         case Bin() | Cmp():
             return replace(e, a=inline(e.a, values), b=inline(e.b, values))
-        case Neg() | IsTrue() | Round():
+        case Neg() | IsTrue() | Round() | Sqrt():
             return replace(e, a=inline(e.a, values))
         case Not():
             return Not(inline(e.a, values))
@@ -472,7 +501,7 @@ def _children(e: Node) -> tuple[Node, ...]:
     match e:
         case Bin() | Cmp():
             return (e.a, e.b)
-        case Neg() | Not() | IsTrue() | Round():
+        case Neg() | Not() | IsTrue() | Round() | Sqrt():
             return (e.a,)
         case Min() | Max() | And() | Or():
             return e.args

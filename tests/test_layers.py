@@ -36,8 +36,10 @@ LAYERS: dict[str, set[str]] = {
     "api": {"ir", "numbers", "interpret", "diagnostics", "syntax", "analysis", "check", "lower", "data",
             "engine"},
     "lsp": {"diagnostics", "syntax", "analysis", "check", "numbers", "ir"},
+    "importer": {"syntax", "diagnostics", "numbers"},
     "cli": {"ir", "numbers", "interpret", "diagnostics", "syntax", "analysis", "check", "lower", "data",
-            "engine", "backends.python", "backends.form", "backends.sql", "backends.docs", "api", "lsp"},
+            "engine", "backends.python", "backends.form", "backends.sql", "backends.docs", "api", "lsp",
+            "importer"},
 }
 ALWAYS = {"kpidsl", "backends"}  # the packages' faces (the version; nothing else)
 

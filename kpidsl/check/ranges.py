@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 def check_item(ctx: Context, f: Formulas, item: ast.Item) -> Range | None:
     for v in item.vetoes:
         check_veto(ctx, v)
+    for todo in item.todos:
+        ctx.diagnostics.append(warning(
+            "KPI115", f"item `{item.name}` is unfinished: its scoring rule is still to be written "
+            f"(未完成：尚未写出评分规则)", todo.span,
+            "write the rule the text describes (tiers, deduct, ratio, level, …), or none if raters "
+            "score it directly, then delete the `todo` line; kpi eval, test, sql, form and docs refuse "
+            "the rubric until then"))
     size = item.size.value if item.size_kind == "factor" else f.points_like(item.size)
     bonus_range = _bonus(ctx, f, item)
     if bonus_range is None:

@@ -89,7 +89,8 @@ def choose_engine(scorer: Any, paths: list[Path], out: str | None, fmt: str, exp
     return "duckdb"
 
 
-def duckdb_to_csv(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str], out: Path) -> None:
+def duckdb_to_csv(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str], out: Path,
+                  layout: Any = None) -> None:
     """Read, score and write on DuckDB: no row passes through Python (flat memory)."""
     from kpidsl.cli.common import EXIT_PROBLEMS, fail, report_data_problems
     from kpidsl.data.source import DataProblems
@@ -100,7 +101,7 @@ def duckdb_to_csv(scorer: Any, paths: list[Path], percent: str, mapping: dict[st
         from kpidsl.engine import duck
 
         scored, rows = duck.score_files_to_csv(scorer.plan, paths, out, percent, mapping, scorer.evaluator.groups_needed(),
-                                    read_rows, _duckdb_progress if sys.stderr.isatty() else None)
+                                    read_rows, _duckdb_progress if sys.stderr.isatty() else None, layout)
     except ImportError:
         fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
     except SQLError as e:
@@ -113,7 +114,7 @@ def duckdb_to_csv(scorer: Any, paths: list[Path], percent: str, mapping: dict[st
     click.echo(f"kpi: scored {scored} of {rows} rows -> {out}", err=True)
 
 
-def score_on_duckdb(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str]) -> Any:
+def score_on_duckdb(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str], layout: Any = None) -> Any:
     """The files read and scored by DuckDB (CSV cells typed in SQL; XLSX and JSON read here)."""
     from kpidsl.cli.common import fail
 
@@ -123,7 +124,7 @@ def score_on_duckdb(scorer: Any, paths: list[Path], percent: str, mapping: dict[
         from kpidsl.engine import duck
 
         return duck.score_files(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(), read_rows,
-                                _duckdb_progress if sys.stderr.isatty() else None)
+                                _duckdb_progress if sys.stderr.isatty() else None, layout)
     except ImportError:
         fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
     except SQLError as e:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kpidsl.diagnostics import codes_dates
+
 
 @dataclass(frozen=True)
 class CodeInfo:
@@ -62,6 +64,20 @@ _ALL = [
           "the shared file into the rubric's folder, or check the rubric from a folder that holds both.",
           _HEAD + 'use "../common.kpi"\nitem a "A" points 100',
           _HEAD + 'use "common.kpi"\nsection work "工作" weight 90% {\n  item a "A" points 90\n}'),
+    _code("KPI020", "warning", "a suppression gives no reason",
+          "`# kpi: ignore[CODE]` silences a warning on its line; the words after the codes say why, "
+          "so a reader (and a reviewer) knows the warning was weighed, not hidden. Errors cannot be "
+          "silenced.",
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n'
+          '  deduct 1 per v base 80  # kpi: ignore[KPI111]\n}',
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n'
+          '  deduct 1 per v base 80  # kpi: ignore[KPI111] 满分由主管另行加分\n}'),
+    _code("KPI021", "warning", "a suppression that silences nothing",
+          "A `# kpi: ignore[CODE]` comment whose line reports none of its codes: the problem was fixed, "
+          "the code is misspelt, or it names an error (errors cannot be silenced). Remove the comment "
+          "or the codes that no longer apply.",
+          _HEAD + 'item a "A" points 100  # kpi: ignore[KPI111] 满分由主管另行加分',
+          _HEAD + 'item a "A" points 100'),
     _code("KPI101", "error", "weights do not add up",
           "The top-level sections and items must add up to the rubric's total (100 unless `total` says "
           "otherwise). The seed service-supervisor scorecard adds up to 105; the logistics form to 85. "
@@ -133,6 +149,16 @@ _ALL = [
           "from the rest of the appraisal. A note, not a fault: say it is meant, or floor it.",
           _HEAD + 'input c "投诉次数": count\nitem a "投诉" points 100 {\n  deduct 5 per c no floor\n}',
           _HEAD + 'input c "投诉次数": count\nitem a "投诉" points 100 {\n  deduct 5 per c\n}'),
+    _code("KPI115", "warning", "an unfinished item",
+          "An item holds `todo \"…\"`: a criterion `kpi import` kept as written because it could not read "
+          "it as a rule. The draft checks, so it can be edited with the checker's help, but nothing "
+          "scores it: `kpi eval`, `test`, `sql`, `form` and `docs` refuse the rubric while any `todo` is "
+          "left. Write the rule the text describes (or no rule, if raters score the item directly) and "
+          "delete the `todo` line.",
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n'
+                  '  todo "严格执行到位得满分，违反一次扣1分"\n}',
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n'
+                  '  criteria "严格执行到位得满分，违反一次扣1分"\n  deduct 1 per v\n}'),
     _code("KPI120", "error", "tiers leave a gap",
           "Some value of the input gets no tier (or no row or column of a `table`). The seed says 超过1%得0分; 低于1%得5分: exactly 1% gets "
           "nothing. Counts are whole numbers, so `> 3` and `< 3` leave 3 out but `>= 4` and `<= 3` do not.",
@@ -419,17 +445,36 @@ _ALL = [
                   'metric m "绩效基数": money = p * 2\npay q "双倍绩效" = m',
           _HEAD + 'input base "基本工资": money\nitem a "A" points 100\npay p "绩效工资" = base * 10%\n'
                   'pay q "双倍绩效" = p * 2'),
-    _code("KPI194", "error", "an item reads an aggregate",
-          "An aggregate over a group or the periods (`sum(x over team)`, `average(total over year)`) is "
-          "known only when every row is scored, so an item's rule cannot read it, directly or through a "
-          "metric. A metric that reads one is worked out with pay, and pay, awards and flags may use it.",
+    _code("KPI194", "error", "a group figure needs itself",
+          "A figure over a group or the periods (`average(x over team)`, `stddev_pop(score over department)`) "
+          "is taken once every row has the value it aggregates. An item, a metric or a grade may read one, "
+          "but not a figure of a value that itself reads the figure: that is a circle.",
           _HEAD + 'group team "班组"\ninput sales "销售额": money\n'
-                  'metric share "占比": percent = sales / sum(sales over team)\nitem a "A" points 100 { proportional share }',
+                  'item a "A" points 100 { proportional sales / max(a over team) }',
           _HEAD + 'group team "班组"\ninput sales "销售额": money\n'
-                  'metric share "占比": percent = sales / sum(sales over team)\nitem a "A" points 100\n'
-                  'pay p "提成" = 1000元 * share'),
+                  'item a "A" points 100 { proportional sales / max(sales over team) }'),
+    _code("KPI250", "error", "a group statistic or square root written wrong",
+          "`variance_pop`, `variance_sample`, `stddev_pop`, `stddev_sample`, `median`, `percentile` and "
+          "`percent_rank` are statistics of a group: each takes one value and `over` a group (or the year, "
+          "the quarter); `percentile` also takes the percentile, a written percent from 0% to 100% "
+          "(`percentile(score over department, 90%)`). `stddev` and `variance` alone do not say whether "
+          "they divide by n (the whole group: `_pop`) or by n − 1 (a sample: `_sample`). `sqrt` takes one value.",
+          _HEAD + 'group department "部门"\ninput raw "初评分": points range 0..100\n'
+                  'metric sd "部门标准差": points = stddev(raw over department)\n'
+                  'item a "A" points 100 { proportional (raw - sd) / 100 }',
+          _HEAD + 'group department "部门"\ninput raw "初评分": points range 0..100\n'
+                  'metric sd "部门标准差": points = stddev_pop(raw over department)\n'
+                  'item a "A" points 100 { proportional raw / 100 }'),
+    _code("KPI251", "warning", "a square root of what can be negative",
+          "`sqrt` of a negative number has no value: a row where it is negative stops with a data error "
+          "naming the row. Take the root of what cannot be negative (a variance, a declared range from 0), "
+          "or hold it at zero with `max(…, 0)`.",
+          _HEAD + 'input a "A值": number range -10..10\nitem i "I" points 100 { proportional sqrt(a) / 10 }',
+          _HEAD + 'input a "A值": number range 0..10\nitem i "I" points 100 { proportional sqrt(a) / 10 }'),
 ]
 
+_ALL += [_code(*entry) for entry in codes_dates.ENTRIES]
+_ALL.sort(key=lambda c: c.code)
 CODES: dict[str, CodeInfo] = {c.code: c for c in _ALL}
 
 

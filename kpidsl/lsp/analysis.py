@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -99,10 +100,17 @@ def kind_of(node: Any) -> str | None:
     return next((k for t, k in _KINDS if isinstance(node, t)), None)
 
 
+@lru_cache(maxsize=16)
+def lines_of(text: str) -> tuple[str, ...]:
+    """``text`` cut into lines once: a large document asks for its lines once per name,
+    span and symbol, and cutting it each time made an outline cost the square of its size."""
+    return tuple(text.split("\n"))
+
+
 def name_span(node: Any, texts: Mapping[str, str]) -> ast.Span:
     """Where ``node``'s name is written: the first word equal to it from the node's start."""
     s, name = node.span, node.name
-    lines = texts.get(s.file, "").split("\n")
+    lines = lines_of(texts.get(s.file, ""))
     if 0 < s.line <= len(lines):
         for m in _SCAN.finditer(lines[s.line - 1], max(s.column - 1, 0)):
             if m.group("word") == name:
@@ -194,7 +202,7 @@ def block_end(node: Any, texts: Mapping[str, str]) -> tuple[int, int] | None:
     """(line, column), 1-based, just past the ``}`` that closes a section's or item's block:
     the AST's span ends at the last clause.  None for an item written without braces."""
     s = node.span
-    lines = texts.get(s.file, "").split("\n")
+    lines = lines_of(texts.get(s.file, ""))
     depth = 0
     for n in range(s.line - 1, len(lines)):
         for m in _BRACES.finditer(lines[n], s.column - 1 if n == s.line - 1 else 0):

@@ -19,7 +19,7 @@ from lsprotocol import types as lsp
 from kpidsl.diagnostics.codes import CODES
 from kpidsl.diagnostics.codes import explain as explain_code
 from kpidsl.diagnostics.diagnostic import Diagnostic, KpiError, Severity
-from kpidsl.lsp.analysis import Analysis, Definition, Word, occurrences, word_at
+from kpidsl.lsp.analysis import Analysis, Definition, Word, block_end, kind_of, lines_of, name_span, occurrences, word_at
 from kpidsl.numbers.spelling import spell
 from kpidsl.syntax import ast
 from kpidsl.syntax.formatter import format_text
@@ -39,7 +39,7 @@ NAME = re.compile(r"[^\W\d]\w*")
 
 
 def _line(texts: Mapping[str, str], file: str, n: int) -> str:
-    lines = texts.get(file, "").split("\n")
+    lines = lines_of(texts.get(file, ""))
     return lines[n] if 0 <= n < len(lines) else ""
 
 
@@ -65,7 +65,7 @@ def lsp_range(span: ast.Span, texts: Mapping[str, str]) -> lsp.Range:
 
 
 def word_range(w: Word, text: str) -> lsp.Range:
-    line = text.split("\n")[w.line]
+    line = lines_of(text)[w.line]
     return lsp.Range(lsp.Position(w.line, _utf16(line, w.start)), lsp.Position(w.line, _utf16(line, w.end)))
 
 
@@ -238,8 +238,6 @@ _SYMBOL_KINDS = {"section": lsp.SymbolKind.Namespace, "item": lsp.SymbolKind.Fie
 
 def document_symbols(a: Analysis) -> list[lsp.DocumentSymbol]:
     """Sections and items as an outline, with the document's own declarations beside them."""
-    from kpidsl.lsp.analysis import block_end, kind_of, name_span
-
     if a.program is None:
         return []
 

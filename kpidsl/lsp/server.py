@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types as lsp
+from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from kpidsl import __version__
-from kpidsl.lsp import assist, features
+from kpidsl.lsp import assist, features, framing
 from kpidsl.lsp.analysis import Analysis, analyze
 
 DEFAULT_DEBOUNCE = 0.2  # seconds: long enough to cover a burst of keystrokes, short enough to feel live
@@ -121,8 +124,25 @@ class Documents:
         return texts
 
 
+class KpiServer(LanguageServer):
+    """pygls' server on kpi's message loop (``framing.py``), which answers every request,
+    even one whose body is not JSON or whose params do not fit."""
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        self._stop_event = stop = threading.Event()
+        reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
+        writer = StdoutWriter(stdout or sys.stdout.buffer)
+        self.protocol.set_writer(writer)
+        try:
+            asyncio.run(framing.run(stop, reader, self.protocol, writer))
+        except (BrokenPipeError, KeyboardInterrupt, SystemExit):
+            pass  # the editor went away or said exit: nothing is left to answer
+        finally:
+            self.shutdown()
+
+
 def make_server(debounce: float | None = None) -> LanguageServer:
-    server = LanguageServer("kpi", __version__)
+    server = KpiServer("kpi", __version__)
     docs = Documents(server, DEFAULT_DEBOUNCE if debounce is None else debounce)
 
     @server.feature(lsp.INITIALIZE)

@@ -24,6 +24,7 @@ from kpidsl.syntax.ast_expr import Call as Call
 from kpidsl.syntax.ast_expr import Comment as Comment
 from kpidsl.syntax.ast_expr import Compare as Compare
 from kpidsl.syntax.ast_expr import Condition as Condition
+from kpidsl.syntax.ast_expr import DateLit as DateLit
 from kpidsl.syntax.ast_expr import Expr as Expr
 from kpidsl.syntax.ast_expr import GradeTest as GradeTest
 from kpidsl.syntax.ast_expr import Neg as Neg
@@ -230,6 +231,14 @@ class EnteredBy:
     span: Span
 
 
+@dataclass(frozen=True, slots=True)
+class Todo:
+    """``todo "TEXT"``: an item still to be finished, keeping the source text no rule was read from."""
+
+    text: str
+    span: Span
+
+
 Rule = Levels | Scale | Tiers | Ratio | Proportional | Deduct | Change | Checklist | EnteredBy
 
 
@@ -257,6 +266,7 @@ class Item:
     vetoes: tuple[Veto, ...]
     notes: tuple[Note, ...]
     span: Span
+    todos: tuple[Todo, ...] = ()
 
     @property
     def entered_by(self) -> EnteredBy | None:
@@ -349,6 +359,16 @@ class Exclude:
 
 
 @dataclass(frozen=True, slots=True)
+class ExcludeFrom:
+    """``exclude from grading when …``: out of one part of the appraisal only (``scope``),
+    flagged with ``reason``; still scored and paid."""
+    scope: str  # grading
+    when: Condition
+    reason: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Streak:
     name: str
     label: str | None
@@ -408,6 +428,7 @@ Statement = (
     | Pool
     | Pay
     | Exclude
+    | ExcludeFrom
     | Streak
     | Quota
     | Flag

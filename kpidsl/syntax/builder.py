@@ -140,6 +140,9 @@ class Builder(RuleBuilder):
     def criteria(self, c: list[Any]) -> tuple[str, str]:
         return ("criteria", string_text(c[0]))
 
+    def todo(self, c: list[Any]) -> ast.Todo:
+        return ast.Todo(string_text(c[0]), self._s(c))
+
     def bonus(self, c: list[Any]) -> tuple[str, Any]:
         return ("bonus", c[0])
 
@@ -170,7 +173,7 @@ class Builder(RuleBuilder):
         size_kind: Any = None  # always set: the grammar requires an item_size
         size: Any = None
         rules: list = []
-        criteria, levels, vetoes, notes, bonuses, nas = [], [], [], [], [], []
+        criteria, levels, vetoes, notes, bonuses, nas, todos = [], [], [], [], [], [], []
         for x in c:  # one pass: this runs once per item, 10,000 times in a large rubric
             if type(x) is tuple:
                 key, value = x
@@ -190,6 +193,8 @@ class Builder(RuleBuilder):
                 notes.append(x)
             elif isinstance(x, ast.NotApplicable):
                 nas.append(x)
+            elif isinstance(x, ast.Todo):
+                todos.append(x)
         self._twice(bonuses, "`bonus up to`")
         self._twice(nas, "`not applicable`")
         bonus = bonuses[0][1] if bonuses else None
@@ -199,7 +204,7 @@ class Builder(RuleBuilder):
             span = ast.Span(first.file, first.line, first.column, last.end_line, last.end_column)
             rules.insert(0, ast.Levels(tuple(levels), span))
         return ast.Item(name, label, size_kind, size, tuple(rules), tuple(criteria), bonus, na,
-                        tuple(vetoes), tuple(notes), self._s(c))
+                        tuple(vetoes), tuple(notes), self._s(c), tuple(todos))
 
     def level(self, c: list[Any]) -> ast.Level:
         return ast.Level(string_text(c[0]), c[1], c[2] if len(c) > 2 else None, self._s(c))
@@ -306,6 +311,10 @@ class Builder(RuleBuilder):
     def exclude(self, c: list[Any]) -> ast.Exclude:
         reason = string_text(c[1]) if len(c) > 1 else None
         return ast.Exclude(c[0], reason, self._s(c))
+
+    def exclude_from(self, c: list[Any]) -> ast.ExcludeFrom:
+        reason = string_text(c[2]) if len(c) > 2 else None
+        return ast.ExcludeFrom(c[0].value, c[1], reason, self._s(c))
 
     def streak_award(self, c: list[Any]) -> tuple[str, ast.Quantity, None]:
         return ("award", self._q(c[0]), None)

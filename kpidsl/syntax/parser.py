@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
-from kpidsl.diagnostics.diagnostic import Diagnostic, KpiError, error
+from kpidsl.diagnostics.diagnostic import Diagnostic, KpiError, error, info
 from kpidsl.syntax import ast
 from kpidsl.syntax.builder import Builder
 from kpidsl.syntax.errors import describe_unexpected_char, describe_unexpected_token
@@ -79,32 +80,44 @@ def _diagnose(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
     return error("KPI001", message, span, hint)
 
 
+MAX_SYNTAX_ERRORS = 100  # past this a file is not a rubric with typos; the rest is noise
+
+
 def _collect_syntax_errors(text: str, file: str) -> list[Diagnostic]:
     """Report one diagnostic per broken top-level statement, not a cascade.
 
     The file is cut where a statement keyword starts a line outside any
-    braces; each piece is parsed alone, padded with blank lines so positions
-    stay true.
+    braces; each piece is parsed alone and its positions moved to where the
+    piece starts, so the work grows with the file, not with its square.
     """
     parser, driver = compiled(), _driver()
     found: list[Diagnostic] = []
     for start_line, chunk in _statement_chunks(text):
-        padded = "\n" * (start_line - 1) + chunk
         try:
-            driver.parse(padded, Builder(file))  # most pieces are fine: the fast driver says so sooner
+            driver.parse(chunk, Builder(file))  # most pieces are fine: the fast driver says so sooner
             continue
         except Rejected:
             pass
         try:
-            parser.parse(padded)
+            parser.parse(chunk)
         except UnexpectedInput as exc:
-            found.append(_diagnose(exc, padded, file))
+            found.append(_moved(_diagnose(exc, chunk, file), start_line - 1))
+        if len(found) == MAX_SYNTAX_ERRORS:
+            found.append(info("KPI001", f"stopped after {MAX_SYNTAX_ERRORS} syntax errors",
+                              ast.Span(file, start_line, 1, start_line, 2),
+                              "fix the ones above first: the rest of the file was not read"))
+            break
     if not found:  # pieces parse alone but not together; report the whole
         try:
             parser.parse(text)
         except UnexpectedInput as exc:
             found.append(_diagnose(exc, text, file))
     return found
+
+
+def _moved(d: Diagnostic, lines: int) -> Diagnostic:
+    s = d.span
+    return replace(d, span=ast.Span(s.file, s.line + lines, s.column, s.end_line + lines, s.end_column))
 
 
 def _statement_chunks(text: str) -> Iterator[tuple[int, str]]:

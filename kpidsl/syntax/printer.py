@@ -65,10 +65,10 @@ def ast_equal(a: Any, b: Any) -> bool:
 KEYWORDS = {
     ast.Rounding: "round", ast.Note: "note", ast.Use: "use", ast.Input: "input", ast.Metric: "metric",
     ast.Rater: "rater", ast.Section: "section", ast.Item: "item", ast.Veto: "veto", ast.Grade: "grade",
-    ast.Award: "award", ast.Pool: "pool", ast.Pay: "pay", ast.Exclude: "exclude", ast.Streak: "streak",
+    ast.Award: "award", ast.Pool: "pool", ast.Pay: "pay", ast.Exclude: "exclude", ast.ExcludeFrom: "exclude", ast.Streak: "streak",
     ast.Quota: "quota", ast.Flag: "flag", ast.WhenFlag: "flag", ast.Level: "level", ast.Scale: "scale", ast.Tiers: "tiers",
     ast.Ratio: "ratio", ast.Proportional: "proportional", ast.Deduct: "deduct", ast.Change: "change",
-    ast.Checklist: "checklist", ast.EnteredBy: "entered",
+    ast.Checklist: "checklist", ast.EnteredBy: "entered", ast.Todo: "todo",
     ast_rank.RankedGrade: "grade", ast_rank.Distribution: "distribute",
 }
 
@@ -179,7 +179,7 @@ class _Printer(ExprPrinter):
                 clauses.append((lay.line(clause, keyword(clause)), "rule", clause))
         if s.not_applicable is not None:
             clauses.append((lay.not_applicable(s), "na", s.not_applicable))
-        clauses += [(lay.line(n, keyword(n)), "rule", n) for n in (*s.vetoes, *s.notes)]
+        clauses += [(lay.line(n, keyword(n)), "rule", n) for n in (*s.vetoes, *s.notes, *s.todos)]
         if not clauses:
             return  # `{ }` or no braces at all: one line
 
@@ -205,6 +205,9 @@ class _Printer(ExprPrinter):
             self.w(" when ")
             self.condition(s.when)
         self.w(f": {policy or 'give to ' + str(s.target)}")
+
+    def _Todo(self, s: ast.Todo, depth: int) -> None:
+        self.w(f"todo {quoted(s.text)}")
 
     # -- scoring rules
     def _EnteredBy(self, s: ast.EnteredBy, depth: int) -> None:
@@ -316,6 +319,11 @@ class _Printer(ExprPrinter):
         self.condition(s.when)
         self.w(self.label(s.reason))
 
+    def _ExcludeFrom(self, s: ast.ExcludeFrom, depth: int) -> None:
+        self.w(f"exclude from {s.scope} when ")
+        self.condition(s.when)
+        self.w(self.label(s.reason))
+
     def _Streak(self, s: ast.Streak, depth: int) -> None:
         self.w(f"streak {s.name}{self.label(s.label)} when ")
         self.condition(s.when)
@@ -342,7 +350,7 @@ class _Printer(ExprPrinter):
 # ---- entry points ------------------------------------------------------------------------------------
 
 
-_EXPRESSIONS = (ast.Number, ast.Var, ast.BinOp, ast.Neg, ast.Call, ast.Progressive, ast.Table)
+_EXPRESSIONS = (ast.Number, ast.DateLit, ast.Var, ast.BinOp, ast.Neg, ast.Call, ast.Progressive, ast.Table)
 
 
 def source_lines(statements: Any, layout: Layout | None = None) -> tuple[Line, ...]:
@@ -408,7 +416,7 @@ def rule_text(rule: Any) -> str:
     return _one_line(_node, rule) if isinstance(rule, _RULES) else type(rule).__name__
 
 
-_STATEMENT_TEXTS = (ast_rank.Distribution, ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.Veto, ast.Key,
+_STATEMENT_TEXTS = (ast_rank.Distribution, ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.ExcludeFrom, ast.Veto, ast.Key,
                     ast.TextList, ast.Note, ast.Use)
 
 

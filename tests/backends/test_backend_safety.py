@@ -29,5 +29,5 @@ def test_generated_javascript_escapes_every_string(write):
     source = javascript.generate(scorer.plan)
     assert "</script>" not in source and "\\u003c/script\\u003e" in source
     assert PAYLOAD.replace("'", "'") in source  # present only inside a JSON string literal
-    line = next(l for l in source.splitlines() if "pwned" in l)
+    line = next(s for s in source.splitlines() if "pwned" in s)
     assert line.strip().startswith("if (") and 'return "' in line

@@ -28,7 +28,7 @@ def test_seed_mistake_is_caught_exactly(fixture):
     diags, _ = check_files([FIXTURES / fixture])
     got = sorted((d.code, d.span.line, d.span.column) for d in diags)
     want = sorted(EXPECTED[fixture])
-    assert [(c, l) for c, l, _ in got] == [(c, l) for c, l, _ in want], diags
+    assert [(c, n) for c, n, _ in got] == [(c, n) for c, n, _ in want], diags
     for (_, _, col), (_, _, want_col) in zip(got, want):
         if want_col is not None:
             assert col == want_col

@@ -335,3 +335,33 @@ def test_every_broken_statement_is_reported_once():
            'input c "C"： count\n')         # line 7: one mistake
     ds = errors(src)
     assert [d.span.line for d in ds] == [2, 5, 7]
+
+
+def _broken_items(count: int, every: int) -> str:
+    """``count`` items, one line each; every ``every``-th misses the `:` after `when < 5`."""
+    lines = ['rubric "t"', 'input x: count']
+    for i in range(count):
+        colon = "" if i % every == every - 1 else ":"
+        lines.append(f'item b{i} "B{i}" points 10 {{ tiers x {{ when >= 5: 10  when < 5{colon} 0 }} }}')
+    return "\n".join(lines) + "\n"
+
+
+def test_each_broken_statement_is_reported_at_its_own_line_and_column():
+    with pytest.raises(KpiError) as err:
+        parse(_broken_items(30, 10))
+    found = [(d.span.line, d.span.column) for d in err.value.diagnostics]
+    # items 9, 19, 29 are broken; item i is on line i + 3; the `0` after `when < 5` is
+    # column 60 for `item b9 "B9"`, two later once the number has two digits
+    assert found == [(12, 60), (22, 62), (32, 62)]
+
+
+def test_a_file_of_broken_statements_stops_after_a_hundred_with_a_note():
+    with pytest.raises(KpiError) as err:
+        parse(_broken_items(150, 1))
+    diags = err.value.diagnostics
+    assert len(diags) == 101
+    assert [d.severity.value for d in diags[:100]] == ["error"] * 100
+    assert diags[99].span.line == 102  # the hundredth broken item, item 99
+    last = diags[100]
+    assert last.severity.value == "info" and "stopped after 100 syntax errors" in last.message
+    assert last.span.line == 102

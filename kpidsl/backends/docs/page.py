@@ -266,6 +266,8 @@ def member_rows(members: Iterable[ir.ShownItem | ir.ShownSection], top: Decimal,
 
 def range_text(c: ir.Column) -> str:
     percent = c.unit == "percent"
+    if c.unit == "date":  # any calendar date the reader accepts: its bounds are day numbers
+        return ""
     if c.allowed is not None:
         return ", ".join(num(v, percent) for v in c.allowed)
     if c.allowed_ranges is not None:

@@ -20,7 +20,10 @@ WORDS: dict[str, dict[str, str]] = {
         "grade_is": "等级为{g}", "grade_not": "等级不是{g}", "grade_at_least": "等级为{g}或更高",
         "grade_at_most": "等级为{g}或更低", "grade_above": "等级高于{g}", "grade_below": "等级低于{g}",
         "agg": "同一{over}内{step}的{func}", "funcs_sum": "合计", "funcs_average": "平均值", "funcs_count": "人数",
-        "funcs_max": "最高值", "funcs_min": "最低值", "year": "年度", "quarter": "季度",
+        "funcs_max": "最高值", "funcs_min": "最低值",
+        "funcs_variance_pop": "总体方差", "funcs_variance_sample": "样本方差", "funcs_stddev_pop": "总体标准差",
+        "funcs_stddev_sample": "样本标准差", "funcs_median": "中位数", "funcs_percentile": "第 {at} 百分位数",
+        "funcs_percent_rank": "百分位排名", "year": "年度", "quarter": "季度",
         "total": "总分", "grade": "等级",
         "between": "（{x}在 {low} 至 {high} 之间的部分）", "above": "（{x}超过 {low} 的部分）",
         "money": "{n} 元", "hours": "{n} 小时", "days": "{n} 天", "count": "{n} 次", "points": "{n} 分",
@@ -33,7 +36,10 @@ WORDS: dict[str, dict[str, str]] = {
         "grade_at_most": "the grade is {g} or worse", "grade_above": "the grade is better than {g}",
         "grade_below": "the grade is below {g}",
         "agg": "the {func} of {step} within the same {over}", "funcs_sum": "sum", "funcs_average": "average",
-        "funcs_count": "head count", "funcs_max": "highest", "funcs_min": "lowest", "year": "year", "quarter": "quarter",
+        "funcs_count": "head count", "funcs_max": "highest", "funcs_min": "lowest",
+        "funcs_variance_pop": "population variance", "funcs_variance_sample": "sample variance",
+        "funcs_stddev_pop": "population standard deviation", "funcs_stddev_sample": "sample standard deviation",
+        "funcs_median": "median", "funcs_percentile": "{at} percentile", "funcs_percent_rank": "percent rank", "year": "year", "quarter": "quarter",
         "total": "total", "grade": "grade",
         "between": "(the part of {x} between {low} and {high})", "above": "(the part of {x} above {low})",
         "money": "{n} yuan", "hours": "{n} h", "days": "{n} days", "count": "{n}", "points": "{n} points",
@@ -148,9 +154,12 @@ class Words:
                 return self.expr(e.a, unit, top)
             case ir.Fail():
                 return self.w["fail"]
+            case ir.Sqrt():
+                return f"√({self.expr(e.a, unit)})"
             case ir.Agg():
                 over = self.w.get(e.over) if e.over in ("year", "quarter") else self.group(e.over)
-                return self.w["agg"].format(func=self.w[f"funcs_{e.func}"], step=self.expr(ir.Ref(e.step)), over=over)
+                func = self.w.get(f"funcs_{e.func}", e.func).format(at=percent(e.at) if e.at is not None else "")
+                return self.w["agg"].format(func=func, step=self.expr(ir.Ref(e.step)), over=over)
             case _:
                 assert_never(e)
 

@@ -213,7 +213,7 @@ def _month_quarter(month: exp.Expr) -> exp.Expr:
 
 
 def _overs(plan: ir.Plan) -> set[str]:
-    return {n.over for s in plan.result_steps for n in ir.walk(s.expr) if isinstance(n, ir.Agg)}
+    return {n.over for n in plan.aggregates()}
 
 
 def is_one(b: Builder, step: str) -> exp.Expr:
