@@ -74,9 +74,8 @@ def test_an_item_that_does_not_apply_is_shown_so_in_csv_and_json(files, engine):
 
 
 def test_an_item_that_does_not_apply_is_shown_so_in_xlsx_and_parquet(files):
-    from openpyxl import load_workbook
-
     import duckdb
+    from openpyxl import load_workbook
     rubric, data = files
     xlsx, parquet = rubric.parent / "r.xlsx", rubric.parent / "r.parquet"
     assert _kpi("eval", rubric, data, "-o", xlsx).returncode == 0
