@@ -82,6 +82,7 @@ class ShownSection:
     weight: str | None  # as written: "10%" or "40"
     out_of: str | None
     members: tuple[ShownItem | ShownSection, ...]
+    notes: tuple[str, ...] = ()  # `note` lines written inside the section, shown where written
 
 
 @dataclass(frozen=True, slots=True)

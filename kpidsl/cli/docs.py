@@ -34,7 +34,7 @@ def docs_command(rubrics: tuple[str, ...], out: str, lang: str) -> None:
         if not scorer.plan.title:  # a library of shared definitions (no `rubric` line) has no page
             continue
         try:
-            worked = example_for(scorer, example) if example.is_file() else None
+            worked = example_for(scorer, example, f"{example.parent.name}/{example.name}") if example.is_file() else None
         except DataProblems as e:
             report_data_problems(e.errors)
             sys.exit(EXIT_PROBLEMS)
@@ -58,7 +58,7 @@ def write(pages: list[Page], out: Path, lang: str, inputs: list[Path]) -> list[P
     return [target for target, _ in targets]
 
 
-def example_for(scorer: Any, path: Path) -> Example | None:
+def example_for(scorer: Any, path: Path, shown_as: str = "") -> Example | None:
     """The first scored person of the rubric's example data, explained as ``kpi eval --explain``
     explains them.  Every row is scored together, so batch rules (quotas, pools) see the team."""
     plan = scorer.plan
@@ -71,4 +71,5 @@ def example_for(scorer: Any, path: Path) -> Example | None:
     for c in plan.columns:
         if c.name in r.row.cells:
             shown.append((c.name, c.label or "", num(r.row.cells[c.name], c.unit == "percent")))
-    return Example(r.person, r.period, tuple(shown), explain(plan, r), dict(r.steps), dict(r.row.cells))
+    return Example(r.person, r.period, tuple(shown), explain(plan, r), dict(r.steps), dict(r.row.cells),
+                   source=shown_as or path.name, grade=r.grade, awards=tuple(r.awards.items()), flags=tuple(r.flags))

@@ -68,7 +68,7 @@ def build(program: Program, fills: Mapping[str, tuple[tuple[str | None, str], ..
         if isinstance(m, ast.Item):
             return item(m)
         return ir.ShownSection(m.name, m.label, _text(m.weight), _text(m.out_of),
-                               tuple(member(x) for x in m.members))
+                               tuple(member(x) for x in m.members), notes=tuple(n.text for n in m.notes))
 
     head = program.root.statements  # the header is the rubric's own, never a used library's
 

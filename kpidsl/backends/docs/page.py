@@ -4,7 +4,8 @@ Rendered by jinja2 (``kpidsl/templates/docs/``) from the IR alone: the outline f
 what the rubric says, the steps for what it computes.  Every number a chart shows
 comes from the IR interpreter (``charts.py``); the worked example is ``kpi eval
 --explain``'s own text.  The one thing read from the source text is the authors'
-CHOSEN and CORRECTED comments, which are not part of the IR (``decision_notes``).
+design notes, which are not part of the IR (``notes.py``).  Every rule's words come from the
+IR (``words.py``, ``results.py``), so what the rubric applies is what the page says.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from kpidsl import interpret, ir
 from kpidsl.backends.docs import charts
 from kpidsl.backends.docs.charts import Line, Mark
 from kpidsl.backends.docs.env import environment
+from kpidsl.backends.docs.notes import design_notes
+from kpidsl.backends.docs.results import bullets, exclusions, ranked_note, step_rows
 from kpidsl.backends.docs.svg import bands_svg, bar_svg, line_svg
-from kpidsl.backends.docs.text import TEXT, bound_words, num, rule_words
-from kpidsl.numbers.spelling import percent
+from kpidsl.backends.docs.text import TEXT, bound_words, code, md, num, rule_words
+from kpidsl.backends.docs.words import Words, quantity, rule_subject
+from kpidsl.numbers.spelling import declared_places, percent, spell
 
 SCORED_KINDS = ("tiers", "ratio", "proportional", "deduct", "change")
 
@@ -49,58 +53,13 @@ class Example:
     person: str
     period: str
     cells: tuple[tuple[str, str, str], ...]  # (column, label, value as shown)
-    explanation: str
+    explanation: str  # unused by the page since the trace is said in the page's language; kept for callers
     steps: dict[str, Decimal]  # every step's value, for the pay chart's other inputs
     raw_cells: dict[str, Decimal]
-
-
-# ---- the authors' decisions, from comments -------------------------------------------------
-
-
-_DECISION = re.compile(r"\b(CHOSEN|CORRECTED)\b")
-
-
-def decision_notes(source: str) -> tuple[str, ...]:
-    """Each comment that records a decision (CHOSEN or CORRECTED), joined into one line.
-    Comments are not in the IR, so this reads the source text: a note starts at its keyword
-    and runs on through the comment lines below it, to a blank comment, a rule line, code,
-    or the next note."""
-    out: list[str] = []
-    current: list[str] | None = None
-
-    def close() -> None:
-        nonlocal current
-        if current:
-            out.append(" ".join(current))
-        current = None
-
-    for line in source.splitlines():
-        text = _comment(line)
-        whole = line.lstrip().startswith("#")
-        if text is None or not whole or not text.strip("-—=* "):
-            close()
-            m = _DECISION.search(text or "")
-            if text and not whole and m is not None:  # a trailing comment is a note of its own
-                out.append(text[m.start():].strip())
-            continue
-        m = _DECISION.search(text)
-        if m is not None and (current is None or text.lstrip("* ").startswith(m.group(1))):
-            close()
-            current = [text[m.start():].strip()]
-        elif current is not None:
-            current.append(text.strip())
-    close()
-    return tuple(out)
-
-
-def _comment(line: str) -> str | None:
-    quoted = False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == "#" and not quoted:
-            return line[i + 1:].strip()
-    return None
+    source: str = ""  # where the example data is, as the page names it
+    grade: int | None = None
+    awards: tuple[tuple[str, Decimal], ...] = ()
+    flags: tuple[str, ...] = ()
 
 
 # ---- the page --------------------------------------------------------------------------------
@@ -173,17 +132,68 @@ def pay_curves(plan: ir.Plan, example: Example | None, top: Decimal, t: dict) ->
     return tuple(out)
 
 
-def cond_words(c: ir.Cond | None, t: dict) -> str:
-    if c is None:
-        return t["otherwise"]
-    if isinstance(c, ir.And):
-        return f" {t['and']} ".join(cond_words(a, t) for a in c.args)
-    if isinstance(c, ir.Cmp) and isinstance(c.b, ir.Const):
-        left = c.a.step if isinstance(c.a, ir.Ref) else "…"
-        left = t["total"] if left == "total" else left
-        op = {">=": "≥", "<=": "≤", "!=": "≠"}.get(c.op, c.op)
-        return f"{left} {op} {num(c.b.value)}"
-    return "…"
+def trace(plan: ir.Plan, example: Example, t: dict, w: Words) -> str:
+    """The worked example, step by step in the page's language: each item, section, the total,
+    the grade, pay and awards, with the value the engine computed."""
+    sizes = {it.name: it.size for it in plan.outline.items()}
+    places = declared_places(plan)
+    lines = [example.person + (f" ({example.period})" if example.period else "")]
+    for s in plan.score_steps + plan.result_steps:
+        if s.kind in ("aux", "flag") or s.name not in example.steps:
+            continue
+        label = w.step(s.name) if s.name != "total" else t["total"]
+        if s.kind == "section_score":
+            continue
+        of = t["trace_of"].format(n=num(sizes[s.name])) if s.name in sizes else ""
+        of += t["trace_recorded"] if s.kind == "recorded" else ""
+        lines.append(f"  {label} = {spell(example.steps[s.name], places.get(s.name))}{of}")
+        if s.name == "total" and example.grade is not None:
+            g = plan.grades[example.grade]
+            lines.append(f"  {t['trace_grade']}: {g.label or g.name}")
+    best = {b.award: b.label or b.award for b in plan.best_of} | {s.name: s.label or s.name for s in plan.streaks}
+    for award, v in example.awards:
+        lines.append(f"  {t['trace_award']}: {best.get(award, award)} = {spell(v)}")
+    for f in example.flags:
+        lines.append(f"  {t['trace_flag']}: {f}")
+    return "\n".join(lines)
+
+
+def subject_words(it: ir.ShownItem, plan: ir.Plan, lang: str) -> str:
+    """What an item's rule scores, by its label when it is a column (as the form names it)."""
+    if it.rule is None:
+        return ""
+    step = next((s for s in plan.score_steps if s.name == it.name), None)
+    subj = (rule_subject(step.expr, it.rule.kind) or charts.subject(step.expr)) if step is not None and it.rule else None
+    return md(Words(plan, lang).expr(subj)) if subj is not None else code(it.rule.subject)
+
+
+def item_vetoes(it: ir.ShownItem, plan: ir.Plan, w: Words, t: dict) -> list[str]:
+    """A veto that zeroes this item (or its section, or everything), said where the item is."""
+    step = next((s for s in plan.score_steps if s.name == it.name), None)
+    if step is None:
+        return []
+    read = {n.column for n in ir.walk(step.expr) if isinstance(n, ir.Cell)}
+    return [md(t["veto_here"].format(cond=w.column(column))) for column, _label, _zeroed in plan.vetoes if column in read]
+
+
+def header(plan: ir.Plan, t: dict, top: Decimal) -> str:
+    """The line under the title: position, period and full marks, each only when known."""
+    o = plan.outline
+    parts = []
+    if o.position:
+        parts.append(f"**{t['position']}:** {md(o.position)}")
+    if o.period:
+        parts.append(f"**{t['period']}:** {t['periods'].get(o.period, o.period)}")
+    if o.members:
+        parts.append(f"**{t['full']}:** {num(top)}")
+    return " · ".join(parts)
+
+
+def section_words(m: ir.ShownSection, t: dict, lang: str) -> str:
+    if m.weight is None or m.out_of is None:
+        return ""
+    return t["section_weight"].format(out_of=num(Decimal(m.out_of.rstrip("%分pt"))), weight=quantity(m.weight, lang)) \
+        if m.out_of.rstrip("%分pt").replace(".", "", 1).isdigit() else ""
 
 
 def render_page(plan: ir.Plan, name: str, lang: str = "zh", source: str | None = None,
@@ -210,8 +220,7 @@ def render_page(plan: ir.Plan, name: str, lang: str = "zh", source: str | None =
     bands = charts.grade_bands(plan, top) if plan.distribution is None else ()
     ranked = {} if plan.distribution is None else {
         s.grade: t["ranked"][s.side].format(share=percent(s.share),
-                                            group=dict(plan.key_labels).get(plan.distribution.group,
-                                                                            plan.distribution.group))
+                                            group=Words(plan, lang).group(plan.distribution.group))
         for s in plan.distribution.slices}
     band_chart = None
     if bands:
@@ -223,15 +232,24 @@ def render_page(plan: ir.Plan, name: str, lang: str = "zh", source: str | None =
         figures.append(chart)
         pay_charts.append((line, chart))
     na_items = {c.name.split(".")[0] for c in plan.columns if c.may_be_na}
+    w = Words(plan, lang)
+    worked = trace(plan, example, t, w) if example else ""
+    counted = frozenset(r.name for r in outline.raters if r.counted and r.weight is not None)
     columns = [(c, _filled_by(c, outline, {"system": t["system"], **raters})) for c in plan.columns]
     markdown = environment().get_template("page.md.j2").render(
         plan=plan, outline=outline, t=t, lang=lang, top=top, raters=raters, curves=curves,
-        words=lambda it: rule_words(it, plan, t, raters), weights=weights, weight_chart=weight_chart,
-        band_chart=band_chart, bands=bands, cond_words=lambda c: cond_words(c, t), ranked=ranked, pay_charts=pay_charts,
-        result_steps=[s for s in plan.result_steps if s.kind != "aux"], columns=columns, na_items=na_items,
-        example=example, decisions=decision_notes(source) if source else (), fence=_fence(example),
+        words=lambda it: rule_words(it, plan, t, raters, counted), weights=weights, weight_chart=weight_chart,
+        band_chart=band_chart, bands=bands, cond_words=lambda c: w.cond(c) if c is not None else t["otherwise"],
+        ranked=ranked, ranked_note=ranked_note(plan, w, t), pay_charts=pay_charts,
+        rows_of_results=step_rows(plan, w, t), bullets=bullets(plan, w, t), exclusions=exclusions(plan, w, t),
+        columns=columns, na_items=na_items, header=header(plan, t, top),
+        item_vetoes=lambda it: item_vetoes(it, plan, w, t),
+        na_when=lambda it: md(w.when(f"_na_{it.name}") or ""),
+        section_words=lambda m: section_words(m, t, lang), rule_kind=lambda m: t["rule_kinds"].get(m.rule.kind, "") if m.rule else "",
+        example=example, trace=worked, fence=_fence(worked),
+        decisions=design_notes(source, lang) if source else (),
         rows=member_rows(outline.members, top), share=lambda w: f"{num((w * 100 / top).quantize(Decimal('0.1')))}%", weight_points=weight_points,
-        bound=lambda tier: bound_words(tier, t), range_text=range_text)
+        bound=lambda tier: bound_words(tier, t), range_text=range_text, subject=lambda it: subject_words(it, plan, lang))
     return Page(name, plan.title, outline.position, outline.period, len(outline.items()), markdown, tuple(figures))
 
 
@@ -248,6 +266,8 @@ def member_rows(members: Iterable[ir.ShownItem | ir.ShownSection], top: Decimal,
 
 def range_text(c: ir.Column) -> str:
     percent = c.unit == "percent"
+    if c.unit == "date":  # any calendar date the reader accepts: its bounds are day numbers
+        return ""
     if c.allowed is not None:
         return ", ".join(num(v, percent) for v in c.allowed)
     if c.allowed_ranges is not None:
@@ -256,11 +276,11 @@ def range_text(c: ir.Column) -> str:
         return ""
     low = num(c.low, percent) if c.low is not None else ""
     high = num(c.high, percent) if c.high is not None else ""
-    return f"{low}–{high}" if high else f"≥ {low}"
+    return f"{low}–{high}" if low and high else f"≤ {high}" if high else f"≥ {low}"
 
 
-def _fence(example: Example | None) -> str:
-    longest = max((len(m) for m in re.findall(r"`+", example.explanation)), default=0) if example else 0
+def _fence(text: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     return "`" * max(3, longest + 1)
 
 

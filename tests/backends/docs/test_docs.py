@@ -19,6 +19,7 @@ from kpidsl import ir
 from kpidsl.api import load_rubric
 from kpidsl.backends.docs import charts
 from kpidsl.backends.docs import page as docs
+from kpidsl.backends.docs.notes import design_notes
 from kpidsl.cli.docs import example_for
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -30,7 +31,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 def page_for(path: Path, lang: str = "zh") -> docs.Page:
     scorer = load_rubric(path)
     example = path.parent / "examples" / f"{path.stem}.csv"
-    worked = example_for(scorer, example) if example.is_file() else None
+    worked = example_for(scorer, example, f"examples/{example.name}") if example.is_file() else None
     return docs.render_page(scorer.plan, path.stem, lang, path.read_text(encoding="utf-8"), worked)
 
 
@@ -180,12 +181,20 @@ def test_pay_chart_is_the_pay_formula_against_the_total():
 # ---- the decisions, from comments ------------------------------------------------------------
 
 
-def test_decision_notes_read_chosen_and_corrected_comments():
+def test_design_notes_are_whole_paragraphs_in_the_pages_language():
+    """A note is the whole comment paragraph (or bullet) that says CHOSEN/CORRECTED/CHANGED, never
+    cut at the keyword; a zh page shows the notes written in Chinese, an en page the English ones."""
     source = ('# intro line\n# CORRECTED: the seed says 8,\n# which cannot reach 10.\n#\n'
-              '# CHOSEN: base 10.\nrubric "x"  # CHOSEN: monthly, trailing\n'
-              'note "# CHOSEN inside a label is no comment"\n# plain comment\n')
-    assert docs.decision_notes(source) == (
-        "CORRECTED: the seed says 8, which cannot reach 10.", "CHOSEN: base 10.", "CHOSEN: monthly, trailing")
+              '# What we chose (every choice is marked CHOSEN below):\n# * The form shows 10%; CHOSEN: 20%.\n'
+              '# * Plain bullet.\n'
+              'rubric "x"  # CHOSEN: monthly, trailing\n'
+              'note "# CHOSEN inside a label is no comment"\n# plain comment\n\n'
+              '# 更正：原表权重合计 105，\n# 改为 100。\n')
+    assert design_notes(source, "en") == (
+        "intro line CORRECTED: the seed says 8, which cannot reach 10.",
+        "What we chose (every choice is marked CHOSEN below):", "The form shows 10%; CHOSEN: 20%.",
+        "CHOSEN: monthly, trailing")
+    assert design_notes(source, "zh") == ("更正：原表权重合计 105， 改为 100。",)
 
 
 # ---- the command -------------------------------------------------------------------------------
@@ -256,7 +265,20 @@ def test_grades_by_rank_are_described_by_their_share_not_a_band(tmp_path):
                       'grade low "待改进" bottom 10% coefficient 0.8\n'
                       'distribute grades per team rounded down ties share the better grade\n', encoding="utf-8")
     zh = page_for(rubric).markdown
-    assert "| 优秀 | 每个 团队 内排名前 20% | 1.2 |" in zh and "| 待改进 | 每个 团队 内排名后 10% | 0.8 |" in zh
+    assert "| 优秀 | 每个团队内排名前 20% | 1.2 |" in zh and "| 待改进 | 每个团队内排名后 10% | 0.8 |" in zh
+    assert "在每个团队内按总分排名（高者优先）；每档人数为比例 × 人数，向下取整" in zh
     assert "grades.svg" not in zh
     en = page_for(rubric, "en").markdown
     assert "| 优秀 | the top 20% of each 团队 | 1.2 |" in en
+
+
+def test_a_note_inside_a_section_is_on_the_page_and_the_form(tmp_path):
+    from kpidsl.backends.form.html import render as render_form
+
+    rubric = tmp_path / "sn.kpi"
+    rubric.write_text('rubric "t"\ninput a "甲": percent\nsection s "部分" {\n  note "本部分每季度复核一次"\n'
+                      '  item i "项" points 100 { proportional a }\n}\n', encoding="utf-8")
+    plan = load_rubric(rubric).plan
+    page = page_for(rubric).markdown
+    assert "### 部分\n\n*说明:* 本部分每季度复核一次\n" in page
+    assert '<p class="note">本部分每季度复核一次</p>' in render_form(plan)
