@@ -45,11 +45,13 @@ def step_rows(plan: ir.Plan, w: Words, t: dict) -> list[Row]:
     return out
 
 
-def _ties(tie_text: tuple[str, ...], tie_by: tuple[str, ...], w: Words, t: dict) -> str:
-    if not tie_by:
-        return ""
-    names = [w.expr(ir.Ref(s)) for s in tie_by]
-    return t["tie_by"].format(by=t["list_sep"].join(names))
+def _ties(tie_by: tuple[str, ...], pick_by: str | None, w: Words, t: dict) -> str:
+    """Who receives it when people tie: everyone, or after the tie-breaks, or one picked by the key."""
+    by = t["list_sep"].join(w.expr(ir.Ref(s)) for s in tie_by)
+    if pick_by is not None:
+        key = w.keys.get(pick_by) or pick_by  # the person column, by its label
+        return t["tie_by_pick"].format(by=by, key=key) if tie_by else t["tie_pick"].format(key=key)
+    return t["tie_by"].format(by=by) if tie_by else t["ties_all"]
 
 
 def bullets(plan: ir.Plan, w: Words, t: dict) -> list[str]:
@@ -61,7 +63,7 @@ def bullets(plan: ir.Plan, w: Words, t: dict) -> list[str]:
         gate = w.when(b.eligible)
         if gate is not None and gate != "1":
             line += t["only_if"].format(cond=gate)
-        line += _ties(b.tie_text, b.tie_by, w, t) or t["ties_all"]
+        line += _ties(b.tie_by, b.pick_by, w, t)
         out.append(md(line))
     for s in plan.streaks:
         cond = w.when(s.step) or ""

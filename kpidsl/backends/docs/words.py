@@ -14,7 +14,7 @@ from kpidsl.numbers.spelling import percent, spell
 
 WORDS: dict[str, dict[str, str]] = {
     "zh": {
-        "and": "且", "or": "或", "not": "并非（{x}）", "is_yes": "{x}为“是”", "if": "若{cond}，为 {then}；{other}", "elif": "否则", "else": "否则为 ",
+        "and": "且", "or": "或", "not": "并非（{x}）", "is_yes": "{x}为“是”", "given": "{x}已填写", "if": "若{cond}，为 {then}；{other}", "elif": "否则", "else": "否则为 ",
         "min": "{args} 中较小者", "max": "{args} 中较大者", "sep": "、", "fail": "（无法计分，报数据错误）",
         "round": "{x}（舍入到 {step}）",
         "grade_is": "等级为{g}", "grade_not": "等级不是{g}", "grade_at_least": "等级为{g}或更高",
@@ -29,7 +29,7 @@ WORDS: dict[str, dict[str, str]] = {
         "money": "{n} 元", "hours": "{n} 小时", "days": "{n} 天", "count": "{n} 次", "points": "{n} 分",
     },
     "en": {
-        "and": "and", "or": "or", "not": "not ({x})", "is_yes": "{x} is yes", "if": "if {cond}, {then}; {other}", "elif": "otherwise ", "else": "otherwise ",
+        "and": "and", "or": "or", "not": "not ({x})", "is_yes": "{x} is yes", "given": "{x} is given", "if": "if {cond}, {then}; {other}", "elif": "otherwise ", "else": "otherwise ",
         "min": "the smaller of {args}", "max": "the larger of {args}", "sep": ", ", "fail": "(no score: a data error)",
         "round": "{x} (rounded to {step})",
         "grade_is": "the grade is {g}", "grade_not": "the grade is not {g}", "grade_at_least": "the grade is {g} or better",
@@ -202,6 +202,8 @@ class Words:
                 return self.w["not"].format(x=self.cond(c.a))
             case ir.IsTrue():
                 return self.w["is_yes"].format(x=self.expr(c.a))
+            case ir.Given():
+                return self.w["given"].format(x=self.column(c.column))
             case _:
                 assert_never(c)
 

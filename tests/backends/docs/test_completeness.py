@@ -193,6 +193,10 @@ def problems(plan: ir.Plan, page: str, lang: str, form: str | None = None) -> li
         for t in b.tie_by:
             need.node(ir.Ref(t))
         out += [f"best of {b.award}: {m}" for m in need.missing(line)]
+        if b.pick_by is not None:  # one of the tied is paid: by whose key, not "everyone tied"
+            key = dict(plan.key_labels).get(b.pick_by) or b.pick_by
+            if key not in line:
+                out.append(f"best of {b.award}: the tie pick by {key}")
     for st in plan.streaks:
         line = _bullet(results, st.label or st.name)
         need = Needs(plan, lang).node(plan_step(plan, st.step)).node(ir.Const(Decimal(st.periods)))
