@@ -184,9 +184,11 @@ def write_csv(table: Table, results: Iterable[Result], stream: IO[str]) -> None:
 
 
 def write_json(table: Table, results: Iterable[Result], stream: IO[str]) -> None:
+    # JSON results end up in spreadsheets too: the title and labels are neutralised as the
+    # CSV's are (one function, safe_text); keys are names the rubric declared, never formulas
     doc = {
-        "rubric": table.plan.title,
-        "columns": [{"key": k, "label": h} for k, h, _ in table.columns],
+        "rubric": safe_text(table.plan.title),
+        "columns": [{"key": k, "label": safe_text(h)} for k, h, _ in table.columns],
         "rows": [{k: table.text(k, v) if isinstance(v, (Decimal, str)) else v for k, v in table.values(r).items()}
                  for r in results],
     }
