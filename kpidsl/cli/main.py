@@ -122,14 +122,15 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
         from kpidsl.cli.sql import choose_engine
 
         engine = choose_engine(scorer, paths, out, fmt, explain_id)
-    if out is not None and fmt == "csv" and explain_id is None and not scorer.evaluator.needs_batch \
-            and engine == "python":
-        _stream(scorer, paths, percent_cells, mapping, Path(out))
-        return
     if out is not None and fmt == "csv" and explain_id is None and engine == "duckdb":
         from kpidsl.cli.sql import duckdb_to_csv
 
-        duckdb_to_csv(scorer, paths, percent_cells, mapping, Path(out))
+        if duckdb_to_csv(scorer, paths, percent_cells, mapping, Path(out)):
+            return
+        engine = "python"  # a cell DuckDB would round: Python scores the data
+    if out is not None and fmt == "csv" and explain_id is None and not scorer.evaluator.needs_batch \
+            and engine == "python":
+        _stream(scorer, paths, percent_cells, mapping, Path(out))
         return
     try:
         results = _score(scorer, paths, percent_cells, mapping, engine)
@@ -204,7 +205,10 @@ def _score(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str]
     if engine == "duckdb":
         from kpidsl.cli.sql import score_on_duckdb
 
-        return score_on_duckdb(scorer, paths, percent, mapping)
+        results = score_on_duckdb(scorer, paths, percent, mapping)
+        if results is not None:
+            return results
+        # None: a cell DuckDB would round; Python scores the data
     # counting the rows reads the files once more: only for a bar someone will see
     total = count_rows(paths) if sys.stderr.isatty() else 0
     show = total > 20000
@@ -233,7 +237,7 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
         try:
             text = read_source(f)
         except (OSError, UnicodeDecodeError) as e:
-            fail(io_message(e) if not isinstance(e, UnicodeDecodeError) else f"{f}: not UTF-8 text")
+            fail(io_message(e))
         try:
             formatted = format_text(text, str(f))
         except KpiError as e:
@@ -284,6 +288,10 @@ def test_(paths: tuple[str, ...]) -> None:
             for err in e.errors[:10]:
                 click.echo(f"    {err}")
             continue
+        except UnicodeDecodeError as e:  # the rubric, or a file it uses, is not UTF-8
+            failed += 1
+            click.echo(f"FAIL {io_message(e)}")
+            continue
         except (ValueError, OSError) as e:
             failed += 1
             click.echo(f"FAIL {f}: {e}")
@@ -327,7 +335,10 @@ def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str) -> None:
         if not Path(p).is_file():
             fail(f"{p}: no such file")
         loader = Loader()
-        program = loader.load(p)
+        try:
+            program = loader.load(p)
+        except (OSError, UnicodeDecodeError) as e:
+            fail(io_message(e))
         if program is None:
             from kpidsl.cli.report import SourceCache, render_human
             click.echo(render_human(loader.diagnostics, SourceCache()), err=True)
@@ -347,6 +358,8 @@ def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str) -> None:
     except DataProblems as e:
         report_data_problems(e.errors)
         sys.exit(EXIT_PROBLEMS)
+    except ValueError as e:  # unreadable data file
+        fail(str(e))
     impacts = data_impact(scorers[0], scorers[1], results[0], results[1])
     click.echo("")
     if not impacts:

@@ -6,6 +6,7 @@ its owner only (0600), whatever the umask.  Numbers are spelled once
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from kpidsl import ir
 from kpidsl.engine.result import Result
@@ -229,7 +230,24 @@ def write_xlsx(table: Table, results: Iterable[Result], path: Path) -> None:
         width = max([_width(header)] + [_width("" if c.value is None else str(c.value)) for c in ws[letter][1:200]])
         ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = "B2"
-    wb.save(path)
+    _save_workbook(wb, path)
+
+
+def _save_workbook(wb: Any, path: Path) -> None:
+    """``wb.save(path)``, with the zip archive closed on failure too: left to the collector,
+    ZipFile.__del__ writes its directory into the full disk again and prints that failure
+    as a traceback after kpi's own message."""
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped]
+
+    archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True)
+    try:
+        ExcelWriter(wb, archive).save()  # writes every part, then closes the archive
+    except BaseException:
+        with contextlib.suppress(Exception):  # the first error is the one to report
+            archive.close()
+        raise
 
 
 def _excel_value(table: Table, key: str, x: object) -> object:
