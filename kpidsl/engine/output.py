@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import json
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -244,9 +246,18 @@ def _save_workbook(wb: Any, path: Path) -> None:
     archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True)
     try:
         ExcelWriter(wb, archive).save()  # writes every part, then closes the archive
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(Exception):  # the first error is the one to report
             archive.close()
+        # openpyxl's sheet writers are generators over lxml files; left open by the failure, each
+        # fails again when it is finalised and Python prints that as "Exception ignored ... Traceback"
+        # after kpi's message.  The write has failed and kpi is about to exit: those echoes are dropped.
+        sys.unraisablehook = lambda _unraisable: None
+        # lxml's writer reports a failed write as SerialisationError("IO_EFBIG"), not as an OSError
+        said = str(e)
+        if type(e).__name__ == "SerialisationError" and said.startswith("IO_"):
+            code = getattr(errno, said[3:], errno.EIO)
+            raise OSError(code, os.strerror(code)) from None
         raise
 
 

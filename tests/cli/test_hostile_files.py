@@ -58,14 +58,14 @@ def test_use_of_a_path_no_file_system_takes_is_a_diagnostic(tmp_path):
         "gbk": ('use "gbk.kpi"', "cannot read gbk.kpi: not UTF-8 text (invalid start byte at byte 8, line 1)"),
     }
     for name, (line, _) in cases.items():
-        (tmp_path / f"{name}.kpi").write_text(f'rubric "x"\n{line}\nitem a "A" points 100\n', encoding="utf-8")
-    results = run_many([["check", tmp_path / f"{name}.kpi"] for name in cases]
-                       + [["eval", tmp_path / "nul.kpi", tmp_path / "nul.kpi"]], timeout=120)
+        (tmp_path / f"uses-{name}.kpi").write_text(f'rubric "x"\n{line}\nitem a "A" points 100\n', encoding="utf-8")
+    results = run_many([["check", tmp_path / f"uses-{name}.kpi"] for name in cases]
+                       + [["eval", tmp_path / "uses-nul.kpi", tmp_path / "uses-nul.kpi"]], timeout=120)
     for (name, (_, words)), r in zip(cases.items(), results):
         clean(r)
         assert r["code"] == 1, (name, r)
         assert "error[KPI010]" in r["stdout"] and words in r["stdout"], (name, r["stdout"])
-        assert f"{name}.kpi:2:5" in r["stdout"]
+        assert f"uses-{name}.kpi:2:5" in r["stdout"]
     clean(results[-1])
     assert results[-1]["code"] == 1 and "KPI010" in results[-1]["stderr"]
 
