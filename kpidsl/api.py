@@ -34,20 +34,36 @@ def load_text(text: str, file: str = "<string>") -> tuple[Program | None, list[D
 
 def check_text(text: str, file: str = "<string>") -> list[Diagnostic]:
     """Every diagnostic for one rubric's text. Never raises for bad input."""
+    from kpidsl.diagnostics import suppress
+
     program, diags = load_text(text, file)
-    if program is None or diags:
-        return diags
-    return check(program)
+    if program is not None and not diags:
+        diags = check(program)
+    return suppress.apply(diags, {file: text})[0]
 
 
-def check_files(files: list[Path]) -> tuple[list[Diagnostic], dict[str, str]]:
-    """Diagnostics for several files, each reported once even when files share a used library."""
+def check_files(files: list[Path], stdin: str | None = None) -> tuple[list[Diagnostic], dict[str, str]]:
+    """Diagnostics for several files, each reported once even when files share a used library,
+    less those a ``# kpi: ignore[...]`` comment silences (``checked_files`` keeps them).
+    ``stdin``: the text of a file named ``-``."""
+    diags, texts, _ = checked_files(files, stdin)
+    return diags, texts
+
+
+def checked_files(files: list[Path], stdin: str | None = None) -> tuple[list[Diagnostic], dict[str, str], list[Any]]:
+    """``check_files``, and what the comments silenced, with their reasons (``suppress.Suppressed``)."""
+    from kpidsl.diagnostics import suppress
+
     reader = _RecordingReader()
     seen: set = set()
     out: list[Diagnostic] = []
     for f in files:
         loader = Loader(read=reader)
-        program = loader.load(f)
+        if stdin is not None and str(f) == "-":
+            reader.texts["-"] = stdin  # a rubric piped in: `use` is read from the working folder
+            program = loader.load_text(stdin, "-")
+        else:
+            program = loader.load(f)
         diags = loader.diagnostics
         if program is not None and not diags:
             diags = check(program)
@@ -56,7 +72,8 @@ def check_files(files: list[Path]) -> tuple[list[Diagnostic], dict[str, str]]:
             if key not in seen:
                 seen.add(key)
                 out.append(d)
-    return out, reader.texts
+    kept, silenced = suppress.apply(out, reader.texts)
+    return kept, reader.texts, silenced
 
 
 # ---- scoring ------------------------------------------------------------------------------

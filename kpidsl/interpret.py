@@ -15,8 +15,9 @@ from typing import assert_never
 from kpidsl import ir
 from kpidsl.numbers.semantics import CONTEXT, ONE, ZERO, ScoreError, compare, div, round_to
 from kpidsl.numbers.spelling import spell
+from kpidsl.numbers.stats import sqrt
 
-AggFn = Callable[[str, str, str], Decimal]
+AggFn = Callable[[str, str, str, Decimal | None], Decimal]  # func, step, over, a percentile's fraction
 
 
 def value(e: ir.Expr, cells: Mapping[str, Decimal], steps: Mapping[str, Decimal], agg: AggFn | None = None) -> Decimal:
@@ -59,7 +60,9 @@ def _value(e: ir.Expr, cells: Mapping[str, Decimal], steps: Mapping[str, Decimal
     if type(e) is ir.Agg:
         if agg is None:
             raise ScoreError("an aggregate over the batch needs the whole batch")
-        return agg(e.func, e.step, e.over)
+        return agg(e.func, e.step, e.over, e.at)
+    if type(e) is ir.Sqrt:
+        return sqrt(_value(e.a, cells, steps, agg))
     assert_never(e)
 
 

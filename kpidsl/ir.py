@@ -19,9 +19,8 @@ the language are ``Round`` nodes).  That is all a tier table, a ratio rule or a
 progressive bracket needs once lowered, and all another backend (JavaScript today)
 must reproduce to agree with the Python evaluator to the last digit.
 
-Division is the one operation whose result can be longer than its inputs:
-every backend divides to ``DIVISION_PLACES`` decimal places, rounding half
-even, so they agree on it too.
+Division is the one operation whose result can be longer than its inputs: every
+backend divides to ``DIVISION_PLACES`` decimal places, ties to even, so they agree.
 """
 
 from __future__ import annotations
@@ -30,6 +29,19 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TypeAlias, assert_never, final, overload
+
+# the outline is part of every plan: its classes are the IR's too (ir.ShownItem)
+from kpidsl.outline import (  # noqa: F401
+    Outline,
+    ShownBound,
+    ShownItem,
+    ShownLevel,
+    ShownRater,
+    ShownRule,
+    ShownSection,
+    ShownStep,
+    ShownTier,
+)
 
 DIVISION_PLACES = 20
 
@@ -142,16 +154,24 @@ class Fail:
 class Agg:
     """An aggregate over the batch: ``func`` of step ``step`` over rows sharing ``over``
     (a group column, or ``year``/``quarter`` of the same person). Only in result steps."""
-    func: str  # sum average count max min
+    func: str  # sum average count max min, or a group statistic (numbers/stats.py: STATS)
     step: str
     over: str
+    at: Decimal | None = None  # a percentile's fraction (0.9 for the 90th)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Sqrt:
+    """√a to DIVISION_PLACES places, ties to even (numbers/stats.py); a < 0 is a data error."""
+    a: Expr
 
 
 # Closed unions of final classes: every translation of the IR dispatches on them (a ``match``,
 # or ``type(e) is`` tests where speed counts, which mypy narrows because the classes are final)
 # and ends in ``assert_never``, so mypy names each backend a new node is missing from, and
 # tests/test_exhaustive.py does too.
-Expr: TypeAlias = Const | Cell | Ref | Bin | Neg | Min | Max | If | Round | Fail | Agg
+Expr: TypeAlias = Const | Cell | Ref | Bin | Neg | Min | Max | If | Round | Fail | Agg | Sqrt
 Cond: TypeAlias = Cmp | And | Or | Not | IsTrue
 Node: TypeAlias = Expr | Cond
 
@@ -174,6 +194,8 @@ class Column:
     optional: bool = False  # e.g. `.last` values that can come from the previous period's row
     may_be_na: bool = False  # an item that may be marked not applicable
     source: tuple[str, str | None] | None = None  # an input's `from WHO "detail"`: who ("system" or a rater)
+    period_edge: str | None = None  # start | end: the day the row's period cell begins or ends on, not a column
+    levels: tuple[tuple[str, Decimal, Decimal], ...] = ()  # each level's text, lowest and highest points
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +211,18 @@ class Step:
     line: int = 0
     why: str = ""  # how the rule reads, for explanations: "ratio installs_ok target 90% ±1pt"
     trace: tuple[tuple[str, Expr], ...] = ()  # sub-values worth showing in an explanation
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    """An item that may not apply: ``flag`` is 1 in a row where it does not, from the row's
+    cells alone (metrics inlined); ``spread``: where its points go; ``note``: the result's note."""
+    item: str
+    label: str | None
+    flag: Expr
+    spread: str
+    note: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +243,9 @@ class BestOf:
     eligible: str  # a step that is 1 when the person may receive it (grade gate, condition)
     tie_by: tuple[str, ...] = ()  # steps that break a tie on ``step``, in order, higher first
     tie_text: tuple[str, ...] = ()  # the tie-break formulas as written, for notes
+    # None: whoever is still tied shares; the person column: only the first of them by its
+    # values, compared character by character (code points, as Python compares text)
+    pick_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,115 +322,6 @@ class WhenFlag:
     step: str
 
 
-# ---- the outline: what a reader of the rubric sees, for display ---------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ShownBound:
-    op: str  # >= <= > < =
-    value: str  # as written: "90%"
-
-
-@dataclass(frozen=True, slots=True)
-class ShownTier:
-    bounds: tuple[ShownBound, ...]  # empty: ``else``, the tier for every other value
-    points: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class ShownLevel:
-    """One described level (R1/R2), of points or, in a factor item, of a coefficient."""
-    text: str
-    points: Decimal  # the level's value, or the low end of its range
-    high: Decimal | None  # the top of the range the rater picks inside (R2)
-
-
-@dataclass(frozen=True, slots=True)
-class ShownStep:
-    step: Decimal  # the step the rater picks (R3)
-    points: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class ShownRule:
-    """An item's scoring rule for display: its kind and its parameters as written.
-    Only the fields of its kind are set."""
-    kind: str  # tiers ratio proportional deduct change levels scale checklist entered
-    text: str  # the whole rule on one line: "ratio r target 90% ±1pt base 30"
-    subject: str = ""  # the value scored, as written (for deduct: what is counted)
-    tiers: tuple[ShownTier, ...] = ()
-    target: str | None = None  # ratio
-    step: str | None = None  # ratio: points per ``per`` of difference
-    per: str | None = None  # ratio (None: the default), change
-    by: str | None = None  # change: points per ``per`` of change
-    base: str | None = None  # ratio, deduct, change (None: the item's points)
-    amount: str | None = None  # deduct: points off each time
-    floored: bool = True  # deduct: never below zero
-    levels: tuple[ShownLevel, ...] = ()
-    steps: tuple[ShownStep, ...] = ()  # scale
-    checks: tuple[str, ...] = ()  # checklist: each point checked
-    check_scores: tuple[Decimal, ...] = ()  # checklist: the score for 0, 1, 2 … failed checks
-    rater: str | None = None  # entered: who enters the points
-
-
-@dataclass(frozen=True, slots=True)
-class ShownItem:
-    name: str
-    label: str | None
-    size_kind: str  # "points" or "factor"
-    size: Decimal  # the item's points, or a factor item's top coefficient
-    bonus: str | None  # ``bonus up to`` as written
-    criteria: tuple[str, ...]
-    notes: tuple[str, ...]
-    rule: ShownRule | None  # None: the raters enter the points directly
-    rater_columns: tuple[tuple[str, str], ...] = ()  # (weighted or `not counted` rater, the column they fill)
-    column: str | None = None  # the one column one person fills (no weighted raters, or ``entered by``)
-    entered_by: str | None = None  # who fills ``column`` when the rubric names them
-
-
-@dataclass(frozen=True, slots=True)
-class ShownSection:
-    name: str
-    label: str | None
-    weight: str | None  # as written: "10%" or "40"
-    out_of: str | None
-    members: tuple[ShownItem | ShownSection, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ShownRater:
-    name: str
-    label: str | None
-    weight: str | None  # as written; None: enters scores without weight (a third party)
-    counted: bool = True  # False: `not counted`, fills the weighted raters' items in columns of its own
-
-
-@dataclass(frozen=True, slots=True)
-class Outline:
-    """The rubric as a reader sees it, in the order it was written. The title is ``Plan.title``;
-    group keys and their labels are ``Plan.groups`` and ``Plan.key_labels``."""
-    position: str | None = None
-    period: str | None = None  # monthly quarterly yearly
-    fields: tuple[str, ...] | None = None  # header lines of the paper form; None: not given
-    signatures: tuple[str, ...] | None = None
-    notes: tuple[str, ...] = ()
-    raters: tuple[ShownRater, ...] = ()
-    members: tuple[ShownItem | ShownSection, ...] = ()
-
-    def items(self) -> tuple[ShownItem, ...]:
-        """Every item, depth first."""
-        out: list[ShownItem] = []
-
-        def visit(members: tuple[ShownItem | ShownSection, ...]) -> None:
-            for m in members:
-                if isinstance(m, ShownSection):
-                    visit(m.members)
-                else:
-                    out.append(m)
-        visit(self.members)
-        return tuple(out)
-
-
 @dataclass(frozen=True, slots=True)
 class Plan:
     title: str
@@ -417,6 +345,7 @@ class Plan:
     key_labels: tuple[tuple[str, str], ...] = ()  # (person or group key, its label): either titles the column
     outputs: tuple[tuple[str, str], ...] = field(default=())  # (step, header) in output order
     outline: Outline = field(default=Outline())
+    not_applicable: tuple[NotApplicable, ...] = ()  # items that may not apply, and what then becomes of their points
 
     def output_steps(self) -> tuple[list[str], list[str]]:
         """The steps an output row shows, in order, in every engine: before the grade column,
@@ -424,6 +353,13 @@ class Plan:
         before = [s.name for s in self.score_steps if s.kind in ("item", "section_score", "section", "total", "recorded")]
         after = [s.name for s in self.result_steps if s.kind in ("coefficient", "pay", "award", "pool")]
         return before, after
+
+    def aggregates(self, early: bool = False) -> list[Agg]:
+        """Every aggregate the plan computes; ``early``: only those the score phase or a grade
+        reads (a group figure that feeds a score), which every row must wait for."""
+        exprs: list[Node] = [s.expr for s in self.score_steps] + [g.cond for g in self.grades if g.cond is not None]
+        exprs += [] if early else [s.expr for s in self.result_steps]
+        return [n for e in exprs for n in walk(e) if isinstance(n, Agg)]
 
 
 def walk(e: Node) -> Iterator[Node]:
@@ -445,7 +381,7 @@ def inline(e: Node, values: Mapping[str, Expr]) -> Node:
             return inline(values[e.step], values) if e.step in values else e
         case Bin() | Cmp():
             return replace(e, a=inline(e.a, values), b=inline(e.b, values))
-        case Neg() | IsTrue() | Round():
+        case Neg() | IsTrue() | Round() | Sqrt():
             return replace(e, a=inline(e.a, values))
         case Not():
             return Not(inline(e.a, values))
@@ -471,7 +407,7 @@ def _children(e: Node) -> tuple[Node, ...]:
     match e:
         case Bin() | Cmp():
             return (e.a, e.b)
-        case Neg() | Not() | IsTrue() | Round():
+        case Neg() | Not() | IsTrue() | Round() | Sqrt():
             return (e.a,)
         case Min() | Max() | And() | Or():
             return e.args

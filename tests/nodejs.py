@@ -91,4 +91,5 @@ def assert_same(plan, results):
             assert j[step.name] == show(r.steps[step.name]), (step.name, j[step.name], r.steps[step.name])
             compared += 1
         assert j["grade"] == r.grade
+        assert j["not_applicable"] == r.not_applicable  # the form shows these as not applicable
     return compared

@@ -150,7 +150,8 @@ def _rich(draw):
         batch += [f'pool pl "团队奖" = {draw(st.sampled_from(["1000元", "999元", "100元"]))} shared by team',
                   'pay p3 "含团队奖" = pl + 100元']
     if draw(st.booleans()):
-        batch.append('award best "组内最高" 200 to best total per team' + (" requires grade good" if graded else ""))
+        ties = draw(st.sampled_from(["", " ties share", " ties pick one by id", " ties by x then pick one by id"]))
+        batch.append('award best "组内最高" 200 to best total per team' + ties + (" requires grade good" if graded else ""))
     if graded and draw(st.booleans()):
         batch.append(f'quota good at most {draw(st.sampled_from(["50%", "34%", "1"]))} per team tie by total')
     if draw(st.booleans()):

@@ -10,22 +10,30 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from kpidsl.numbers import dates
+
 # The values an input may take when the rubric declares no `range`.
 # (A percent above 100%, like 超额完成, needs `range 0%..150%`.)
 DEFAULT_RANGES: dict[str, tuple[Decimal, Decimal | None]] = {
     "percent": (Decimal(0), Decimal(1)),
     "level": (Decimal(1), Decimal(5)),
     "yes/no": (Decimal(0), Decimal(1)),
+    # a date is a day number (numbers/dates.py): any day kpi reads, before 1970 too
+    "date": (Decimal(dates.FIRST_DAY), Decimal(dates.LAST_DAY)),
 }
 DEFAULT_LOW = Decimal(0)  # every other unit: from zero, unbounded above
 
 # Units whose values are whole numbers: a tier `> 3` on a count starts at 4.
-INTEGER_UNITS = frozenset({"count", "level", "yes/no"})
+INTEGER_UNITS = frozenset({"count", "level", "yes/no", "date"})
 
 # What a formula's unit is, worked out once for the checker (which also reports
 # clashes) and for the lowering (which needs it for a ratio's default `per`).
 DIMENSIONLESS = frozenset({"percent", "number"})
 BUILTIN_UNITS = {"total": "points", "coefficient": "number"}
+# The first and last day of the row's period (from its period cell and the `period` line).
+PERIOD_EDGES = {"period_start": "start", "period_end": "end"}
+# Whole months or years from one date to another.
+DATE_FUNCTIONS = frozenset({"full_months", "full_years"})
 
 
 def compatible(a: str, b: str) -> bool:
@@ -43,6 +51,8 @@ class UnitClash(Exception):
 
 def combine(op: str, lu: str | None, ru: str | None) -> str | None:
     """The unit of ``l op r`` (``bare`` for a plain literal, ``None`` for unknown)."""
+    if "date" in (lu, ru):
+        return _date_unit(op, lu, ru)
     if op in "+-":
         if known(lu) and known(ru) and not compatible(lu, ru):  # type: ignore[arg-type]
             raise UnitClash(op)
@@ -61,6 +71,15 @@ def combine(op: str, lu: str | None, ru: str | None) -> str | None:
     return None
 
 
+def _date_unit(op: str, lu: str | None, ru: str | None) -> str:
+    """date − date is days; date ± days and days + date are dates; nothing else is (KPI270)."""
+    if op == "-" and lu == ru == "date":
+        return "days"
+    if (op in "+-" and (lu, ru) == ("date", "days")) or (op == "+" and (lu, ru) == ("days", "date")):
+        return "date"
+    raise UnitClash(op)
+
+
 # Rounding functions and the modes they take: floor(x), ceil(x), round(x, step[, "mode"]).
 ROUNDING_FUNCTIONS = {"floor": "down", "ceil": "up", "round": "half up"}
 ROUND_MODES = ("half up", "half even", "up", "down")
@@ -74,7 +93,7 @@ def call_unit(func: str, arg_units: list[str | None]) -> str | None:
     plain number, whatever its unit."""
     if func == "count":
         return "count"
-    if func == "number":
+    if func == "number" or func in DATE_FUNCTIONS:
         return "number"
     if func in ROUNDING_FUNCTIONS:
         arg_units = arg_units[:2]
@@ -102,8 +121,10 @@ def expr_unit(e: Any, unit_of_name: Callable[[str], str | None]) -> str | None:
     try:
         if isinstance(e, ast.Number):
             return e.quantity.unit or "bare"
+        if isinstance(e, ast.DateLit):
+            return "date"
         if isinstance(e, ast.Var):
-            return unit_of_name(e.name)
+            return unit_of_name(e.name) or ("date" if e.name in PERIOD_EDGES else None)
         if isinstance(e, ast.Neg):
             return expr_unit(e.operand, unit_of_name)
         if isinstance(e, ast.BinOp):

@@ -23,7 +23,7 @@ HUNDRED = Decimal(100)
 UNIT_WORDS: dict[Any, str] = {
     "percent": "a percent", "count": "a count", "money": "money", "hours": "hours",
     "days": "days", "points": "points", "number": "a plain number", "level": "a level",
-    "yes/no": "a yes/no",
+    "yes/no": "a yes/no", "date": "a date",
 }
 
 

@@ -23,16 +23,17 @@ from kpidsl.analysis.units import (
     compatible,
     known,
 )
-from kpidsl.check import bands, tables
+from kpidsl.check import bands, dates, stats, tables
 from kpidsl.check.base import UNIT_WORDS, ZERO, Context, Symbol, default_range
 from kpidsl.check.names import lookup
 from kpidsl.diagnostics.diagnostic import error
 from kpidsl.numbers.intervals import INF, Range
 from kpidsl.numbers.semantics import round_to
 from kpidsl.syntax import ast
-from kpidsl.syntax.names import AGGREGATES
+from kpidsl.syntax.names import AGGREGATES, GROUP_STATS
 
-FUNCTIONS = AGGREGATES | {"abs", "number"} | set(ROUNDING_FUNCTIONS)
+FUNCTIONS = AGGREGATES | {"abs", "number", "full_months", "full_years"} | set(ROUNDING_FUNCTIONS)
+KNOWN = FUNCTIONS | GROUP_STATS | {"sqrt"}  # what an unknown function's hint offers
 # How many values each function takes (None: any number); aggregates take one with `over`.
 ARITY = {"abs": 1, "number": 1, "floor": 1, "ceil": 1, "round": 2}
 PERIOD_WORDS = {"year", "quarter", "month", "period"}
@@ -122,6 +123,11 @@ class Formulas:
 
         A bare number on a percent is an error (90 means 9000%); it is read as
         the percent that was surely meant, so later checks do not echo it."""
+        if unit == "date":
+            self.ctx.diagnostics.append(error(
+                "KPI270", f"`{q}` is compared with a date{context}: a date is a day, not a number", q.span,
+                "write a date, e.g. `2020-01-01`, or compare the days between two dates"))
+            return None
         if unit == "percent" and q.suffix == "":
             if q.value != 0:
                 self.ctx.diagnostics.append(error(
@@ -155,6 +161,10 @@ class Formulas:
             q = e.quantity
             v = q.magnitude
             return (q.unit or "bare"), Range(v, v)
+        if isinstance(e, ast.DateLit):
+            return dates.literal(self, e)
+        if isinstance(e, ast.Var) and dates.is_period_edge(self, e):
+            return dates.period_edge(self, e)
         if isinstance(e, ast.Var):
             if e.name in BUILTIN_UNITS and e.name not in self.ctx.symbols:
                 if e.name == "total":
@@ -178,6 +188,9 @@ class Formulas:
             lu, lr = self.expr(e.left)
             ru, rr = self.expr(e.right)
             rng = None
+            if "date" in (lu, ru):  # a day: only date − date and date ± days (KPI270)
+                unit = dates.binop(self, e, lu, ru)
+                return unit, (lr - rr if e.op == "-" else lr + rr) if unit and lr is not None and rr is not None else None
             if lr is not None and rr is not None:
                 rng = {"+": lambda: lr + rr, "-": lambda: lr - rr, "*": lambda: lr * rr,
                        "/": lambda: lr / rr}[e.op]()
@@ -214,11 +227,15 @@ class Formulas:
         return None, None
 
     def call(self, e: ast.Call) -> Info:
+        if dates.is_date_call(e):
+            return dates.call(self, e)
+        if stats.handles(e):  # sqrt and the statistics of a group
+            return stats.call(self, e)
         if e.func not in FUNCTIONS:
-            close = difflib.get_close_matches(e.func, sorted(FUNCTIONS), n=1)
+            close = difflib.get_close_matches(e.func, sorted(KNOWN), n=1)
             self.ctx.diagnostics.append(error(
                 "KPI143", f"unknown function `{e.func}`", e.span,
-                f"did you mean `{close[0]}`?" if close else "functions: " + ", ".join(sorted(FUNCTIONS))))
+                f"did you mean `{close[0]}`?" if close else "functions: " + ", ".join(sorted(KNOWN))))
             for a in e.args:
                 self.expr(a)
             return None, None
@@ -232,6 +249,10 @@ class Formulas:
             elif e.over not in PERIOD_WORDS:
                 lookup(self.ctx, e.over, e.span, ("key",), "a group")
         infos = [self.expr(a) for a in e.args]
+        if any(u == "date" for u, _ in infos):  # min/max of dates aside, a date is no number to compute with
+            if e.func not in ("min", "max") or any(u != "date" for u, _ in infos) or e.over is not None:
+                return dates.not_a_number(self, e)
+            return "date", None
         try:
             unit = call_unit(e.func, [u for u, _ in infos])
         except UnitClash:
@@ -292,6 +313,8 @@ class Formulas:
         if isinstance(c, ast.Compare):
             lu, _ = self.expr(c.left)
             ru, _ = self.expr(c.right)
+            if dates.compared(self, c, lu, ru):
+                return
             if isinstance(c.right, ast.Number) and lu not in (None, "bare"):
                 self.literal(c.right.quantity, lu)
             elif isinstance(c.left, ast.Number) and ru not in (None, "bare"):

@@ -6,8 +6,10 @@ coefficient, then pay, pools and awards.  A formula may read what is known befor
 beside it in the same phase in any order of the file, but not in a circle (KPI144: an item
 whose rule reads `total` needs its own score), and a score may not read a pay (KPI193).
 `exclude` decides before anything is scored (KPI192).  An aggregate over a group or the
-periods (`sum(x over team)`) needs every row scored first, so a metric that reads one is
-worked out with pay, and no item's rule may read it (KPI194).
+periods (`sum(x over team)`, `stddev_pop(score over department)`) is a group figure: it is
+taken once every row has the value it aggregates, so an item or a grade may read it (the
+engines work the steps out in that order), but not when that value needs the figure
+itself (KPI194, a circle through a group figure).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from kpidsl.check.base import Context, name_span
 from kpidsl.diagnostics.diagnostic import Diagnostic, error
 from kpidsl.syntax import ast
-from kpidsl.syntax.names import aggregated, has_aggregate, names_in
+from kpidsl.syntax.names import aggregated, names_in, names_in_aggregates
 
 if TYPE_CHECKING:
     from kpidsl.check.formulas import Formulas
@@ -61,8 +63,10 @@ def graph(stmts: tuple[ast.Statement, ...]) -> Graph:
                 top.append((s.name, s.span))
     if top:
         reads["total"] = top
-    if any(isinstance(s, ast.Grade) for s in stmts):
+    grades = [s for s in stmts if isinstance(s, ast.Grade)]
+    if grades:
         reads["grade"] = [("total", ast.Span("", 0, 0, 0, 0))] if top else []
+        reads["grade"] += [(n, sp) for g in grades for n, sp in names_in(g.band) if n != "total"]
         reads["coefficient"] = [("grade", ast.Span("", 0, 0, 0, 0))]
     for name in list(reads):
         reads[name] = [(n, sp) for n, sp in reads[name] if n in reads]
@@ -75,11 +79,11 @@ def cycles(ctx: Context, f: Formulas) -> None:
 
 
 def check(stmts: tuple[ast.Statement, ...]) -> list[Diagnostic]:
-    """The three checks over one graph: circles (KPI144), and when there is none, a score
-    that reads a pay (KPI193: in a circle already when an item needs it, so one message);
-    an item that reads an aggregate (KPI194)."""
+    """The checks over one graph: circles (KPI144, or KPI194 through a group figure), and
+    when there is none, a score that reads a pay (KPI193: in a circle already when an item
+    needs it, so one message)."""
     g = graph(stmts)
-    return (circles(g) or score_reads_result(g)) + score_reads_aggregate(g)
+    return circles(g) or score_reads_result(g)
 
 
 def circles(g: Graph) -> list[Diagnostic]:
@@ -95,10 +99,19 @@ def circles(g: Graph) -> list[Diagnostic]:
             if state.get(m) == 1:
                 cycle = path[path.index(m):] + [m] if m in path else [n, m]
                 where = next((x for x in cycle if x in nodes), None)
+                span = name_span(nodes[where]) if where else name_span(nodes[n])
+                through = _group_figure(cycle, nodes)
+                if through is not None:
+                    reader, read = through
+                    out.append(error(
+                        "KPI194", f"`{reader}` reads a group figure of `{read}`, which needs `{reader}` itself: "
+                        + " → ".join(f"`{x}`" for x in cycle), span,
+                        f"a figure over the group is taken once everyone's `{read}` is known; take it over a value "
+                        f"worked out before `{reader}` (an input, or a metric of inputs)"))
+                    continue
                 out.append(error(
                     "KPI144", "formulas refer to each other in a circle: " + " → ".join(f"`{x}`" for x in cycle),
-                    name_span(nodes[where]) if where else name_span(nodes[n]),
-                    "one of them must be computed from the others, not the reverse"))
+                    span, "one of them must be computed from the others, not the reverse"))
             elif m not in state:
                 visit(m, path + [m])
         state[n] = 2
@@ -107,6 +120,15 @@ def circles(g: Graph) -> list[Diagnostic]:
         if n not in state:
             visit(n, [n])
     return out
+
+
+def _group_figure(cycle: list[str], nodes: dict[str, object]) -> tuple[str, str] | None:
+    """(reader, read): the first step of a circle taken through a group figure, if any."""
+    for reader, read in zip(cycle, cycle[1:]):
+        s = nodes.get(reader)
+        if s is not None and read in names_in_aggregates(tuple(_reads(s))):
+            return reader, read
+    return None
 
 
 def _phase(name: str, nodes: dict[str, object]) -> str | None:
@@ -152,22 +174,3 @@ def exclusion_reads_only_data(x: ast.Exclude, kinds: dict[str, str], metrics: di
         return [error("KPI192", f"whether a row is excluded cannot depend on {what}, which is worked out "
                       "after it is decided", span, "decide it from inputs and metrics, e.g. `when absent_months > 2`")]
     return []
-
-
-def score_reads_aggregate(g: Graph) -> list[Diagnostic]:
-    """KPI194: an item's rule, or whether it applies, cannot wait for the whole batch."""
-    nodes, _ = g
-    metrics = {n: s for n, s in nodes.items() if isinstance(s, ast.Metric)}
-    out: list[Diagnostic] = []
-    for s in nodes.values():
-        if not isinstance(s, ast.Item):
-            continue
-        parts = (s.rules, s.not_applicable)
-        via = next((n for n, _ in names_in(parts) if aggregated(n, metrics)), None)
-        if has_aggregate(parts) or via is not None:
-            what = f"metric `{via}`, which reads an aggregate" if via else "an aggregate"
-            out.append(error(
-                "KPI194", f"item `{s.name}` reads {what}; an aggregate over a group or the periods is "
-                "known only when every row is scored, after the items", name_span(s),
-                "pay or award it instead (`pay … = … sum(x over team)`), or give the group's figure as an input"))
-    return out

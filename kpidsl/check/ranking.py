@@ -26,10 +26,13 @@ AFTER_GRADE_KINDS = ("pay", "pool", "award", "grade")
 def ranking(ctx: Context, f: Formulas) -> None:
     """Pass: every rank-based check, over the statements of one program."""
     stmts: tuple[Any, ...] = ctx.stmts  # a `distribute grades` line is not in ast.Statement
+    person = next((k.name for k in stmts if isinstance(k, ast.Key) and k.kind == "person"), "id")
     for s in stmts:
         if isinstance(s, ast.Award) and isinstance(s.best_of, RankedBestOf):
             for e in s.best_of.tie_by:
                 f.expr(e)
+            if s.best_of.pick_by is not None:
+                _check_pick(ctx, s.best_of, person)
     grades = [s for s in stmts if isinstance(s, ast.Grade)]
     ranked = [g for g in grades if isinstance(g, RankedGrade)]
     lines = [s for s in stmts if isinstance(s, Distribution)]
@@ -69,6 +72,21 @@ def ranking(ctx: Context, f: Formulas) -> None:
                     ctx.diagnostics.append(error(
                         "KPI185", f"the distribution ranks by `{name}`, which is known only after the grade it decides",
                         span, "rank by inputs, metrics, items, sections or the total"))
+
+
+def _check_pick(ctx: Context, b: RankedBestOf, person: str) -> None:
+    """`pick one by KEY` names the person key: within a group and a period only its values are
+    unique, so only it picks exactly one (any other value could tie again)."""
+    span = b.pick_span or b.span
+    if b.pick_by == person:
+        if person in ctx.symbols:
+            lookup(ctx, person, span, ("key",), "the person key")
+        return
+    ctx.diagnostics.append(error(
+        "KPI186", f"one of the tied is picked by `{b.pick_by}`, which is not the person key `{person}`: only the "
+        "person key tells everyone in a group apart", span,
+        f"write `pick one by {person}`; to rank the tied by `{b.pick_by}` first, write "
+        f"`ties by {b.pick_by} then pick one by {person}`"))
 
 
 def _check_order(ctx: Context, grades: list[ast.Grade], stmts: tuple[ast.Statement, ...]) -> None:

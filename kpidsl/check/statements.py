@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kpidsl.check import phases
+from kpidsl.check import exclusion, phases
 from kpidsl.check.base import UNIT_WORDS, Context
 from kpidsl.check.names import lookup
 from kpidsl.diagnostics.diagnostic import Related, error
@@ -160,6 +160,6 @@ def _when_flag(ctx: Context, f: Formulas, fl: ast.WhenFlag) -> None:
 
 
 _BY_KIND: dict[type, Callable[[Context, Formulas, Any], None]] = {
-    ast.Award: _award, ast.Pool: _pool, ast.Pay: _pay, ast.Exclude: _exclude, ast.Streak: _streak,
+    ast.Award: _award, ast.Pool: _pool, ast.Pay: _pay, ast.Exclude: _exclude, ast.ExcludeFrom: exclusion.exclude_from, ast.Streak: _streak,
     ast.Quota: _quota, ast.Flag: _flag, ast.WhenFlag: _when_flag,
 }

@@ -61,7 +61,7 @@ def _bounds_change(old: list, new: list) -> list[str]:
     return []
 
 
-_OTHER = (ast_rank.Distribution, ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.Veto, ast.Key, ast.TextList, ast.Note, ast.Use)
+_OTHER = (ast_rank.Distribution, ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.ExcludeFrom, ast.Veto, ast.Key, ast.TextList, ast.Note, ast.Use)
 
 
 def _grade_text(g: ast.Grade, when: str = "when ") -> str:

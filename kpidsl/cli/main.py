@@ -3,13 +3,10 @@ or I/O error.  Nothing here prints a traceback for bad input."""
 
 from __future__ import annotations
 
-import csv
-import gc
 import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -18,16 +15,16 @@ from kpidsl.cli.common import (
     EXIT_CLEAN,
     EXIT_PROBLEMS,
     EXIT_USAGE,
-    Abandon,
-    NoBar,
     collect_files,
-    count_rows,
     fail,
     io_message,
     load_for,
     report_data_problems,
     use_color,
 )
+from kpidsl.cli.options import data_options, percent_option, settle
+from kpidsl.cli.scoring import score as _score
+from kpidsl.cli.scoring import stream as _stream
 from kpidsl.diagnostics.diagnostic import Severity
 
 
@@ -38,20 +35,33 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(["human", "json", "github", "sarif"]), default="human",
               show_default=True, help="How to print the diagnostics.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 def check(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
-    """Check rubrics (files or folders of .kpi files) and report every problem."""
-    from kpidsl.api import check_files
+    """Check rubrics (files or folders of .kpi files; - reads one from standard input) and report
+    every problem. Given nothing, checks the paths listed in [tool.kpi] (pyproject.toml or kpi.toml)."""
+    from kpidsl.api import checked_files
+    from kpidsl.cli.options import paths_or_configured, project
     from kpidsl.cli.report import SourceCache, render_github, render_human, render_json, render_sarif, summary_line
 
-    files = collect_files(paths)
+    paths = paths_or_configured(paths, "the rubrics to check")
+    stdin = None
+    if "-" in paths:
+        try:
+            stdin = sys.stdin.buffer.read().decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            fail(f"standard input: not UTF-8 text ({e.reason} at byte {e.start})")
+    files: list[Path] = []
+    for p in paths:
+        files += [Path("-")] if p == "-" else collect_files((p,))
     try:
-        diags, texts = check_files(files)
+        diags, texts, silenced = checked_files(files, stdin)
     except (OSError, UnicodeDecodeError) as e:
         fail(io_message(e))
+    cfg = project(paths[0])
+    diags = [d for d in diags if cfg.shows(d)]
     names = [str(f) for f in files]
     if fmt == "json":
         click.echo(render_json(diags, names))
@@ -60,7 +70,7 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
         if out:
             click.echo(out)
     elif fmt == "sarif":
-        click.echo(render_sarif(diags, __version__))
+        click.echo(render_sarif(diags, __version__, silenced))
     else:
         color = use_color(sys.stdout)
         style = click.style if color else (lambda text, **kw: text)
@@ -81,22 +91,23 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
               help="Output format; default: from the output file's extension, else CSV.")
 @click.option("--explain", "explain_id", default=None, metavar="ID",
               help="Show how every number for this person was reached.")
-@click.option("--percent-cells", type=click.Choice(["strict", "whole", "fraction"]), default="strict",
-              show_default=True, help="How to read a bare number in a percent column: refuse it, "
-              "93 means 93%, or 0.93 means 93%.")
+@percent_option
+@data_options
 @click.option("--map", "mappings", multiple=True, metavar="TITLE=NAME",
               help="Read the column titled TITLE as the rubric's input NAME (repeatable).")
 @click.option("--engine", type=click.Choice(["auto", "python", "duckdb"]), default="auto", show_default=True,
               help="Score in Python, or run the rubric's SQL on DuckDB (pip install 'kpidsl[sql]'); auto: "
               "DuckDB for a large batch written to a file, when it is installed.")
 def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, explain_id: str | None,
-          percent_cells: str, mappings: tuple[str, ...], engine: str) -> None:
+          percent_cells: str | None, sheet: str | None, header_row: int | None, verbose: bool,
+          mappings: tuple[str, ...], engine: str) -> None:
     """Score people: RUBRIC applied to DATA files (CSV, XLSX or JSON, one row per person per period)."""
     from kpidsl.data.source import DataProblems
 
     for p in (rubric, *data):
         if not Path(p).is_file():
             fail(f"{p}: no such file")
+    percent_cells, layout = settle(rubric, percent_cells, sheet, header_row, verbose, data)
     mapping = {}
     for m in mappings:
         title, sep, name = m.partition("=")
@@ -106,8 +117,13 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
     fmt = fmt or (Path(out).suffix.lower().lstrip(".") if out else "csv")
     if fmt not in ("csv", "xlsx", "json", "parquet"):
         fail(f"{out}: unknown output format; use .csv, .xlsx, .json or .parquet (or --format)")
-    if fmt == "parquet" and (engine != "duckdb" or out is None):
-        fail("Parquet output is written by DuckDB: add --engine duckdb and -o results.parquet")
+    if fmt == "parquet" and out is None:
+        fail("Parquet output needs a file: add -o results.parquet")
+    if fmt == "parquet":
+        try:
+            import duckdb  # noqa: F401 - it writes the file, whichever engine scores
+        except ImportError:
+            fail("Parquet output is written by DuckDB: pip install 'kpidsl[sql]'")
     if any(Path(p).suffix.lower() == ".parquet" for p in data) and engine != "duckdb":
         fail("Parquet input is read by DuckDB: add --engine duckdb")
     if fmt == "xlsx" and out is None:
@@ -125,15 +141,15 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
     if out is not None and fmt == "csv" and explain_id is None and engine == "duckdb":
         from kpidsl.cli.sql import duckdb_to_csv
 
-        if duckdb_to_csv(scorer, paths, percent_cells, mapping, Path(out)):
+        if duckdb_to_csv(scorer, paths, percent_cells, mapping, Path(out), layout):
             return
-        engine = "python"  # a cell DuckDB would round: Python scores the data
+        engine = "python"  # DuckDB cannot score this data exactly: Python scores it
     if out is not None and fmt == "csv" and explain_id is None and not scorer.evaluator.needs_batch \
             and engine == "python":
-        _stream(scorer, paths, percent_cells, mapping, Path(out))
+        _stream(scorer, paths, percent_cells, mapping, Path(out), layout)
         return
     try:
-        results = _score(scorer, paths, percent_cells, mapping, engine)
+        results = _score(scorer, paths, percent_cells, mapping, engine, layout)
     except DataProblems as e:
         report_data_problems(e.errors)
         sys.exit(EXIT_PROBLEMS)
@@ -160,78 +176,21 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
         click.echo(f"kpi: scored {scored} of {len(results)} rows -> {out}", err=True)
 
 
-def _stream(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str], out: Path) -> None:
-    """Read, score and write one row at a time into a file renamed into place only if
-    every row was good: large inputs in flat memory, and never a partial file."""
-    from kpidsl.data.source import iter_rows
-    from kpidsl.engine.output import Table, atomic_path, write_csv
-    from kpidsl.engine.stream import stream_lines
-    from kpidsl.numbers.spelling import safe_text
-
-    errors: list = []
-    table = Table(scorer.plan)
-    # counting the rows reads the files once more: only for a bar someone will see
-    total = count_rows(paths) if sys.stderr.isatty() else 0
-    show = total > 20000
-    # Everything alive now (modules, the parsed rubric, the compiled code) lives until
-    # exit: out of the cycle collector's sight, its full collections, set off by a
-    # workbook reader's many small objects, stop walking it (a quarter of an XLSX run).
-    gc.freeze()
-    try:
-        with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="") as f, \
-                (click.progressbar(length=total, label="scoring", file=sys.stderr) if show else NoBar()) as bar:
-            progress = bar.update if show else None
-            if scorer.evaluator.streams_lines:
-                w = csv.writer(f)
-                w.writerow([safe_text(h) for h in table.headers])
-                w.writerows(stream_lines(scorer.evaluator, paths, errors, percent, mapping, progress))
-            else:
-                rows = iter_rows(scorer.plan, paths, errors, percent, mapping, (), progress)
-                write_csv(table, scorer.evaluator.stream(rows, errors), f)
-            f.flush()
-            if errors:
-                raise Abandon()
-    except Abandon:
-        report_data_problems(errors)
-        sys.exit(EXIT_PROBLEMS)
-    except ValueError as e:
-        fail(str(e))
-    click.echo(f"kpi: scored the data -> {out}", err=True)
-
-
-def _score(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str], engine: str = "python") -> Any:
-    from kpidsl.data.source import read_rows
-
-    if engine == "duckdb":
-        from kpidsl.cli.sql import score_on_duckdb
-
-        results = score_on_duckdb(scorer, paths, percent, mapping)
-        if results is not None:
-            return results
-        # None: a cell DuckDB would round; Python scores the data
-    # counting the rows reads the files once more: only for a bar someone will see
-    total = count_rows(paths) if sys.stderr.isatty() else 0
-    show = total > 20000
-    with click.progressbar(length=total, label="reading", file=sys.stderr) if show else NoBar() as bar:
-        rows = read_rows(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(),
-                         progress=bar.update if show else None)
-    return scorer.evaluator.evaluate(rows)
-
-
 @cli.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if any file is not formatted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Change nothing; print what formatting would change.")
 def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     """Rewrite rubrics in the one canonical layout, keeping every comment."""
     import difflib
 
+    from kpidsl.cli.options import paths_or_configured
     from kpidsl.cli.report import SourceCache, render_human
     from kpidsl.diagnostics.diagnostic import KpiError
     from kpidsl.syntax.formatter import format_text
     from kpidsl.syntax.parser import read_source
 
-    files = collect_files(paths)
+    files = collect_files(paths_or_configured(paths, "the rubrics to format"))
     changed, broken = [], 0
     for f in files:
         try:
@@ -265,19 +224,27 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
 
 
 @cli.command("test")
-@click.argument("paths", nargs=-1, required=True)
-def test_(paths: tuple[str, ...]) -> None:
+@click.argument("paths", nargs=-1)
+@percent_option
+@data_options
+@click.option("--update", is_flag=True,
+              help="Write each expected file from the current results, to review in a diff (refused in CI).")
+def test_(paths: tuple[str, ...], percent_cells: str | None, sheet: str | None, header_row: int | None,
+          verbose: bool, update: bool) -> None:
     """Run the examples beside each rubric (examples/NAME.csv and examples/NAME.expected.csv)."""
     from kpidsl.api import RubricErrors
-    from kpidsl.cli.testing import run_examples
+    from kpidsl.cli.options import paths_or_configured
+    from kpidsl.cli.testing import run_examples, update_all
     from kpidsl.data.source import DataProblems
 
-    files = collect_files(paths)
+    files = collect_files(paths_or_configured(paths, "the rubrics to test"))
+    if update:
+        sys.exit(update_all(files, lambda f: settle(f, percent_cells, sheet, header_row, verbose)))
     passed = failed = 0
     without = []
     for f in files:
         try:
-            cases = run_examples(f)
+            cases = run_examples(f, *settle(f, percent_cells, sheet, header_row, verbose))
         except RubricErrors:
             failed += 1
             click.echo(f"FAIL {f}: the rubric has errors (kpi check {f})")
@@ -322,9 +289,13 @@ def test_(paths: tuple[str, ...]) -> None:
 @click.argument("new", type=click.Path(dir_okay=False))
 @click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False),
               help="Score this data with both versions and show whose result changes (repeatable).")
-@click.option("--percent-cells", type=click.Choice(["strict", "whole", "fraction"]), default="strict")
-def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str) -> None:
-    """What changed between two versions of a rubric: weights, tiers, rules, grades, pay."""
+@percent_option
+@data_options
+def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str | None, sheet: str | None,
+         header_row: int | None, verbose: bool) -> None:
+    """What changed between two versions of a rubric: weights, tiers, rules, grades, pay.
+    With --data, both versions score the same data (read with --percent-cells, --sheet and
+    --header-row as kpi eval reads it) and the rows whose result changes are listed."""
     from kpidsl.api import RubricErrors, load_rubric
     from kpidsl.cli.diff import data_impact, describe_changes, render_impacts
     from kpidsl.data.source import DataProblems
@@ -354,7 +325,8 @@ def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str) -> None:
     except RubricErrors as e:
         fail(f"a rubric has errors; fix them before comparing scores ({len(e.diagnostics)} problems)")
     try:
-        results = [_score(s, [Path(d) for d in data], percent_cells, {}) for s in scorers]
+        percent, layout = settle(new, percent_cells, sheet, header_row, verbose, data)
+        results = [_score(s, [Path(d) for d in data], percent, {}, "python", layout) for s in scorers]
     except DataProblems as e:
         report_data_problems(e.errors)
         sys.exit(EXIT_PROBLEMS)
@@ -375,15 +347,17 @@ def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str) -> None:
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), required=True, help="The HTML file to write.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the form.")
 @click.option("--rater", default=None, help="A form for one weighted rater (e.g. self): only their columns.")
-@click.option("--percent-cells", type=click.Choice(["strict", "whole", "fraction"]), default="strict", show_default=True,
-              help="How the form reads a bare number in a percent column, as kpi eval --percent-cells does.")
-def form(rubric: str, out: str, lang: str, rater: str | None, percent_cells: str) -> None:
+@click.option("--percent-cells", type=click.Choice(["strict", "whole", "fraction"]), default=None,
+              help="How the form reads a bare number in a percent column, as kpi eval --percent-cells does "
+              "(default: percent-cells in [tool.kpi], else strict).")
+def form(rubric: str, out: str, lang: str, rater: str | None, percent_cells: str | None) -> None:
     """Compile a rubric to one self-contained, fillable HTML appraisal form that scores as you type."""
     from kpidsl.backends.form.html import render
     from kpidsl.engine.output import atomic_path, refuse_overwriting
 
     if not Path(rubric).is_file():
         fail(f"{rubric}: no such file")
+    percent_cells, _ = settle(rubric, percent_cells)
     scorer = load_for(rubric, "making a form")
     refuse_overwriting(Path(out), scorer.files)
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -146,10 +146,14 @@ def file_uri(file: str) -> str:
     return quote(path.as_posix().encode("utf-8", "surrogateescape"), safe="/")
 
 
-def render_sarif(diags: list[Diagnostic], version: str) -> str:
+def render_sarif(diags: list[Diagnostic], version: str, silenced: Sequence[Any] = ()) -> str:
+    """SARIF 2.1.0; a diagnostic a ``# kpi: ignore[...]`` comment silenced is kept as a
+    result with an in-source suppression and the comment's reason as its justification."""
     from kpidsl.diagnostics.codes import CODES
 
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+    reasons = {id(s.diagnostic): s.reason for s in silenced}
+    diags = [*diags, *(s.diagnostic for s in silenced)]
     used = sorted({d.code for d in diags})
     rules = [{
         "id": code,
@@ -182,6 +186,8 @@ def render_sarif(diags: list[Diagnostic], version: str) -> str:
                 },
             } for i, r in enumerate(d.related)],
         })
+        if id(d) in reasons:
+            results[-1]["suppressions"] = [{"kind": "inSource", "justification": reasons[id(d)]}]
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -93,7 +93,8 @@ def _fallback(note: str) -> None:
     click.echo(f"kpi: note: {note}; scored with --engine python instead", err=True)
 
 
-def duckdb_to_csv(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str], out: Path) -> bool:
+def duckdb_to_csv(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str], out: Path,
+                  layout: Any = None) -> bool:
     """Read, score and write on DuckDB: no row passes through Python (flat memory).  False,
     with nothing written, when DuckDB cannot score the data exactly: Python must score it."""
     from kpidsl.cli.common import EXIT_PROBLEMS, fail, report_data_problems
@@ -107,7 +108,7 @@ def duckdb_to_csv(scorer: Any, paths: list[Path], percent: str, mapping: dict[st
         fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
     try:
         scored, rows = duck.score_files_to_csv(scorer.plan, paths, out, percent, mapping, scorer.evaluator.groups_needed(),
-                                               read_rows, _duckdb_progress if sys.stderr.isatty() else None)
+                                               read_rows, _duckdb_progress if sys.stderr.isatty() else None, layout)
     except duck.Fallback as e:
         _fallback(e.note)
         return False
@@ -123,7 +124,7 @@ def duckdb_to_csv(scorer: Any, paths: list[Path], percent: str, mapping: dict[st
     return True
 
 
-def score_on_duckdb(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str]) -> Any:
+def score_on_duckdb(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str], layout: Any = None) -> Any:
     """The files read and scored by DuckDB (CSV cells typed in SQL; XLSX and JSON read here);
     None when DuckDB cannot score them exactly (a cell with more places than it keeps, names
     that differ only in case, a rubric SQL cannot express): Python must score them."""
@@ -137,7 +138,7 @@ def score_on_duckdb(scorer: Any, paths: list[Path], percent: str, mapping: dict[
         fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
     try:
         return duck.score_files(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(), read_rows,
-                                _duckdb_progress if sys.stderr.isatty() else None)
+                                _duckdb_progress if sys.stderr.isatty() else None, layout)
     except duck.Fallback as e:
         _fallback(e.note)
         return None

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from kpidsl import ir
+from kpidsl.data import periods
+from kpidsl.numbers import dates
 from kpidsl.numbers.spelling import in_unit, percent, spell
 
 YES = frozenset({"yes", "y", "true", "1", "是", "有", "√", "✓", "✔", "对"})
@@ -27,20 +29,29 @@ PERCENT_MODES = ("strict", "whole", "fraction")  # how a bare number in a percen
 # The pattern is written in the regex dialect Python, JavaScript and RE2 (DuckDB) share:
 # ASCII digits only, so that no engine's idea of a Unicode digit decides what a cell says.
 NUMBER_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
-# Full-width digits (what a Chinese input method types) are read as digits; thousands
-# separators and currency signs anywhere in the cell are dropped (one translation table:
-# every engine's TRANSLATE drops the characters of its `from` beyond `to`).
+# Full-width digits (what a Chinese input method types) are read as digits, and currency
+# signs anywhere in the cell are dropped (one translation table: every engine's TRANSLATE
+# drops the characters of its `from` beyond `to`).  A comma is a thousands separator only
+# where the number matches GROUPED (groups of three: 1,000 and 12,345.5); there the
+# separators are dropped, and anywhere else a comma is left for NUMBER_PATTERN to refuse:
+# 1,00 is not 100, and 3,5 (a decimal comma) is not 35.
 # What str.strip() takes off a cell (every character whose isspace() is true), spelled
 # out for the readers in other languages, whose TRIM and trim() take other sets.
 SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
           "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 DIGITS_FROM, DIGITS_TO = "０１２３４５６７８９", "0123456789"
-DROPPED = ",，¥￥"
+DROPPED = "¥￥"
+SEPARATORS = ",，"
+GROUPED_PATTERN = r"^[+-]?[0-9]{1,3}([,，][0-9]{3})+(\.[0-9]*)?$"
+_DECIMAL_COMMA = re.compile(r"^[+-]?[0-9]+[,，][0-9]+$")  # 3,5 or 1,00: only for the hint
 SUFFIX = "元"  # a money unit after the number, dropped
 PERCENT_MARKS = "%％"  # a percent sign at the end: the number is a hundredth
 PERCENT_UNITS = ("percent", "number")  # columns where a written percent sign is allowed
 MAX_TEXT = 80  # no number kpi reads is longer than this (MAX_WHOLE_DIGITS + MAX_PLACES)
 _NUMBER = re.compile(NUMBER_PATTERN)
+_GROUPED = re.compile(GROUPED_PATTERN)
+_NO_SEPARATORS = str.maketrans("", "", SEPARATORS)
+_DECIMAL_POINT = str.maketrans(SEPARATORS, "." * len(SEPARATORS))
 # The largest cell kpi reads: 18 digits before the point (a quintillion yuan) and 20
 # after (the division's places).  Longer numbers are refused, not rounded: + - * run at
 # 80 digits (semantics.CONTEXT) and must stay exact.  The fast reader's patterns below
@@ -57,7 +68,8 @@ def fast_number(places: int) -> str:
 
 FAST_NUMBER = fast_number(MAX_PLACES)
 FAST_WHOLE = fast_number(0)
-_SEPARATORS = str.maketrans(DIGITS_FROM, DIGITS_TO, DROPPED)
+_TRANSLATED = str.maketrans(DIGITS_FROM, DIGITS_TO, DROPPED)
+_DIGITS = str.maketrans(DIGITS_FROM, DIGITS_TO)
 ONE, ZERO = Decimal(1), Decimal(0)
 
 
@@ -77,10 +89,28 @@ class Check:
 class CellSpec:
     column: str
     unit: str
-    kind: str  # yes/no | percent | number: how the text is spelled
+    kind: str  # yes/no | percent | number | date: how the text is spelled
     checks: tuple[Check, ...]
     percent_mode: str = "strict"
     line: int | None = None  # the rubric line that needs the value
+    period: tuple[str | None, str] | None = None  # kind "period": (the period kind, start | end)
+    # a level-rated column: each level's text (what a rater types) and its points, lowest and
+    # highest; a fixed level's text (low == high) reads as its points, a ranged one's is refused
+    levels: tuple[tuple[str, Decimal, Decimal], ...] = ()
+
+    @property
+    def texts(self) -> dict[str, Decimal]:
+        """The texts a cell may hold for a value: fixed levels whose text is not itself a
+        number and names one value only (two levels of one text with different points
+        name none)."""
+        out: dict[str, Decimal] = {}
+        clash: set[str] = set()
+        for text, low, high in self.levels:
+            if low != high or _NUMBER.match(t := text.translate(_TRANSLATED).strip()) or _GROUPED.match(t):
+                clash.add(text)
+            elif out.setdefault(text, low) != low:
+                clash.add(text)
+        return {t: v for t, v in out.items() if t not in clash}
 
 
 class CellError(ValueError):
@@ -90,11 +120,15 @@ class CellError(ValueError):
         self.hint = hint
 
 
-def spec_of(col: ir.Column, percent_mode: str = "strict") -> CellSpec:
+def spec_of(col: ir.Column, percent_mode: str = "strict", period_kind: str | None = None) -> CellSpec:
     if percent_mode not in PERCENT_MODES:
         raise ValueError(f"percent mode {percent_mode!r}: use one of {', '.join(PERCENT_MODES)}")
+    if col.period_edge is not None:  # the period cell, read as the day its period starts or ends on
+        return CellSpec(col.name, col.unit, "period", (), percent_mode, col.line, (period_kind, col.period_edge))
     if col.unit == "yes/no":  # read as 1 or 0, which every yes/no range holds
         return CellSpec(col.name, col.unit, "yes/no", (), percent_mode, col.line)
+    if col.unit == "date":  # a day number (numbers/dates.py): any date kpi reads is allowed
+        return CellSpec(col.name, col.unit, "date", (), percent_mode, col.line)
     checks = []
     # A column of whole numbers that offers a fraction (`scale 1.5: …`) is held to its
     # offered values instead: 1.5 is a level there, not a broken count.
@@ -109,7 +143,8 @@ def spec_of(col: ir.Column, percent_mode: str = "strict") -> CellSpec:
     if col.high is not None:
         checks.append(Check("high", (col.high,)))
     kind = "percent" if col.unit == "percent" else "number"
-    return CellSpec(col.name, col.unit, kind, tuple(checks), percent_mode, col.line)
+    levels = tuple((text.strip(), lo, hi) for text, lo, hi in col.levels)
+    return CellSpec(col.name, col.unit, kind, tuple(checks), percent_mode, col.line, levels=levels)
 
 
 def rules(spec: CellSpec) -> dict[str, object]:
@@ -120,8 +155,12 @@ def rules(spec: CellSpec) -> dict[str, object]:
         "kind": spec.kind, "unit": spec.unit, "percent_mode": spec.percent_mode,
         "yes": sorted(YES), "no": sorted(NO),
         "spaces": SPACES, "number": NUMBER_PATTERN, "digits_from": DIGITS_FROM, "digits_to": DIGITS_TO, "dropped": DROPPED,
+        "separators": SEPARATORS, "grouped": GROUPED_PATTERN, "texts": {t: str(v) for t, v in spec.texts.items()},
         "suffix": SUFFIX, "percent_marks": PERCENT_MARKS, "percent_sign_allowed": spec.unit in PERCENT_UNITS,
         "max_text": MAX_TEXT, "max_whole_digits": MAX_WHOLE_DIGITS, "max_places": MAX_PLACES,
+        "date": dates.DATE_PATTERN, "date_separators": dates.DATE_SEPARATORS, "date_end": dates.DATE_END,
+        "serial": dates.SERIAL_PATTERN, "serial_range": [dates.SERIAL_LOW, dates.SERIAL_HIGH, dates.SERIAL_SHIFT],
+        "years": [dates.FIRST_YEAR, dates.LAST_YEAR],
         "checks": [{"kind": c.kind, "values": [str(v) for v in c.values],
                     "levels": [[str(lo), str(hi)] for lo, hi in c.levels]} for c in spec.checks],
     }
@@ -170,7 +209,13 @@ def read(spec: CellSpec, v: object) -> Decimal:
     raises CellError saying what is wrong with it."""
     text = text_of(v)
     if text == "":
+        if spec.kind == "date":
+            raise CellError("blank cell", "every date must be filled in: " + dates.HINT)
         raise CellError("blank cell", "every scored value must be filled in; write 0 if it is zero")
+    if spec.kind == "date":
+        return read_date(v, text)
+    if spec.kind == "period":
+        return period_edge(spec, text)
     if spec.kind == "yes/no":
         t = text.lower()
         if t in YES:
@@ -178,19 +223,69 @@ def read(spec: CellSpec, v: object) -> Decimal:
         if t in NO:
             return ZERO
         raise CellError(f"{text!r}{NOT_YES_NO}", "write 是/否, yes/no or 1/0")
-    if len(text) > MAX_TEXT:
-        raise CellError(f"{text[:20] + '…'!r} ({len(text)} characters) is too long to be a number")
-    x = _number(spec, v, text)
+    x = spec.texts.get(text) if spec.levels else None
+    if x is None:
+        if spec.levels:
+            _ranged_level(spec, text)
+        if len(text) > MAX_TEXT:
+            raise CellError(f"{text[:20] + '…'!r} ({len(text)} characters) is too long to be a number")
+        x = _number(spec, v, text)
     for check in spec.checks:
         if not passes(check, x):
-            raise CellError(_complaint(check, text, x, spec.unit))
+            raise CellError(_complaint(check, text, x, spec.unit), _range_hint(spec, check))
     _within_limits(x, text)  # after the checks: a range says more than "too long"
     return x
+
+
+def _ranged_level(spec: CellSpec, text: str) -> None:
+    """A ranged level's text names no one value: say which points to write instead."""
+    for t, lo, hi in spec.levels:
+        if t == text and lo != hi:
+            raise CellError(f"{text!r} is a level worth {spell(lo)} to {spell(hi)} points",
+                            f"write the points you give within {spell(lo)}..{spell(hi)}, e.g. {spell(hi)}")
+
+
+def _range_hint(spec: CellSpec, check: Check) -> str | None:
+    """Past the highest percent a column allows (100% unless the rubric says otherwise): a
+    completion rate above 100% is often right, and the rubric's `range` clause allows it."""
+    if check.kind != "high" or spec.unit != "percent":
+        return None
+    low = next((c.values[0] for c in spec.checks if c.kind == "low"), ZERO)
+    wider = max(Decimal(2), check.values[0] * 2)
+    return (f"if {spec.column} can be above {in_unit(check.values[0], 'percent')}, widen its range in the rubric: "
+            f"`input {spec.column}: percent range {in_unit(low, 'percent')}..{in_unit(wider, 'percent')}`")
+
+
+def read_date(v: object, text: str) -> Decimal:
+    """A date cell as its day number (``dates.py``)."""
+    try:
+        if isinstance(v, str):
+            if len(text) > MAX_TEXT:
+                raise dates.NotADate(" is not a date")
+            return Decimal(dates.read_text(text.translate(_DIGITS).strip()))
+        return Decimal(dates.read_value(v, text))
+    except dates.NotADate as e:
+        shown = text if len(text) <= MAX_TEXT else text[:20] + "…"
+        raise CellError(f"{shown!r}{e}", dates.HINT) from None
+
+
+def period_edge(spec: CellSpec, text: str) -> Decimal:
+    """The first or last day of the period a period cell names (``periods.read``)."""
+    assert spec.period is not None
+    kind, edge = spec.period
+    p = periods.read(text.translate(_DIGITS), kind)
+    if p is None:
+        raise CellError(f"{text!r} is not a period", periods.spellings(kind))
+    return Decimal(dates.period_edge(p.year, p.kind, p.part, edge))
 
 
 def _number(spec: CellSpec, v: object, text: str) -> Decimal:
     if isinstance(v, bool):
         raise CellError(f"{text!r} is not a number")
+    if isinstance(v, Decimal):  # a JSON number, read from its text
+        if not v.is_finite():
+            raise CellError(f"{text!r} is not a number")
+        return v if spec.kind != "percent" else _bare_percent(spec, v, text)
     if isinstance(v, (int, float)):
         if v != v or v in (float("inf"), float("-inf")):
             raise CellError(f"{text!r} is not a number")
@@ -198,14 +293,20 @@ def _number(spec: CellSpec, v: object, text: str) -> Decimal:
         if isinstance(v, PercentNumber) or spec.kind != "percent":
             return value
         return _bare_percent(spec, value, text)
-    t = text.translate(_SEPARATORS).strip()
+    t = text.translate(_TRANSLATED).strip()
     if t.endswith(SUFFIX):
         t = t[:-len(SUFFIX)].strip()
     is_percent = t.endswith(tuple(PERCENT_MARKS))
     if is_percent:
         t = t[:-1].strip()
+    if _GROUPED.match(t):
+        t = t.translate(_NO_SEPARATORS)
     if not _NUMBER.match(t):
         hint = "write digits only, e.g. 93% or 1234.50" if spec.unit in ("percent", "money") else None
+        if any(c in t for c in SEPARATORS):
+            hint = "a comma separates thousands only, in groups of three (1,000 or 12,345.5)"
+            if _DECIMAL_COMMA.match(t):
+                hint = f"if {t} means {t.translate(_DECIMAL_POINT)}, write a decimal point; {hint}"
         raise CellError(f"{text!r} is not a number", hint)
     try:
         # exact, whatever the decimal context: "93" and "93%" are read, never rounded

@@ -27,11 +27,13 @@ from kpidsl.data.cells import (
     MAX_WHOLE_DIGITS,
     NO,
     YES,
+    CellError,
     CellSpec,
     Check,
     PercentNumber,
     hundredth,
     passes,
+    read,
     text_of,
 )
 
@@ -77,15 +79,17 @@ def _refusal(check: Check, x: str, names: _Names) -> str:
 
 def _column(spec: CellSpec, index: int, var: str, names: _Names) -> dict:
     col = {"name": spec.column, "index": index, "kind": spec.kind, "mode": spec.percent_mode, "spellings": None,
-           "whole_text": False, "refusals": [], "typed_refusals": [_refusal(c, var, names) for c in spec.checks]}
+           "whole_text": False, "refusals": [], "typed_refusals": [_refusal(c, var, names) for c in spec.checks],
+           "reader": names.put(_by_read(spec), "R") if spec.kind in ("date", "period") else None}
     checks = list(spec.checks)
     allowed = next((c for c in checks if c.kind == "allowed"), None)
     if spec.kind == "number" and allowed is not None:
         # A level's points, as the rubric writes them ("3", "1.5"): one look-up gives
         # the value, already known to pass every check of the spec.
+        # A level's text (what a rater picks) reads as its points, as in cells.read.
         spellings = {format(a, "f"): a for a in allowed.values}
-        col["spellings"] = names.put({t: D(t) for t, a in spellings.items()
-                                      if all(passes(c, D(t)) for c in checks)}, "S")
+        looked_up = {t: D(t) for t in spellings} | spec.texts
+        col["spellings"] = names.put({t: x for t, x in looked_up.items() if all(passes(c, x) for c in checks)}, "S")
         return col
     if spec.kind == "number" and any(c.kind == "whole" for c in checks):
         col["whole_text"] = True  # digits without a point are whole: no check left to do
@@ -130,6 +134,16 @@ def _typed(v: object, kind: str, mode: str) -> D | None:
         elif mode == "strict" and x:
             return None  # a bare number in a percent column: cells.read asks which was meant
     return x
+
+
+def _by_read(spec: CellSpec) -> Callable[[object], D | None]:
+    """``cells.read`` itself, None where it refuses: a date and a period's day have one reader."""
+    def reader(v: object) -> D | None:
+        try:
+            return read(spec, v)
+        except CellError:
+            return None
+    return reader
 
 
 def reader_parts(columns: list[tuple[CellSpec, int]], prefix: str = "K") -> tuple[list[dict], dict[str, Any]]:

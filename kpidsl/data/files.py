@@ -11,155 +11,142 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import logging
 import re
 import sys
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, Literal
+from typing import Any
 
-from kpidsl.data.cells import PercentNumber
+from kpidsl.data.encoding import NAMES, text_encoding
 
 Table = tuple[list[str], Iterator[tuple[int, list[object]]]]
+Numbered = Iterator[tuple[int, list[Any]]]
+
+log = logging.getLogger("kpidsl.data")
 
 # A cell longer than this is refused with its row (csv's default limit is 128 KiB).
 FIELD_LIMIT = 1 << 20
-_SAMPLE = 1 << 16
 _NUMERIC = re.compile(r"^[+-]?[\d.,]+%?$")
+# A title above the header is looked for in this many rows at most.
+_TITLE_ROWS = 10
 
 
-def read_table(path: Path) -> Table:
+@dataclass(frozen=True)
+class Layout:
+    """Where the table is in a file: the sheet of a workbook (a name, or a number from 1;
+    None: the first) and the row of column titles (None: row 1, or the row under a title
+    found by itself)."""
+    sheet: str | None = None
+    header_row: int | None = None
+
+
+def read_table(path: Path, layout: Layout | None = None) -> Table:
     """Header and an iterator of (row number, cells); streams CSV rows."""
+    layout = layout or Layout()
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
-        return _two_row_header(path, *_read_csv(path))
+        number, header, rest = find_header(path, _csv_rows(path), layout)
+        _check_separator(path, header)
+        return _two_row_header(path, number, header, _csv_data(rest))
     if suffix in (".xlsx", ".xlsm"):
-        return _two_row_header(path, *_read_xlsx(path))
+        return _read_xlsx(path, layout)
     if suffix == ".json":
+        if layout.header_row not in (None, 1):
+            raise ValueError(f"{path}: a JSON file has no header row; --header-row is for CSV and XLSX")
         return _read_json(path)
     raise ValueError(f"{path}: unknown data format {suffix or '(no extension)'}; use .csv, .xlsx or .json")
 
 
+# ---- where the header is ----------------------------------------------------------------
+def _filled(cells: list[Any]) -> list[Any]:
+    return [c for c in cells if c is not None and str(c).strip()]
+
+
+def find_header(path: Path, rows: Numbered, layout: Layout) -> tuple[int, list[str], Numbered]:
+    """The header's row number, its titles and the rows after it.  With ``header_row`` the
+    rows above it are passed over, whatever they hold.  Without, the header is row 1, unless
+    row 1 holds a single cell (a title, as most scorecards have, merged across the sheet)
+    and the first row below it with two cells or more holds only titles (short text, not
+    numbers, not ``#`` notes): then that row is the header.  Anything less clear-cut is read as before."""
+    if layout.header_row is not None:
+        for number, cells in rows:
+            if number == layout.header_row:
+                if not _filled(cells):
+                    raise ValueError(f"{path}: row {number} is empty, but --header-row names it as the row of "
+                                     "column titles")
+                return number, _titles(cells), rows
+            if number > layout.header_row:
+                break
+        raise ValueError(f"{path}: row {layout.header_row} is empty, but --header-row names it as the row of "
+                         "column titles")
+    first = next(rows, None)
+    if first is None:
+        return 1, [], iter(())
+    number, cells = first
+    if number != 1:  # a sheet whose row 1 is missing has no header
+        return 1, [], itertools.chain([first], rows)
+    filled = _filled(cells)
+    if len(filled) != 1:
+        return 1, _titles(cells), rows
+    seen = []
+    for below in rows:
+        seen.append(below)
+        under = _filled(below[1])
+        if len(under) >= 2:
+            if all(_title_like(c) for c in under):
+                log.info("%s: the column titles are in row %d (row 1 holds the title %r)", path, below[0],
+                         str(filled[0]).strip()[:40])
+                return below[0], _titles(below[1]), rows
+            break
+        if len(seen) >= _TITLE_ROWS:
+            break
+    return 1, _titles(cells), itertools.chain(seen, rows)
+
+
+def _title_like(cell: object) -> bool:
+    """A cell that can be a column title: short text, not a number, not a comment line."""
+    if not isinstance(cell, str):
+        return False
+    text = cell.strip()
+    return len(text) <= 60 and not text.startswith("#") and not _NUMERIC.match(text)
+
+
+def _titles(cells: list[Any]) -> list[str]:
+    return [str(v).strip() if v is not None else "" for v in cells]
+
+
 # ---- CSV ------------------------------------------------------------------------------
-def _read_csv(path: Path) -> Table:
-    with path.open("rb") as raw:
-        sample = raw.read(_SAMPLE)
-    _check_encoding(path, sample)
-    f = path.open(encoding="utf-8-sig", newline="")
+def _csv_rows(path: Path) -> Numbered:
+    """Every record of the file, blank ones too, numbered from 1, in the encoding the whole
+    file is in (``encoding.text_encoding``)."""
+    codec = text_encoding(path)
+    if codec != "utf-8-sig":
+        log.info("%s: read as %s, not UTF-8", path, NAMES[codec])
+    f = path.open(encoding=codec, newline="")
     csv.field_size_limit(min(FIELD_LIMIT, sys.maxsize))
     reader = csv.reader(f)
+    i = 0
     try:
-        header = next(reader)
-    except StopIteration:
-        f.close()
-        return [], iter(())
-    except UnicodeDecodeError as e:
-        f.close()
-        raise ValueError(_not_utf8(path, e)) from None
+        for i, r in enumerate(reader, start=1):
+            yield i, r
     except csv.Error as e:
+        where = reader.line_num or i + 1
+        if "field larger than field limit" in str(e):
+            raise ValueError(f"{path}:{where}: a cell is longer than {FIELD_LIMIT // 1024} KiB; "
+                             "is a quote left open?") from None
+        raise ValueError(f"{path}:{where}: cannot read this line as CSV ({e})") from None
+    finally:
         f.close()
-        raise ValueError(f"{path}:1: cannot read this line as CSV ({e})") from None
-    _check_separator(path, header)
-
-    def rows() -> Iterator[Any]:
-        i = 1
-        try:
-            for i, r in enumerate(reader, start=2):
-                # skip blank lines; the first cell (the id) settles it for almost every row
-                if r and (r[0].strip() or any(cell.strip() for cell in r)):
-                    yield i, r
-        except UnicodeDecodeError as e:
-            raise ValueError(_not_utf8(path, e)) from None
-        except csv.Error as e:
-            where = reader.line_num or i + 1
-            if "field larger than field limit" in str(e):
-                raise ValueError(f"{path}:{where}: a cell is longer than {FIELD_LIMIT // 1024} KiB; "
-                                 "is a quote left open?") from None
-            raise ValueError(f"{path}:{where}: cannot read this line as CSV ({e})") from None
-        finally:
-            f.close()
-    return [h.strip() for h in header], rows()
 
 
-def _not_utf8(path: Path, e: UnicodeDecodeError) -> str:
-    return (f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); "
-            "save the sheet as \"CSV UTF-8 (comma delimited)\"")
-
-
-def _check_encoding(path: Path, sample: bytes) -> None:
-    """Refuse text that is not UTF-8, and Chinese text in GB18030/GBK whose bytes happen to
-    be valid UTF-8 too (it would read as names in Arabic, Greek and symbols)."""
-    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ValueError(f"{path}: UTF-16 text; save the sheet as \"CSV UTF-8 (comma delimited)\"")
-    if b"\x00" in sample:
-        raise ValueError(f"{path}: holds NUL bytes, so it is not CSV text (UTF-16 without its mark, or a "
-                         "binary file?); save the sheet as \"CSV UTF-8 (comma delimited)\"")
-    import codecs
-
-    try:  # an incremental decoder: the sample may end inside a character
-        text = codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-    except UnicodeDecodeError as e:
-        if _reads_as_gb18030(sample):
-            raise ValueError(f"{path}: the text is in GB18030/GBK (Excel's \"CSV\" on Chinese Windows), "
-                             "not UTF-8; save the sheet as \"CSV UTF-8 (comma delimited)\"") from None
-        raise ValueError(_not_utf8(path, e)) from None
-    if _looks_like_gb18030(text, sample):
-        raise ValueError(f"{path}: the text reads as UTF-8 but looks like GB18030/GBK Chinese "
-                         f"(as UTF-8 it says {_first_odd(text)!r}); save the sheet as \"CSV UTF-8 (comma delimited)\"")
-
-
-def _reads_as_gb18030(sample: bytes) -> bool:
-    import codecs
-
-    try:
-        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
-
-
-def _script(ch: str) -> str:
-    """A rough script of a character of U+0080..U+07FF, the range GBK's double bytes
-    fall into when read as UTF-8."""
-    o = ord(ch)
-    if o < 0xA0:
-        return "control"
-    if o < 0x250:
-        return "latin" if ch.isalpha() else "symbol"
-    for bound, name in ((0x2B0, "ipa"), (0x370, "modifier"), (0x400, "greek"), (0x530, "cyrillic"),
-                        (0x590, "armenian"), (0x600, "hebrew"), (0x700, "arabic"), (0x750, "syriac")):
-        if o < bound:
-            return name
-    return "other"
-
-
-def _looks_like_gb18030(text: str, sample: bytes) -> bool:
-    """The stricter rule: no Chinese at all as UTF-8, yet only Chinese as GB18030, and as
-    UTF-8 a mix no real sheet holds (several scripts, or control characters)."""
-    odd = [ch for ch in text if ord(ch) > 127]
-    if not odd or any(_is_cjk(ch) for ch in odd) or any(ord(ch) > 0x7FF for ch in odd):
-        return False
-    scripts = {_script(ch) for ch in odd}
-    if len(scripts) < 2 and "control" not in scripts and "symbol" not in scripts:
-        return False  # one script (a Russian or a French sheet) is plausible as it is
-    if not _reads_as_gb18030(sample):
-        return False
-    import codecs
-
-    chinese = codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
-    return all(_is_cjk(ch) for ch in chinese if ord(ch) > 127)
-
-
-def _first_odd(text: str) -> str:
-    for word in re.split(r"[,\s]+", text):
-        if any(ord(ch) > 127 for ch in word):
-            return word[:12]
-    return ""
+def _csv_data(rows: Numbered) -> Numbered:
+    for i, r in rows:
+        # skip blank lines; the first cell (the id) settles it for almost every row
+        if r and (r[0].strip() or any(cell.strip() for cell in r)):
+            yield i, r
 
 
 def _check_separator(path: Path, header: list[str]) -> None:
@@ -171,7 +158,7 @@ def _check_separator(path: Path, header: list[str]) -> None:
                              "comma-separated CSV: save the sheet as \"CSV UTF-8 (comma delimited)\"")
 
 
-def _two_row_header(path: Path, header: list[str], rows: Iterator[tuple[int, list[object]]]) -> Table:
+def _two_row_header(path: Path, at: int, header: list[str], rows: Iterator[tuple[int, list[object]]]) -> Table:
     """A header merged over two rows leaves blank titles in row 1 and more titles in row 2:
     say so, rather than report the columns as missing (or read row 2 as a person)."""
     if not header or all(header) or not any(header):
@@ -183,11 +170,12 @@ def _two_row_header(path: Path, header: list[str], rows: Iterator[tuple[int, lis
     blanks = [i for i, h in enumerate(header) if not h]
     below = [c for c in (cells[i] for i in blanks if i < len(cells)) if isinstance(c, str) and c.strip()]
     titles = [c for c in cells if c is not None and str(c).strip()]
-    if number == 2 and below and all(isinstance(c, str) and not _NUMERIC.match(c.strip()) for c in titles):
+    if number == at + 1 and below and all(isinstance(c, str) and not _NUMERIC.match(c.strip()) for c in titles):
         cols = ", ".join(column_letter(i) for i in blanks[:6])
-        raise ValueError(f"{path}: the header seems to span two rows (row 1 has no title in column(s) {cols}, "
-                         f"row 2 holds {', '.join(repr(str(c).strip()) for c in below[:4])}); kpi expects one row "
-                         "of titles: unmerge the header cells and give every column its full title in row 1")
+        raise ValueError(f"{path}: the header seems to span two rows (row {at} has no title in column(s) {cols}, "
+                         f"row {number} holds {', '.join(repr(str(c).strip()) for c in below[:4])}); kpi expects one row "
+                         "of titles: unmerge the header cells and give every column its full title in one row "
+                         "(or name the row of titles with --header-row)")
     return header, itertools.chain([first], rows)
 
 
@@ -202,48 +190,34 @@ def column_letter(i: int) -> str:
 
 
 # ---- XLSX -----------------------------------------------------------------------------
-# A sheet's rows as (row number, values as wide as the sheet), and a way to close the book.
-Book = tuple[Iterator[tuple[int, list[object]]], Callable[[], None]]
+def _read_xlsx(path: Path, layout: Layout) -> Table:
+    from kpidsl.data.xlsx import open_sheet
 
-
-def _read_xlsx(path: Path) -> Table:
-    if not zipfile.is_zipfile(path):
-        with path.open("rb") as f:
-            head = f.read(8)
-        what = "an old .xls workbook" if head.startswith(b"\xd0\xcf\x11\xe0") else "not a zip file"
-        raise ValueError(f"{path}: not an XLSX workbook ({what}); open it in Excel and save it as .xlsx, "
-                         "or as \"CSV UTF-8\"")
+    rows, close, _name = open_sheet(path, layout.sheet)
     try:
-        book = _parser_book(path)
-        if book is None:  # another openpyxl: read through its cell objects
-            book = _cell_book(path)
-    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a damaged workbook
-        raise ValueError(f"{path}: cannot read this workbook ({type(e).__name__}: {e}); "
-                         "open it in Excel and save it again as .xlsx") from None
-    if book is False:
-        raise ValueError(f"{path}: the workbook has no worksheet")
-    rows, close = book
-    first = next(rows, None)
-    header_values = first[1] if first is not None and first[0] == 1 else []
-    if all(v in (None, "") for v in header_values):
+        number, header, rest = find_header(path, rows, layout)
+    except BaseException:
         close()
-        _refuse_empty_first_sheet(path)
+        raise
+    if not _filled(header):
+        close()
+        if layout.sheet is None:
+            _refuse_empty_first_sheet(path)
         return [], iter(())
-    header = [str(v).strip() if v is not None else "" for v in header_values]
     width = len(header)
 
     def data() -> Iterator[Any]:
-        for i, values in rows:
+        for i, values in rest:
             if len(values) < width:  # a row that stops short has blank cells to the header's end
                 values += [None] * (width - len(values))
             if values[0] not in (None, "") or any(v not in (None, "") for v in values):
                 yield i, values
         close()
-    return header, data()
+    return _two_row_header(path, number, header, data())
 
 
 def _refuse_empty_first_sheet(path: Path) -> None:
-    """Where the first sheet is empty and another holds data, say so (kpi reads the first)."""
+    """Where the first sheet is empty and another holds data, say so."""
     from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     wb = load_workbook(path, read_only=True, data_only=True)
@@ -254,135 +228,15 @@ def _refuse_empty_first_sheet(path: Path) -> None:
         wb.close()
     if others:
         raise ValueError(f"{path}: the first sheet {first!r} is empty and the data seems to be on "
-                         f"sheet {others[0]!r}; kpi reads the first sheet: move that sheet first")
-
-
-def _cell_book(path: Path) -> Book | Literal[False]:
-    """The first sheet through read-only mode's cell objects (public openpyxl), numbered
-    from 1, a number shown as a percent made a ``PercentNumber``; False if there is none."""
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True, data_only=True)
-    if not wb.worksheets:
-        wb.close()
-        return False
-    ws = wb.worksheets[0]
-    percent_style: dict[int, bool] = {}  # by style: openpyxl looks a format up for every cell
-
-    def is_percent(c: Any) -> bool:
-        known = percent_style.get(c._style_id)
-        if known is None:
-            known = percent_style[c._style_id] = "%" in (c.number_format or "")
-        return known
-
-    # Rows as wide as the sheet says it is, but a cell past its stated size is read, not
-    # dropped: some programs state a size too small (Excel reads past it too).
-    width = ws.max_column or 0
-    ws.reset_dimensions()
-
-    def rows() -> Iterator[Any]:
-        for i, r in enumerate(ws.iter_rows(), start=1):
-            # an empty cell (openpyxl's EmptyCell) has no style, and its value is None
-            values = [PercentNumber(v) if ((v := c.value).__class__ is float or v.__class__ is int) and is_percent(c)
-                      else v for c in r]
-            if len(values) < width:
-                values += [None] * (width - len(values))
-            yield i, values
-    return rows(), wb.close
-
-
-def _parser_book(path: Path) -> Book | Literal[False] | None:
-    """The same rows from openpyxl's own sheet parser, without the cell object read-only
-    mode makes of each (a tenth of reading a sheet), and without read-only mode's look for
-    the sheet's size, which reads the whole of every sheet that does not state it (as
-    programs that stream a sheet out write it): only the first sheet is read, once.
-    These are the steps and arguments of openpyxl's own read-only loading (3.1); None
-    where they are not there, and the caller takes the public way.  Missing rows are not
-    made up: they would be blank, and blank rows are skipped."""
-    try:
-        from openpyxl.cell.read_only import ReadOnlyCell  # type: ignore[import-untyped]
-        from openpyxl.reader.excel import ExcelReader  # type: ignore[import-untyped]
-        from openpyxl.styles.stylesheet import apply_stylesheet  # type: ignore[import-untyped]
-        from openpyxl.worksheet._reader import WorkSheetParser  # type: ignore[import-untyped]
-
-        reader = ExcelReader(path, read_only=True, data_only=True)
-        steps = (reader.read_manifest, reader.read_strings, reader.read_workbook)
-    except (ImportError, AttributeError, TypeError):
-        return None
-    archive = reader.archive
-    try:
-        for step in steps:
-            step()
-        wb = reader.wb
-        apply_stylesheet(archive, wb)
-        target = next((rel.target for _, rel in reader.parser.find_sheets()
-                       if rel.target in reader.valid_files and "chartsheet" not in rel.Type), None)
-        if target is None:
-            archive.close()
-            return False
-        width = _stated_width(archive, target) or 0  # rows at least this wide; see _cell_book
-        source = archive.open(target)
-        parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=wb.epoch,
-                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
-    except (AttributeError, TypeError):
-        # another openpyxl's insides, or a workbook they trip on: the public way reads
-        # it, or says what is wrong with it
-        archive.close()
-        return None
-    except BaseException:
-        archive.close()
-        raise
-    sheet = SimpleNamespace(parent=wb)  # what a cell asks its sheet for: the book's formats
-    percent_style: dict[int, bool] = {}
-
-    def rows() -> Iterator[Any]:
-        with source:
-            for i, cells in parser.parse():
-                last = cells[-1]["column"] if cells else 0
-                n = width if width > last else last
-                values: list[object] = [None] * n
-                for c in cells:
-                    v = c["value"]
-                    if v is None:
-                        continue
-                    column = c["column"]
-                    if column > n:  # cells out of order in the file
-                        values += [None] * (column - n)
-                        n = column
-                    cls = v.__class__
-                    if cls is float or cls is int:
-                        style = c["style_id"]
-                        known = percent_style.get(style)
-                        if known is None:  # the format's text, asked of a cell in that style
-                            known = percent_style[style] = "%" in (
-                                ReadOnlyCell(sheet, i, column, v, "n", style).number_format or "")
-                        if known:
-                            v = PercentNumber(v)
-                    values[column - 1] = v
-                yield i, values
-    return rows(), archive.close
-
-
-def _stated_width(archive: zipfile.ZipFile, target: str) -> int | None:
-    """The last column of the sheet's stated size (its <dimension>), as read-only mode
-    takes it, looked for only before the sheet's data, where the format puts it."""
-    from openpyxl.utils.cell import range_boundaries  # type: ignore[import-untyped]
-    from openpyxl.xml.functions import iterparse  # type: ignore[import-untyped]
-
-    with archive.open(target) as f:
-        for _, element in iterparse(f, events=("start",)):
-            tag = element.tag.rpartition("}")[2]
-            if tag == "dimension":
-                return range_boundaries(element.get("ref"))[2]
-            if tag == "sheetData":
-                return None
-    return None
+                         f"sheet {others[0]!r}; kpi reads the first sheet unless told: add --sheet {others[0]}")
 
 
 # ---- JSON -----------------------------------------------------------------------------
 def _read_json(path: Path) -> Table:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"), parse_constant=str)  # NaN: "'NaN' is not a number", with its row
+        # a number is read from its text (never through a binary float), so 0.1 is 0.1 and a
+        # number with 400 places is refused as too long, not rounded; NaN: "'NaN' is not a number"
+        doc = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal, parse_constant=str)
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
     except UnicodeDecodeError as e:

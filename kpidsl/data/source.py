@@ -16,19 +16,20 @@ from pathlib import Path
 
 from kpidsl import ir
 from kpidsl.data.duplicates import DuplicateIndex
-from kpidsl.data.files import read_table
+from kpidsl.data.files import Layout, read_table
 from kpidsl.data.validate import DataError, DataProblems, Row, Validator
 
 # Where callers have always found them: the errors, the row and the validator.
-__all__ = ["DataError", "DataProblems", "Row", "Validator", "duplicate_errors", "iter_rows", "read_rows"]
+__all__ = ["DataError", "DataProblems", "Layout", "Row", "Validator", "duplicate_errors", "iter_rows", "read_rows"]
 
 
 def read_rows(plan: ir.Plan, paths: list[Path], percent: str = "strict",
               mapping: dict[str, str] | None = None, needs_groups: Iterable[str] = (),
-              progress: Callable[[int], object] | None = None) -> list[Row]:
-    """Every row of every file, validated; raises DataProblems listing all problems."""
+              progress: Callable[[int], object] | None = None, layout: Layout | None = None) -> list[Row]:
+    """Every row of every file, validated; raises DataProblems listing all problems.
+    ``layout`` says where the table is in each file (sheet, header row)."""
     errors: list[DataError] = []
-    rows = list(iter_rows(plan, paths, errors, percent, mapping, needs_groups, progress))
+    rows = list(iter_rows(plan, paths, errors, percent, mapping, needs_groups, progress, layout))
     if errors:
         raise DataProblems(errors)
     return rows
@@ -36,13 +37,13 @@ def read_rows(plan: ir.Plan, paths: list[Path], percent: str = "strict",
 
 def iter_rows(plan: ir.Plan, paths: list[Path], errors: list[DataError], percent: str = "strict",
               mapping: dict[str, str] | None = None, needs_groups: Iterable[str] = (),
-              progress: Callable[[int], object] | None = None) -> Iterator[Row]:
+              progress: Callable[[int], object] | None = None, layout: Layout | None = None) -> Iterator[Row]:
     """Validated rows, one at a time (CSV is streamed); problems are appended to ``errors``
     and the row is skipped, so a caller can go on and report them all at the end.
     A person who appears twice in a period is found by ``DuplicateIndex`` in bounded memory."""
     seen = DuplicateIndex()
     for file_index, path in enumerate(paths):
-        header, it = read_table(path)
+        header, it = read_table(path, layout)
         v = Validator(plan, str(path), header, percent, mapping, needs_groups)
         if v.errors:  # missing columns: no row can be read
             errors.extend(v.errors)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from kpidsl import ir
+from kpidsl.data import periods
 from kpidsl.data.cells import NA, CellError, CellSpec, read, spec_of, text_of
 from kpidsl.data.files import column_letter as _letter
 
@@ -76,6 +77,9 @@ class Validator:
         key_label = dict(plan.key_labels)
         self.person_col = self._find(titles, (plan.person, key_label.get(plan.person)) + PERSON_TITLES)
         self.period_col = self._find(titles, (plan.period,) + PERIOD_TITLES)
+        for col in plan.columns:
+            if col.period_edge is not None and self.period_col is not None:
+                self.index[col.name] = self.period_col  # the day the row's period starts or ends on
         self.group_cols = {g: self._find(titles, (g, key_label.get(g))) for g in plan.groups}
         self.group_at = [(g, i) for g, i in self.group_cols.items() if i is not None]  # the groups a row holds
         self.na_list_col = titles.get("not_applicable", titles.get("不适用"))
@@ -89,13 +93,18 @@ class Validator:
                                              hint=f"add a {g!r} column"))
         self._repeated_titles(header)
         for col in plan.columns:
-            if col.name not in self.index and not col.optional:
+            if col.name not in self.index and col.period_edge is not None:
+                self.errors.append(DataError(file, 1, None, "no column names the period, whose "
+                                             f"{col.period_edge} the rubric reads as {col.name}", col.line,
+                                             "add a period column, e.g. titled 'period' or '考核期间'"))
+            elif col.name not in self.index and not col.optional:
                 hint = f"add a column titled {col.name!r}" + (f" or {col.label!r}" if col.label else "")
                 self.errors.append(DataError(file, 1, col.name, f"missing column {col.name!r}",
                                              col.line, hint))
         # (column, its spec, its index in the row or None)
         self.columns: list[tuple[ir.Column, CellSpec, int | None]] = [
-            (col, spec_of(col, percent), self.index.get(col.name)) for col in plan.columns]
+            (col, spec_of(col, percent, periods.kind_of(plan.outline.period)), self.index.get(col.name))
+            for col in plan.columns]
         # The generated reader reads every cell that must be there; the rest (a `.last` value
         # that may be left out, an item's not-applicable flag) depend on other cells.
         self.plain = [(col, spec, i) for col, spec, i in self.columns

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kpidsl.diagnostics import codes_dates, codes_ranking
+
 
 @dataclass(frozen=True)
 class CodeInfo:
@@ -62,6 +64,20 @@ _ALL = [
           "the shared file into the rubric's folder, or check the rubric from a folder that holds both.",
           _HEAD + 'use "../common.kpi"\nitem a "A" points 100',
           _HEAD + 'use "common.kpi"\nsection work "工作" weight 90% {\n  item a "A" points 90\n}'),
+    _code("KPI020", "warning", "a suppression gives no reason",
+          "`# kpi: ignore[CODE]` silences a warning on its line; the words after the codes say why, "
+          "so a reader (and a reviewer) knows the warning was weighed, not hidden. Errors cannot be "
+          "silenced.",
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n'
+          '  deduct 1 per v base 80  # kpi: ignore[KPI111]\n}',
+          _HEAD + 'input v "违反次数": count\nitem a "仓库管理" points 100 {\n'
+          '  deduct 1 per v base 80  # kpi: ignore[KPI111] 满分由主管另行加分\n}'),
+    _code("KPI021", "warning", "a suppression that silences nothing",
+          "A `# kpi: ignore[CODE]` comment whose line reports none of its codes: the problem was fixed, "
+          "the code is misspelt, or it names an error (errors cannot be silenced). Remove the comment "
+          "or the codes that no longer apply.",
+          _HEAD + 'item a "A" points 100  # kpi: ignore[KPI111] 满分由主管另行加分',
+          _HEAD + 'item a "A" points 100'),
     _code("KPI101", "error", "weights do not add up",
           "The top-level sections and items must add up to the rubric's total (100 unless `total` says "
           "otherwise). The seed service-supervisor scorecard adds up to 105; the logistics form to 85. "
@@ -359,51 +375,6 @@ _ALL = [
                   'streak s "连续优秀" when grade is ok for 1.5 periods award 200元',
           _HEAD + 'item a "A" points 100\ngrade ok "合格" when >= 0\n'
                   'streak s "连续优秀" when grade is ok for 3 periods award 200元'),
-    _code("KPI180", "error", "quota outside 0%..100%",
-          "A grade quota is a share of a group: at most 100%.",
-          _HEAD + 'group team "团队"\nitem a "A" points 100\ngrade ok "优秀" when >= 0\n'
-                  'quota ok at most 120% per team',
-          _HEAD + 'group team "团队"\nitem a "A" points 100\ngrade ok "优秀" when >= 0\n'
-                  'quota ok at most 20% per team'),
-    _code("KPI181", "error", "a ranked grade's share outside 0%..100%",
-          "`grade NAME top SHARE` (or `bottom SHARE`) gives the grade to that share of each group, by rank: "
-          "a percent from 0% to 100%, not a number of people.",
-          _HEAD + 'group team "团队"\nitem a "A" points 100\ngrade top "优秀" top 2\ngrade rest "合格" otherwise\n'
-                  'distribute grades per team rounded half up ties share the better grade',
-          _HEAD + 'group team "团队"\nitem a "A" points 100\ngrade top "优秀" top 20%\ngrade rest "合格" otherwise\n'
-                  'distribute grades per team rounded half up ties share the better grade'),
-    _code("KPI182", "error", "ranked grades' shares add up to more than 100%",
-          "The top and bottom shares are cut from one group; `otherwise` takes the people left between them, "
-          "so together the shares are at most 100%.",
-          _HEAD + 'group team "团队"\nitem a "A" points 100\ngrade top "优秀" top 60%\ngrade mid "合格" otherwise\n'
-                  'grade low "待改进" bottom 50%\ndistribute grades per team rounded half up ties share the better grade',
-          _HEAD + 'group team "团队"\nitem a "A" points 100\ngrade top "优秀" top 20%\ngrade mid "合格" otherwise\n'
-                  'grade low "待改进" bottom 10%\ndistribute grades per team rounded half up ties share the better grade'),
-    _code("KPI183", "error", "ranked grades without one `distribute grades` line",
-          "Grades given by rank need exactly one `distribute grades per GROUP rounded MODE ties …` line: "
-          "it says which group is ranked, how a share becomes a number of people, and who is tied at a cut. "
-          "A `distribute grades` line needs grades by rank to give.",
-          _HEAD + 'group team "团队"\nitem a "A" points 100\ngrade top "优秀" top 20%\ngrade rest "合格" otherwise',
-          _HEAD + 'group team "团队"\nitem a "A" points 100\ngrade top "优秀" top 20%\ngrade rest "合格" otherwise\n'
-                  'distribute grades per team rounded down ties share the better grade'),
-    _code("KPI184", "error", "ranked grades out of order, or mixed with bands",
-          "Ranked grades are written as the ranking cuts them, best first: the `top` shares, one grade "
-          "`otherwise` for everyone between, then the `bottom` shares. No grade of a ranked rubric goes by "
-          "total, and no quota limits one: the distribution already says how many get each grade.",
-          _HEAD + 'group team "团队"\nitem a "A" points 100\ngrade low "待改进" bottom 10%\ngrade top "优秀" top 20%\n'
-                  'grade mid "合格" otherwise\ndistribute grades per team rounded half up ties share the better grade',
-          _HEAD + 'group team "团队"\nitem a "A" points 100\ngrade top "优秀" top 20%\ngrade mid "合格" otherwise\n'
-                  'grade low "待改进" bottom 10%\ndistribute grades per team rounded half up ties share the better grade'),
-    _code("KPI185", "error", "a distribution ranks by what the grade decides",
-          "People are ranked before they have a grade, so a tie-break reads inputs, metrics, items, sections "
-          "and the total, not the grade, the coefficient, pay or awards.",
-          _HEAD + 'group team "团队"\ninput base "基数": money\nitem a "A" points 100\ngrade top "优秀" top 20% '
-                  'coefficient 1.2\ngrade mid "合格" otherwise coefficient 1\npay bonus "奖金" = base * coefficient\n'
-                  'distribute grades per team rounded half up ties by bonus then share the better grade',
-          _HEAD + 'group team "团队"\ninput base "基数": money\ninput seniority "司龄": number\nitem a "A" points 100\n'
-                  'grade top "优秀" top 20% coefficient 1.2\ngrade mid "合格" otherwise coefficient 1\n'
-                  'pay bonus "奖金" = base * coefficient\n'
-                  'distribute grades per team rounded half up ties by seniority then share the better grade'),
     _code("KPI190", "error", "not-applicable weight given to itself",
           "`not applicable: give to ITEM` must name another item.",
           _HEAD + 'item a "A" points 50 { not applicable: give to a }\nitem b "B" points 50',
@@ -429,17 +400,36 @@ _ALL = [
                   'metric m "绩效基数": money = p * 2\npay q "双倍绩效" = m',
           _HEAD + 'input base "基本工资": money\nitem a "A" points 100\npay p "绩效工资" = base * 10%\n'
                   'pay q "双倍绩效" = p * 2'),
-    _code("KPI194", "error", "an item reads an aggregate",
-          "An aggregate over a group or the periods (`sum(x over team)`, `average(total over year)`) is "
-          "known only when every row is scored, so an item's rule cannot read it, directly or through a "
-          "metric. A metric that reads one is worked out with pay, and pay, awards and flags may use it.",
+    _code("KPI194", "error", "a group figure needs itself",
+          "A figure over a group or the periods (`average(x over team)`, `stddev_pop(score over department)`) "
+          "is taken once every row has the value it aggregates. An item, a metric or a grade may read one, "
+          "but not a figure of a value that itself reads the figure: that is a circle.",
           _HEAD + 'group team "班组"\ninput sales "销售额": money\n'
-                  'metric share "占比": percent = sales / sum(sales over team)\nitem a "A" points 100 { proportional share }',
+                  'item a "A" points 100 { proportional sales / max(a over team) }',
           _HEAD + 'group team "班组"\ninput sales "销售额": money\n'
-                  'metric share "占比": percent = sales / sum(sales over team)\nitem a "A" points 100\n'
-                  'pay p "提成" = 1000元 * share'),
+                  'item a "A" points 100 { proportional sales / max(sales over team) }'),
+    _code("KPI250", "error", "a group statistic or square root written wrong",
+          "`variance_pop`, `variance_sample`, `stddev_pop`, `stddev_sample`, `median`, `percentile` and "
+          "`percent_rank` are statistics of a group: each takes one value and `over` a group (or the year, "
+          "the quarter); `percentile` also takes the percentile, a written percent from 0% to 100% "
+          "(`percentile(score over department, 90%)`). `stddev` and `variance` alone do not say whether "
+          "they divide by n (the whole group: `_pop`) or by n − 1 (a sample: `_sample`). `sqrt` takes one value.",
+          _HEAD + 'group department "部门"\ninput raw "初评分": points range 0..100\n'
+                  'metric sd "部门标准差": points = stddev(raw over department)\n'
+                  'item a "A" points 100 { proportional (raw - sd) / 100 }',
+          _HEAD + 'group department "部门"\ninput raw "初评分": points range 0..100\n'
+                  'metric sd "部门标准差": points = stddev_pop(raw over department)\n'
+                  'item a "A" points 100 { proportional raw / 100 }'),
+    _code("KPI251", "warning", "a square root of what can be negative",
+          "`sqrt` of a negative number has no value: a row where it is negative stops with a data error "
+          "naming the row. Take the root of what cannot be negative (a variance, a declared range from 0), "
+          "or hold it at zero with `max(…, 0)`.",
+          _HEAD + 'input a "A值": number range -10..10\nitem i "I" points 100 { proportional sqrt(a) / 10 }',
+          _HEAD + 'input a "A值": number range 0..10\nitem i "I" points 100 { proportional sqrt(a) / 10 }'),
 ]
 
+_ALL += [_code(*entry) for entry in codes_dates.ENTRIES + codes_ranking.ENTRIES]
+_ALL.sort(key=lambda c: c.code)
 CODES: dict[str, CodeInfo] = {c.code: c for c in _ALL}
 
 

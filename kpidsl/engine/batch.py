@@ -20,16 +20,17 @@ from kpidsl.data import periods
 from kpidsl.data.periods import Period
 from kpidsl.data.problems import A_YEAR, CANNOT_ORDER, NOT_CALENDAR, NOT_OF_KIND, POOL_HINT, missing_last, period_hint
 from kpidsl.data.validate import DataError, DataProblems, Row
-from kpidsl.engine import batch_rank
+from kpidsl.engine import batch_rank, groups
 from kpidsl.numbers.semantics import ScoreError, div, round_to
 from kpidsl.numbers.spelling import percent, spell
+from kpidsl.numbers.stats import STATS, statistic
 
 if TYPE_CHECKING:
     from kpidsl.engine.result import Result
 
 ZERO = Decimal(0)
 T = TypeVar("T")
-AggFn = Callable[[str, str, str], Decimal]
+AggFn = Callable[[str, str, str, Decimal | None], Decimal]  # func, step, over, a percentile's fraction
 
 
 class Batch:
@@ -41,8 +42,10 @@ class Batch:
         self.plan = plan
         self.result_steps = result_steps
         self.row_error = row_error
-        overs = {n.over for s in plan.result_steps for n in ir.walk(s.expr) if isinstance(n, ir.Agg)}
+        overs = {n.over for n in plan.aggregates()}
         self.uses_agg = bool(overs)
+        self.early = bool(plan.aggregates(early=True))  # group figures feed scores: groups.py
+        self.late = any(isinstance(n, ir.Agg) for s in plan.result_steps for n in ir.walk(s.expr))
         self.quarters = "quarter" in overs
         self.in_time = bool(plan.streaks) or bool(overs & {"year", "quarter"})  # scored rows in calendar order
         self.kind = periods.kind_of(plan.outline.period)
@@ -84,6 +87,11 @@ class Batch:
         when: dict[int, Period] = {}
         if self.in_time:
             when = calendar(scored, self.kind, _row_of, errors, self.quarters)
+            if errors:
+                return
+        if self.early:
+            groups.score_in_stages(self.plan, scored, errors,
+                                   lambda r, value_of: group_agg(scored, r, when, value_of), self.row_error)
             if errors:
                 return
         d = self.plan.distribution
@@ -138,7 +146,7 @@ class Batch:
         return next(s for s in self.plan.result_steps + self.plan.score_steps if s.name == name)
 
     def _all_result_steps(self, scored: list[Result], errors: list[DataError], when: dict[int, Period]) -> None:
-        if not self.uses_agg:
+        if not self.late:
             for r in scored:
                 try:
                     self.result_steps(r, None)
@@ -163,11 +171,7 @@ class Batch:
             return done[name]
 
         def agg_for(r: Result) -> AggFn:
-            def agg(func: str, step: str, over: str) -> Decimal:
-                peers = [p for p in scored if _same(p, r, over, when)]
-                values = [upto(p, step) for p in peers]
-                return _aggregate(func, values)
-            return agg
+            return group_agg(scored, r, when, upto)
 
         for r in scored:
             try:
@@ -184,12 +188,15 @@ class Batch:
             eligible = [r for r in members if r.steps[b.eligible] == 1]
             if not eligible:
                 continue
-            winners = batch_rank.winners(b, eligible)
+            tied = batch_rank.tied(b, eligible)
+            winners = batch_rank.winners(b, tied)
             for r in winners:
                 r.awards[b.award] = round_to(b.amount, *self.plan.money_round)
-                if len(winners) > 1:
+            if len(tied) > 1:
+                picked = f"; given to {winners[0].person}, the first by {b.pick_by}" if b.pick_by else ""
+                for r in tied:
                     r.notes.append(f"{b.label or b.award}: tied with " +
-                                   ", ".join(w.person for w in winners if w is not r))
+                                   ", ".join(w.person for w in tied if w is not r) + picked)
 
     def _pool(self, p: ir.Pool, scored: list[Result], errors: list[DataError]) -> None:
         """Every row of a team must state the same team amount; the share itself is a step."""
@@ -230,6 +237,18 @@ class Batch:
             ranked = sorted(members, key=lambda r: (r.steps["total"], r.person))
             for r in ranked[:n]:
                 r.flags.append(f.label or f.name)
+
+
+def group_agg(scored: list[Result], r: Result, when: dict[int, Period],
+              value_of: Callable[[Result, str], Decimal]) -> AggFn:
+    """The aggregates row ``r``'s formulas read: over the scored rows sharing its group (or
+    its year, quarter), each value of a step as ``value_of`` gives it."""
+    def agg(func: str, step: str, over: str, at: Decimal | None) -> Decimal:
+        values = [value_of(p, step) for p in scored if _same(p, r, over, when)]
+        if func in STATS:
+            return statistic(func, over, values, value_of(r, step), at)
+        return _aggregate(func, values)
+    return agg
 
 
 def _row_of(r: Result) -> Row:

@@ -73,10 +73,19 @@ def distribute(plan: ir.Plan, d: ir.Distribution, team: str, members: list[Resul
                          default=bottom_end)
 
 
-def winners(b: ir.BestOf, eligible: list[Result]) -> list[Result]:
-    """The eligible rows with the top value; a tie goes to the top of each tie-break value in
-    turn; whoever is still tied shares."""
+def tied(b: ir.BestOf, eligible: list[Result]) -> list[Result]:
+    """The eligible rows with the top value, then the top of each tie-break value in turn:
+    the people still tied, in the order of the rows."""
     for step in (b.step, *b.tie_by):
         top = max(r.steps[step] for r in eligible)
         eligible = [r for r in eligible if r.steps[step] == top]
     return eligible
+
+
+def winners(b: ir.BestOf, still_tied: list[Result]) -> list[Result]:
+    """Who of the people still tied receives the award: all of them (they share), or with
+    ``pick one by`` the first by the person key, its text compared code point by code point
+    (as SQL's binary collation, ``COLLATE "C"`` on PostgreSQL, orders it)."""
+    if b.pick_by is None or not still_tied:
+        return still_tied
+    return [min(still_tied, key=lambda r: r.person)]

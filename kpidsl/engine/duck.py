@@ -23,9 +23,10 @@ from kpidsl.backends.sql import text as sql_text
 from kpidsl.backends.sql.values import cell_places
 from kpidsl.data import periods, problems
 from kpidsl.data.cells import SPACES
-from kpidsl.data.files import read_table
+from kpidsl.data.encoding import text_encoding
+from kpidsl.data.files import Layout, read_table
 from kpidsl.data.validate import DataError, DataProblems, Row, Validator
-from kpidsl.engine.result import Result
+from kpidsl.engine.result import NOT_APPLICABLE, Result
 
 TABLE = "input"
 ID = "_kpi_id"  # file index << 32 | row number: unique across the files of one run
@@ -116,10 +117,11 @@ def _insert_rows(con: Any, plan: ir.Plan, rows: Iterable[Row], index: int) -> No
 
 
 def _load_file(con: Any, plan: ir.Plan, path: Path, index: int, percent: str, mapping: dict[str, str] | None,
-               needs_groups: Iterable[str], errors: list[DataError]) -> bool:
+               needs_groups: Iterable[str], errors: list[DataError], layout: Layout) -> bool:
     """A CSV or Parquet file into the input table, every cell read as text and typed in SQL.
     False, with nothing loaded, for a CSV whose shape DuckDB's reader does not take (rows of
-    another length, a header ending in LF and rows in CRLF): the caller reads it as Python does."""
+    another length, a header ending in LF and rows in CRLF, text that is not UTF-8, a header
+not in row 1): the caller reads it as Python does."""
     if path.suffix.lower() == ".parquet":
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW}p AS SELECT * FROM read_parquet(?)", [str(path)])
@@ -131,7 +133,12 @@ def _load_file(con: Any, plan: ir.Plan, path: Path, index: int, percent: str, ma
         con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT "
                     + ", ".join(f"CAST({_q(h)} AS VARCHAR) AS {_q(h)}" for h in header) + f" FROM {RAW}p")
     else:
-        header, _ = read_table(path)  # the header, and the file's shape and encoding, checked as in Python
+        if layout.header_row not in (None, 1) or text_encoding(path) != "utf-8-sig":
+            return False
+        header, rows = read_table(path, layout)  # the header, and the file's shape and encoding, checked as in Python
+        first = next(rows, None)
+        if first is not None and first[0] != 2:  # a title row above the header
+            return False
     v = Validator(plan, str(path), header, percent, mapping, needs_groups)
     if v.errors:
         errors += v.errors
@@ -198,7 +205,8 @@ def _has_blank_line(path: Path) -> bool:
 
 
 def _load(con: Any, plan: ir.Plan, paths: list[Path], percent: str, mapping: dict[str, str] | None,
-          needs_groups: Iterable[str], read_rows: Callable[..., Any] | None, watch: Callable[[Any, str], AbstractContextManager[None]]) -> None:
+          needs_groups: Iterable[str], read_rows: Callable[..., Any] | None, watch: Callable[[Any, str], AbstractContextManager[None]],
+          layout: Layout | None = None) -> None:
     """Every file into the input table; raises DataProblems with every problem in the data."""
     _create(con, plan)
     errors: list[DataError] = []
@@ -207,11 +215,11 @@ def _load(con: Any, plan: ir.Plan, paths: list[Path], percent: str, mapping: dic
         # read by the Python reader, which knows which cells it empties
         if path.suffix.lower() in (".csv", ".txt", ".parquet") and not any(c.may_be_na for c in plan.columns):
             with watch(con, f"reading {path.name}"):
-                if _load_file(con, plan, path, index, percent, mapping, needs_groups, errors):
+                if _load_file(con, plan, path, index, percent, mapping, needs_groups, errors, layout or Layout()):
                     continue
         assert read_rows is not None
         try:
-            _insert_rows(con, plan, read_rows(plan, [path], percent, mapping, needs_groups), index)
+            _insert_rows(con, plan, read_rows(plan, [path], percent, mapping, needs_groups, layout=layout), index)
         except DataProblems as e:
             errors += e.errors
     con.execute(f"CREATE OR REPLACE TEMP VIEW _kpi_keys AS SELECT {ID}, {_q(plan.person)} AS _kpi_person, "
@@ -236,7 +244,8 @@ def _no_watch(_con: Any, _label: str) -> AbstractContextManager[None]:
 
 def score_files(plan: ir.Plan, paths: list[Path], percent: str = "strict", mapping: dict[str, str] | None = None,
                 needs_groups: Iterable[str] = (), read_rows: Callable | None = None,
-                watch: Callable[[Any, str], AbstractContextManager] | None = None) -> list[Result]:
+                watch: Callable[[Any, str], AbstractContextManager] | None = None,
+                layout: Layout | None = None) -> list[Result]:
     """Every row of every file scored on DuckDB; raises DataProblems with every problem.
     ``read_rows`` reads a file the engine does not read itself (XLSX, JSON) in Python;
     ``watch(con, label)`` wraps each long step (a progress bar that asks DuckDB how far it is)."""
@@ -244,7 +253,7 @@ def score_files(plan: ir.Plan, paths: list[Path], percent: str = "strict", mappi
     watch = watch or _no_watch
     con = connect()
     try:
-        _load(con, plan, paths, percent, mapping, needs_groups, read_rows, watch)
+        _load(con, plan, paths, percent, mapping, needs_groups, read_rows, watch, layout)
         with watch(con, "scoring"):
             return run(con, plan, [str(p) for p in paths])
     finally:
@@ -254,7 +263,8 @@ def score_files(plan: ir.Plan, paths: list[Path], percent: str = "strict", mappi
 def score_files_to_csv(plan: ir.Plan, paths: list[Path], out: Path, percent: str = "strict",
                        mapping: dict[str, str] | None = None, needs_groups: Iterable[str] = (),
                        read_rows: Callable | None = None,
-                       watch: Callable[[Any, str], AbstractContextManager] | None = None) -> tuple[int, int]:
+                       watch: Callable[[Any, str], AbstractContextManager] | None = None,
+                       layout: Layout | None = None) -> tuple[int, int]:
     """Score every file and write the results as ``kpi eval`` writes a CSV, byte for byte,
     by DuckDB itself (no row passes through Python); returns the rows scored and all rows.  Raises
     DataProblems, and writes nothing, when a row cannot be scored."""
@@ -264,7 +274,7 @@ def score_files_to_csv(plan: ir.Plan, paths: list[Path], out: Path, percent: str
     watch = watch or _no_watch
     con = connect()
     try:
-        _load(con, plan, paths, percent, mapping, needs_groups, read_rows, watch)
+        _load(con, plan, paths, percent, mapping, needs_groups, read_rows, watch, layout)
         query = sql.build(plan, "duckdb", TABLE, ID, check_inputs=False)  # read by kpi: checked
         with watch(con, "scoring"):
             con.execute(f"CREATE OR REPLACE TEMP TABLE _kpi_scored AS {query.sql(pretty=False)}")
@@ -336,7 +346,9 @@ def _result(query: sql.Query, row: Row, values: tuple, at: dict[str, int]) -> Re
     # one text, joined as every output joins notes: a note may itself hold "; "
     notes = [values[at[sql.NOTES]]] if values[at[sql.NOTES]] else []
     flags = [f for f in (values[at[sql.FLAGS]] or "").split("; ") if f]
-    return Result(row, steps=steps, grade=values[at[sql.GRADE]], awards=awards, flags=flags, notes=notes)
+    out = [item for i, item in enumerate(query.not_applicable) if values[at[sql.not_applicable_column(i)]]]
+    return Result(row, steps=steps, grade=values[at[sql.GRADE]], awards=awards, flags=flags, notes=notes,
+                  not_applicable=out)
 
 
 def write_parquet(table: Any, results: list[Result], out: Path) -> None:
@@ -364,7 +376,9 @@ def write_parquet(table: Any, results: list[Result], out: Path) -> None:
             columns = []
             for i, (_key, header, kind) in enumerate(table.columns):
                 as_read = f"c{i}"
-                value = (f"CAST(NULLIF({as_read}, '') AS DECIMAL(38, {places[i]}))" if kind != "text"
+                # an item that does not apply is NULL in its number column (its note says why)
+                value = (f"CAST(NULLIF(NULLIF({as_read}, ''), '{NOT_APPLICABLE}') AS DECIMAL(38, {places[i]}))"
+                         if kind != "text"
                          else f"COALESCE({as_read}, '')")
                 columns.append(f"{value} AS {_q(header)}")
             with atomic_path(out) as tmp:

@@ -18,7 +18,7 @@ from kpidsl import interpret, ir
 from kpidsl.backends.python.codegen import Compiled, compile_plan
 from kpidsl.data.validate import DataError, DataProblems, Row
 from kpidsl.engine.batch import AggFn, Batch
-from kpidsl.engine.result import Result
+from kpidsl.engine.result import Result, note_not_applicable
 from kpidsl.numbers.semantics import CONTEXT, ScoreError
 from kpidsl.numbers.spelling import safe_text, spell
 
@@ -50,7 +50,7 @@ class Evaluator:
         p = self.plan
         out = {b.group for b in p.best_of} | {x.group for x in p.pools} | {q.group for q in p.quotas}
         out |= {f.group for f in p.flags} | ({p.distribution.group} if p.distribution else set())
-        out |= {n.over for s in p.result_steps for n in ir.walk(s.expr) if isinstance(n, ir.Agg)}
+        out |= {n.over for n in p.aggregates()}
         return out & set(p.groups)
 
     # ---- one row --------------------------------------------------------------------------
@@ -58,14 +58,22 @@ class Evaluator:
         for cond, reason in self.plan.exclude:
             if interpret.truth(cond, row.cells, {}):
                 return Result(row, "excluded", reason or "excluded by the rubric")
+        if self.batch.early:  # group figures feed the scores: every row is scored at once (groups.py)
+            result = Result(row)
+            self._veto_notes(result)
+            return result
         values = (self.compiled.raw_score if in_context else self.compiled.score)(row.cells)
         steps = dict(zip(self.score_names, values))
         result = Result(row, steps=steps)
-        for column, label, zeroed in self.plan.vetoes:
-            if row.cells.get(column):
-                result.notes.append(f"veto {label}: {zeroed} = 0")
+        self._veto_notes(result)
+        note_not_applicable(self.plan, result)
         result.grade = self._grade(steps, row)
         return result
+
+    def _veto_notes(self, result: Result) -> None:
+        for column, label, zeroed in self.plan.vetoes:
+            if result.row.cells.get(column):
+                result.notes.append(f"veto {label}: {zeroed} = 0")
 
     def _grade(self, steps: dict[str, Decimal], row: Row) -> int | None:
         if not self.plan.grades:
@@ -98,8 +106,9 @@ class Evaluator:
 
     @property
     def streams_lines(self) -> bool:
-        """Rows can go straight from cells to output text: no batch rules, exclusions or vetoes."""
-        return not self.needs_batch and not self.plan.exclude and not self.plan.vetoes
+        """Rows can go straight from cells to output text: no batch rules, exclusions, vetoes or
+        items that may not apply (shown as such, with a note)."""
+        return not self.needs_batch and not self.plan.exclude and not self.plan.vetoes and not self.plan.not_applicable
 
     def stream_lines(self, rows: Iterable[Row], errors: list[DataError]) -> Iterator[list[str]]:
         """Output rows as text, one data row at a time, with the one-pass compiled function:

@@ -25,14 +25,24 @@ def explain(plan: ir.Plan, r: Result) -> str:
     if r.status != "scored":
         return f"{head}: {r.status} — {r.reason}"
     lines = [head]
+    out = {na.item: na for na in plan.not_applicable if na.item in r.not_applicable}
     for s in plan.score_steps + plan.result_steps:
-        if s.kind in ("aux",) or s.name not in r.steps:
+        # the kpi's own bookkeeping (aux steps, a flag's test) has no name a user wrote:
+        # a raised flag is listed below by its label
+        if s.kind in ("aux", "flag") or s.name.startswith("_") or s.name not in r.steps:
             continue
         label = f" {s.label}" if s.label else ""
         of = f"  (of {_num(item_points[s.name])})" if s.name in item_points else ""
+        if s.name in out:
+            lines.append(f"  {s.name}{label} = not applicable{of}")
+            lines.append(f"      {out[s.name].spread}")
+            continue
         lines.append(f"  {s.name}{label} = {_num(r.steps[s.name], places.get(s.name))}{of}")
         details = []
-        if s.why:
+        if s.name == "total" and out:  # not a plain sum: the points of what does not apply moved
+            details.append("the sections and items that apply, with the points of "
+                           + ", ".join(na.label or na.item for na in out.values()) + " re-spread as shown above")
+        elif s.why:
             details.append(s.why)
         for name, e in s.trace:
             try:
@@ -50,6 +60,8 @@ def explain(plan: ir.Plan, r: Result) -> str:
         lines.append(f"  award {k} = {_num(v)}")
     for f in r.flags:
         lines.append(f"  flag: {f}")
+    said = {na.note for na in out.values()}  # beside the item already
     for n in r.notes:
-        lines.append(f"  note: {n}")
+        if n not in said:
+            lines.append(f"  note: {n}")
     return "\n".join(lines)

@@ -125,7 +125,7 @@ def _plain_steps(steps: Iterable[ir.Step], cells: dict[str, _Shape]) -> set[str]
                 if isinstance(e, ir.Min):
                     return whole, all(s[1] for s in shapes), no_minus_zero
                 return whole, no_minus_zero and any(s[1] for s in shapes), no_minus_zero
-            case ir.Neg() | ir.Round() | ir.Agg():
+            case ir.Neg() | ir.Round() | ir.Agg() | ir.Sqrt():
                 return _UNKNOWN
             case _:
                 assert_never(e)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kpidsl import ir
-from kpidsl.engine.result import Result
+from kpidsl.engine.result import NOT_APPLICABLE, Result
 from kpidsl.numbers.spelling import declared_places, safe_text, spell
 
 
@@ -93,6 +93,8 @@ class Table:
         out: dict[str, object] = {self.plan.person: r.person, "period": r.period}
         for g in self.plan.groups:
             out[g] = r.row.groups.get(g, "")
+        for item in r.not_applicable:  # shown as not applicable, not as the 0 it counts for
+            out[item] = NOT_APPLICABLE
         for k, _, _kind in self.columns:
             if k in out:
                 continue
@@ -166,6 +168,7 @@ def write_csv(table: Table, results: Iterable[Result], stream: IO[str]) -> None:
     # the common row (scored, nothing but steps) in the output's column order
     simple_layout = keys == [plan.person, "period", *plan.groups, *step_keys,
                              *(["grade"] if plan.grades else []), "flags", "status", "notes"]
+    simple_layout = simple_layout and not plan.not_applicable  # an item may show as not applicable
     labels = [safe_text(g.label or g.name) for g in plan.grades]
     places = [table.places.get(k) for k in step_keys]
     for r in results:

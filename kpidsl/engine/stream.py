@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kpidsl.data.cells import CellSpec
 from kpidsl.data.duplicates import DuplicateIndex
-from kpidsl.data.files import read_table
+from kpidsl.data.files import Layout, read_table
 from kpidsl.data.source import duplicate_errors
 from kpidsl.data.validate import DataError, Validator
 from kpidsl.engine.evaluate import Evaluator, score_message
@@ -29,7 +29,7 @@ _TEXT_ONLY = (".csv", ".txt")  # the formats whose cells are all text
 
 def stream_lines(evaluator: Evaluator, paths: list[Path], errors: list[DataError], percent: str = "strict",
                  mapping: dict[str, str] | None = None,
-                 progress: Callable[[int], object] | None = None) -> Iterator[list[str]]:
+                 progress: Callable[[int], object] | None = None, where: Layout | None = None) -> Iterator[list[str]]:
     """The output lines (without the header) of every row of every file; problems are
     appended to ``errors`` and their rows left out, so a caller can report them all."""
     plan = evaluator.plan
@@ -37,7 +37,7 @@ def stream_lines(evaluator: Evaluator, paths: list[Path], errors: list[DataError
     loops: dict[tuple, Callable] = {}  # one generated loop per layout of the files
     with decimal.localcontext(CONTEXT):
         for file_index, path in enumerate(paths):
-            header, rows = read_table(path)
+            header, rows = read_table(path, where)
             v = Validator(plan, str(path), header, percent, mapping)
             if v.errors:  # missing columns: no row can be read
                 errors.extend(v.errors)

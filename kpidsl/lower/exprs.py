@@ -9,12 +9,12 @@ from typing import Any
 
 from kpidsl import ir
 from kpidsl.analysis.units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
-from kpidsl.lower import bounds, tables
+from kpidsl.lower import bounds, dates, tables
 from kpidsl.lower.steps import MetricGuards
 from kpidsl.numbers.spelling import in_unit
 from kpidsl.syntax import ast
 from kpidsl.syntax.loader import Program
-from kpidsl.syntax.names import aggregated
+from kpidsl.syntax.names import aggregated, names_in
 from kpidsl.syntax.printer import expr_text
 
 ZERO = ir.Const(Decimal(0))
@@ -79,6 +79,7 @@ class ExprLowerer:
         # While lowering a `not counted` rater's own view: their marks stand in for the counted ones
         self._view: ast.Rater | None = None
         self.grades = [s for s in self.stmts if isinstance(s, ast.Grade)]
+        self.early = self._read_early()
         keys = [s for s in self.stmts if isinstance(s, ast.Key)]
         self.person = next((k.name for k in keys if k.kind == "person"), "id")
         self.groups = tuple(k.name for k in keys if k.kind == "group")
@@ -95,6 +96,20 @@ class ExprLowerer:
         # item -> (weighted rater, or None for the one person who fills it; column), for the outline
         self.fills: dict[str, tuple[tuple[str | None, str], ...]] = {}
         self.na_flags: dict[str, ir.Expr] = {}  # item -> 1 when it does not apply in this row, else 0
+        self.na_spread: dict[str, tuple[str | None, str]] = {}  # item -> its label, where its points go, in words
+
+    def _read_early(self) -> set[str]:
+        """The metrics the scores or the grades read, themselves or through other metrics: a
+        group figure among them is taken in the score phase (engine/groups.py), not with pay."""
+        todo = [n for s in self.stmts if isinstance(s, (ast.Item, ast.Section, ast.Grade)) for n, _ in names_in(s)]
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in seen or name not in self.metrics:
+                continue
+            seen.add(name)
+            todo += [n for n, _ in names_in(self.metrics[name].expr)]
+        return seen
 
     # ---- helpers ------------------------------------------------------------------------
     def _named(self, name: str, kind: str) -> tuple[str, str]:
@@ -108,11 +123,12 @@ class ExprLowerer:
     def _column(self, name: str, unit: str, label: str | None, span: ast.Span, *,
                 low: Decimal | None = None, high: Decimal | None = None, allowed: tuple[Decimal, ...] | None = None,
                 allowed_ranges: tuple[tuple[Decimal, Decimal], ...] | None = None, optional: bool = False,
-                may_be_na: bool = False, source: tuple[str, str | None] | None = None) -> ir.Cell:
+                may_be_na: bool = False, source: tuple[str, str | None] | None = None,
+                levels: tuple[tuple[str, Decimal, Decimal], ...] = ()) -> ir.Cell:
         if name not in self.columns:
             integer = unit in INTEGER_UNITS
             self.columns[name] = ir.Column(name, label, unit, low, high, allowed, allowed_ranges,
-                                           integer, span.line, span.file, optional, may_be_na, source)
+                                           integer, span.line, span.file, optional, may_be_na, source, levels=levels)
         return ir.Cell(name)
 
     def _input_cell(self, name: str) -> ir.Cell:
@@ -129,6 +145,10 @@ class ExprLowerer:
     def expr(self, e: Any) -> ir.Expr:
         if isinstance(e, ast.Number):
             return ir.Const(e.quantity.magnitude)
+        if isinstance(e, ast.DateLit):
+            return dates.literal(e)
+        if isinstance(e, ast.Var) and e.name in dates.PERIOD_EDGES and e.name not in self.inputs | self.metrics:
+            return dates.period_edge(self, e)
         if isinstance(e, ast.Var):
             n = e.name
             if n in self.inputs:
@@ -158,7 +178,10 @@ class ExprLowerer:
             name = f"_agg{self._aux}"
             # the aggregated value is computed per row first, in the phase it belongs to
             self._emit(ir.Step(name, "aux", args[0] if args else ONE))
-            return ir.Agg(e.func, name, e.over)
+            at = e.args[1] if e.func == "percentile" else None  # the checker made it a written percent
+            return ir.Agg(e.func, name, e.over, at.quantity.magnitude if isinstance(at, ast.Number) else None)
+        if e.func == "sqrt":
+            return ir.Sqrt(args[0])
         if e.func == "min":
             return ir.Min(tuple(args))
         if e.func == "max":
@@ -173,6 +196,8 @@ class ExprLowerer:
             return const(len(args))
         if e.func == "number":
             return args[0]
+        if e.func in ("full_months", "full_years"):
+            return dates.full(self, e, args[0], args[1])
         if e.func in ROUNDING_FUNCTIONS:
             if e.func == "round":
                 step = e.args[1]
@@ -186,8 +211,10 @@ class ExprLowerer:
             return
         self._lowered_metrics.add(name)
         m = self.metrics[name]
-        # a metric of an aggregate waits for every row, like pay (KPI194 keeps it from items)
-        phase, self._phase = self._phase, "result" if aggregated(name, self.metrics) else "score"
+        # a metric of an aggregate that no score or grade reads is worked out with pay, as it
+        # always was; one that feeds a score is a group figure of the score phase
+        late = aggregated(name, self.metrics) and name not in self.early
+        phase, self._phase = self._phase, "result" if late else "score"
         reader, self._reader = self._reader, ("metric", name)
         start = len(self.score_steps)
         value = self._held_to_range(name, m, self.expr(m.expr))

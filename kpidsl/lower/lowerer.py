@@ -32,11 +32,11 @@ from typing import Any
 
 from kpidsl import ir
 from kpidsl.analysis import rules
-from kpidsl.lower import bounds, outline, results, tables
+from kpidsl.lower import bounds, exclusion, outline, results, tables
 from kpidsl.lower import rank as lower_rank
 from kpidsl.lower.exprs import HUNDRED, IR, ONE, RATER_RULES, ZERO, ExprLowerer, LoweringError, const, sum_of
 from kpidsl.lower.steps import in_dependency_order
-from kpidsl.numbers.spelling import spell
+from kpidsl.numbers.spelling import NOT_APPLICABLE, spell
 from kpidsl.syntax import ast
 from kpidsl.syntax.loader import Program
 from kpidsl.syntax.printer import condition_text, rule_text
@@ -105,10 +105,12 @@ class Lowerer(ExprLowerer):
         kwargs: dict = {"low": Decimal(0), "high": size}
         unit = "points"
         if isinstance(rule, ast.Levels):
+            # what a rater picks may be written as the level's text, as well as its points
+            levels = tuple((lv.text, lv.low.value, (lv.high or lv.low).value) for lv in rule.levels)
             if any(lv.high is not None for lv in rule.levels):
-                kwargs = {"allowed_ranges": tuple((lv.low.value, (lv.high or lv.low).value) for lv in rule.levels)}
+                kwargs = {"allowed_ranges": tuple((lo, hi) for _, lo, hi in levels), "levels": levels}
             else:
-                kwargs = {"allowed": tuple(sorted({lv.low.value for lv in rule.levels}))}
+                kwargs = {"allowed": tuple(sorted({lo for _, lo, _ in levels})), "levels": levels}
         elif isinstance(rule, ast.Scale):
             unit = "level"
             kwargs = {"allowed": tuple(s.step.value for s in rule.steps)}
@@ -217,6 +219,7 @@ class Lowerer(ExprLowerer):
         terms = [plain]
         for k, na, pk in na_items:
             others = [(n, p, c) for n, p, c in out if n is not k]
+            self.na_spread.setdefault(k.name, (k.label, _spread_words(na, pk, others)))
             if na.policy == "give":
                 _, p, c = next(x for x in others if x[0].name == na.target)
                 moved: ir.Expr = ir.Bin("/", ir.Bin("*", c, ir.Const(pk)), ir.Const(p))
@@ -298,15 +301,20 @@ class Lowerer(ExprLowerer):
         conds = [(self.cond(x.when), x.reason) for x in self.stmts if isinstance(x, ast.Exclude)]
         known = {s.name: s.expr for s in self.score_steps}  # metrics and their raw values
         excludes = tuple((ir.inline(c, known), reason) for c, reason in conds)
+        not_applicable = tuple(ir.NotApplicable(item, label, ir.inline(self.na_flags[item], known), words,
+                                                f"{label or item} {NOT_APPLICABLE}: {words}")
+                               for item, (label, words) in self.na_spread.items())
 
         self._phase = "result"
         money = self.rounding.get("money", (Decimal("0.01"), "half up"))
+        grades, ungraded = exclusion.from_grading(self, grades)  # before the coefficient: the ungraded have none
         if any(g.coefficient is not None for g in grades):
             coef: ir.Expr = const(grades[-1].coefficient or 0)
             for i in range(len(grades) - 2, -1, -1):
                 coef = ir.If(ir.Cmp("=", ir.Ref("grade"), const(i)), const(grades[i].coefficient or 0), coef)
             self._emit(ir.Step("coefficient", "coefficient", coef, "绩效系数", why="the grade's coefficient"))
         best_of, pools, streaks, flags, quotas, when_flags = results.lower_results(self, money)
+        when_flags += ungraded
         title = self.program.root.setting("rubric") or ""
         return ir.Plan(
             title=str(title), person=self.person, period="period", groups=self.groups,
@@ -316,8 +324,19 @@ class Lowerer(ExprLowerer):
             when_flags=tuple(when_flags), distribution=distribution,
             money_round=money, vetoes=tuple(dict.fromkeys(self.vetoes)),
             key_labels=tuple((k.name, k.label) for k in self.stmts if isinstance(k, ast.Key) and k.label),
-            outline=outline.build(self.program, self.fills),
+            outline=outline.build(self.program, self.fills), not_applicable=not_applicable,
         )
+
+
+def _spread_words(na: ast.NotApplicable, points: Decimal, others: list[tuple[Any, Decimal, ir.Expr]]) -> str:
+    """Where the points of an item that does not apply go, for explanations."""
+    names = ", ".join(n.label or n.name for n, _, _ in others)
+    if na.policy == "give":
+        to = next((n.label or n.name for n, _, _ in others if n.name == na.target), na.target)
+        return f"its {spell(points)} points given to {to}"
+    if na.policy == "proportionally":
+        return f"its {spell(points)} points spread over {names} (those that apply), in proportion to their points"
+    return f"its {spell(points)} points spread evenly over {names} (those that apply)"
 
 
 def _all_vetoes(members: Iterable[Any]) -> Iterator[ast.Veto]:

@@ -52,7 +52,8 @@ def lower_results(lw: Lowerer, money: tuple[Decimal, str]) -> tuple[list[ir.Best
                     lw._aux += 1
                     ties.append(lw._emit(ir.Step(f"_tie{lw._aux}", "aux", lw.expr(e))))
                 best_of.append(ir.BestOf(s.name, s.label, s.amount.value, compared, s.best_of.group, eligible_step,
-                                         tuple(ties), tuple(expr_text(e) for e in tie_by)))
+                                         tuple(ties), tuple(expr_text(e) for e in tie_by),
+                                         getattr(s.best_of, "pick_by", None)))
         elif isinstance(s, ast.Pool):
             # A share of a team amount is an aggregate over the team, so pays may use it
             # like any other value; the batch check makes sure the team agrees on the amount.

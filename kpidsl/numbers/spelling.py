@@ -73,3 +73,6 @@ def in_unit(x: Decimal, unit: str | None) -> str:
 def safe_text(text: str) -> str:
     """A text cell a spreadsheet will show as text, never run as a formula."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+NOT_APPLICABLE = "不适用"  # what an item that does not apply shows where its points would be: never a 0

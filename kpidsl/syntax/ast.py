@@ -24,6 +24,7 @@ from kpidsl.syntax.ast_expr import Call as Call
 from kpidsl.syntax.ast_expr import Comment as Comment
 from kpidsl.syntax.ast_expr import Compare as Compare
 from kpidsl.syntax.ast_expr import Condition as Condition
+from kpidsl.syntax.ast_expr import DateLit as DateLit
 from kpidsl.syntax.ast_expr import Expr as Expr
 from kpidsl.syntax.ast_expr import GradeTest as GradeTest
 from kpidsl.syntax.ast_expr import Neg as Neg
@@ -358,6 +359,16 @@ class Exclude:
 
 
 @dataclass(frozen=True, slots=True)
+class ExcludeFrom:
+    """``exclude from grading when …``: out of one part of the appraisal only (``scope``),
+    flagged with ``reason``; still scored and paid."""
+    scope: str  # grading
+    when: Condition
+    reason: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Streak:
     name: str
     label: str | None
@@ -417,6 +428,7 @@ Statement = (
     | Pool
     | Pay
     | Exclude
+    | ExcludeFrom
     | Streak
     | Quota
     | Flag

@@ -66,6 +66,14 @@ class Number:
 
 
 @dataclass(frozen=True, slots=True)
+class DateLit:
+    """A date written in a formula, ``2026-06-30``, as written; its day number is
+    ``numbers.dates.literal`` of the text (the checker refuses one that is no date)."""
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Var:
     name: str
     span: Span
@@ -163,7 +171,7 @@ class Table:
     span: Span
 
 
-Expr = Number | Var | BinOp | Neg | Call | Progressive | Tiers | Table
+Expr = Number | DateLit | Var | BinOp | Neg | Call | Progressive | Tiers | Table
 
 
 # ---- bands and conditions -----------------------------------------------------------

@@ -30,7 +30,10 @@ class Distribution:
 
 @dataclass(frozen=True, slots=True)
 class RankedBestOf(BestOf):
-    """``to best EXPR per GROUP ties [by EXPR, … then] share``: the tie-break expressions, in
-    order; whoever is still tied after them shares the award."""
+    """``to best EXPR per GROUP ties [by EXPR, … then] share`` or ``… pick one by KEY``: the
+    tie-break expressions, in order; whoever is still tied after them shares the award, or,
+    with ``pick_by`` (the person key), only the first of them by that key does."""
 
     tie_by: tuple[Expr, ...]
+    pick_by: str | None = None
+    pick_span: Span | None = None

@@ -272,7 +272,12 @@ class Builder(RuleBuilder):
     def share_ties(self, c: list[Any]) -> tuple[str, tuple[Any, ...]]:
         return ("ties", tuple(c))
 
-    best_ties = share_ties
+    def best_ties(self, c: list[Any]) -> tuple[str, tuple[Any, ...], tuple[str, Any] | None]:
+        pick = c[-1] if c and type(c[-1]) is tuple else None
+        return ("ties", tuple(c[:-1] if pick else c), pick)
+
+    def pick_one(self, c: list[Any]) -> tuple[str, Any]:
+        return (c[0].value, self._s(c))
 
     def distribution(self, c: list[Any]) -> ast_rank.Distribution:
         return ast_rank.Distribution(c[0].value, c[1], c[2][1], self._s(c))
@@ -282,7 +287,9 @@ class Builder(RuleBuilder):
 
     def best_of(self, c: list[Any]) -> ast_rank.RankedBestOf | ast.BestOf:
         if type(c[-1]) is tuple:
-            return ast_rank.RankedBestOf(c[0], c[1].value, self._s(c), c[-1][1])
+            pick = c[-1][2]
+            return ast_rank.RankedBestOf(c[0], c[1].value, self._s(c), c[-1][1],
+                                         pick[0] if pick else None, pick[1] if pick else None)
         return ast.BestOf(c[0], c[1].value, self._s(c))
 
     def requires(self, c: list[Any]) -> tuple[str, str]:
@@ -311,6 +318,10 @@ class Builder(RuleBuilder):
     def exclude(self, c: list[Any]) -> ast.Exclude:
         reason = string_text(c[1]) if len(c) > 1 else None
         return ast.Exclude(c[0], reason, self._s(c))
+
+    def exclude_from(self, c: list[Any]) -> ast.ExcludeFrom:
+        reason = string_text(c[2]) if len(c) > 2 else None
+        return ast.ExcludeFrom(c[0].value, c[1], reason, self._s(c))
 
     def streak_award(self, c: list[Any]) -> tuple[str, ast.Quantity, None]:
         return ("award", self._q(c[0]), None)

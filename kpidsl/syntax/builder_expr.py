@@ -262,6 +262,9 @@ class RuleBuilder:
         q = self._q(c[0])
         return ast.Number(q, q.span)
 
+    def date(self, c: list[Any]) -> ast.DateLit:
+        return ast.DateLit(c[0].value, self._t(c[0]))
+
     def var(self, c: list[Any]) -> ast.Var:
         return ast.Var(c[0].value, self._t(c[0]))
 
@@ -276,6 +279,10 @@ class RuleBuilder:
         mode = next((string_text(x) for x in rest if isinstance(x, Tok)), None)
         args = tuple(x for x in rest if not isinstance(x, Tok))
         return ast.Call(c[0].value, args, over, self._s(c), mode)
+
+    def call_at(self, c: list[Any]) -> ast.Call:
+        """``percentile(score over department, 90%)``: a group statistic with a parameter."""
+        return ast.Call(c[0].value, (c[1], c[3]), c[2].value, self._s(c))
 
     def bracket(self, c: list[Any]) -> ast.Bracket:
         return ast.Bracket(c[0], self._q(c[1]), self._s(c))

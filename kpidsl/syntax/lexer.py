@@ -118,15 +118,17 @@ def scan_table(terminals: tuple, ignore: tuple) -> ScanTable:
     singles = "".join(re.escape(p) for p in punct if len(p) == 1)
     punct_re = "|".join([re.escape(p) for p in punct if len(p) > 1] + ([f"[{singles}]"] if singles else []))
     groups = [f"(?P<{WORD}>{'|'.join(words + [name_re])})", f"(?P<{PUNCT}>{punct_re})"]
-    for t in regexes:
+    for t in sorted(regexes, key=lambda t: -t.priority):
         if t is names[0] or t is spaces[0]:
             continue
         if t.name in (WORD, PUNCT):
             raise TypeError(f"kpi.lark's terminal {t.name} has a name the scanner keeps for itself")
         groups.append(f"(?P<{t.name}>{t.pattern.to_regexp()})")
     # White space is folded into every match: one regex call a token.  The
-    # alternatives of kpi.lark start with different characters, so their order
-    # costs nothing; words, the commonest, come first.
+    # alternatives of kpi.lark mostly start with different characters, so their order
+    # costs nothing; words, the commonest, come first.  Where two can start alike (a
+    # DATE and a QUANTITY both start with digits), the grammar's priority decides,
+    # as in lark's own lexer: sorted below, highest first.
     regex = re.compile(f"(?:{spaces[0].pattern.to_regexp()})?(?:{'|'.join(groups)})?")
     return ScanTable(regex, literal, phrases, name, frozenset(t.name for t in ignored if t is not spaces[0]))
 

@@ -10,6 +10,9 @@ from typing import Any
 from kpidsl.syntax import ast
 
 AGGREGATES = {"sum", "average", "count", "max", "min"}
+# statistics of a group, always with `over` (numbers/stats.py); `median` without `over` is not one
+GROUP_STATS = {"variance_pop", "variance_sample", "stddev_pop", "stddev_sample", "median", "percentile",
+               "percent_rank"}
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
@@ -51,13 +54,29 @@ def has_aggregate(node: Any) -> bool:
     while stack:
         n = stack.pop()
         t = type(n)
-        if t is ast.Call and n.over is not None and n.func in AGGREGATES:
+        if t is ast.Call and n.over is not None and (n.func in AGGREGATES or n.func in GROUP_STATS):
             return True  # (`abs(x over year)` is KPI143's: not an aggregate at all)
         if t is tuple:
             stack.extend(n)
         else:
             stack.extend([getattr(n, f) for f in child_fields(t)])
     return False
+
+
+def names_in_aggregates(node: Any) -> set[str]:
+    """The names read inside an aggregate over a group or the periods, anywhere in ``node``."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        t = type(n)
+        if t is ast.Call and n.over is not None and (n.func in AGGREGATES or n.func in GROUP_STATS):
+            out.update(name for name, _ in names_in(n.args))
+        elif t is tuple:
+            stack.extend(n)
+        else:
+            stack.extend([getattr(n, f) for f in child_fields(t)])
+    return out
 
 
 def aggregated(name: str, metrics: dict, seen: frozenset[str] = frozenset()) -> bool:

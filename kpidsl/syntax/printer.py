@@ -47,7 +47,8 @@ def strip_spans(node: Any) -> Any:
         return ("Rubric", strip_spans(node.statements))
     if is_dataclass(node) and not isinstance(node, type):
         return (type(node).__name__,) + tuple(
-            (f.name, strip_spans(getattr(node, f.name))) for f in fields(node) if f.name != "span")
+            (f.name, strip_spans(getattr(node, f.name))) for f in fields(node)
+            if f.name != "span" and not f.name.endswith("_span"))  # a clause's own place (`pick_span`) too
     if isinstance(node, (tuple, list)):
         return tuple(strip_spans(x) for x in node)
     if isinstance(node, Decimal):
@@ -65,7 +66,7 @@ def ast_equal(a: Any, b: Any) -> bool:
 KEYWORDS = {
     ast.Rounding: "round", ast.Note: "note", ast.Use: "use", ast.Input: "input", ast.Metric: "metric",
     ast.Rater: "rater", ast.Section: "section", ast.Item: "item", ast.Veto: "veto", ast.Grade: "grade",
-    ast.Award: "award", ast.Pool: "pool", ast.Pay: "pay", ast.Exclude: "exclude", ast.Streak: "streak",
+    ast.Award: "award", ast.Pool: "pool", ast.Pay: "pay", ast.Exclude: "exclude", ast.ExcludeFrom: "exclude", ast.Streak: "streak",
     ast.Quota: "quota", ast.Flag: "flag", ast.WhenFlag: "flag", ast.Level: "level", ast.Scale: "scale", ast.Tiers: "tiers",
     ast.Ratio: "ratio", ast.Proportional: "proportional", ast.Deduct: "deduct", ast.Change: "change",
     ast.Checklist: "checklist", ast.EnteredBy: "entered", ast.Todo: "todo",
@@ -278,7 +279,7 @@ class _Printer(ExprPrinter):
                 self.expr(p.expr)
                 self.w(f" per {p.group}")
                 if isinstance(p, ast_rank.RankedBestOf):
-                    self._ties(p.tie_by, "share")
+                    self._ties(p.tie_by, f"pick one by {p.pick_by}" if p.pick_by else "share")
             else:
                 self.w(" when ")
                 self.condition(p)
@@ -319,6 +320,11 @@ class _Printer(ExprPrinter):
         self.condition(s.when)
         self.w(self.label(s.reason))
 
+    def _ExcludeFrom(self, s: ast.ExcludeFrom, depth: int) -> None:
+        self.w(f"exclude from {s.scope} when ")
+        self.condition(s.when)
+        self.w(self.label(s.reason))
+
     def _Streak(self, s: ast.Streak, depth: int) -> None:
         self.w(f"streak {s.name}{self.label(s.label)} when ")
         self.condition(s.when)
@@ -345,7 +351,7 @@ class _Printer(ExprPrinter):
 # ---- entry points ------------------------------------------------------------------------------------
 
 
-_EXPRESSIONS = (ast.Number, ast.Var, ast.BinOp, ast.Neg, ast.Call, ast.Progressive, ast.Table)
+_EXPRESSIONS = (ast.Number, ast.DateLit, ast.Var, ast.BinOp, ast.Neg, ast.Call, ast.Progressive, ast.Table)
 
 
 def source_lines(statements: Any, layout: Layout | None = None) -> tuple[Line, ...]:
@@ -411,7 +417,7 @@ def rule_text(rule: Any) -> str:
     return _one_line(_node, rule) if isinstance(rule, _RULES) else type(rule).__name__
 
 
-_STATEMENT_TEXTS = (ast_rank.Distribution, ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.Veto, ast.Key,
+_STATEMENT_TEXTS = (ast_rank.Distribution, ast.Rounding, ast.Quota, ast.Flag, ast.WhenFlag, ast.Streak, ast.Exclude, ast.ExcludeFrom, ast.Veto, ast.Key,
                     ast.TextList, ast.Note, ast.Use)
 
 

@@ -205,6 +205,8 @@ class ExprPrinter:
     def expr(self, e: Any) -> None:
         if isinstance(e, ast.Number):
             self.w(q_text(e.quantity))
+        elif isinstance(e, ast.DateLit):
+            self.w(e.text)
         elif isinstance(e, ast.Var):
             self.w(e.name)
         elif isinstance(e, ast.BinOp):
@@ -223,9 +225,11 @@ class ExprPrinter:
                 if i:
                     self.w(", ")
                 self.expr(a)
+                if i == 0 and e.over is not None and len(e.args) > 1:
+                    self.w(f" over {e.over}")  # `percentile(score over department, 90%)`
             if e.mode is not None:
                 self.w(f", {quoted(e.mode)}")
-            if e.over is not None:
+            if e.over is not None and len(e.args) < 2:
                 self.w(f" over {e.over}")
             self.w(")")
         elif isinstance(e, ast.Progressive):

@@ -43,7 +43,7 @@ def test_the_corrected_wardrobe_rubric_passes_with_directions_declared():
         label, colon, unit_part = line.partition(": ")
         unit, space, more = unit_part.partition(" ")
         text = head + sep + label + colon + unit + " lower is better" + (space + more) + nl + tail
-    for name in ("sales", "installs"):
+    for name in ("sales", "signed"):
         head, sep, rest = text.partition(f"input {name} ")
         line, nl, tail = rest.partition("\n")
         label, colon, unit_part = line.partition(": ")

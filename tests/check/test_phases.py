@@ -85,16 +85,40 @@ def test_exclusion_by_a_metric_on_duckdb():
 AGG = 'group team "班组"\ninput sales "销售额": money\nmetric share "占比": percent = sales / sum(sales over team)\n'
 
 
+@pytest.mark.parametrize("text", [
+    AGG + 'item i points 100 { proportional share }',
+    'group team "班组"\ninput sales "销售额": money\nitem i points 100 { proportional sales / sum(sales over team) }',
+    AGG + 'item i points 100 { not applicable when share < 10%: spread evenly\n proportional 100% }\nitem k points 0',
+])
+def test_an_item_may_read_a_group_figure(text):
+    # the figure is taken first, over every row's sales, then the items that read it
+    assert errors(text) == [], check_text(HEAD + text)
+
+
+def test_an_item_reads_its_team_s_share_by_hand():
+    # team t: 100 + 300 = 400: a's share 25% scores 25, b's 75% scores 75; team u's one row 100%
+    program, _ = load_text(HEAD + AGG + 'item i points 100 { proportional share }', "p.kpi")
+    rows = [{"id": "a", "team": "t", "sales": "100"}, {"id": "b", "team": "t", "sales": "300"},
+            {"id": "c", "team": "u", "sales": "7"}]
+    assert [r.steps["i"] for r in Scorer(lower(program)).evaluate(rows)] == [D(25), D(75), D(100)]
+
+
 @pytest.mark.parametrize("text, code", [
-    (AGG + 'item i points 100 { proportional share }', "KPI194"),
-    ('group team "班组"\ninput sales "销售额": money\nitem i points 100 { proportional sales / sum(sales over team) }',
+    # a figure of the item itself, directly or through a metric: a circle through a group figure
+    ('group team "班组"\ninput sales "销售额": money\nitem i points 100 { proportional sales / max(i over team) }',
      "KPI194"),
-    (AGG + 'item i points 100 { not applicable when share < 10%: spread evenly\n proportional 100% }\n'
-           'item k points 0', "KPI194"),
+    ('group team "班组"\nmetric best "最高": points = max(i over team)\nitem i points 100 { deduct 1 per a }\n'
+     'item k points 0 { proportional best / 100 }', None),
+    ('group team "班组"\nmetric best "最高": points = max(total over team)\n'
+     'item i points 100 { proportional best / 100 }', "KPI194"),
     (AGG + 'item i points 100\nexclude when share < 10% "占比太低"', "KPI192"),
 ])
-def test_an_aggregate_waits_for_every_row(text, code):
-    assert code in errors(text), check_text(HEAD + text)
+def test_a_group_figure_that_needs_itself_is_refused(text, code):
+    found = errors(text)
+    if code is None:
+        assert not [c for c in found if c in ("KPI144", "KPI194")], check_text(HEAD + text)
+    else:
+        assert code in found, check_text(HEAD + text)
 
 
 def test_a_metric_of_an_aggregate_is_worked_out_with_pay():

@@ -65,4 +65,5 @@ def test_there_is_a_rubric_per_seed_scorecard():
     assert {"taobao_presales_agent", "aftersales_manager", "service_supervisor", "wardrobe_installer",
             "aftersales_supervisor_kpi", "installation_aftersales_card", "ecommerce_commission",
             "logistics_monthly", "logistics_scorecard", "service_department_points",
-            "logistics_year_bonus", "ecommerce_service_handbook"} <= names
+            "logistics_year_bonus", "ecommerce_service_handbook", "logistics_department_plan",
+            "ecommerce_service_rules"} <= names

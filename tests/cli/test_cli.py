@@ -162,7 +162,7 @@ def test_an_internal_bug_is_reported_without_a_traceback():
 
     code = ("import sys, kpidsl.api as api\n"
             "def broken(*a): raise ZeroDivisionError('simulated bug')\n"
-            "api.check_files = broken\n"
+            "api.checked_files = broken\n"
             "from kpidsl.cli.main import main\n"
             "sys.argv = ['kpi', 'check', 'rubrics']\n"
             "main()\n")

@@ -14,7 +14,7 @@ import nodejs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_cells import EXAMPLES, ODD, _near, columns
+from test_cells import COMMAS, EXAMPLES, ODD, _near, columns
 
 from kpidsl import ir
 from kpidsl.backends.form.html import _column_spec
@@ -139,11 +139,16 @@ FULL = str.maketrans("0123456789", "０１２３４５６７８９")
 def spelled(draw, value: str) -> str:
     """``value`` (digits with an optional point) dressed as people write it."""
     whole, _, frac = value.partition(".")
-    if draw(st.booleans()) and len(whole) > 3:  # thousands separators
+    if draw(st.booleans()) and len(whole) > 3:  # thousands separators, in groups of three
         sep = draw(st.sampled_from([",", "，"]))
         head = len(whole) % 3 or 3
         whole = whole[:head] + "".join(sep + whole[i:i + 3] for i in range(head, len(whole), 3))
+    elif draw(st.booleans()) and len(whole) > 1:  # a comma that is not one: 1,00 or 12,3456
+        at = draw(st.integers(1, len(whole) - 1))
+        whole = whole[:at] + draw(st.sampled_from([",", "，"])) + whole[at:]
     text = whole + ("." + frac if frac or "." in value else "")
+    if frac and draw(st.integers(0, 4)) == 0:  # a decimal comma: 3,5
+        text = whole + "," + frac
     if draw(st.booleans()):
         text = text.translate(FULL)
     sign = draw(st.sampled_from(["", "", "-", "+"]))
@@ -164,7 +169,10 @@ def batch(draw) -> list[Case]:
         near = _near(c)
         # a scale's points (1.5 among them) and the ends of each ranged level, as written
         levels = [format(a, "f") for a in (*(c.allowed or ()), *(x for r in c.allowed_ranges or () for x in r))]
+        # a level's text, as a rater types it (and with white space around it)
+        texts = [pad + t + pad for t, _, _ in c.levels for pad in ("", " ", "\u3000")]
         cell = (NUMBER_TEXT.flatmap(spelled) | st.sampled_from([t for t in ODD if isinstance(t, str)])
+                | st.sampled_from(COMMAS) | st.sampled_from(texts or ["好"])
                 | st.sampled_from(near or ["0"]) | st.sampled_from(levels or ["1.5"])
                 | st.sampled_from(["", " ", "是", "否", "yes", "N", "√", "×", "abc", "1e3", "--5", "5-", "%5",
                                    "1.5.0", "５．５", "٣", "12元%", "元", "¥", "0x10", "½", "1 000"])
@@ -190,8 +198,9 @@ def test_every_reader_reads_a_cell_as_cells_read_does(con, cases):
 
 def _column(unit: str, allowed: tuple[Decimal, ...] | None = None, integer: bool = False,
             low: Decimal | None = None, high: Decimal | None = None,
-            ranges: tuple[tuple[Decimal, Decimal], ...] | None = None) -> ir.Column:
-    return ir.Column("c", None, unit, low, high, allowed, ranges, integer, 1, "hand.kpi")
+            ranges: tuple[tuple[Decimal, Decimal], ...] | None = None,
+            levels: tuple[tuple[str, Decimal, Decimal], ...] = ()) -> ir.Column:
+    return ir.Column("c", None, unit, low, high, allowed, ranges, integer, 1, "hand.kpi", levels=levels)
 
 
 SCALE = _column("points", (D("1.5"), D(2), D(3)), integer=True)  # `scale 1.5: 0, 2: 50, 3: 100`
@@ -201,6 +210,11 @@ OPEN_PERCENT = _column("percent")
 MONEY = _column("money", low=D(0))
 COUNT = _column("count", integer=True, low=D(0))
 YES_NO = _column("yes/no", integer=True)
+# `level "好": 6  level "中": 5  level "差": 0`
+NAMED = _column("points", (D(0), D(5), D(6)), levels=(("好", D(6), D(6)), ("中", D(5), D(5)), ("差", D(0), D(0))))
+# `level "主动": 5  level "配合": 3..4  level "勉强": 0`: the ranged level's text names no one value
+NAMED_RANGES = _column("points", ranges=((D(5), D(5)), (D(3), D(4)), (D(0), D(0))),
+                       levels=(("主动", D(5), D(5)), ("配合", D(3), D(4)), ("勉强", D(0), D(0))))
 
 HAND = [  # column, --percent-cells, cell, value worked by hand (None: refused)
     (SCALE, "strict", "1.5", "1.5"), (SCALE, "strict", "2", "2"), (SCALE, "strict", "2.5", None),
@@ -220,6 +234,17 @@ HAND = [  # column, --percent-cells, cell, value worked by hand (None: refused)
     (COUNT, "strict", "3", "3"), (COUNT, "strict", "３", "3"), (COUNT, "strict", "3.0", "3.0"),
     (COUNT, "strict", "3.5", None), (COUNT, "strict", "-1", None), (COUNT, "strict", "٣", None),
     (YES_NO, "strict", "是", "1"), (YES_NO, "strict", "No", "0"), (YES_NO, "strict", "maybe", None),
+    # thousands separators in groups of three only; a decimal comma is refused
+    (MONEY, "strict", "1,000", "1000"), (MONEY, "strict", "12,345.5", "12345.5"), (MONEY, "strict", "1，000", "1000"),
+    (MONEY, "strict", "1,234,567", "1234567"), (MONEY, "strict", "1,00", None), (MONEY, "strict", "3,5", None),
+    (MONEY, "strict", "1,0000", None), (MONEY, "strict", "12,34,567", None), (MONEY, "strict", ",500", None),
+    (MONEY, "strict", "1,000.5,0", None), (MONEY, "strict", "¥1,000元", "1000"), (OPEN_PERCENT, "strict", "0,5%", None),
+    (OPEN_PERCENT, "strict", "1,000%", "10.00"), (COUNT, "strict", "1,000", "1000"),
+    # a level's text reads as its points
+    (NAMED, "strict", "好", "6"), (NAMED, "strict", " 中\u3000", "5"), (NAMED, "strict", "差", "0"),
+    (NAMED, "strict", "6", "6"), (NAMED, "strict", "优", None), (NAMED, "strict", "好好", None),
+    (NAMED_RANGES, "strict", "主动", "5"), (NAMED_RANGES, "strict", "勉强", "0"), (NAMED_RANGES, "strict", "配合", None),
+    (NAMED_RANGES, "strict", "3.5", "3.5"),
 ]
 
 
@@ -256,3 +281,69 @@ def test_the_form_embeds_the_rules_kpi_eval_reads_by(tmp_path, kpi):
 def test_the_white_space_every_reader_strips_is_what_str_strip_strips():
     from kpidsl.data.cells import SPACES
     assert set(SPACES) == {chr(i) for i in range(0x110000) if chr(i).isspace()}
+
+
+# ---- dates: each spelling, generated, read alike; hand-worked day numbers ------------------
+
+DATE = _column("date")
+
+
+@st.composite
+def date_text(draw) -> str:
+    """A date as people write it (ISO, slashes, 年月日, padded or not, full-width digits), an
+    Excel serial, or a near miss (no such month or day, a year kpi does not read)."""
+    y = draw(st.integers(1890, 10050))
+    m = draw(st.integers(0, 13))
+    d = draw(st.integers(0, 32))
+    pad = draw(st.booleans())
+    mm, dd = (f"{m:02d}", f"{d:02d}") if pad else (str(m), str(d))
+    text = draw(st.sampled_from([f"{y}-{mm}-{dd}", f"{y}/{mm}/{dd}", f"{y}年{mm}月{dd}日", f"{y}-{mm}/{dd}",
+                                 f"{y}年{mm}月{dd}", str(draw(st.integers(0, 3_000_000))), f"{y}{mm}{dd}"]))
+    if draw(st.booleans()):
+        text = text.translate(FULL)
+    space = draw(st.sampled_from(["", "", " ", "\u3000"]))
+    return space + text + space
+
+
+@settings(max_examples=max(EXAMPLES // 3, 30), deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(date_text(), min_size=1, max_size=30))
+def test_every_reader_reads_a_date_cell_as_cells_read_does(con, texts):
+    assert assert_all_agree(con, [(DATE, "strict", texts)]) == len(texts)
+
+
+# Worked by hand: 1970-01-01 to 2026-01-01 is 56 years with 14 leap days (1972 … 2024),
+# 56 × 365 + 14 = 20454; then Jan 31 + Feb 28 + Mar 31 + Apr 30 + May 31 = 151 days to
+# 1 June, and 29 more to 30 June: 20634.  Excel's serial of 1970-01-01 is 25569, so serial
+# 46203 is 46203 − 25569 = 20634 too.  1900-03-01 is serial 61: 25569 − 61 = 25508 days
+# before 1970 (70 years, 17 leap days 1904 … 1968: 70 × 365 + 17 = 25567, plus Jan 31 + Feb 28 = 59
+# days from 1900-01-01 to 1900-03-01: 25567 − 59 = 25508).
+DATES_BY_HAND = [
+    ("2026-06-30", "20634"), ("2026/6/30", "20634"), ("2026年6月30日", "20634"), ("２０２６-０６-３０", "20634"),
+    (" 2026-6-30 ", "20634"), ("46203", "20634"), ("1970-01-01", "0"), ("1969-12-31", "-1"),
+    ("61", "-25508"), ("1900-03-01", "-25508"), ("60", None), ("2026-02-29", None), ("2024-02-29", "19782"),
+    ("2026-13-01", None), ("2026-04-31", None), ("2026-6", None), ("2026.6.30", None), ("20260630", None),
+    ("", None), ("abc", None), ("2026-06-30日", None), ("1900-02-29", None), ("2000-02-29", "11016"),
+    ("2100-02-29", None),
+]
+# 2000-02-29: 1970 to 2000 is 30 years, 7 leap days (1972 … 1996): 10957; + 31 + 28 = 11016.
+# 2024-02-29: 1970 to 2024 is 54 years, 13 leap days (1972 … 2020): 19723; + 31 + 28 = 19782.
+
+
+def test_dates_worked_by_hand_are_read_alike_by_every_reader(con):
+    cases = [(DATE, "strict", [text]) for text, _ in DATES_BY_HAND]
+    assert [v for (v,) in python_verdicts(cases)] == [want for _, want in DATES_BY_HAND]
+    assert assert_all_agree(con, cases) == len(DATES_BY_HAND)
+    # the fast reader reads each good date itself (it calls the one date reader)
+    good = [(case, want) for case, (_, want) in zip(cases, DATES_BY_HAND) if want is not None]
+    assert [v for (v,) in fast_verdicts([case for case, _ in good])] == [want for _, want in good]
+
+
+def test_a_date_formatted_xlsx_cell_and_a_serial_number_read_as_the_date():
+    import datetime
+
+    spec = spec_of(DATE)
+    assert read(spec, datetime.datetime(2026, 6, 30)) == read(spec, datetime.date(2026, 6, 30)) == D(20634)
+    assert read(spec, 46203) == read(spec, 46203.0) == D(20634)
+    for bad in (datetime.datetime(2026, 6, 30, 9, 30), 46203.5, True):
+        with pytest.raises(CellError):
+            read(spec, bad)

@@ -83,6 +83,9 @@ ODD = ["93%", "93.5%", "100%", "0%", "93", "0.93", "-3", "3", "0", "00", "007", 
        "n/a", "-", "5%%", "%", "1.5", "2.5", "0.5", "4", "6", "21", "20", "150%", "151%", "49%", "50%", "3\n",
        None, 0, 1, 93, -1, 0.5, 0.93, 3.0, float("nan"), float("inf"), True, False,
        PercentNumber(0.93), PercentNumber(1.2), PercentNumber(-0.01)]
+# Commas: thousands separators in groups of three, and what is not one (1,00; a decimal comma)
+COMMAS = ["1,000", "12,345.5", "1,00", "3,5", "0,5%", "1,0000", ",5", "1,000,", "1,,000", "1，000", "1,000.5%",
+          "-1,000", "+12,345", "1,234,567", "12,34,567", "1,000.00元", "¥1,000", "1.000,5", "1,000 ", "1 ,000"]
 UNITS = ["percent", "count", "money", "number", "points", "level", "yes/no", "days", "hours"]
 BOUNDS = [None, D(0), D("0.5"), D(1), D(-1), D("1.5"), D(3), D(20), D("-0.5"), D("0.9")]
 
@@ -108,7 +111,23 @@ def columns(draw) -> ir.Column:
     ranges = draw(st.none() | st.lists(st.tuples(values, values).map(lambda t: tuple(sorted(t))),
                                        min_size=1, max_size=3).map(tuple))
     integer = unit in ("count", "level", "yes/no") or draw(st.booleans())
-    return ir.Column("c", None, unit, low, high, allowed, ranges, integer, 7, "gen.kpi")
+    levels = draw(level_texts(allowed, ranges)) if unit != "yes/no" else ()
+    return ir.Column("c", None, unit, low, high, allowed, ranges, integer, 7, "gen.kpi", levels=levels)
+
+
+# Level texts as rubrics write them, and some that cannot name a value: a number ("5"), a
+# grouped number ("1,000"), one text given twice.
+TEXTS = ["好", "中", "差", "十分积极主动", "A", "Good", "5", "1,000", " 好", "不适用", "是"]
+
+
+@st.composite
+def level_texts(draw, allowed: tuple[Decimal, ...] | None,
+                ranges: tuple[tuple[Decimal, Decimal], ...] | None) -> tuple[tuple[str, Decimal, Decimal], ...]:
+    """Texts for a column's levels (its allowed values, or its ranges), or none at all."""
+    if not draw(st.booleans()):
+        return ()
+    points = [(a, a) for a in allowed or ()] + list(ranges or ())
+    return tuple((draw(st.sampled_from(TEXTS)), lo, hi) for lo, hi in points)
 
 
 def _near(col: ir.Column) -> list[str]:
@@ -126,7 +145,8 @@ def _near(col: ir.Column) -> list[str]:
 @st.composite
 def column_and_cell(draw):
     col = draw(columns())
-    cell = draw(st.sampled_from(ODD) | st.sampled_from(_near(col) or ["0"])
+    cell = draw(st.sampled_from(ODD) | st.sampled_from(_near(col) or ["0"]) | st.sampled_from(COMMAS)
+                | st.sampled_from([t for t, _, _ in col.levels] or ["好"])
                 | st.from_regex(r"-?[0-9]{1,3}(\.[0-9]{1,3})?%?", fullmatch=True)
                 | st.text(alphabet="0123456789.-+%％ ,３元", max_size=6))
     return col, draw(st.sampled_from(PERCENT_MODES)), cell
@@ -251,6 +271,8 @@ def test_a_row_is_read_the_same_with_and_without_the_generated_reader(odd, mode)
 NUMBER_CELLS = (st.integers(-10 ** 19, 10 ** 19) | st.sampled_from([10 ** 18 - 1, 10 ** 18, -(10 ** 18), 0, 3, 20])
                 | st.floats(allow_nan=True, allow_infinity=True)
                 | st.floats(-1000, 1000).map(lambda x: round(x, 3))
+                | st.decimals(allow_nan=True, allow_infinity=True)  # a JSON number, read from its text
+                | st.sampled_from([D("93.5"), D("1E+3"), D("0." + "1" * 400), D("-0"), D("NaN")])
                 | st.sampled_from([0.1 + 0.2, 1e-25, 1e16, 9.999999999999999e15, 0.12345678901234567, 93.5, 0.935,
                                    float("nan"), float("inf"), -0.0, True, False, None]))
 
@@ -269,3 +291,86 @@ def test_the_generated_reader_reads_numbers_from_a_workbook_as_the_spec_reads_th
     if fast is not None:
         assert isinstance(want, Decimal), (col, mode, v, fast, want)
         assert str(fast[col.name]) == str(want), (col, mode, v)
+
+
+# ---- numbers as people spell them, and what kpi says when it cannot read one ---------------------
+
+COMMA_RUBRIC = '''rubric "逗号"
+input m "金额": money
+input r "完成率": percent
+item a "A" points 50 { proportional m / 100000 }
+item b "B" points 50 { tiers r { when >= 90%: 50 else: 0 } }
+'''
+
+
+@pytest.mark.parametrize("cell, want", [("1,000", "1000"), ("12,345.5", "12345.5"), ("1,234,567.25", "1234567.25"),
+                                        ("¥12，500元", "12500")])
+def test_thousands_separators_in_groups_of_three_are_read(write, cell, want):
+    s = load_rubric(write(COMMA_RUBRIC))
+    (row,) = s.rows([{"id": "a", "m": cell, "r": "50%"}])
+    assert str(row.cells["m"]) == want
+
+
+@pytest.mark.parametrize("cell, hint", [
+    ("1,00", "if 1,00 means 1.00, write a decimal point; a comma separates thousands only, in groups of three"),
+    ("3,5", "if 3,5 means 3.5, write a decimal point"),
+    ("12,34,567", "a comma separates thousands only, in groups of three (1,000 or 12,345.5)"),
+    ("1,0000", "if 1,0000 means 1.0000, write a decimal point"),
+    ("1,000.5,0", "a comma separates thousands only"),
+])
+def test_a_comma_that_does_not_group_by_three_is_refused_with_a_hint(write, cell, hint):
+    """1,00 was read as 100 and 3,5 as 35: the comma was dropped wherever it stood."""
+    s = load_rubric(write(COMMA_RUBRIC))
+    with pytest.raises(DataProblems) as e:
+        s.rows([{"id": "a", "m": cell, "r": "50%"}])
+    (err,) = e.value.errors
+    assert err.message == f"{cell!r} is not a number" and err.hint is not None and err.hint.startswith(hint)
+
+
+def test_a_percent_above_the_default_range_hints_at_the_range_clause(write):
+    s = load_rubric(write(COMMA_RUBRIC))
+    with pytest.raises(DataProblems) as e:
+        s.rows([{"id": "a", "m": "5", "r": "105%"}])
+    (err,) = e.value.errors
+    assert err.message == "'105%' is above the highest allowed value 100%"
+    assert err.hint == "if r can be above 100%, widen its range in the rubric: `input r: percent range 0%..200%`"
+
+
+def test_a_json_number_is_read_from_its_text(write, tmp_path):
+    """JSON numbers went through a binary float: 0.1 + 0.2 of a cell is exact only as text,
+    and a number with 400 places was rounded into a score instead of refused."""
+    s = load_rubric(write(COMMA_RUBRIC))
+    data = tmp_path / "d.json"
+    data.write_text('[{"id": "a", "m": 12345.678901234567890123, "r": "50%"},'
+                    ' {"id": "b", "m": 0.' + "1" * 400 + ', "r": "50%"}]', encoding="utf-8")
+    with pytest.raises(DataProblems) as e:
+        read_rows(s.plan, [data])
+    (err,) = e.value.errors
+    assert err.row == 3 and err.message == "'0.111111111111111111…' (402 characters) is too long to be a number"
+    data.write_text('[{"id": "a", "m": 12345.67890123456789012, "r": "50%"}]', encoding="utf-8")
+    (row,) = read_rows(s.plan, [data])
+    assert str(row.cells["m"]) == "12345.67890123456789012"  # all 17 places, past a float's 17 digits
+
+
+LEVEL_RUBRIC = '''rubric "等级"
+total 11
+item t "协作" points 5 {
+  level "十分积极主动": 5
+  level "能主动积极配合": 3..4
+  level "不注重团结协作": 0
+}
+item d "纪律" points 6 { level "好": 6 level "中": 5 level "差": 4 }
+'''
+
+
+def test_a_level_rated_cell_takes_the_level_text_or_its_points(write):
+    s = load_rubric(write(LEVEL_RUBRIC))
+    rows = s.rows([{"id": "a", "t": "十分积极主动", "d": " 中 "}, {"id": "b", "t": "3.5", "d": "4"},
+                   {"id": "c", "t": "不注重团结协作", "d": "好"}])
+    assert [(r.cells["t"], r.cells["d"]) for r in rows] == [(5, 5), (D("3.5"), 4), (0, 6)]
+    with pytest.raises(DataProblems) as e:
+        s.rows([{"id": "a", "t": "能主动积极配合", "d": "优"}])
+    ranged, unknown = e.value.errors
+    assert ranged.message == "'能主动积极配合' is a level worth 3 to 4 points"
+    assert ranged.hint == "write the points you give within 3..4, e.g. 4"
+    assert unknown.message == "'优' is not a number"

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpidsl.data import files as tables
+from kpidsl.data import xlsx
 from kpidsl.data.cells import PercentNumber
 
 FORMATS = ["General", "0%", "0.0%", "0.00", "yyyy-mm-dd", "@"]
@@ -84,8 +85,13 @@ def test_the_parser_way_reads_what_the_cell_way_reads(tmp_path_factory, header, 
         path = _state_size(path, stated)
     fast = _read(path)
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(tables, "_parser_book", lambda path: None)
+        m.setattr(xlsx, "parser_book", lambda path, sheet: None)
         public = _read(path)
+    if isinstance(fast, str) and "whose value was never saved" in fast:
+        # a formula openpyxl wrote has no saved value: only the parser way can tell it from
+        # a blank cell, and it refuses the file
+        assert any(value == "=1+1" for value, _ in cells.values())
+        return
     assert fast == public
 
 
@@ -125,7 +131,7 @@ def test_a_sheet_that_states_no_size_or_too_small_a_size_is_read_whole(tmp_path,
     for way in ("parser", "cells") if in_order else ("parser",):
         with pytest.MonkeyPatch.context() as m:
             if way == "cells":
-                m.setattr(tables, "_parser_book", lambda path: None)
+                m.setattr(xlsx, "parser_book", lambda path, sheet: None)
             header, rows = _read(path)
         assert header == ["id", "r", "d"], way
         assert rows == [(2, [("str", "E1"), ("PercentNumber", PercentNumber(0.5)), ("NoneType", None)]),

@@ -167,12 +167,29 @@ item a "A" points 100 { proportional q / 100 }
     (" ties by seniority then share", [90, 90, 80], [1, 2, 3], {"p02"}, None),
     (" ties by seniority then share", [90, 90, 80], [2, 2, 3], {"p01", "p02"}, "最佳: tied with p02"),
     (" ties by seniority, q then share", [90, 90, 80], [2, 2, 3], {"p01", "p02"}, "最佳: tied with p02"),
+    # 每部门选一个最高分: p01 and p02 tie on 90; p01 comes first by id, and each of the two is told so
+    (" ties pick one by id", [90, 90, 80], [1, 2, 3], {"p01"}, "最佳: tied with p02; given to p01, the first by id"),
+    # seniority leaves p01 and p03 (2 years) tied; p02 (1 year) is out; the first by id is p01
+    (" ties by seniority then pick one by id", [90, 90, 90, 80], [2, 1, 2, 3], {"p01"},
+     "最佳: tied with p03; given to p01, the first by id"),
+    # seniority alone decides: nobody is left tied, so no note
+    (" ties by seniority then pick one by id", [90, 90, 80], [1, 2, 3], {"p02"}, None),
 ])
 def test_a_best_in_group_award_under_each_tie_policy(ties, scores, years, want, note):
     scorer = scorer_of(AWARD + f'award best "最佳" 200元 to best total per team{ties}\n')
     results = scorer.evaluate(rows_of(scores, seniority=years))
     assert {r.person for r in results if r.awards["best"] > 0} == want
     assert (results[0].notes or [None])[0] == note
+
+
+def test_the_pick_is_the_first_id_in_code_point_order_not_the_first_row():
+    # ids compared character by character, by code point: "B" (U+0042) before "a" (U+0061); "a10" before
+    # "a9" as "1" comes before "9"; every Latin letter before 张 (U+5F20).  So B < a10 < a9 < b < 张三.
+    scorer = scorer_of(AWARD + 'award best "最佳" 200元 to best total per team ties pick one by id\n')
+    for ids, first in ((["张三", "b", "a9", "a10"], "a10"), (["b", "B"], "B"), (["张三", "b"], "b")):
+        records = [dict(r, id=i) for r, i in zip(rows_of([90] * len(ids)), ids)]
+        results = scorer.evaluate(records)
+        assert [r.person for r in results if r.awards["best"] > 0] == [first]
 
 
 @pytest.mark.parametrize("text,code", [
@@ -195,6 +212,9 @@ def test_a_best_in_group_award_under_each_tie_policy(ties, scores, years, want, 
     (rubric(extra="quota top at most 10% per team\n"), "KPI184"),
     (rubric(ties="by coefficient then share the better grade"), "KPI185"),
     (rubric(ties="by p then share the better grade", extra='pay p "奖金" = 100元\n'), "KPI185"),
+    # only the person key tells the tied apart: `id` here, as no `person` line names another
+    (AWARD + 'award best "最佳" 200元 to best total per team ties pick one by seniority\n', "KPI186"),
+    (AWARD + 'person emp "工号"\naward best "最佳" 200元 to best total per team ties pick one by id\n', "KPI186"),
 ])
 def test_checks(text, code):
     program, diagnostics = load_text(text, "t.kpi")
@@ -212,12 +232,16 @@ def test_an_undeclared_group_is_an_undefined_name():
 def test_kpi_fmt_prints_it_back():
     text = (rubric("half up", "by seniority, q / 2 then share the better grade")
             + 'award best "最佳" 200元 to best total per team ties by seniority then share\n'
-            + 'award best2 "最佳2" 100元 to best q per team ties share\n')
+            + 'award best2 "最佳2" 100元 to best q per team ties share\n'
+            + 'award best3 "最佳3" 100元 to best q per team ties by seniority then pick one by id\n'
+            + 'award best4 "最佳4" 100元 to best q per team ties pick one by id\n')
     once = format_text(text, "t.kpi")
     assert "grade top \"优秀\" top 20%\n" in once and "grade low \"待改进\" bottom 10%\n" in once
     assert "distribute grades per team rounded half up ties by seniority, q / 2 then share the better grade\n" in once
     assert "to best total per team ties by seniority then share\n" in once
     assert "to best q per team ties share\n" in once
+    assert "to best q per team ties by seniority then pick one by id\n" in once
+    assert "to best q per team ties pick one by id\n" in once
     assert format_text(once, "t.kpi") == once
 
 
@@ -291,6 +315,12 @@ ENGINE_CASES = [
      rows_of([90, 90, 80], seniority=[1, 2, 3])),
     (AWARD + 'award best "最佳" 200元 to best total per team ties by seniority, q then share\n',
      rows_of([90, 90, 80, 85, 85], seniority=[2, 2, 3, 1, 1])),
+    # the pick: the first id in code point order (B < a10 < a9 < b < 张三), never the first row; two teams
+    (AWARD + 'award best "最佳" 200元 to best total per team ties pick one by id\n',
+     [dict(r, id=i) for r, i in zip(rows_of([90, 90, 90, 90, 70]) + rows_of([80, 80], "y"),
+                                    ["张三", "b", "a9", "a10", "B", "b", "B"])]),
+    (AWARD + 'award best "最佳" 200元 to best total per team ties by seniority then pick one by id\n',
+     [dict(r, id=i) for r, i in zip(rows_of([90, 90, 90, 80], seniority=[2, 1, 2, 3]), ["张三", "a", "b", "c"])]),
 ]
 
 
@@ -355,3 +385,24 @@ def test_the_language_reference_example_scores_as_worked_by_hand(db):
         ("a", "95", "1.2"), ("b", "90", "1"), ("c", "90", "1"), ("d", "80", "1"), ("e", "70", "1"), ("f", "60", "0.8")]
     assert results[0].notes == ["优秀: top 20% of team '东区' is 1 of 6, rounded half up; ranked 1 by total, seniority"]
     db.same(scorer, scorer.rows(records), DOC_EXAMPLE)
+
+
+def test_the_pick_ignores_a_person_column_collated_otherwise_on_postgres(postgres):
+    # A user's table may order text by a language's rules (ICU: "a9" < "b" < "B"); the pick still
+    # follows code points, as Python does: "B" (U+0042) before "a9" and "b" (U+0061, U+0062).
+    import sql_diff
+    from engines import Postgres
+
+    icu = postgres.execute("SELECT collname FROM pg_collation WHERE collname = 'und-x-icu'").fetchall()
+    assert icu, "this PostgreSQL has no ICU collation to order text another way"
+    scorer = scorer_of(AWARD + 'award best "最佳" 200元 to best total per team ties pick one by id\n')
+    records = [dict(r, id=i) for r, i in zip(rows_of([90, 90, 90]), ["b", "a9", "B"])]
+    rows = scorer.rows(records)
+    columns = [(n, 'TEXT COLLATE "und-x-icu"' if n == scorer.plan.person else t)
+               for n, t in sql_diff.columns(scorer.plan)]
+    engine = Postgres(postgres)
+    engine.load(scorer.plan, rows, columns)
+    ordered = [r[0] for r in postgres.execute(f"SELECT id FROM {sql_diff.TABLE} ORDER BY id").fetchall()]
+    assert ordered == ["a9", "b", "B"]  # the column's own order is not the code points'
+    assert [r.person for r in scorer.evaluate(records) if r.awards["best"] > 0] == ["B"]
+    sql_diff.assert_same(scorer, rows, "postgres", lambda plan, rs: engine.load(plan, rs, columns), engine.fetch)

@@ -30,7 +30,7 @@ def test_inside_an_item_block_its_clauses():
 
 def test_after_a_colon_the_units_including_yes_no():
     words, name = accepted('input x "x": ')
-    assert words == {"percent", "count", "money", "hours", "days", "points", "number", "level", "yes/no"}
+    assert words == {"percent", "count", "money", "hours", "days", "points", "number", "level", "yes/no", "date"}
 
 
 def test_word_sets_split_into_their_words():

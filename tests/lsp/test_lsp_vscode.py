@@ -9,6 +9,7 @@ packed .vsix (CI uploads it from there).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -31,9 +32,10 @@ def _npm() -> str:
     return npm
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
+def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> str:
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    return done.stdout + done.stderr
 
 
 def test_extension_builds_passes_its_grammar_test_and_packs(tmp_path):
@@ -45,14 +47,22 @@ def test_extension_builds_passes_its_grammar_test_and_packs(tmp_path):
     _run([npm, "ci", "--prefer-offline"], work, env)
     _run([npm, "run", "build"], work, env)
     _run([npm, "test"], work, env)
-    _run([npm, "run", "package"], work, env)
+    said = _run([npm, "run", "package"], work, env)
+    assert "WARNING" not in said, said  # vsce warns of an unbundled extension, a missing icon or repository
     vsix = work / "kpidsl.vsix"
     with zipfile.ZipFile(vsix) as z:
         names = set(z.namelist())
+        manifest = json.loads(z.read("extension/package.json"))
+        bundle = z.read("extension/out/extension.js")
     assert {"extension/package.json", "extension/out/extension.js", "extension/syntaxes/kpi.tmLanguage.json",
-            "extension/language-configuration.json"} <= names
-    assert any(n.startswith("extension/node_modules/vscode-languageclient/") for n in names)
-    assert not any(n.startswith("extension/node_modules/typescript/") for n in names)
+            "extension/language-configuration.json", "extension/images/icon.png"} <= names
+    # bundled by esbuild: the language client is inside extension.js, and no node_modules, source,
+    # test or dot-file is packed
+    assert b"LanguageClient" in bundle or b"languageclient" in bundle.lower()
+    assert not any(n.startswith(("extension/node_modules/", "extension/src/", "extension/test/")) for n in names)
+    assert not any(Path(n).name.startswith(".") for n in names), names
+    assert manifest["icon"] == "images/icon.png"
+    assert ".invalid" not in manifest["repository"]["url"] and manifest["repository"]["url"].startswith("https://")
     artifacts = os.environ.get("KPI_ARTIFACTS")
     if artifacts:
         Path(artifacts).mkdir(parents=True, exist_ok=True)

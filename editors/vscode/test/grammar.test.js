@@ -107,7 +107,9 @@ async function main() {
   // the words of look-up tables, grades by rank and raters who do not count are keywords too
   for (const [line, word] of [["metric r: percent = table a, b { columns when < 1, else", "columns"],
                               ["distribute grades per team rounded down ties share the better grade", "distribute"],
-                              ["grade top \"优秀\" top 20%", "top"], ["rater self not counted", "counted"]]) {
+                              ["grade top \"优秀\" top 20%", "top"], ["rater self not counted", "counted"],
+                              ["award best 200元 to best total per team ties pick one by id", "pick"],
+                              ["award best 200元 to best total per team ties pick one by id", "one"]]) {
     assert.ok(one(line).some(([t, s]) => t === word && s.startsWith("keyword.")), `${word} in: ${line}`);
   }
   console.log(`grammar ok: ${files.length} rubrics, ${lines} lines, ${checks} scope checks`);

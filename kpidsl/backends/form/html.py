@@ -32,12 +32,12 @@ TEXT = {
         "provisional": "暂定：尚有 {n} 项未填写或有误", "final": "已填写完整", "export_json": "导出 JSON",
         "export_csv": "导出 CSV", "print": "打印", "batch": "由 kpi eval 按团队统一计算", "failed": "未做到",
         "section": "小计", "yes": "是", "no": "否", "choose": "请选择", "of": "满分", "rater": "评分人",
-        "levels": "等级", "pick": "选择", "range": "范围", "required": "必填", "bad_number": "请输入数字",
+        "levels": "等级", "pick": "选择", "range": "范围", "required": "必填", "bad_number": "请输入数字", "bad_date": "请输入日期，如 2026-06-30",
         "out_of_range": "超出允许范围", "not_allowed": "不是允许的取值", "whole": "请输入整数",
         "percent_sign": "请写上百分号，如 93%", "no_percent": "此项不是百分比，请去掉 %",
         "signatures": ["考核人签名", "考核日期", "总经理确认"], "title_suffix": "考核表",
         "passed_checks": "勾选已做到的各项", "note": "说明", "vetoed": "否决", "own_score": "本项得分（满分 {n}）", "flagged": "标记",
-        "not_counted": "不计入总分",
+        "not_counted": "不计入总分", "not_applicable": "不适用",
         "periods": {"monthly": "月度考核", "quarterly": "季度考核", "yearly": "年度考核"},
         "excluded": "不参与本期考评：",
     },
@@ -49,12 +49,13 @@ TEXT = {
         "export_json": "Export JSON", "export_csv": "Export CSV", "print": "Print",
         "batch": "computed across the team by kpi eval", "failed": "not met", "section": "Subtotal",
         "yes": "Yes", "no": "No", "choose": "Choose…", "of": "of", "rater": "Rater", "levels": "Levels",
-        "pick": "Pick", "range": "range", "required": "required", "bad_number": "Enter a number",
+        "pick": "Pick", "range": "range", "required": "required", "bad_number": "Enter a number", "bad_date": "Enter a date, e.g. 2026-06-30",
         "out_of_range": "Outside the allowed range", "not_allowed": "Not an allowed value",
         "whole": "Enter a whole number", "percent_sign": "Write the percent sign, e.g. 93%",
         "no_percent": "Not a percent: leave out the %", "signatures": ["Appraiser's signature", "Date", "General manager"],
         "title_suffix": "appraisal form", "passed_checks": "Tick each point that was met", "note": "Note",
-        "vetoed": "veto", "own_score": "score out of {n}:", "flagged": "flag", "not_counted": "not counted", "excluded": "Not appraised this period: ", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
+        "vetoed": "veto", "own_score": "score out of {n}:", "flagged": "flag", "not_counted": "not counted",
+        "not_applicable": "not applicable", "excluded": "Not appraised this period: ", "periods": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
     },
 }
 
@@ -101,6 +102,14 @@ def render(plan: ir.Plan, lang: str = "zh", rater: str | None = None, percent: s
     """The form; ``percent``: how a bare number in a percent column is read, as
     ``kpi eval --percent-cells`` reads it (strict: refused, whole: 93 is 93%, fraction)."""
     t = TEXT[lang]
+    early = plan.aggregates(early=True)
+    if early:  # a form scores one person: a figure of the whole group is not there to read
+        over = dict(plan.key_labels).get(early[0].over) or early[0].over
+        raise ValueError(
+            f"这份考核表的得分要用整个{over}的统计数（如标准差、中位数），一张表单只填一个人，算不出来；"
+            f"请用 kpi eval 对全部人员的数据评分。" if lang == "zh" else
+            f"this rubric's scores read a figure of the whole {over} (a standard deviation, a median, …), "
+            "and a form scores one person, so it cannot show them; score everyone's data with kpi eval")
     outline = plan.outline
     columns = {c.name: c for c in plan.columns}
     raters = [r for r in outline.raters if r.weight is not None]

@@ -65,6 +65,8 @@ class _Emitter:
                 return f"fail({js_string(e.message)}, {self.expr(e.show)})"
             case ir.Agg():  # a form scores one person: batch_only leaves these steps out
                 raise TypeError(f"not an IR expression for the form: {type(e).__name__}")
+            case ir.Sqrt():
+                return f"Dec.sqrt({self.expr(e.a)})"
             case _:
                 assert_never(e)
 
@@ -113,6 +115,8 @@ def generate(plan: ir.Plan) -> str:
     skip = batch_only(plan)
     result = em.steps([s for s in plan.result_steps if s.name not in skip])
     exclusions = [(em.cond(cond), reason) for cond, reason in plan.exclude]
+    # an item that does not apply is shown so, not as the 0 it counts for
+    not_applicable = [(em.cond(ir.Cmp("=", na.flag, ir.Const(Decimal(1)))), na.item) for na in plan.not_applicable]
     # every constant is known only now, after all code is emitted
     lines = ["const K = [" + ", ".join(f"Dec.parse({js_string(t)})" for t in em.constants) + "];",
              "function score(c) {"]
@@ -122,7 +126,9 @@ def generate(plan: ir.Plan) -> str:
     lines += [f"  if ({cond}) return {i};" for i, cond in enumerate(grades)]
     lines += ["  return null;", "}", "function excluded(c) {"]
     lines += [f"  if ({cond}) return {js_string(reason or 'excluded')};" for cond, reason in exclusions]
-    lines += ["  return null;", "}", "function result(c, s) {"]
+    lines += ["  return null;", "}", "function notApplicable(c) {", "  const out = [];"]
+    lines += [f"  if ({cond}) out.push({js_string(item)});" for cond, item in not_applicable]
+    lines += ["  return out;", "}", "function result(c, s) {"]
     lines += [f"  const {var} = {code};" for var, _, code in result]
     lines.append("  return {" + ", ".join(f"{key}: {var}" for var, key, _ in result) + "};")
     lines.append("}")
@@ -159,6 +165,7 @@ const out = input.map((row) => {
     const shown = {};
     for (const [k, v] of Object.entries(Object.assign({}, s, r))) shown[k] = Dec.str(v);
     shown.grade = g;
+    shown.not_applicable = notApplicable(c);
     return shown;
   } catch (e) { return { error: String(e.message) }; }
 });

@@ -22,6 +22,7 @@ from jinja2.bccache import Bucket
 from kpidsl import ir
 from kpidsl.numbers.semantics import CONTEXT, ScoreError, div, is_power_of_ten, quantize, round_to
 from kpidsl.numbers.spelling import declared_places, spell
+from kpidsl.numbers.stats import sqrt
 
 
 class _QuietCache(FileSystemBytecodeCache):
@@ -96,7 +97,10 @@ class Emitter:
         if type(e) is ir.Fail:
             return f"_fail({e.message!r}, {self.expr(e.show, scope)})"
         if type(e) is ir.Agg:
-            return f"agg({e.func!r}, {e.step!r}, {e.over!r})"
+            at = "None" if e.at is None else self.const(e.at)
+            return f"agg({e.func!r}, {e.step!r}, {e.over!r}, {at})"
+        if type(e) is ir.Sqrt:
+            return f"_sqrt({self.expr(e.a, scope)})"
         assert_never(e)
 
     def cond(self, c: ir.Cond, scope: str) -> str:
@@ -140,7 +144,7 @@ def generate(plan: ir.Plan) -> str:
 
 def one_pass_parts(em: Emitter, plan: ir.Plan) -> dict:
     """The one-pass function: score steps as locals, the grade as `g`, then result steps."""
-    if any(isinstance(n, ir.Agg) for s in plan.result_steps for n in ir.walk(s.expr)):
+    if plan.aggregates():
         # a batch-only rubric never uses the one-pass function
         return {"outcome_scores": [], "outcome_grades": [], "outcome_results": [], "outcome_vars": [],
                 "outcome_spelled": [], "text_cells": [], "text_scores": [], "text_grades": [], "text_results": []}
@@ -185,7 +189,7 @@ class Compiled:
 def compiled_namespace() -> dict[str, Any]:
     """The names the generated scoring code may use, and the only builtins it sees."""
     return {"Decimal": decimal.Decimal, "_div": div, "_round": round_to, "_quantize": quantize, "_fail": _fail,
-            "_spell": spell, "__builtins__": {"min": min, "max": max, "True": True, "None": None, "str": str, "len": len}}
+            "_sqrt": sqrt, "_spell": spell, "__builtins__": {"min": min, "max": max, "True": True, "None": None, "str": str, "len": len}}
 
 
 def compile_plan(plan: ir.Plan) -> Compiled:

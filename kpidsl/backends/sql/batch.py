@@ -20,9 +20,9 @@ from sqlglot import exp
 
 from kpidsl import ir
 from kpidsl.backends.sql import rank as sql_rank
+from kpidsl.backends.sql.rank import is_one, money
 from kpidsl.backends.sql.values import Val, col, decimal_type, first, number
 from kpidsl.data import periods, problems
-from kpidsl.numbers.semantics import round_to
 from kpidsl.numbers.spelling import percent
 
 if TYPE_CHECKING:
@@ -213,14 +213,7 @@ def _month_quarter(month: exp.Expr) -> exp.Expr:
 
 
 def _overs(plan: ir.Plan) -> set[str]:
-    return {n.over for s in plan.result_steps for n in ir.walk(s.expr) if isinstance(n, ir.Agg)}
-
-
-def is_one(b: Builder, step: str) -> exp.Expr:
-    """A condition's step is 1 (held) or 0: compared at its scale (1.0 is 10 at scale 1), as
-    Python compares the number."""
-    v = b.t.steps[step]
-    return exp.EQ(this=v.sql, expression=b.t.integer(10 ** v.scale))
+    return {n.over for n in plan.aggregates()}
 
 
 def scored_only(b: Builder, v: exp.Expr) -> exp.Expr:
@@ -283,11 +276,6 @@ def last_periods(b: Builder) -> None:
     b.need(1)
 
 
-def money(b: Builder, amount: Decimal) -> Decimal:
-    step, mode = b.plan.money_round
-    return round_to(amount, step, mode)
-
-
 def quotas(b: Builder, grade: exp.Expr) -> exp.Expr:
     """Each quota moves the holders of its grade past the allowed number down one grade,
     ranked by its tie-break steps, then total, then person, as ``Batch._quota`` does.  A
@@ -305,7 +293,7 @@ def quotas(b: Builder, grade: exp.Expr) -> exp.Expr:
         part = [*w.partition(q.group), exp.Paren(this=holds.copy())]
         order = [exp.Ordered(this=b.t.steps[t].sql, desc=True, nulls_first=True) for t in q.tie_by]
         order += [exp.Ordered(this=b.t.steps["total"].sql, desc=True, nulls_first=True),
-                  exp.Ordered(this=w.person, nulls_first=True)]
+                  exp.Ordered(this=b.dialect.by_code_point(w.person), nulls_first=True)]
         level = b.level + 1
         rank = b.layers.add(w.window(exp.RowNumber(), part, order), level, "q")
         members = b.layers.add(w.window(exp.Count(this=scored_only(b, exp.Literal.number(1))), w.partition(q.group)),
@@ -347,55 +335,8 @@ def _quota_note(plan: ir.Plan, q: ir.Quota, index: int, allowed: exp.Expr, membe
 
 
 def awards(b: Builder) -> list[tuple[str, exp.Expr]]:
-    """Best-in-group awards: the eligible rows with the group's top value get the amount; with
-    tie-breaks, those of them with the top of each tie-break value in turn (``batch_rank.winners``)."""
-    plan, w = b.plan, Windows(b)
-    out: list[tuple[str, exp.Expr]] = []
-    for a in plan.best_of:
-        eligible: exp.Expr = is_one(b, a.eligible)
-        if b.excluded is not None:
-            eligible = exp.And(this=eligible, expression=exp.Not(this=exp.Paren(this=b.excluded.copy())))
-        level = b.level
-        for step in (a.step, *a.tie_by):  # the top value, then the top of each tie-break among those left
-            value = b.t.steps[step]
-            top = w.window(exp.Max(this=exp.Case(ifs=[exp.If(this=eligible.copy(), true=value.sql)])),
-                           w.partition(a.group))
-            wins = exp.And(this=eligible, expression=exp.EQ(this=value.sql.copy(), expression=top))
-            level += 1
-            won = b.layers.add(exp.Coalesce(this=wins, expressions=[exp.false()]), level, "b")
-            eligible = col(won)
-        name = b.layers.add(exp.Case(ifs=[exp.If(this=col(won), true=number(money(b, a.amount)))],
-                                     default=number(money(b, Decimal(0)))), level + 1, "b")
-        b.need(level + 1)
-        out.append((a.award, col(name)))
-        if b.row_column:
-            b.notes.append(_tie_note(b, w, a, won))
-    return out
-
-
-def _tie_note(b: Builder, w: Windows, a: ir.BestOf, won: str) -> exp.Expr:
-    """``Batch._best_of``'s note on a shared award: "LABEL: tied with" the other winners, in
-    the order of the rows (the winners before this row, then those after it)."""
-    part = [*w.partition(a.group), col(won)]
-    order = [exp.Ordered(this=col(b.row_column), nulls_first=True)]  # type: ignore[arg-type]  # checked by the caller
-    names = exp.GroupConcat(this=_text(w.person), separator=exp.Literal.string(", "))
-
-    def others(start: str | exp.Expr, start_side: str | None, end: str | exp.Expr, end_side: str | None) -> exp.Expr:
-        spec = exp.WindowSpec(kind="ROWS", start=start, start_side=start_side, end=end, end_side=end_side)
-        return exp.Window(this=names.copy(), partition_by=[p.copy() for p in part], order=exp.Order(
-            expressions=[o.copy() for o in order]), spec=spec)
-
-    level = b.level + 1
-    before = b.layers.add(others("UNBOUNDED", "PRECEDING", exp.Literal.number(1), "PRECEDING"), level, "b")
-    after = b.layers.add(others(exp.Literal.number(1), "FOLLOWING", "UNBOUNDED", "FOLLOWING"), level, "b")
-    b.need(level)
-    both = exp.Case(ifs=[exp.If(this=exp.Is(this=col(before), expression=exp.Null()), true=col(after)),
-                         exp.If(this=exp.Is(this=col(after), expression=exp.Null()), true=col(before))],
-                    default=exp.DPipe(this=exp.DPipe(this=col(before), expression=exp.Literal.string(", ")),
-                                      expression=col(after)))
-    tied = exp.And(this=col(won), expression=exp.Not(this=exp.Is(this=both.copy(), expression=exp.Null())))
-    return exp.Case(ifs=[exp.If(this=tied, true=exp.DPipe(
-        this=exp.Literal.string(f"{a.label or a.award}: tied with "), expression=both))])
+    """Best-in-group awards (``sql_rank.awards``), over this plan's partitions."""
+    return sql_rank.awards(b, Windows(b))
 
 
 def streaks(b: Builder) -> tuple[list[tuple[str, exp.Expr]], list[exp.Expr]]:
@@ -445,7 +386,7 @@ def bottom_flags(b: Builder) -> list[exp.Expr]:
         scored = exp.Literal.number(1) if b.excluded is None else exp.Not(this=exp.Paren(this=b.excluded.copy()))
         part = [*w.partition(f.group), exp.Paren(this=scored)]
         rank = w.window(exp.RowNumber(), part, [exp.Ordered(this=b.t.steps["total"].sql, nulls_first=True),
-                                                exp.Ordered(this=w.person, nulls_first=True)])
+                                                exp.Ordered(this=b.dialect.by_code_point(w.person), nulls_first=True)])
         members = w.window(exp.Count(this=scored_only(b, exp.Literal.number(1))), w.partition(f.group))
         n: exp.Expr = exp.Floor(this=exp.Mul(this=number(f.bottom), expression=exp.Cast(
             this=members, to=exp.DataType.build("DECIMAL(38, 0)")))) if f.is_share else exp.Literal.number(int(f.bottom))

@@ -20,11 +20,13 @@ from decimal import Decimal
 from sqlglot import exp
 
 from kpidsl import ir
+from kpidsl.backends.sql.dates import date_days
 from kpidsl.backends.sql.values import cell_places, col, decimal_type, number, quote
 from kpidsl.data.cells import (
     DIGITS_FROM,
     DIGITS_TO,
     DROPPED,
+    GROUPED_PATTERN,
     MAX_PLACES,
     MAX_TEXT,
     MAX_WHOLE_DIGITS,
@@ -33,6 +35,7 @@ from kpidsl.data.cells import (
     NUMBER_PATTERN,
     PERCENT_MARKS,
     PERCENT_UNITS,
+    SEPARATORS,
     SPACES,
     SUFFIX,
     YES,
@@ -78,8 +81,11 @@ class CellReader:
         return _trim(_fn("REGEXP_REPLACE", t, _s(re.escape(SUFFIX) + "$"), _s("")))
 
     def number_text(self, raw: exp.Expr) -> exp.Expr:
-        """The digits cells._number matches against its pattern: ``marked`` without its %."""
-        return _trim(_fn("REGEXP_REPLACE", self.marked(raw), _s(_PERCENT_AT_END), _s("")))
+        """The digits cells._number matches against its pattern: ``marked`` without its %,
+        and without its thousands separators where they group by three (cells.GROUPED_PATTERN)."""
+        t = _trim(_fn("REGEXP_REPLACE", self.marked(raw), _s(_PERCENT_AT_END), _s("")))
+        return exp.Case(ifs=[exp.If(this=_fn("REGEXP_MATCHES", t, _s(GROUPED_PATTERN)),
+                                    true=_fn("TRANSLATE", t.copy(), _s(SEPARATORS), _s("")))], default=t.copy())
 
     def is_percent(self, raw: exp.Expr) -> exp.Expr:
         return _fn("REGEXP_MATCHES", self.marked(raw), _s(_PERCENT_AT_END))
@@ -92,6 +98,8 @@ class CellReader:
             return exp.Case(ifs=[
                 exp.If(this=exp.In(this=low, expressions=[_s(w) for w in sorted(YES)]), true=number(Decimal(1))),
                 exp.If(this=exp.In(this=low.copy(), expressions=[_s(w) for w in sorted(NO)]), true=number(Decimal(0)))])
+        if spec.kind == "date":
+            return exp.TryCast(this=date_days(self.text(raw)), to=decimal_type(self.places))
         digits = self.number_text(raw)
         wide = self.places + 2  # a percent's digits, before they are divided by a hundred
         plain = exp.TryCast(this=digits, to=decimal_type(wide))
@@ -108,6 +116,11 @@ class CellReader:
         fits = exp.And(this=self.fits(digits.copy(), percent_sign.copy()),
                        expression=exp.LTE(this=_fn("LENGTH", self.text(raw)), expression=exp.Literal.number(MAX_TEXT)))
         read = exp.Case(ifs=[exp.If(this=fits, true=exp.TryCast(this=signed, to=decimal_type(self.places)))])
+        texts = spec.texts
+        if texts:  # a level's text, as cells.read looks it up before reading a number
+            read = exp.Case(ifs=[exp.If(this=exp.EQ(this=self.text(raw), expression=_s(t)),
+                                        true=exp.Cast(this=number(v), to=decimal_type(self.places)))
+                                 for t, v in texts.items()], default=read)
         return self.fast(raw, read)
 
     def fast(self, raw: exp.Expr, general: exp.Expr) -> exp.Expr:

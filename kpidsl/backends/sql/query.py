@@ -26,7 +26,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from kpidsl import ir
-from kpidsl.backends.sql import batch
+from kpidsl.backends.sql import batch, stats
 from kpidsl.backends.sql import cells as sql_cells
 from kpidsl.backends.sql.values import (
     DIALECTS,
@@ -49,6 +49,7 @@ from kpidsl.backends.sql.values import (
     render,
 )
 from kpidsl.data.cells import MAX_WHOLE_DIGITS, spec_of
+from kpidsl.numbers.stats import STATS
 
 GRADE, STATUS, REASON, NOTES, FLAGS = "_kpi_grade", "_kpi_status", "_kpi_reason", "_kpi_notes", "_kpi_flags"
 BATCH_ERROR = "_kpi_batch_error"  # a rule over rows (a pool amount that differs within a team)
@@ -64,6 +65,7 @@ class Query:
     steps: tuple[str, ...]  # output steps, each a column of that name
     awards: tuple[str, ...]  # best-in-group and streak awards, each a column of that name
     dialect: str
+    not_applicable: tuple[str, ...] = ()  # items that may not apply: not_applicable_column(i) is true where one does not
 
     def sql(self, pretty: bool = True) -> str:
         return render(self.select, self.dialect, pretty)
@@ -173,7 +175,9 @@ class Builder:
         plan = self.plan
         if any(c.optional and c.name.endswith(".last") for c in plan.columns):
             batch.last_periods(self)
-        self.t.aggregate = lambda e: batch.aggregate(self, e)
+        figures = stats.Stats(self)
+        self.t.aggregate = lambda e: figures.value(e) if e.func in STATS else batch.aggregate(self, e)
+        self.t.agg_error = figures.error
         if self.check_inputs:
             self.inputs_checked()
         excluded = [self.t.cond(c) for c, _ in plan.exclude]
@@ -187,6 +191,12 @@ class Builder:
             self.need(self.excluded_level)
         for s in plan.score_steps:
             self.step(s)
+        # each item that may not apply: 1 where it does not (its result shows so, with a note)
+        self.not_applicable: list[exp.Expr] = []
+        for na in plan.not_applicable:
+            v = self.t.value(na.flag)
+            self.need(v.level)
+            self.not_applicable.append(exp.EQ(this=v.sql, expression=exp.Literal.number(1)))
         ties = {t for q in plan.quotas for t in q.tie_by}
         for s in plan.result_steps:
             if s.name in ties:  # tie-break values are score-phase formulas
@@ -251,6 +261,7 @@ class Builder:
         out += [exp.alias_(sql, name, quoted=True) for name, sql in awards]
         out.append(exp.alias_(grade if grade is not None else exp.Null(), GRADE, quoted=True))
         out.append(exp.alias_(joined(flags), FLAGS, quoted=True))
+        out += [exp.alias_(flag.copy(), not_applicable_column(i), quoted=True) for i, flag in enumerate(self.not_applicable)]
         is_excluded = self.excluded
         reason = None
         if excluded:
@@ -271,7 +282,8 @@ class Builder:
         query = exp.Select(expressions=out).from_(source, copy=False)
         for name, cte in ctes:
             query = query.with_(name, as_=cte, materialized=self.dialect.materialized, copy=False)
-        return Query(query, tuple(keys), tuple(before + after), tuple(name for name, _ in awards), self.dialect.name)
+        return Query(query, tuple(keys), tuple(before + after), tuple(name for name, _ in awards), self.dialect.name,
+                     tuple(na.item for na in plan.not_applicable))
 
     def all_notes(self) -> exp.Expr:
         """A veto's note, as the Python evaluator writes it, when its yes/no cell is set; then
@@ -279,7 +291,14 @@ class Builder:
         notes: list[exp.Expr] = [exp.Case(ifs=[exp.If(this=exp.NEQ(this=col(column), expression=exp.Literal.number(0)),
                                       true=exp.Literal.string(f"veto {label}: {zeroed} = 0"))])
                  for column, label, zeroed in self.plan.vetoes]
+        notes += [exp.Case(ifs=[exp.If(this=flag.copy(), true=exp.Literal.string(na.note))])
+                  for flag, na in zip(self.not_applicable, self.plan.not_applicable, strict=True)]
         return joined(notes + self.notes)
+
+
+def not_applicable_column(i: int) -> str:
+    """The output column saying whether the plan's ``i``-th item that may not apply does not."""
+    return f"_kpi_na{i}"
 
 
 def joined(texts: Sequence[exp.Expr]) -> exp.Expr:

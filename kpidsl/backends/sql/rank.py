@@ -1,5 +1,5 @@
-"""SQL backend, rank-based grades: ``batch_rank.distribute`` as window functions, in its
-words.  Over each group's scored rows of a period, ranked by total then the tie-break values
+"""SQL backend, rules by rank: ``batch_rank.distribute`` and a best-in-group award's winners
+as window functions, in their words.  Over each group's scored rows of a period, ranked by total then the tie-break values
 (higher first), ``above`` is RANK() - 1 and ``upto`` adds the rows tied with this one; each
 slice's cut reads how far the slices before it reached (a window over the last slice's
 rows), so each slice is a layer or two of the query."""
@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from kpidsl import ir
 from kpidsl.backends.sql.values import col, decimal_type, number
+from kpidsl.numbers.semantics import round_to
 from kpidsl.numbers.spelling import percent
 
 if TYPE_CHECKING:
@@ -129,3 +131,81 @@ def distribute(b: Builder, w: Windows, grade: exp.Expr) -> exp.Expr:
     b.need(level)
     return col(graded)
 
+
+
+def is_one(b: Builder, step: str) -> exp.Expr:
+    """A condition's step is 1 (held) or 0: compared at its scale (1.0 is 10 at scale 1), as
+    Python compares the number."""
+    v = b.t.steps[step]
+    return exp.EQ(this=v.sql, expression=b.t.integer(10 ** v.scale))
+
+
+def money(b: Builder, amount: Decimal) -> Decimal:
+    step, mode = b.plan.money_round
+    return round_to(amount, step, mode)
+
+
+def awards(b: Builder, w: Windows) -> list[tuple[str, exp.Expr]]:
+    """Best-in-group awards: the eligible rows with the group's top value, then the top of each
+    tie-break value in turn (``batch_rank.tied``), get the amount; with ``pick one by``, only
+    the first of them by the person key (``batch_rank.winners``)."""
+    plan = b.plan
+    out: list[tuple[str, exp.Expr]] = []
+    for a in plan.best_of:
+        eligible: exp.Expr = is_one(b, a.eligible)
+        if b.excluded is not None:
+            eligible = exp.And(this=eligible, expression=exp.Not(this=exp.Paren(this=b.excluded.copy())))
+        level = b.level
+        for step in (a.step, *a.tie_by):  # the top value, then the top of each tie-break among those left
+            value = b.t.steps[step]
+            top = w.window(exp.Max(this=exp.Case(ifs=[exp.If(this=eligible.copy(), true=value.sql)])),
+                           w.partition(a.group))
+            wins = exp.And(this=eligible, expression=exp.EQ(this=value.sql.copy(), expression=top))
+            level += 1
+            won = b.layers.add(exp.Coalesce(this=wins, expressions=[exp.false()]), level, "b")
+            eligible = col(won)
+        given, winner = won, None
+        if a.pick_by is not None:
+            order = [exp.Ordered(this=b.dialect.by_code_point(w.person), nulls_first=True)]
+            first = b.layers.add(w.window(exp.RowNumber(), [*w.partition(a.group), col(won)], order), level + 1, "b")
+            given = b.layers.add(exp.And(this=col(won), expression=exp.EQ(this=col(first), expression=_n(1))),
+                                 level + 2, "b")
+            winner = b.layers.add(w.window(exp.Max(this=exp.Case(ifs=[exp.If(this=col(given), true=w.person)])),
+                                           w.partition(a.group)), level + 3, "b")
+            level += 3
+        name = b.layers.add(exp.Case(ifs=[exp.If(this=col(given), true=number(money(b, a.amount)))],
+                                     default=number(money(b, Decimal(0)))), level + 1, "b")
+        b.need(level + 1)
+        out.append((a.award, col(name)))
+        if b.row_column:
+            b.notes.append(_tie_note(b, w, a, won, winner))
+    return out
+
+
+def _tie_note(b: Builder, w: Windows, a: ir.BestOf, won: str, winner: str | None) -> exp.Expr:
+    """``Batch._best_of``'s note on each of the people tied: "LABEL: tied with" the others, in
+    the order of the rows (those before this row, then those after it), and with ``pick one
+    by`` whom it was given to."""
+    part = [*w.partition(a.group), col(won)]
+    order = [exp.Ordered(this=col(b.row_column), nulls_first=True)]  # type: ignore[arg-type]  # checked by the caller
+    names = exp.GroupConcat(this=_text(w.person), separator=exp.Literal.string(", "))
+
+    def others(start: str | exp.Expr, start_side: str | None, end: str | exp.Expr, end_side: str | None) -> exp.Expr:
+        spec = exp.WindowSpec(kind="ROWS", start=start, start_side=start_side, end=end, end_side=end_side)
+        return exp.Window(this=names.copy(), partition_by=[p.copy() for p in part], order=exp.Order(
+            expressions=[o.copy() for o in order]), spec=spec)
+
+    level = b.level + 1
+    before = b.layers.add(others("UNBOUNDED", "PRECEDING", exp.Literal.number(1), "PRECEDING"), level, "b")
+    after = b.layers.add(others(exp.Literal.number(1), "FOLLOWING", "UNBOUNDED", "FOLLOWING"), level, "b")
+    b.need(level)
+    both = exp.Case(ifs=[exp.If(this=exp.Is(this=col(before), expression=exp.Null()), true=col(after)),
+                         exp.If(this=exp.Is(this=col(after), expression=exp.Null()), true=col(before))],
+                    default=exp.DPipe(this=exp.DPipe(this=col(before), expression=exp.Literal.string(", ")),
+                                      expression=col(after)))
+    tied = exp.And(this=col(won), expression=exp.Not(this=exp.Is(this=both.copy(), expression=exp.Null())))
+    text: exp.Expr = exp.DPipe(this=exp.Literal.string(f"{a.label or a.award}: tied with "), expression=both)
+    if winner is not None:
+        text = _join([text, exp.Literal.string("; given to "), _text(col(winner)),
+                      exp.Literal.string(f", the first by {a.pick_by}")])
+    return exp.Case(ifs=[exp.If(this=tied, true=text)])

@@ -14,9 +14,9 @@ from typing import Any
 from sqlglot import exp
 
 from kpidsl import ir
-from kpidsl.backends.sql.query import FLAGS, GRADE, NOTES, REASON, STATUS, Query
+from kpidsl.backends.sql.query import FLAGS, GRADE, NOTES, REASON, STATUS, Query, not_applicable_column
 from kpidsl.backends.sql.values import col, decimal_type
-from kpidsl.numbers.spelling import FORMULA_STARTS, safe_text
+from kpidsl.numbers.spelling import FORMULA_STARTS, NOT_APPLICABLE, safe_text
 
 
 def _s(text: str) -> exp.Literal:
@@ -68,7 +68,10 @@ def spelled(plan: ir.Plan, table: Any, query: Query) -> str:  # table: engine.ou
             with_reason = exp.DPipe(this=_s("excluded: "), expression=col(REASON))
             value = safe(exp.Case(ifs=[exp.If(this=excluded.copy(), true=with_reason)], default=_s("scored")))
         elif key in query.steps or key in query.awards:
-            value = exp.Case(ifs=[exp.If(this=excluded.copy(), true=exp.Null())],
+            # an item that does not apply shows so, as the Python engine's table does
+            out_here = [exp.If(this=exp.EQ(this=col(not_applicable_column(i)), expression=exp.true()),
+                               true=_s(NOT_APPLICABLE)) for i, na in enumerate(plan.not_applicable) if na.item == key]
+            value = exp.Case(ifs=[exp.If(this=excluded.copy(), true=exp.Null()), *out_here],
                              default=spelled_number(col(key), table.places.get(key)))
         else:
             value = exp.Null()

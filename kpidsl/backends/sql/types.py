@@ -119,6 +119,15 @@ class Dialect:
         into each place that reads it (a 38-layer rubric then needs more than 20 GB to plan)."""
         return True if self.name == "postgres" else None
 
+    def by_code_point(self, text: exp.Expr) -> exp.Expr:
+        """``text`` to be ordered code point by code point, as Python orders ``str`` (the person
+        key that picks one of the tied, or ranks a quota's last places).  PostgreSQL orders text
+        by the database's collation unless told ``"C"`` (byte order, which UTF-8 keeps in code
+        point order); the other engines' default order already is binary."""
+        if self.name == "postgres":
+            return exp.Collate(this=text, expression=exp.Identifier(this="C", quoted=True))
+        return text
+
     def shifted_text(self, whole: exp.Expr, places: int) -> exp.Expr:
         """whole × 10**-places as DECIMAL(38, places), by writing the point into its digits:
         Spark's decimal product keeps at most 6 places once a result is wide, so the point is

@@ -42,6 +42,7 @@ from typing import assert_never
 from sqlglot import exp
 
 from kpidsl import ir
+from kpidsl.backends.sql import roots
 from kpidsl.backends.sql.types import (  # noqa: F401  (cell_places, quote and the widths are also read from here)
     CELL_PLACES,
     DEFAULT_CELL_PLACES,
@@ -64,6 +65,7 @@ from kpidsl.backends.sql.types import (  # noqa: F401  (cell_places, quote and t
 )
 from kpidsl.ir import DIVISION_PLACES
 from kpidsl.numbers.semantics import is_power_of_ten
+from kpidsl.numbers.stats import NEEDS_TWO
 
 ERROR = "_kpi_error"
 
@@ -117,6 +119,7 @@ class Translator:
         self.memo: dict[ir.Expr, Val] = {}
         self.renamed: dict[str, str] = {}  # a data column -> the column holding its value (x.last filled in)
         self.aggregate: Callable[[ir.Agg], Val] | None = None  # the batch's window, where the query has one
+        self.agg_error: Callable[[ir.Agg], exp.Expr | None] | None = None  # a figure's own error (a group of one)
 
     # ---- whole numbers ------------------------------------------------------------------------
     def integer(self, n: int) -> exp.Expr:
@@ -268,6 +271,8 @@ class Translator:
                 if self.aggregate is not None:
                     return self.aggregate(e)
                 raise SQLError(f"{type(e).__name__} is a batch rule, not a value of one row")
+            case ir.Sqrt():
+                return roots.sqrt(self, self.value(e.a))
             case _:
                 assert_never(e)
 
@@ -441,7 +446,11 @@ class Translator:
             if isinstance(e, ir.Or):
                 goes_on = exp.Not(this=exp.Paren(this=goes_on))
             return first([self.error(head), exp.Case(ifs=[exp.If(this=goes_on, true=later)])])
+        if isinstance(e, ir.Agg) and self.agg_error is not None:
+            return self.agg_error(e)
         children = [self.error(x) for x in ir._children(e)]
+        if isinstance(e, ir.Sqrt):
+            children.append(roots.negative(self, self.value(e.a)))
         if isinstance(e, ir.Bin) and e.op == "/":
             divisor = self.value(e.b)
             children.append(exp.Case(ifs=[exp.If(this=exp.EQ(this=divisor.sql, expression=self.integer(0)),
@@ -458,8 +467,9 @@ class Translator:
 
 
 def fails(e: ir.Expr | ir.Cond) -> bool:
-    """Whether evaluating ``e`` itself can raise: a Fail, or a division (by zero)."""
-    return any(isinstance(n, ir.Fail) or isinstance(n, ir.Bin) and n.op == "/" for n in ir.walk(e))
+    """Whether evaluating ``e`` itself can raise: a Fail, a division, a root, a figure of two rows."""
+    return any(isinstance(n, (ir.Fail, ir.Sqrt)) or isinstance(n, ir.Bin) and n.op == "/"
+               or isinstance(n, ir.Agg) and n.func in NEEDS_TWO for n in ir.walk(e))
 
 
 def null_when_failing(e: ir.Expr) -> bool:

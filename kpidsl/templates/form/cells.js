@@ -15,6 +15,8 @@ const Cells = (() => {
       const table = new Map(from.map((ch, i) => [ch, to[i]]));
       for (const ch of rule.dropped) table.set(ch, "");
       p = { table, pattern: new RegExp(rule.number), marks: Array.from(rule.percent_marks),
+            grouped: new RegExp(rule.grouped), separators: Array.from(rule.separators),
+            texts: new Map(Object.entries(rule.texts).map(([t, v]) => [t, Dec.parse(v)])),
             checks: rule.checks.map((c) => ({ kind: c.kind, values: c.values.map(Dec.parse),
                                               levels: c.levels.map(([lo, hi]) => [Dec.parse(lo), Dec.parse(hi)]) })) };
       prepared.set(rule, p);
@@ -64,6 +66,8 @@ const Cells = (() => {
     if (rule.suffix && t.endsWith(rule.suffix)) t = strip(rule, t.slice(0, -rule.suffix.length));
     const percent = p.marks.some((m) => t.endsWith(m));
     if (percent) t = strip(rule, t.slice(0, -1));
+    // thousands separators only in groups of three (1,000); any other comma is refused below
+    if (p.grouped.test(t)) t = Array.from(t).filter((ch) => !p.separators.includes(ch)).join("");
     if (!p.pattern.test(t)) return { error: "bad_number" };
     const v = Dec.parse(t);
     if (percent) return rule.percent_sign_allowed ? { value: hundredth(v) } : { error: "no_percent" };
@@ -72,17 +76,45 @@ const Cells = (() => {
     return rule.percent_mode === "fraction" || Dec.isZero(v) ? { value: v } : { error: "percent_sign" };
   }
 
+  // cells.read_date (kpidsl/data/dates.py): a written date or an Excel serial, as days since 1970-01-01
+  function date(rule, text) {
+    const p = prepare(rule);
+    let t = "";
+    for (const ch of text) t += p.table.has(ch) && !rule.dropped.includes(ch) ? p.table.get(ch) : ch;
+    t = strip(rule, t);
+    if (new RegExp(rule.date).test(t)) {
+      let d = "";
+      for (const ch of t) d += rule.date_separators.includes(ch) ? "-" : ch;
+      if (d.endsWith(rule.date_end)) d = d.slice(0, -rule.date_end.length);
+      const [y, m, day] = d.split("-").map(Number);
+      if (y < rule.years[0] || y > rule.years[1] || m < 1 || m > 12) return { error: "bad_date" };
+      const ms = Date.UTC(y, m - 1, day);
+      const back = new Date(ms);
+      if (back.getUTCFullYear() !== y || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== day) return { error: "bad_date" };
+      return { value: Dec.make(BigInt(ms / 86400000), 0) };
+    }
+    if (new RegExp(rule.serial).test(t)) {
+      const [low, high, shift] = rule.serial_range;
+      const n = Number(t);
+      return n >= low && n <= high ? { value: Dec.make(BigInt(n - shift), 0) } : { error: "bad_date" };
+    }
+    return { error: "bad_date" };
+  }
+
   function read(rule, raw) {
     const text = strip(rule, String(raw));
     if (text === "") return { error: "required" };
+    if (rule.kind === "date") return Array.from(text).length > rule.max_text ? { error: "bad_date" } : date(rule, text);
     if (rule.kind === "yes/no") {
       const t = text.toLowerCase();
       if (rule.yes.includes(t)) return { value: ONE };
       if (rule.no.includes(t)) return { value: ZERO };
       return { error: "choose" };
     }
-    if (Array.from(text).length > rule.max_text) return { error: "bad_number" };
-    const r = number(rule, text);
+    // a level's text (what a rater picks) reads as its points
+    const level = prepare(rule).texts.get(text);
+    const r = level !== undefined ? { value: level }
+      : Array.from(text).length > rule.max_text ? { error: "bad_number" } : number(rule, text);
     if (r.error) return r;
     for (const check of prepare(rule).checks) {
       if (!passes(check, r.value)) return { error: CHECK_ERRORS[check.kind] };
@@ -93,6 +125,7 @@ const Cells = (() => {
 
   // The value as `kpi eval` reads it back: a percent with its sign, any other as digits.
   function spell(rule, v) {
+    if (rule.kind === "date") return new Date(Number(v.c) * 86400000).toISOString().slice(0, 10);
     return rule.kind === "percent" ? Dec.str(Dec.make(v.c, v.s - 2)) + "%" : Dec.str(v);
   }
 

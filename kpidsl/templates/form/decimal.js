@@ -54,6 +54,37 @@ const Dec = (() => {
     while (places > 0 && q % TEN === 0n) { q /= TEN; places -= 1; }  // 2.5, not 2.50000…
     return make(q, places);
   };
+  // a square root to PLACES places, ties to even, on whole numbers (numbers/stats.py: sqrt)
+  const isqrt = (n) => {
+    if (n < 2n) return n;
+    let x = 1n << BigInt(Math.ceil(n.toString(2).length / 2));  // at least the root
+    for (;;) {
+      const y = (x + n / x) >> 1n;
+      if (y >= x) return x;
+      x = y;
+    }
+  };
+  const sqrt = (a) => {
+    if (a.c < 0n) {  // the value as Python's message spells it: no trailing zeros
+      let c = a.c, s = a.s;
+      while (s > 0 && c % TEN === 0n) { c /= TEN; s -= 1; }
+      throw new Error("square root of a negative number: " + str(make(c, s)));
+    }
+    if (a.c === 0n) return make(0n, 0);
+    const shift = 2 * (PLACES + 1) - a.s;  // a × 10**42, as a whole number
+    let radicand = a.c;
+    let exact = true;
+    if (shift >= 0) radicand = a.c * pow10(shift);
+    else { radicand = a.c / pow10(-shift); exact = radicand * pow10(-shift) === a.c; }
+    const root = isqrt(radicand);
+    let kept = root / TEN;
+    const last = root % TEN;
+    const tie = last === 5n && exact && root * root === radicand;
+    if (last > 5n || (last === 5n && (!tie || kept % 2n === 1n))) kept += 1n;
+    let places = PLACES;
+    while (places > 0 && kept % TEN === 0n) { kept /= TEN; places -= 1; }
+    return make(kept, places);
+  };
   const roundTo = (x, step, mode) => {
     const [num, den] = ratio(x, step, 0);
     return mul(make(divide(num, den, mode), 0), step);  // keeps the step's places
@@ -72,5 +103,5 @@ const Dec = (() => {
     }
     return (a.c < 0n ? "-" : "") + digits;
   };
-  return { parse, add, sub, mul, neg, div, cmp, isZero, roundTo, min, max, str, make };
+  return { parse, add, sub, mul, neg, div, sqrt, cmp, isZero, roundTo, min, max, str, make };
 })();

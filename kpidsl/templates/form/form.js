@@ -101,6 +101,11 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
     for (const [name, value] of Object.entries(Object.assign({}, steps || {}, res))) {
       show(name, pendingStep(name) ? "—" : spell(name, value), pendingStep(name));
     }
+    if (steps) {
+      for (const item of notApplicable(cells)) {
+        if (!pendingStep(item)) show(item, T.not_applicable, false);
+      }
+    }
     if (!steps) q("[data-step]").forEach((o) => { o.textContent = "—"; });
     if (steps) show("total", spell("total", steps.total), missing > 0);
     show("grade", g === null ? "—" : cfg.grades[g], missing > 0);

@@ -5,6 +5,7 @@ rounding and division.  Skipped without PostgreSQL on a developer's machine, fai
 
 from __future__ import annotations
 
+import group_stats_cases
 import pytest
 import rubric_gen  # the generator of rubrics and rows, shared by the property tests
 import sql_diff
@@ -70,3 +71,9 @@ def test_a_shared_award_and_a_quota_note_on_postgres_equal_python(pg):
 def test_a_typed_table_s_bad_inputs_are_refused_in_the_reader_s_words_on_postgres(pg, case):
     # `kpi sql` reads a user's table, not through kpi's reader: the query checks every input
     assert sql_diff.typed_refusals(case, "postgres", pg.load, pg.fetch) == sql_diff.typed_want(case)
+
+
+@pytest.mark.parametrize("case", range(len(group_stats_cases.every_case())))
+def test_group_statistics_and_square_roots_on_postgres_equal_python(pg, case):
+    what, s, rows = group_stats_cases.every_case()[case]
+    pg.same(s, rows, what)

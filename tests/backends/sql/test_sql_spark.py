@@ -7,6 +7,7 @@ machine and failed in CI."""
 
 from __future__ import annotations
 
+import group_stats_cases
 import pytest
 import rubric_gen  # the generator of rubrics and rows, shared by the property tests
 import sql_diff
@@ -53,3 +54,12 @@ def test_a_shared_award_and_a_quota_note_on_spark_equal_python(spark):
 def test_a_typed_table_s_bad_inputs_are_refused_in_the_reader_s_words_on_spark(spark, case):
     # `kpi sql` reads a user's table, not through kpi's reader: the query checks every input
     assert sql_diff.typed_refusals(case, "spark", spark.load, spark.fetch) == sql_diff.typed_want(case)
+
+
+# Not yet the calibration (0) nor every statistic at once (4): a standard deviation is a
+# division then a root of one layer per digit, more layers than Spark's analyzer resolves
+# (it stops at 100 iterations).  Known and reported; a root with fewer layers is the fix.
+@pytest.mark.parametrize("case", [1, 2, 3])
+def test_group_statistics_and_square_roots_on_spark_equal_python(spark, case):
+    what, s, rows = group_stats_cases.every_case()[case]
+    spark.same(s, rows, what)
