@@ -167,12 +167,20 @@ class Sqrt:
     a: Expr
 
 
+@final
+@dataclass(frozen=True, slots=True)
+class Given:
+    """True when the row's cell ``column`` holds a value: false for a blank cell of a column
+    that may be blank (``Column.blank``), whose value nothing may read then."""
+    column: str
+
+
 # Closed unions of final classes: every translation of the IR dispatches on them (a ``match``,
 # or ``type(e) is`` tests where speed counts, which mypy narrows because the classes are final)
 # and ends in ``assert_never``, so mypy names each backend a new node is missing from, and
 # tests/test_exhaustive.py does too.
 Expr: TypeAlias = Const | Cell | Ref | Bin | Neg | Min | Max | If | Round | Fail | Agg | Sqrt
-Cond: TypeAlias = Cmp | And | Or | Not | IsTrue
+Cond: TypeAlias = Cmp | And | Or | Not | IsTrue | Given
 Node: TypeAlias = Expr | Cond
 
 
@@ -196,6 +204,7 @@ class Column:
     source: tuple[str, str | None] | None = None  # an input's `from WHO "detail"`: who ("system" or a rater)
     period_edge: str | None = None  # start | end: the day the row's period cell begins or ends on, not a column
     levels: tuple[tuple[str, Decimal, Decimal], ...] = ()  # each level's text, lowest and highest points
+    blank: bool = False  # a blank cell means "not given": no value (None), read only where ``Given`` holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,7 +406,7 @@ def inline(e: Node, values: Mapping[str, Expr]) -> Node:
             return If(inline(e.cond, values), inline(e.then, values), inline(e.else_, values))
         case Fail():
             return replace(e, show=inline(e.show, values))
-        case Const() | Cell() | Agg():
+        case Const() | Cell() | Agg() | Given():
             return e
         case _:
             assert_never(e)
@@ -415,7 +424,7 @@ def _children(e: Node) -> tuple[Node, ...]:
             return (e.cond, e.then, e.else_)
         case Fail():
             return (e.show,)
-        case Const() | Cell() | Ref() | Agg():
+        case Const() | Cell() | Ref() | Agg() | Given():
             return ()
         case _:
             assert_never(e)

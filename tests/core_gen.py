@@ -157,7 +157,24 @@ input m "完成": count range 0..12
 input y "甲": yes/no
 input z "乙": yes/no
 input x "值": number range -20..20
+input pr "评分": number range -20..20 columns pr1..pr5 at least 2
+input ob "加评": number range -20..20 when blank: skip
 '''
+# ratings: quarters and ties, so a trimmed end or a median's middle is often one of equals
+RATINGS = (Fraction(-5), Fraction(-5, 2), Fraction(0), Fraction(5, 4), Fraction(3), Fraction(3), Fraction(15, 2),
+           Fraction(20), Fraction(-20))
+
+
+def _lists(values: list[Fraction], ratings: list[Fraction], drop: int, least: int) -> dict[str, Fraction]:
+    """The functions over values that may be blank, worked on the values given (a blank left out),
+    by sorting: not how kpi does it (by rank, lower/lists.py)."""
+    s = sorted(values)
+    n = len(s)
+    median = (s[(n - 1) // 2] + s[n // 2]) / 2
+    r = sorted(ratings)
+    kept = r[drop:len(r) - drop] if len(r) >= least else r
+    return {"l_cnt": Fraction(n), "l_sum": sum(s, Fraction(0)), "l_avg": sum(s, Fraction(0)) / n, "l_min": s[0],
+            "l_max": max(ratings), "l_med": median, "l_trim": sum(kept, Fraction(0)) / len(kept)}
 
 
 @st.composite
@@ -192,6 +209,14 @@ def core_case(draw) -> Case:
     pay = 'pay p "取整" = floor(x) * 10元 + ceil(x / 4) * 1元 + rx * 1元 + rd * 1元'
     lines.append(pay + ("" if pay_when is None else f" when {condition_text(draw, pay_when)}"))
     lines.append('pay q "各种舍入" = rh * 1元 + re * 1元 + ru * 1元')  # so every mode's metric is a step
+    # functions over a list (pr: 2 to 5 ratings, blanks between) and an input that may be blank (ob)
+    least = draw(st.sampled_from([3, 4, 5]))
+    for name, formula, rng in (("l_cnt", "count(pr, ob)", "count range 0..6"), ("l_sum", "sum(pr, ob)", "number range -120..120"),
+                               ("l_avg", "average(pr, ob)", "number range -20..20"), ("l_min", "min(ob, pr)", "number range -20..20"),
+                               ("l_max", "max(pr)", "number range -20..20"), ("l_med", "median(pr, ob)", "number range -20..20"),
+                               ("l_trim", f"trimmed_mean(pr, 1, {least})", "number range -20..20")):
+        lines.append(f'metric {name} "名单{name}": {rng} = {formula}')
+    lines.append('pay lq "评分" = l_cnt * 1元 + (l_sum + l_avg + l_min + l_max + l_med + l_trim) * 1元')
     exclude = draw(st.one_of(st.none(), condition(("n", "m", "x", "y", "z"))))
     if exclude is not None:
         lines.append(f'exclude when {condition_text(draw, exclude)} "不考核"')
@@ -203,6 +228,13 @@ def core_case(draw) -> Case:
              "z": draw(st.booleans()), "x": draw(_x(step))}
         rows.append({"id": f"p{j}", "n": str(v["n"]), "m": str(v["m"]), "y": "是" if v["y"] else "否",
                      "z": "是" if v["z"] else "否", "x": _num(v["x"])})
+        ratings = [draw(st.sampled_from(RATINGS)) if k < 2 else draw(st.one_of(st.none(), st.sampled_from(RATINGS)))
+                   for k in range(5)]
+        ob = draw(st.one_of(st.none(), st.sampled_from(RATINGS)))
+        rows[-1].update({f"pr{k + 1}": "" if r is None else _num(r) for k, r in enumerate(ratings)})
+        rows[-1]["ob"] = "" if ob is None else _num(ob)
+        given = [r for r in ratings if r is not None]
+        listed = _lists(given + ([] if ob is None else [ob]), given, 1, least)
         fl = (math.floor if fl_fn == "floor" else math.ceil)(Fraction(v["n"], div))
         v["fl"] = fl
         for name, mode in MODES.items():
@@ -221,7 +253,7 @@ def core_case(draw) -> Case:
                 total += c * pb / pc
         v["total"] = total
         out: dict = {"status": "scored", "steps": {"fl": Fraction(fl), **{n: v[n] for n in MODES},
-                                                   "a": a, "b": b, "c": c, "total": total}}
+                                                   "a": a, "b": b, "c": c, "total": total, **listed}}
         if exclude is not None and holds(exclude, v):
             out = {"status": "excluded"}
         else:

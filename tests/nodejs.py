@@ -41,7 +41,7 @@ const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
 const out = input.map((rows, i) => rows.map((row) => {
   const f = RUBRICS[i];
   const c = {};
-  for (const [k, v] of Object.entries(row)) c[k] = Dec.parse(v);
+  for (const [k, v] of Object.entries(row)) c[k] = v === null ? null : Dec.parse(v);  // null: a blank not given
   try {
     const why = f.excluded(c);
     if (why !== null) return { excluded: why };
@@ -66,12 +66,12 @@ def score_many(plans, cell_rows) -> list[list[dict]]:
     closures = ",\n".join("(function () {\n" + generate(p) + "return {score, grade, excluded, result};\n})()"
                           for p in plans)
     return run(decimal_library() + _RUNNER % closures,
-               [[{k: str(v) for k, v in row.items()} for row in rows] for rows in cell_rows])
+               [[{k: None if v is None else str(v) for k, v in row.items()} for row in rows] for rows in cell_rows])
 
 
 def run_js(plan, cell_rows: list[dict]) -> list[dict]:
     """Skips without node on a developer's machine, fails without it in CI."""
-    out = run(standalone_module(plan), [{k: str(v) for k, v in row.items()} for row in cell_rows])
+    out = run(standalone_module(plan), [{k: None if v is None else str(v) for k, v in row.items()} for row in cell_rows])
     assert isinstance(out, list)
     return out
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 STEPS = ["0.01", "0.1", "0.5", "1", "2", "0.25"]
 MODES = ["", " half up", " half even", " up", " down"]
 KINDS = ["tiers", "ratio", "proportional", "deduct", "levels", "scale", "checklist", "entered", "veto"]
+RICH_KINDS = ["plain", "list"]  # only in rich rubrics: an entered item, a rule over a list that may hold blanks
 YES_NO = st.sampled_from(["是", "否"])
 
 # percents: whole ones up to 100% for the reference; past 100% and with a decimal for the rest
@@ -25,7 +26,15 @@ RICH_PCT = st.one_of(st.integers(0, 120).map(lambda n: f"{n}%"),
 FLAT_INPUTS = ['input r "及时率": percent', 'input k "次数": count range 0..20', 'input law "违规": yes/no']
 RICH_INPUTS = ['input r "及时率": percent range 0..150%', 'input k "次数": count range 0..20',
                'input law "违规": yes/no', 'input v "事故": yes/no', 'input w "严重": yes/no',
-               'input base "基数": money range 0..100000', 'input x "销量": number range 0..200', 'rater qa "质检员"']
+               'input base "基数": money range 0..100000', 'input x "销量": number range 0..200', 'rater qa "质检员"',
+               'input pr "互评": points range 0..100 columns pr1..pr5 at least 2',
+               'input ob "加评": points range 0..100 when blank: skip']
+# a list's ratings: the first two always given, the others blank or not (halves: ties and digits)
+RATING = st.one_of(st.integers(0, 100).map(str), st.sampled_from(["60", "80", "80", "92.5", "0", "100"]))
+LIST_RULES = ["proportional average(pr) / 100", "proportional median(pr, ob) / 100", "proportional min(pr, ob) / 100",
+              "proportional max(pr) / 100", "proportional trimmed_mean(pr, 1, 4) / 100",
+              "proportional trimmed_mean(pr, 1) / 100", "proportional count(pr, ob) / 6",
+              "proportional sum(pr, ob) / 600"]
 
 
 def _split(draw, whole: int, n: int) -> list[int]:
@@ -36,7 +45,7 @@ def _split(draw, whole: int, n: int) -> list[int]:
 
 def item(draw, name: str, size: int, cols: dict, *, rich: bool, indent: str = "") -> str:
     """One item of ``size`` points with a random rule; its own data columns go into ``cols``."""
-    kind = draw(st.sampled_from(KINDS + (["plain"] if rich else [])))
+    kind = draw(st.sampled_from(KINDS + (RICH_KINDS if rich else [])))
     bonus = ""
     if kind == "tiers":
         t = sorted(draw(st.sets(st.integers(1, 99), min_size=1, max_size=3)))
@@ -75,6 +84,8 @@ def item(draw, name: str, size: int, cols: dict, *, rich: bool, indent: str = ""
         # halves and thirds: ties for the `round` lines, and digits past them
         cols[name] = st.one_of(st.integers(0, size).map(str), st.just(f"{size / 3:.2f}"),
                                st.just(f"{size - 0.5:g}"), st.just(f"{size - 0.25:g}"), st.just(f"{size - 0.05:g}"))
+    elif kind == "list":
+        rule = draw(st.sampled_from(LIST_RULES))
     elif kind == "veto":
         rule = f'veto law "违规"\n{indent}  level "好": {size} level "差": 0'
         cols[name] = st.sampled_from([str(size), "0"])
@@ -112,7 +123,9 @@ def _rich(draw):
     lines += RICH_INPUTS
     cols = {"r": RICH_PCT, "k": st.integers(0, 20).map(str), "law": YES_NO, "v": YES_NO,
             "w": st.sampled_from(["是", "否", "是", "否", "否"]), "base": st.integers(0, 100000).map(str),
-            "x": st.one_of(st.integers(0, 200).map(str), st.decimals(0, 200, places=2).map(str))}
+            "x": st.one_of(st.integers(0, 200).map(str), st.decimals(0, 200, places=2).map(str)),
+            "pr1": RATING, "pr2": RATING, **{f"pr{k}": st.one_of(st.just(""), RATING) for k in (3, 4, 5)},
+            "ob": st.one_of(st.just(""), RATING)}
     counter = iter(range(1000))
 
     def members(whole: int, indent: str, depth: int) -> list[str]:

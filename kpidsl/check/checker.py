@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kpidsl.check import bands, formulas, names, phases, ranking, statements, weights
+from kpidsl.check import bands, blanks, formulas, names, phases, ranking, statements, weights
 from kpidsl.check.base import Context
 from kpidsl.check.direction import directions
 from kpidsl.check.formulas import Formulas
@@ -36,6 +36,7 @@ PASSES: tuple[Pass, ...] = (
     statements.header,             # settings alone: rounding steps, the declared total
     weights.raters,                # rater weights; reads only their own numbers
     statements.not_counted,        # `entered by` against the raters collected
+    lambda ctx, f: blanks.declarations(ctx),  # lists' columns, before any formula reads them
     formulas.declarations,         # inputs and metrics: units of their formulas (`total` unknown yet)
     weights.members,               # every item and section, their ranges into the symbols; sets the total's range
     weights.top_level,             # the top level adds up to the total: the contributions members left
@@ -46,6 +47,7 @@ PASSES: tuple[Pass, ...] = (
     statements.no_points,          # grades or quotas with no items to score
     statements.results_and_rules,  # pay, awards, pools, exclusions, streaks, quotas, flags: may read the total
     phases.cycles,                 # circles and phases, over the names collected
+    lambda ctx, f: blanks.reads(ctx),  # inputs whose blank makes an item not applicable: read by items only
     directions,                    # only when no pass before found an error; reads the items' ranges
     names.unused,                  # last: every pass before has marked the names it read
 )

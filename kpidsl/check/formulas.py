@@ -23,7 +23,7 @@ from kpidsl.analysis.units import (
     compatible,
     known,
 )
-from kpidsl.check import bands, dates, stats, tables
+from kpidsl.check import bands, blanks, dates, stats, tables
 from kpidsl.check.base import UNIT_WORDS, ZERO, Context, Symbol, default_range
 from kpidsl.check.names import lookup
 from kpidsl.diagnostics.diagnostic import error
@@ -32,7 +32,7 @@ from kpidsl.numbers.semantics import round_to
 from kpidsl.syntax import ast
 from kpidsl.syntax.names import AGGREGATES, GROUP_STATS
 
-FUNCTIONS = AGGREGATES | {"abs", "number", "full_months", "full_years"} | set(ROUNDING_FUNCTIONS)
+FUNCTIONS = AGGREGATES | {"abs", "number", "full_months", "full_years", "median", "trimmed_mean"} | set(ROUNDING_FUNCTIONS)
 KNOWN = FUNCTIONS | GROUP_STATS | {"sqrt"}  # what an unknown function's hint offers
 # How many values each function takes (None: any number); aggregates take one with `over`.
 ARITY = {"abs": 1, "number": 1, "floor": 1, "ceil": 1, "round": 2}
@@ -180,6 +180,8 @@ class Formulas:
                     "after every formula is computed; a formula cannot use it", e.span,
                     "give the pay its own condition instead, e.g. `when total >= 90`"))
                 return None, None
+            if sym.kind == "input":
+                blanks.read(self.ctx, sym, e)
             return sym.unit, self.symbol_range(sym)
         if isinstance(e, ast.Neg):
             u, r = self.expr(e.operand)
@@ -243,6 +245,9 @@ class Formulas:
             for a in e.args:
                 self.expr(a)
             return None, None
+        listed = blanks.call(self, e)
+        if listed is not None:
+            return listed
         if e.over is not None:
             if e.func not in AGGREGATES:
                 self.ctx.diagnostics.append(error("KPI143", f"`{e.func}` does not take `over`", e.span))

@@ -94,6 +94,7 @@ class CellSpec:
     percent_mode: str = "strict"
     line: int | None = None  # the rubric line that needs the value
     period: tuple[str | None, str] | None = None  # kind "period": (the period kind, start | end)
+    blank: bool = False  # a blank cell is "not given" (None), not an error: an optional input's, a list's
     # a level-rated column: each level's text (what a rater types) and its points, lowest and
     # highest; a fixed level's text (low == high) reads as its points, a ranged one's is refused
     levels: tuple[tuple[str, Decimal, Decimal], ...] = ()
@@ -126,9 +127,9 @@ def spec_of(col: ir.Column, percent_mode: str = "strict", period_kind: str | Non
     if col.period_edge is not None:  # the period cell, read as the day its period starts or ends on
         return CellSpec(col.name, col.unit, "period", (), percent_mode, col.line, (period_kind, col.period_edge))
     if col.unit == "yes/no":  # read as 1 or 0, which every yes/no range holds
-        return CellSpec(col.name, col.unit, "yes/no", (), percent_mode, col.line)
+        return CellSpec(col.name, col.unit, "yes/no", (), percent_mode, col.line, blank=col.blank)
     if col.unit == "date":  # a day number (numbers/dates.py): any date kpi reads is allowed
-        return CellSpec(col.name, col.unit, "date", (), percent_mode, col.line)
+        return CellSpec(col.name, col.unit, "date", (), percent_mode, col.line, blank=col.blank)
     checks = []
     # A column of whole numbers that offers a fraction (`scale 1.5: …`) is held to its
     # offered values instead: 1.5 is a level there, not a broken count.
@@ -144,7 +145,7 @@ def spec_of(col: ir.Column, percent_mode: str = "strict", period_kind: str | Non
         checks.append(Check("high", (col.high,)))
     kind = "percent" if col.unit == "percent" else "number"
     levels = tuple((text.strip(), lo, hi) for text, lo, hi in col.levels)
-    return CellSpec(col.name, col.unit, kind, tuple(checks), percent_mode, col.line, levels=levels)
+    return CellSpec(col.name, col.unit, kind, tuple(checks), percent_mode, col.line, levels=levels, blank=col.blank)
 
 
 def rules(spec: CellSpec) -> dict[str, object]:
@@ -152,7 +153,7 @@ def rules(spec: CellSpec) -> dict[str, object]:
     reader in another language (the form's JavaScript) interprets, so that it reads a
     cell as ``read`` does without a rule copied into it by hand."""
     return {
-        "kind": spec.kind, "unit": spec.unit, "percent_mode": spec.percent_mode,
+        "kind": spec.kind, "unit": spec.unit, "percent_mode": spec.percent_mode, "blank": spec.blank,
         "yes": sorted(YES), "no": sorted(NO),
         "spaces": SPACES, "number": NUMBER_PATTERN, "digits_from": DIGITS_FROM, "digits_to": DIGITS_TO, "dropped": DROPPED,
         "separators": SEPARATORS, "grouped": GROUPED_PATTERN, "texts": {t: str(v) for t, v in spec.texts.items()},
@@ -204,10 +205,12 @@ def complaint(check: Check, unit: str, negative: bool) -> str:
     return f" is above the highest allowed value {in_unit(check.values[0], unit)}"
 
 
-def read(spec: CellSpec, v: object) -> Decimal:
-    """The value of cell ``v`` (text, or a number from XLSX or JSON) under ``spec``;
-    raises CellError saying what is wrong with it."""
+def read(spec: CellSpec, v: object) -> Decimal | None:
+    """The value of cell ``v`` (text, or a number from XLSX or JSON) under ``spec``, None for
+    a blank cell a ``blank`` spec allows; raises CellError saying what is wrong with it."""
     text = text_of(v)
+    if text == "" and spec.blank:
+        return None
     if text == "":
         if spec.kind == "date":
             raise CellError("blank cell", "every date must be filled in: " + dates.HINT)

@@ -79,6 +79,7 @@ def _refusal(check: Check, x: str, names: _Names) -> str:
 
 def _column(spec: CellSpec, index: int, var: str, names: _Names) -> dict:
     col = {"name": spec.column, "index": index, "kind": spec.kind, "mode": spec.percent_mode, "spellings": None,
+           "blank": spec.blank,
            "whole_text": False, "refusals": [], "typed_refusals": [_refusal(c, var, names) for c in spec.checks],
            "reader": names.put(_by_read(spec), "R") if spec.kind in ("date", "period") else None}
     checks = list(spec.checks)

@@ -47,7 +47,7 @@ class Row:
     person: str
     period: str
     groups: dict[str, str]
-    cells: dict[str, Decimal]  # filled in later for `.last` columns the data leaves out
+    cells: dict[str, Decimal | None]  # filled in later for `.last` columns the data leaves out; None: a blank a column allows
 
 
 class DataProblems(Exception):
@@ -137,7 +137,7 @@ class Validator:
         self.errors.append(DataError(self.file, row, column, message, col.line if col else None, hint))
 
     @functools.cached_property
-    def fast(self) -> Callable[[list[object]], dict[str, Decimal] | None] | None:
+    def fast(self) -> Callable[[list[object]], dict[str, Decimal | None] | None] | None:
         """The reader generated from the plain columns' specs: their cells as a dict when
         every one is spelled the common way, else None.  Made when first asked for: the
         streaming loop reads rows itself and asks only for a row it declines."""
@@ -149,7 +149,7 @@ class Validator:
 
     def row(self, number: int, values: list[object]) -> Row | None:
         fast = self.fast
-        cells: dict[str, Decimal] | None = None
+        cells: dict[str, Decimal | None] | None = None
         if fast is not None and not self.others:
             # The common row, read without the general machinery: every cell in its usual
             # spelling, a text id, period and groups.  Read once: the cells are kept for

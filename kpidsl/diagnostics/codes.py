@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kpidsl.diagnostics import codes_dates, codes_ranking
+from kpidsl.diagnostics.codes_lists import LIST_CODES
 
 
 @dataclass(frozen=True)
@@ -429,6 +430,7 @@ _ALL = [
 ]
 
 _ALL += [_code(*entry) for entry in codes_dates.ENTRIES + codes_ranking.ENTRIES]
+_ALL += [_code(*c) for c in LIST_CODES]  # optional inputs and lists (check/blanks.py)
 _ALL.sort(key=lambda c: c.code)
 CODES: dict[str, CodeInfo] = {c.code: c for c in _ALL}
 

@@ -34,7 +34,7 @@ class Result:
         return self.row.period
 
 
-def not_applicable(plan: ir.Plan, cells: dict[str, Decimal], steps: dict[str, Decimal]) -> list[ir.NotApplicable]:
+def not_applicable(plan: ir.Plan, cells: dict[str, Decimal | None], steps: dict[str, Decimal]) -> list[ir.NotApplicable]:
     """The items that do not apply in a row, from its cells (the Python engines' way; SQL
     computes the same flags in its query)."""
     return [na for na in plan.not_applicable if interpret.value(na.flag, cells, steps) == 1]

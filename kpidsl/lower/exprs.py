@@ -9,7 +9,7 @@ from typing import Any
 
 from kpidsl import ir
 from kpidsl.analysis.units import BUILTIN_UNITS, DEFAULT_LOW, DEFAULT_RANGES, INTEGER_UNITS, ROUNDING_FUNCTIONS, expr_unit
-from kpidsl.lower import bounds, dates, tables
+from kpidsl.lower import bounds, dates, lists, tables
 from kpidsl.lower.steps import MetricGuards
 from kpidsl.numbers.spelling import in_unit
 from kpidsl.syntax import ast
@@ -124,14 +124,15 @@ class ExprLowerer:
                 low: Decimal | None = None, high: Decimal | None = None, allowed: tuple[Decimal, ...] | None = None,
                 allowed_ranges: tuple[tuple[Decimal, Decimal], ...] | None = None, optional: bool = False,
                 may_be_na: bool = False, source: tuple[str, str | None] | None = None,
-                levels: tuple[tuple[str, Decimal, Decimal], ...] = ()) -> ir.Cell:
+                levels: tuple[tuple[str, Decimal, Decimal], ...] = (), blank: bool = False) -> ir.Cell:
         if name not in self.columns:
             integer = unit in INTEGER_UNITS
             self.columns[name] = ir.Column(name, label, unit, low, high, allowed, allowed_ranges,
-                                           integer, span.line, span.file, optional, may_be_na, source, levels=levels)
+                                           integer, span.line, span.file, optional, may_be_na, source, levels=levels, blank=blank)
         return ir.Cell(name)
 
-    def _input_cell(self, name: str) -> ir.Cell:
+    def _input_cell(self, name: str, column: str | None = None, label: str | None = None) -> ir.Cell:
+        """The cell of input ``name``; of a list input, its ``column`` (titled ``label``)."""
         s = self.inputs[name]
         if s.range is not None:
             low = s.range.low.magnitude
@@ -139,7 +140,47 @@ class ExprLowerer:
         else:
             low, high = DEFAULT_RANGES.get(s.unit, (DEFAULT_LOW, None))
         source = (s.source.who, s.source.detail) if s.source is not None else None
-        return self._column(name, s.unit, s.label, s.span, low=low, high=high, source=source)
+        blank = s.optional and (s.blank is None or s.blank.action != "error")
+        return self._column(column or name, s.unit, label if column else s.label, s.span, low=low, high=high,
+                            source=source, blank=blank)
+
+    def _list_call(self, e: ast.Call) -> ir.Expr | None:
+        """A function over values that may be blank (``lower/lists.py``): a list input's, or
+        optional inputs'; None where every value is always given (the plain arithmetic)."""
+        if e.over is not None or e.func not in lists.LIST_FUNCTIONS:
+            return None
+        values = e.args[:1] if e.func == "trimmed_mean" else e.args
+        inputs = [self.inputs.get(a.name) if isinstance(a, ast.Var) else None for a in values]
+        if e.func not in ("median", "trimmed_mean") and not any(s is not None and s.optional for s in inputs):
+            return None
+        members: list[lists.Member] = []
+        guards: list[tuple[ir.Expr, int, str]] = []
+        for a, s in zip(values, inputs):
+            if s is not None and s.columns is not None:
+                own: list[lists.Member] = []
+                for k, column in enumerate(s.columns.columns, 1):
+                    cell = self._input_cell(s.name, column, f"{s.label or s.name}{k}")
+                    own.append((cell, ir.Given(column) if self.columns[column].blank else None))
+                members += own
+                least = int(s.columns.at_least.value) if s.columns.at_least is not None else 1
+                guards.append((lists.count(own), least, f"{s.label or s.name} ({s.columns.written})"))
+            elif s is not None and s.optional:
+                cell = self._input_cell(s.name)
+                members.append((cell, ir.Given(cell.column)))
+            else:
+                members.append((self.expr(a), None))
+        trim = None
+        if e.func == "trimmed_mean":
+            drop = e.args[1]
+            assert isinstance(drop, ast.Number)  # the checker insists on numbers written out (KPI215)
+            given = e.args[2] if len(e.args) > 2 else None
+            assert given is None or isinstance(given, ast.Number)
+            d = drop.quantity.value
+            trim = (d, given.quantity.value if given is not None else 2 * d + 1)
+        out = lists.lower(e.func, members, trim)
+        for n, least_count, what in guards:
+            out = lists.at_least(out, n, least_count, what)
+        return out
 
     # ---- expressions ---------------------------------------------------------------------
     def expr(self, e: Any) -> ir.Expr:
@@ -163,7 +204,8 @@ class ExprLowerer:
         if isinstance(e, ast.BinOp):
             return ir.Bin(e.op, self.expr(e.left), self.expr(e.right))
         if isinstance(e, ast.Call):
-            return self._call(e, [self.expr(a) for a in e.args])
+            listed = self._list_call(e)
+            return listed if listed is not None else self._call(e, [self.expr(a) for a in e.args])
         if isinstance(e, ast.Progressive):
             return bounds.progressive(self, e, self.expr(e.subject))
         if isinstance(e, ast.Tiers):

@@ -39,6 +39,7 @@ from kpidsl.lower.steps import in_dependency_order
 from kpidsl.numbers.spelling import NOT_APPLICABLE, spell
 from kpidsl.syntax import ast
 from kpidsl.syntax.loader import Program
+from kpidsl.syntax.names import names_in
 from kpidsl.syntax.printer import condition_text, rule_text
 
 
@@ -58,12 +59,31 @@ class Lowerer(ExprLowerer):
             return None
         if it.name in self.na_flags:  # a recorded rater's view: decided once, for every view
             return self.na_flags[it.name]
+        # an input the rule reads that is blank (`when blank: not applicable`) leaves the item out too
+        blanks = tuple(ir.Not(ir.Given(self._input_cell(n).column)) for n in self._blank_reads(it.rule))
         if na.when is None:  # the column is declared with its siblings' re-spreading (_not_applicable)
             flag: ir.Expr = ir.Cell(f"{it.name}.na")
+            if blanks:
+                out = ir.Or((ir.IsTrue(flag), *blanks))
+                flag = ir.Ref(self._emit(ir.Step(f"_na_{it.name}", "aux", ir.If(out, ONE, ZERO))))
         else:
-            flag = ir.Ref(self._emit(ir.Step(f"_na_{it.name}", "aux", ir.If(self.cond(na.when), ONE, ZERO))))
+            cond = self.cond(na.when)
+            if blanks:  # the blank first: the condition may read the input too
+                cond = ir.Or((*blanks, cond))
+            flag = ir.Ref(self._emit(ir.Step(f"_na_{it.name}", "aux", ir.If(cond, ONE, ZERO))))
         self.na_flags[it.name] = flag
         return flag
+
+    def _blank_reads(self, node: Any, seen: frozenset[str] = frozenset()) -> list[str]:
+        """The inputs declared `when blank: not applicable` that ``node`` reads, through metrics too."""
+        out: list[str] = []
+        for name, _ in names_in(node):
+            s = self.inputs.get(name)
+            if s is not None and s.blank is not None and s.blank.action == "not applicable" and s.columns is None:
+                out.append(name)
+            elif name in self.metrics and name not in seen:
+                out += self._blank_reads(self.metrics[name].expr, seen | {name})
+        return list(dict.fromkeys(out))
 
     def item(self, it: ast.Item) -> str:
         if self._view is not None and (not isinstance(it.rule, RATER_RULES) or it.entered_by is not None):

@@ -106,6 +106,25 @@ class Direction:
 
 
 @dataclass(frozen=True, slots=True)
+class Blank:
+    """``when blank: skip | not applicable | error`` on an input: what a blank cell means."""
+
+    action: str  # "skip", "not applicable" or "error"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ListColumns:
+    """``columns peer1..peer7 [at least 3]``: one input read from several columns, a list of
+    the values given (a blank is left out), at least ``at_least`` of them (1 when not written)."""
+
+    columns: tuple[str, ...]
+    written: str  # as written: "peer1..peer7" or "a, b, c"
+    at_least: Quantity | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Input:
     name: str
     label: str | None
@@ -114,6 +133,13 @@ class Input:
     source: Source | None
     span: Span
     direction: Direction | None = None
+    blank: Blank | None = None  # None: a blank cell is an error
+    columns: ListColumns | None = None  # a list of values, read from these columns
+
+    @property
+    def optional(self) -> bool:
+        """Whether a cell of this input may be blank: a list's, or one that says what a blank means."""
+        return self.columns is not None or (self.blank is not None and self.blank.action != "error")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ conditions and tables, and the span helpers, are ``builder_expr.RuleBuilder``'s.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from kpidsl.diagnostics.diagnostic import error
@@ -82,12 +83,46 @@ class Builder(RuleBuilder):
         self._once(c, "`range`", lambda x: isinstance(x, ast.Range))
         self._once(c, "`from`", lambda x: isinstance(x, ast.Source))
         self._once(c, "a direction", lambda x: isinstance(x, ast.Direction))
+        self._once(c, "`when blank`", lambda x: isinstance(x, ast.Blank))
+        self._once(c, "`columns`", lambda x: isinstance(x, ast.ListColumns))
         name, label = self._name_label(c)
         unit = next(x for x in c if isinstance(x, str))
         rng = next(iter(split_children(c, ast.Range)), None)
         src = next(iter(split_children(c, ast.Source)), None)
         direction = next(iter(split_children(c, ast.Direction)), None)
-        return ast.Input(name, label, unit, rng, src, self._s(c), direction)
+        blank = next(iter(split_children(c, ast.Blank)), None)
+        columns = next(iter(split_children(c, ast.ListColumns)), None)
+        return ast.Input(name, label, unit, rng, src, self._s(c), direction, blank, columns)
+
+    # ---- optional inputs and lists
+    def blank_action(self, c: list[Any]) -> ast.Blank:
+        return ast.Blank(" ".join(t.value for t in c), self._s(c))
+
+    def blank_rule(self, c: list[Any]) -> ast.Blank:
+        return c[0]
+
+    def column_range(self, c: list[Any]) -> tuple[tuple[str, ...], str, ast.Span]:
+        """``peer1..peer7``: the names between, counting the number the two end in."""
+        first, last = c[0].value, c[1].value
+        a, b = re.fullmatch(r"(.*?)(\d+)", first), re.fullmatch(r"(.*?)(\d+)", last)
+        span = self._s(c)
+        if a is None or b is None or a[1] != b[1] or int(a[2]) >= int(b[2]):
+            self.problems.append(error("KPI214", f"`{first}..{last}` is not a run of numbered columns", span,
+                                       "number the columns, e.g. `peer1..peer7`, or list them: `columns a, b, c`"))
+            return (first, last), f"{first}..{last}", span
+        return tuple(f"{a[1]}{k}" for k in range(int(a[2]), int(b[2]) + 1)), f"{first}..{last}", span
+
+    def column_list(self, c: list[Any]) -> tuple[tuple[str, ...], str, ast.Span]:
+        names = tuple(t.value for t in c)
+        return names, ", ".join(names), self._s(c)
+
+    def at_least(self, c: list[Any]) -> ast.Quantity:
+        return self._q(c[0])
+
+    def list_columns(self, c: list[Any]) -> ast.ListColumns:
+        names, written, span = c[0]
+        at_least = c[1] if len(c) > 1 else None
+        return ast.ListColumns(names, written, at_least, self._s([span, at_least]) if at_least else span)
 
     def metric_decl(self, c: list[Any]) -> ast.Metric:
         self._once(c, "`range`", lambda x: isinstance(x, ast.Range))
@@ -95,6 +130,10 @@ class Builder(RuleBuilder):
         for src in split_children(c, ast.Source):
             self.problems.append(error("KPI106", "a metric is computed by its formula; `from` has no meaning here",
                                        src.span, "put `from` on the inputs the formula reads"))
+        for extra in split_children(c, ast.Blank, ast.ListColumns):
+            what = "`when blank`" if isinstance(extra, ast.Blank) else "`columns`"
+            self.problems.append(error("KPI106", f"a metric is computed by its formula; {what} has no meaning here",
+                                       extra.span, "put it on the inputs the formula reads"))
         name, label = self._name_label(c)
         unit = next(x for x in c if isinstance(x, str))
         rng = next(iter(split_children(c, ast.Range)), None)

@@ -133,6 +133,11 @@ class _Printer(ExprPrinter):
         self._direction(s.direction)
         if s.source is not None:
             self.w(f" from {s.source.who}{self.label(s.source.detail)}")
+        if s.columns is not None:
+            at_least = f" at least {q_text(s.columns.at_least)}" if s.columns.at_least is not None else ""
+            self.w(f" columns {s.columns.written}{at_least}")
+        if s.blank is not None:
+            self.w(f" when blank: {s.blank.action}")
 
     def _Metric(self, s: ast.Metric, depth: int) -> None:
         self.w(f"metric {s.name}{self.label(s.label)}: {s.unit}")

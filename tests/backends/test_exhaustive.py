@@ -136,7 +136,7 @@ COND_TRANSLATORS: dict[str, tuple[Callable[[Any], object], type | tuple[type, ..
 
 
 def test_the_unions_are_closed_sets_of_frozen_final_dataclasses() -> None:
-    assert len(EXPRS) == 12 and len(CONDS) == 5
+    assert len(EXPRS) == 12 and len(CONDS) == 6
     for cls in EXPRS + CONDS:
         assert dataclasses.is_dataclass(cls), cls
         assert cls.__dataclass_params__.frozen, cls  # type: ignore[attr-defined]
@@ -174,11 +174,14 @@ def test_the_interpreter_gives_each_node_its_hand_worked_value() -> None:
         assert interpret_expr(build(node)) == value, node.__name__
     with pytest.raises(ScoreError, match="^no score: 2$"):
         interpret_expr(build(ir.Fail))
-    # 2 < 3 is true: And and Or of two of them too, Not of it false, IsTrue(2) true
-    truths = {ir.Cmp: True, ir.And: True, ir.Or: True, ir.Not: False, ir.IsTrue: True}
+    # 2 < 3 is true: And and Or of two of them too, Not of it false, IsTrue(2) true; x holds 1: Given
+    truths = {ir.Cmp: True, ir.And: True, ir.Or: True, ir.Not: False, ir.IsTrue: True, ir.Given: True}
     assert set(truths) == set(CONDS)
     for node, truth in truths.items():
         assert interpret_cond(build(node)) is truth, node.__name__
+    # a blank cell (None) of a column that may be blank is not given
+    assert interpret.truth(ir.Given("x"), {"x": None}, {}) is False
+    assert interpret.truth(ir.Given("x"), {}, {}) is False
 
 
 @dataclasses.dataclass(frozen=True)

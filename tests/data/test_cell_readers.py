@@ -5,6 +5,7 @@ fed the rules the form embeds).  All four are made from one CellSpec; this holds
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -44,7 +45,8 @@ def _duckdb():
 # ---- the four readers, each over a batch of (column, mode, texts) ------------------------
 
 Case = tuple[ir.Column, str, list[str]]
-Verdict = str | None  # the value's digits ("0.93"), or None: refused
+Verdict = str | None  # the value's digits ("0.93"), BLANK (not given), or None: refused
+BLANK = "blank"  # a blank cell of a column that may be blank (an optional input's, a list's)
 
 
 def _digits(x: Decimal) -> str:
@@ -58,7 +60,8 @@ def python_verdicts(cases: list[Case]) -> list[list[Verdict]]:
         row = []
         for t in texts:
             try:
-                row.append(_digits(read(spec, t)))
+                x = read(spec, t)
+                row.append(BLANK if x is None else _digits(x))
             except CellError:
                 row.append(None)
         out.append(row)
@@ -70,7 +73,8 @@ def fast_verdicts(cases: list[Case]) -> list[list[Verdict | bool]]:
     out: list[list[Verdict | bool]] = []
     for c, mode, texts in cases:
         parse = compile_row_reader([(spec_of(c, mode), 0)])
-        out.append([False if (r := parse([t])) is None else _digits(r[c.name]) for t in texts])
+        out.append([False if (r := parse([t])) is None else BLANK if (x := r[c.name]) is None else _digits(x)
+                    for t in texts])
     return out
 
 
@@ -84,9 +88,11 @@ def sql_verdicts(con, cases: list[Case]) -> list[list[Verdict]]:
         checked = reader.checked(col("v")).sql(dialect="duckdb")
         con.execute("CREATE OR REPLACE TEMP TABLE cells (i INTEGER, t VARCHAR)")
         con.executemany("INSERT INTO cells VALUES (?, ?)", list(enumerate(texts)))
-        rows = con.execute(f"SELECT i, v, v IS NOT NULL AND coalesce({checked}, false) FROM "
-                           f"(SELECT i, {value} AS v FROM cells) ORDER BY i").fetchall()
-        out.append([_digits(v) if ok else None for _, v, ok in rows])
+        # as backends/sql/cells.reading reads a column that may be blank: its blank is no error
+        blank = f"{reader.text(col('t')).sql(dialect='duckdb')} = ''" if c.blank else "false"
+        rows = con.execute(f"SELECT i, v, v IS NOT NULL AND coalesce({checked}, false), b FROM "
+                           f"(SELECT i, {value} AS v, {blank} AS b FROM cells) ORDER BY i").fetchall()
+        out.append([BLANK if b else _digits(v) if ok else None for _, v, ok, b in rows])
     return out
 
 
@@ -94,7 +100,7 @@ _NODE_RUNNER = """
 const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
 process.stdout.write(JSON.stringify(input.map(([rule, texts]) => texts.map((t) => {
   const r = Cells.read(rule, t);
-  return r.error ? null : Dec.str(r.value);
+  return r.error ? null : r.value === null ? "blank" : Dec.str(r.value);
 }))));
 """
 
@@ -104,7 +110,7 @@ def form_verdicts(cases: list[Case]) -> list[list[Verdict]]:
     payload = [[_column_spec(c, mode)["cell"], texts] for c, mode, texts in cases]
     out = nodejs.run(decimal_library() + cell_library() + _NODE_RUNNER, payload)
     assert isinstance(out, list)
-    return [[None if v is None else _digits(D(v)) for v in row] for row in out]
+    return [[None if v is None else BLANK if v == BLANK else _digits(D(v)) for v in row] for row in out]
 
 
 def _places(digits: str) -> int:
@@ -124,7 +130,9 @@ def assert_all_agree(con, cases: list[Case]) -> int:
             assert fv is False or fv == wv, ("fast reader", where, fv, wv)
             # the one documented difference: SQL keeps cell_places(c) places; the duckdb engine
             # hands a longer value to the Python engine (duck.Unkept), which keeps it
-            if not (sv is None and wv is not None and _places(wv) > cell_places(c)):
+            if wv == BLANK or sv == BLANK:
+                assert sv == wv, ("sql", where, sv, wv)
+            elif not (sv is None and wv is not None and _places(wv) > cell_places(c)):
                 assert sv is None if wv is None else sv is not None and D(sv) == D(wv), ("sql", where, sv, wv)
             compared += 1
     return compared
@@ -165,7 +173,7 @@ NUMBER_TEXT = st.from_regex(r"[0-9]{0,7}(\.[0-9]{0,3})?", fullmatch=True).filter
 def batch(draw) -> list[Case]:
     cases = []
     for _ in range(draw(st.integers(1, 6))):
-        c = draw(columns())
+        c = dataclasses.replace(draw(columns()), blank=draw(st.booleans()))  # blank: an optional input's
         near = _near(c)
         # a scale's points (1.5 among them) and the ends of each ranged level, as written
         levels = [format(a, "f") for a in (*(c.allowed or ()), *(x for r in c.allowed_ranges or () for x in r))]
@@ -199,8 +207,8 @@ def test_every_reader_reads_a_cell_as_cells_read_does(con, cases):
 def _column(unit: str, allowed: tuple[Decimal, ...] | None = None, integer: bool = False,
             low: Decimal | None = None, high: Decimal | None = None,
             ranges: tuple[tuple[Decimal, Decimal], ...] | None = None,
-            levels: tuple[tuple[str, Decimal, Decimal], ...] = ()) -> ir.Column:
-    return ir.Column("c", None, unit, low, high, allowed, ranges, integer, 1, "hand.kpi", levels=levels)
+            levels: tuple[tuple[str, Decimal, Decimal], ...] = (), blank: bool = False) -> ir.Column:
+    return ir.Column("c", None, unit, low, high, allowed, ranges, integer, 1, "hand.kpi", levels=levels, blank=blank)
 
 
 SCALE = _column("points", (D("1.5"), D(2), D(3)), integer=True)  # `scale 1.5: 0, 2: 50, 3: 100`
@@ -210,6 +218,8 @@ OPEN_PERCENT = _column("percent")
 MONEY = _column("money", low=D(0))
 COUNT = _column("count", integer=True, low=D(0))
 YES_NO = _column("yes/no", integer=True)
+RATING = _column("points", low=D(0), high=D(100), blank=True)  # `input peer …: points range 0..100 columns …`
+MAYBE = _column("yes/no", integer=True, blank=True)  # `input … : yes/no when blank: skip`
 # `level "好": 6  level "中": 5  level "差": 0`
 NAMED = _column("points", (D(0), D(5), D(6)), levels=(("好", D(6), D(6)), ("中", D(5), D(5)), ("差", D(0), D(0))))
 # `level "主动": 5  level "配合": 3..4  level "勉强": 0`: the ranged level's text names no one value
@@ -234,6 +244,11 @@ HAND = [  # column, --percent-cells, cell, value worked by hand (None: refused)
     (COUNT, "strict", "3", "3"), (COUNT, "strict", "３", "3"), (COUNT, "strict", "3.0", "3.0"),
     (COUNT, "strict", "3.5", None), (COUNT, "strict", "-1", None), (COUNT, "strict", "٣", None),
     (YES_NO, "strict", "是", "1"), (YES_NO, "strict", "No", "0"), (YES_NO, "strict", "maybe", None),
+    # a column that may be blank: blank (white space only) is not given; anything else is read as ever
+    (RATING, "strict", "", BLANK), (RATING, "strict", "  ", BLANK), (RATING, "strict", "\u3000", BLANK),
+    (RATING, "strict", "85", "85"), (RATING, "strict", "101", None), (RATING, "strict", "abc", None),
+    (RATING, "strict", "-", None), (MAYBE, "strict", "", BLANK), (MAYBE, "strict", "是", "1"),
+    (MAYBE, "strict", "maybe", None), (MONEY, "strict", " ", None),
     # thousands separators in groups of three only; a decimal comma is refused
     (MONEY, "strict", "1,000", "1000"), (MONEY, "strict", "12,345.5", "12345.5"), (MONEY, "strict", "1，000", "1000"),
     (MONEY, "strict", "1,234,567", "1234567"), (MONEY, "strict", "1,00", None), (MONEY, "strict", "3,5", None),
@@ -257,7 +272,7 @@ def test_the_hand_worked_spellings_are_read_alike_by_every_reader(con):
     assert assert_all_agree(con, cases) == len(HAND)
     # not vacuous for the fast reader: it takes every good value written the usual way
     # (but a bare 0 in a strict percent column and 3.0 in a count are left to cells.read)
-    usual = [(case, want) for case, (c, mode, text, want) in zip(cases, HAND) if want is not None
+    usual = [(case, want) for case, (c, mode, text, want) in zip(cases, HAND) if want not in (None, BLANK)
              and USUAL.fullmatch(text) and (c, mode, text) not in ((PERCENT, "strict", "0"), (COUNT, "strict", "3.0"))]
     assert [v for (v,) in fast_verdicts([case for case, _ in usual])] == [want for _, want in usual]
 

@@ -83,6 +83,8 @@ class _Emitter:
                 return f"(!{self.cond(c.a)})"
             case ir.IsTrue():
                 return f"(!Dec.isZero({self.expr(c.a)}))"
+            case ir.Given():  # the form holds null for a blank field of a column that may be blank
+                return f"(cell(c, {js_string(c.column)}) !== null)"
             case _:
                 assert_never(c)
 
@@ -156,7 +158,7 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
 const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
 const out = input.map((row) => {
   const c = {};
-  for (const [k, v] of Object.entries(row)) c[k] = Dec.parse(v);
+  for (const [k, v] of Object.entries(row)) c[k] = v === null ? null : Dec.parse(v);  // null: a blank not given
   try {
     const s = score(c);
     const g = grade(c, s);

@@ -115,6 +115,8 @@ class Emitter:
             return f"(not {self.cond(c.a, scope)})"
         if type(c) is ir.IsTrue:
             return f"({self.expr(c.a, scope)} != 0)"
+        if type(c) is ir.Given:  # a blank cell is None in the row (Column.blank)
+            return f"({self.expr(ir.Cell(c.column), scope)} is not None)"
         assert_never(c)
 
     def lines(self, steps: Iterable[ir.Step], scope: str) -> list[tuple[str, str]]:

@@ -256,7 +256,7 @@ def reading(plan: ir.Plan, raw_table: str, keys: dict[str, str | None], titles: 
         # checked on the read value, by name, in the query around this one: read once
         ok: exp.Expr = exp.And(this=exp.Not(this=exp.Is(this=col(c.name), expression=exp.Null())),
                                expression=exp.Paren(this=reader.checked(col(c.name))))
-        if c.optional:
+        if c.optional or c.blank:  # a blank `.last` comes from the row before; an optional input's is not given
             blank = f"_kpi_blank{blanks}"
             blanks += 1
             out.append(exp.alias_(exp.EQ(this=reader.text(col(raw_name)), expression=_s("")), blank, quoted=True))

@@ -163,7 +163,7 @@ class Builder:
             na = c.name.split(".", 1)[0] + ".na"
             # last period's value may be blank: it comes from the row before; a `.na` column
             # (optional in a sheet, whose blank means "applies") holds 1 or 0 in a typed table
-            blank_ok: exp.Expr | None = exp.true() if c.optional and not c.may_be_na else None
+            blank_ok: exp.Expr | None = exp.true() if (c.optional and not c.may_be_na) or c.blank else None
             if na in names and not c.may_be_na:  # an item marked not applicable may leave its cells blank
                 blank_ok = exp.EQ(this=col(na), expression=exp.Literal.number(1))
             problem = sql_cells.typed_problem(spec_of(c), col(c.name), spelled, cell_places(c), blank_ok)

@@ -1,6 +1,5 @@
-"""SQL backend: the scoring IR as one query over an input table, built as a sqlglot
-expression tree (never by pasting text), so one rubric renders to DuckDB,
-PostgreSQL, Spark SQL, Trino, BigQuery and Snowflake.
+"""SQL backend: the scoring IR as one query over an input table, built as a sqlglot expression
+tree (never by pasting text), so one rubric renders to DuckDB, PostgreSQL, Spark SQL, Trino, BigQuery and Snowflake.
 
 The numbers are exact, as in the Python evaluator:
 
@@ -299,6 +298,8 @@ class Translator:
             case ir.IsTrue():
                 a = self.value(c.a)
                 return Bool(exp.NEQ(this=a.sql, expression=self.zero(a)), a.level)
+            case ir.Given():  # a blank cell of a column that may be blank is read as NULL
+                return Bool(exp.Not(this=exp.Is(this=col(c.column), expression=exp.Null())), 0)
             case _:
                 assert_never(c)
 

@@ -103,7 +103,7 @@ const Cells = (() => {
 
   function read(rule, raw) {
     const text = strip(rule, String(raw));
-    if (text === "") return { error: "required" };
+    if (text === "") return rule.blank ? { value: null } : { error: "required" };  // blank: not given
     if (rule.kind === "date") return Array.from(text).length > rule.max_text ? { error: "bad_date" } : date(rule, text);
     if (rule.kind === "yes/no") {
       const t = text.toLowerCase();

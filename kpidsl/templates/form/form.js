@@ -30,6 +30,8 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
 
   // the reading itself is Cells.read (cells.js), from each column's rules
   function parseCell(spec, text) {
+    // an optional input's or a list's blank field is "not given", as a blank cell is to kpi eval
+    if (text === "" && spec.cell.blank) return { value: null, given: false };
     if (text === "") return { value: null, error: spec.optional ? null : T.required };
     const r = Cells.read(spec.cell, text);
     return r.error ? { value: null, error: T[r.error] } : { value: r.value };
@@ -76,11 +78,13 @@ function fail(message, value) { throw new Error(message + ": " + Dec.str(value))
       const onForm = rawValue(spec.name, false) !== null;  // a mirrored column is another rater's
       const text = rawValue(spec.name);
       if (text === null) {  // not on this form: a last-period value, or another rater's column
+        if (spec.cell.blank) { cells[spec.name] = null; continue; }
         if (spec.optional) { cells[spec.name] = ZERO; continue; }
         missing += 1; bad.add(spec.name); cells[spec.name] = ZERO; continue;
       }
       const r = parseCell(spec, text);
       if (onForm) mark(spec.name, text === "" ? null : r.error);
+      if (r.given === false) { cells[spec.name] = null; continue; }
       if (r.value === null) {
         cells[spec.name] = ZERO;
         bad.add(spec.name);

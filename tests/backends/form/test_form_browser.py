@@ -300,3 +300,27 @@ item rest "其余" points 80 { proportional 100% }
     assert shown(page, "ability.score") == "20"
     assert shown(page, "ability") == "10"
     assert shown(page, "total") == "90"
+
+
+def test_a_blank_field_of_a_list_is_not_given_as_for_kpi_eval(page, tmp_path):
+    # docs/patterns/peer_review_trimmed.kpi, P2 and P4 of its hand-worked examples: the blank
+    # fields are colleagues who did not rate, neither a 0 nor a field still to fill in
+    scorer = load_rubric(ROOT / "docs" / "patterns" / "peer_review_trimmed.kpi")
+    form = tmp_path / "f.html"
+    form.write_text(render(scorer.plan), encoding="utf-8")
+    page.goto(form.as_uri())
+    fill(page, scorer.plan, "P2", "", {"supervisor": "70", "peer1": "95", "peer2": "60", "peer3": "80",
+                                       "peer4": "85", "peer5": "70"})
+    # five ratings: drop 95 and 60, (80 + 85 + 70) ÷ 3 = 78.33; 0.6 × 70 + 0.4 × 78.33 = 73.33
+    assert (shown(page, "peer_score"), shown(page, "total")) == ("78.33", "73.33")
+    assert "final" in page.locator("#status").get_attribute("class")
+    page.fill('[data-column="peer5"]', "")
+    page.fill('[data-column="peer1"]', "88")
+    page.fill('[data-column="peer2"]', "92")
+    page.fill('[data-column="peer3"]', "76")
+    page.fill('[data-column="peer4"]', "84")
+    page.fill('[data-column="supervisor"]', "60")
+    # P4: four ratings, 340 ÷ 4 = 85.00; 0.6 × 60 + 0.4 × 85 = 70.00
+    assert (shown(page, "peer_score"), shown(page, "total")) == ("85.00", "70.00")
+    assert "final" in page.locator("#status").get_attribute("class")
+    assert page.kpi_errors == []
