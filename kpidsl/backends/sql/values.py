@@ -203,8 +203,7 @@ class Translator:
     def _value(self, e: ir.Expr) -> Val:
         match e:
             case ir.Const():
-                scale = places_of(e.value)
-                return self.const(int(shifted(e.value, scale)), scale)
+                return self.const(int(shifted(e.value, places_of(e.value))), places_of(e.value))
             case ir.Cell():
                 scale = self.inputs[e.column]
                 lo, hi = self.bounds.get(e.column, (-WIDE_MAX, WIDE_MAX))
