@@ -21,11 +21,7 @@ class _RecordingReader:
         self.texts: dict[str, str] = {}
 
     def __call__(self, path: Path) -> str:
-        try:
-            text = read_source(path)
-        except UnicodeDecodeError as e:
-            e.filename = str(path)  # type: ignore[attr-defined]
-            raise
+        text = read_source(path)  # not UTF-8: raises, naming the file
         self.texts[str(path)] = text
         return text
 

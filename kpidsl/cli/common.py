@@ -23,24 +23,40 @@ def fail(message: str) -> NoReturn:
 
 
 def collect_files(paths: tuple[str, ...]) -> list[Path]:
+    """The rubrics named, and the .kpi files in the folders named.  In a folder, a .kpi that is
+    not a regular file (a named pipe would block the read forever, a device never ends) is
+    skipped with a note; named on its own, it is refused in words."""
     files: list[Path] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = sorted(path.rglob("*.kpi"))
+            found = []
+            for f in sorted(path.rglob("*.kpi")):
+                if f.is_file():
+                    found.append(f)
+                elif not f.is_dir():  # a folder named x.kpi is only a folder: rglob looks inside
+                    click.echo(f"kpi: note: {f}: not a regular file (a pipe, a device or a socket); skipped", err=True)
             if not found:
                 fail(f"{p}: no .kpi files in this folder")
             files.extend(found)
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            fail(f"{p}: not a regular file (a pipe, a device or a socket); kpi reads a rubric from a file")
         else:
             fail(f"{p}: no such file or folder")
     return files
 
 
+def not_utf8(file: object, e: UnicodeDecodeError) -> str:
+    """The one way a rubric that is not UTF-8 is refused: the file and the first bad byte."""
+    line = e.object[:e.start].count(b"\n") + 1
+    return f"{file}: not UTF-8 text ({e.reason} at byte {e.start}, line {line}); save it as UTF-8"
+
+
 def io_message(e: Exception) -> str:
     if isinstance(e, UnicodeDecodeError):
-        return f"{getattr(e, 'filename', 'a file')}: not UTF-8 text ({e.reason} at byte {e.start})"
+        return not_utf8(getattr(e, "filename", "a file"), e)
     if isinstance(e, OSError):
         return f"{e.filename}: {e.strerror}"
     return str(e)

@@ -138,14 +138,15 @@ def eval_(rubric: str, data: tuple[str, ...], out: str | None, fmt: str | None, 
         from kpidsl.cli.sql import choose_engine
 
         engine = choose_engine(scorer, paths, out, fmt, explain_id)
-    if out is not None and fmt == "csv" and explain_id is None and not scorer.evaluator.needs_batch \
-            and engine == "python":
-        _stream(scorer, paths, percent_cells, mapping, Path(out), layout)
-        return
     if out is not None and fmt == "csv" and explain_id is None and engine == "duckdb":
         from kpidsl.cli.sql import duckdb_to_csv
 
-        duckdb_to_csv(scorer, paths, percent_cells, mapping, Path(out), layout)
+        if duckdb_to_csv(scorer, paths, percent_cells, mapping, Path(out), layout):
+            return
+        engine = "python"  # DuckDB cannot score this data exactly: Python scores it
+    if out is not None and fmt == "csv" and explain_id is None and not scorer.evaluator.needs_batch \
+            and engine == "python":
+        _stream(scorer, paths, percent_cells, mapping, Path(out), layout)
         return
     try:
         results = _score(scorer, paths, percent_cells, mapping, engine, layout)
@@ -195,7 +196,7 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
         try:
             text = read_source(f)
         except (OSError, UnicodeDecodeError) as e:
-            fail(io_message(e) if not isinstance(e, UnicodeDecodeError) else f"{f}: not UTF-8 text")
+            fail(io_message(e))
         try:
             formatted = format_text(text, str(f))
         except KpiError as e:
@@ -254,6 +255,10 @@ def test_(paths: tuple[str, ...], percent_cells: str | None, sheet: str | None, 
             for err in e.errors[:10]:
                 click.echo(f"    {err}")
             continue
+        except UnicodeDecodeError as e:  # the rubric, or a file it uses, is not UTF-8
+            failed += 1
+            click.echo(f"FAIL {io_message(e)}")
+            continue
         except (ValueError, OSError) as e:
             failed += 1
             click.echo(f"FAIL {f}: {e}")
@@ -301,7 +306,10 @@ def diff(old: str, new: str, data: tuple[str, ...], percent_cells: str | None, s
         if not Path(p).is_file():
             fail(f"{p}: no such file")
         loader = Loader()
-        program = loader.load(p)
+        try:
+            program = loader.load(p)
+        except (OSError, UnicodeDecodeError) as e:
+            fail(io_message(e))
         if program is None:
             from kpidsl.cli.report import SourceCache, render_human
             click.echo(render_human(loader.diagnostics, SourceCache()), err=True)

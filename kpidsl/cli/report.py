@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from kpidsl.diagnostics.diagnostic import Diagnostic, Severity, Span
 from kpidsl.syntax.errors import display_width
@@ -135,6 +136,16 @@ def render_github(diags: list[Diagnostic]) -> str:
     return "\n".join(lines)
 
 
+def file_uri(file: str) -> str:
+    """A file name as a SARIF artifact URI (RFC 3986): an absolute path as a file: URI, a
+    relative one as a relative reference, every byte outside the unreserved set and ``/``
+    percent-encoded, so a space, ``#``, ``%`` or a bracket in a name is data, not syntax."""
+    path = Path(file)
+    if path.is_absolute():
+        return path.as_uri()
+    return quote(path.as_posix().encode("utf-8", "surrogateescape"), safe="/")
+
+
 def render_sarif(diags: list[Diagnostic], version: str, silenced: Sequence[Any] = ()) -> str:
     """SARIF 2.1.0; a diagnostic a ``# kpi: ignore[...]`` comment silenced is kept as a
     result with an in-source suppression and the comment's reason as its justification."""
@@ -162,7 +173,7 @@ def render_sarif(diags: list[Diagnostic], version: str, silenced: Sequence[Any] 
             "level": level[d.severity],
             "message": {"text": text},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": Path(s.file).as_posix()},
+                "artifactLocation": {"uri": file_uri(s.file)},
                 "region": {"startLine": max(s.line, 1), "startColumn": max(s.column, 1),
                            "endLine": max(s.end_line, 1), "endColumn": max(s.end_column, 1)},
             }}],
@@ -170,7 +181,7 @@ def render_sarif(diags: list[Diagnostic], version: str, silenced: Sequence[Any] 
                 "id": i,
                 "message": {"text": r.message},
                 "physicalLocation": {
-                    "artifactLocation": {"uri": Path(r.span.file).as_posix()},
+                    "artifactLocation": {"uri": file_uri(r.span.file)},
                     "region": {"startLine": max(r.span.line, 1), "startColumn": max(r.span.column, 1)},
                 },
             } for i, r in enumerate(d.related)],

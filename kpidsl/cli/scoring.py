@@ -60,7 +60,10 @@ def score(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str],
     if engine == "duckdb":
         from kpidsl.cli.sql import score_on_duckdb
 
-        return score_on_duckdb(scorer, paths, percent, mapping, layout)
+        results = score_on_duckdb(scorer, paths, percent, mapping, layout)
+        if results is not None:
+            return results
+        # None: DuckDB cannot score this data exactly (it said why); Python scores it
     # counting the rows reads the files once more: only for a bar someone will see
     total = count_rows(paths) if sys.stderr.isatty() else 0
     show = total > 20000

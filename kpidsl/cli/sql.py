@@ -89,9 +89,14 @@ def choose_engine(scorer: Any, paths: list[Path], out: str | None, fmt: str, exp
     return "duckdb"
 
 
+def _fallback(note: str) -> None:
+    click.echo(f"kpi: note: {note}; scored with --engine python instead", err=True)
+
+
 def duckdb_to_csv(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str], out: Path,
-                  layout: Any = None) -> None:
-    """Read, score and write on DuckDB: no row passes through Python (flat memory)."""
+                  layout: Any = None) -> bool:
+    """Read, score and write on DuckDB: no row passes through Python (flat memory).  False,
+    with nothing written, when DuckDB cannot score the data exactly: Python must score it."""
     from kpidsl.cli.common import EXIT_PROBLEMS, fail, report_data_problems
     from kpidsl.data.source import DataProblems
 
@@ -99,36 +104,47 @@ def duckdb_to_csv(scorer: Any, paths: list[Path], percent: str, mapping: dict[st
         from kpidsl.backends.sql.query import SQLError
         from kpidsl.data.source import read_rows
         from kpidsl.engine import duck
-
-        scored, rows = duck.score_files_to_csv(scorer.plan, paths, out, percent, mapping, scorer.evaluator.groups_needed(),
-                                    read_rows, _duckdb_progress if sys.stderr.isatty() else None, layout)
     except ImportError:
         fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
-    except SQLError as e:
-        fail(f"--engine duckdb: this rubric cannot be written as SQL: {e}")
+    try:
+        scored, rows = duck.score_files_to_csv(scorer.plan, paths, out, percent, mapping, scorer.evaluator.groups_needed(),
+                                               read_rows, _duckdb_progress if sys.stderr.isatty() else None, layout)
+    except duck.Fallback as e:
+        _fallback(e.note)
+        return False
+    except SQLError as e:  # the same answer from the other engine, not a refusal only this one makes
+        _fallback(f"this rubric cannot be written as SQL ({e})")
+        return False
     except DataProblems as e:
         report_data_problems(e.errors)
         sys.exit(EXIT_PROBLEMS)
     except ValueError as e:  # unreadable data file
         fail(str(e))
     click.echo(f"kpi: scored {scored} of {rows} rows -> {out}", err=True)
+    return True
 
 
 def score_on_duckdb(scorer: Any, paths: list[Path], percent: str, mapping: dict[str, str], layout: Any = None) -> Any:
-    """The files read and scored by DuckDB (CSV cells typed in SQL; XLSX and JSON read here)."""
+    """The files read and scored by DuckDB (CSV cells typed in SQL; XLSX and JSON read here);
+    None when DuckDB cannot score them exactly (a cell with more places than it keeps, names
+    that differ only in case, a rubric SQL cannot express): Python must score them."""
     from kpidsl.cli.common import fail
 
     try:
         from kpidsl.backends.sql.query import SQLError
         from kpidsl.data.source import read_rows
         from kpidsl.engine import duck
-
-        return duck.score_files(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(), read_rows,
-                                _duckdb_progress if sys.stderr.isatty() else None, layout)
     except ImportError:
         fail("--engine duckdb needs DuckDB and sqlglot: pip install 'kpidsl[sql]'")
-    except SQLError as e:
-        fail(f"--engine duckdb: this rubric cannot be written as SQL: {e}")
+    try:
+        return duck.score_files(scorer.plan, paths, percent, mapping, scorer.evaluator.groups_needed(), read_rows,
+                                _duckdb_progress if sys.stderr.isatty() else None, layout)
+    except duck.Fallback as e:
+        _fallback(e.note)
+        return None
+    except SQLError as e:  # the same answer from the other engine, not a refusal only this one makes
+        _fallback(f"this rubric cannot be written as SQL ({e})")
+        return None
 
 
 @contextlib.contextmanager

@@ -22,6 +22,7 @@ from kpidsl.backends.sql import query as sql
 from kpidsl.backends.sql import text as sql_text
 from kpidsl.backends.sql.values import cell_places
 from kpidsl.data import periods, problems
+from kpidsl.data.cells import SPACES
 from kpidsl.data.encoding import text_encoding
 from kpidsl.data.files import Layout, read_table
 from kpidsl.data.validate import DataError, DataProblems, Row, Validator
@@ -34,6 +35,36 @@ MAX_BAD = 1000  # rows handed back to the Python reader for their errors; more a
 
 
 MEMORY_LIMIT = "1GB"  # beyond it DuckDB spills to its temporary folder: memory stays flat in rows
+
+
+class Fallback(Exception):
+    """Something this engine cannot do exactly, said in ``note``: the caller scores the data
+    in Python instead, so both engines give the same answer or the same refusal."""
+
+    def __init__(self, note: str):
+        super().__init__(note)
+        self.note = note
+
+
+class Unkept(Fallback):
+    """A cell the Python reader takes holds more decimal places than its SQL column keeps:
+    DuckDB would round it."""
+
+    def __init__(self, file: str, row: int):
+        super().__init__(f"{file}:{row}: a number with more decimal places than DuckDB keeps")
+        self.file, self.row = file, row
+
+
+def _refuse_case_clash(plan: ir.Plan) -> None:
+    """DuckDB takes names that differ only in case for one column, quoted or not (``Rate`` and
+    ``rate`` would be one input): such a rubric is scored in Python."""
+    seen: dict[str, str] = {}
+    names = [plan.person, plan.period, *plan.groups, *(c.name for c in plan.columns),
+             *(s.name for s in (*plan.score_steps, *plan.result_steps))]
+    for name in names:
+        other = seen.setdefault(name.casefold(), name)
+        if other != name:
+            raise Fallback(f"the names {other!r} and {name!r} differ only in case, which DuckDB does not tell apart")
 
 
 def connect() -> Any:
@@ -69,9 +100,18 @@ def _create(con: Any, plan: ir.Plan) -> None:
 
 
 def _insert_rows(con: Any, plan: ir.Plan, rows: Iterable[Row], index: int) -> None:
+    """Rows read in Python into the input table; raises Unkept for a cell its DECIMAL column
+    would round (DuckDB rounds on insert, without a word)."""
     names = [c.name for c in plan.columns]
-    values = [[r.person, r.period, *[r.groups.get(g, "") for g in plan.groups], index << 32 | r.number,
-               *[r.cells.get(n) for n in names]] for r in rows]
+    places = [cell_places(c) for c in plan.columns]
+    values = []
+    for r in rows:
+        cells = [r.cells.get(n) for n in names]
+        for x, p in zip(cells, places):
+            if x is not None and -x.as_tuple().exponent > p and x != round(x, p):  # type: ignore[operator]
+                raise Unkept(r.file, r.number)
+        values.append([r.person, r.period, *[r.groups.get(g, "") for g in plan.groups], index << 32 | r.number,
+                       *cells])
     if values:
         con.executemany(f"INSERT INTO {TABLE} VALUES (" + ", ".join("?" for _ in _columns(plan)) + ")", values)
 
@@ -106,6 +146,8 @@ not in row 1): the caller reads it as Python does."""
     if path.suffix.lower() != ".parquet":
         import duckdb  # loaded already: this connection is DuckDB's
 
+        if _has_blank_line(path):  # DuckDB skips it uncounted: every later row's number would be one short
+            return False
         try:
             # skip = 0: left to itself the sniffer takes a file with a short row for one whose
             # header is its last line, and reads no row at all
@@ -119,8 +161,10 @@ not in row 1): the caller reads it as Python does."""
         return False
     raw = [f"_kpi_c{i}" for i in range(len(titles))]
     # numbered as the Python reader numbers rows: the header is row 1
+    # a row whose every cell is blank (",,,,") is skipped, as the Python reader skips it
+    blank = " AND ".join(f"COALESCE(TRIM({_q(t)}, '{_literal(SPACES)}'), '') = ''" for t in titles) or "false"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW}n AS SELECT (CAST({index} AS BIGINT) << 32) + rowid + 2 AS {ID}, "
-                + ", ".join(f"{_q(t)} AS {r}" for t, r in zip(titles, raw)) + f" FROM {RAW}")
+                + ", ".join(f"{_q(t)} AS {r}" for t, r in zip(titles, raw)) + f" FROM {RAW} WHERE NOT ({blank})")
     keys: dict[str, str | None] = {plan.person: raw[v.person_col]}  # type: ignore[index]  # v.errors is empty
     keys[plan.period] = raw[v.period_col] if v.period_col is not None else None  # no period column: ''
     keys.update({g: raw[i] if i is not None else None for g, i in v.group_cols.items()})
@@ -139,13 +183,25 @@ not in row 1): the caller reads it as Python does."""
         before = len(errors)
         v.row(number, list(values[:-1]))
         if len(errors) == before:  # Python reads it: a number SQL's DECIMAL(38) column cannot keep
-            errors.append(DataError(str(path), number, None, "a number with more digits than the SQL engine keeps "
-                                    "(see kpi eval --engine python)",
-                                    hint="round the cell, or score this file with --engine python"))
+            raise Unkept(str(path), number)
     if len(bad) > MAX_BAD:
         errors.append(DataError(str(path), bad[MAX_BAD][-1] & 0xFFFFFFFF, None,
                                 f"more than {MAX_BAD} rows have problems; the rest are not listed"))
     return True
+
+
+def _has_blank_line(path: Path) -> bool:
+    """Whether the file has an empty line (LF, CRLF or CR line ends): the Python reader counts it
+    as a row, DuckDB's reader does not.  One pass at memory speed over the mapped file."""
+    import mmap
+
+    with path.open("rb") as f:
+        try:
+            m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file
+            return False
+        with m:
+            return any(m.find(pattern) != -1 for pattern in (b"\n\n", b"\n\r\n", b"\r\r"))
 
 
 def _load(con: Any, plan: ir.Plan, paths: list[Path], percent: str, mapping: dict[str, str] | None,
@@ -193,6 +249,7 @@ def score_files(plan: ir.Plan, paths: list[Path], percent: str = "strict", mappi
     """Every row of every file scored on DuckDB; raises DataProblems with every problem.
     ``read_rows`` reads a file the engine does not read itself (XLSX, JSON) in Python;
     ``watch(con, label)`` wraps each long step (a progress bar that asks DuckDB how far it is)."""
+    _refuse_case_clash(plan)
     watch = watch or _no_watch
     con = connect()
     try:
@@ -213,6 +270,7 @@ def score_files_to_csv(plan: ir.Plan, paths: list[Path], out: Path, percent: str
     DataProblems, and writes nothing, when a row cannot be scored."""
     from kpidsl.engine.output import Table, atomic_path
 
+    _refuse_case_clash(plan)
     watch = watch or _no_watch
     con = connect()
     try:
@@ -228,8 +286,8 @@ def score_files_to_csv(plan: ir.Plan, paths: list[Path], out: Path, percent: str
         table = Table(plan)
         select = sql_text.spelled(plan, table, query)
         with atomic_path(out) as tmp, watch(con, "writing"):
-            con.execute(f"COPY ({select} FROM _kpi_scored ORDER BY {_q(ID)}) TO '{_literal(str(tmp))}' "
-                        "(FORMAT csv, HEADER true, NEW_LINE '\r\n')")
+            _copy(con, f"COPY ({select} FROM _kpi_scored ORDER BY {_q(ID)}) TO '{_literal(str(tmp))}' "
+                  "(FORMAT csv, HEADER true, NEW_LINE '\r\n')")
         scored, rows = con.execute(f"SELECT count(*) FILTER (WHERE {sql.STATUS} = 'scored'), count(*) "
                                    "FROM _kpi_scored").fetchone()
         return scored, rows
@@ -325,10 +383,28 @@ def write_parquet(table: Any, results: list[Result], out: Path) -> None:
                 columns.append(f"{value} AS {_q(header)}")
             with atomic_path(out) as tmp:
                 names = ", ".join(f"'c{i}'" for i in range(len(table.columns)))
-                con.execute(f"COPY (SELECT {', '.join(columns)} FROM read_csv(?, all_varchar = true, header = false, "
-                            f"skip = 1, names = [{names}])) TO '{_literal(str(tmp))}' (FORMAT parquet)", [str(staged)])
+                _copy(con, f"COPY (SELECT {', '.join(columns)} FROM read_csv(?, all_varchar = true, header = false, "
+                      f"skip = 1, names = [{names}])) TO '{_literal(str(tmp))}' (FORMAT parquet)", [str(staged)])
         finally:
             con.close()
+
+
+def _copy(con: Any, statement: str, params: list[str] | None = None) -> None:
+    """A COPY ... TO a file; DuckDB's failure to write it (a full disk, a file too large) as the
+    OSError every other writer raises, so ``atomic_path`` says it in words and removes the part."""
+    import errno
+    import os
+
+    import duckdb
+
+    try:
+        con.execute(statement, params)
+    except duckdb.IOException as e:
+        said = str(e)
+        for code in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EACCES, errno.EROFS):
+            if os.strerror(code) in said:
+                raise OSError(code, os.strerror(code)) from None
+        raise OSError(errno.EIO, f"cannot write the file ({said.splitlines()[0]})") from None
 
 
 def _literal(text: str) -> str:

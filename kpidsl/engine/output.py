@@ -6,16 +6,19 @@ its owner only (0600), whatever the umask.  Numbers are spelled once
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import json
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from kpidsl import ir
 from kpidsl.engine.result import NOT_APPLICABLE, Result
@@ -187,9 +190,11 @@ def write_csv(table: Table, results: Iterable[Result], stream: IO[str]) -> None:
 
 
 def write_json(table: Table, results: Iterable[Result], stream: IO[str]) -> None:
+    # JSON results end up in spreadsheets too: the title and labels are neutralised as the
+    # CSV's are (one function, safe_text); keys are names the rubric declared, never formulas
     doc = {
-        "rubric": table.plan.title,
-        "columns": [{"key": k, "label": h} for k, h, _ in table.columns],
+        "rubric": safe_text(table.plan.title),
+        "columns": [{"key": k, "label": safe_text(h)} for k, h, _ in table.columns],
         "rows": [{k: table.text(k, v) if isinstance(v, (Decimal, str)) else v for k, v in table.values(r).items()}
                  for r in results],
     }
@@ -230,7 +235,33 @@ def write_xlsx(table: Table, results: Iterable[Result], path: Path) -> None:
         width = max([_width(header)] + [_width("" if c.value is None else str(c.value)) for c in ws[letter][1:200]])
         ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = "B2"
-    wb.save(path)
+    _save_workbook(wb, path)
+
+
+def _save_workbook(wb: Any, path: Path) -> None:
+    """``wb.save(path)``, with the zip archive closed on failure too: left to the collector,
+    ZipFile.__del__ writes its directory into the full disk again and prints that failure
+    as a traceback after kpi's own message."""
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped]
+
+    archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True)
+    try:
+        ExcelWriter(wb, archive).save()  # writes every part, then closes the archive
+    except BaseException as e:
+        with contextlib.suppress(Exception):  # the first error is the one to report
+            archive.close()
+        # openpyxl's sheet writers are generators over lxml files; left open by the failure, each
+        # fails again when it is finalised and Python prints that as "Exception ignored ... Traceback"
+        # after kpi's message.  The write has failed and kpi is about to exit: those echoes are dropped.
+        sys.unraisablehook = lambda _unraisable: None
+        # lxml's writer reports a failed write as SerialisationError("IO_EFBIG"), not as an OSError
+        said = str(e)
+        if type(e).__name__ == "SerialisationError" and said.startswith("IO_"):
+            code = getattr(errno, said[3:], errno.EIO)
+            raise OSError(code, os.strerror(code)) from None
+        raise
 
 
 def _excel_value(table: Table, key: str, x: object) -> object:

@@ -68,7 +68,17 @@ class Loader:
             if not isinstance(stmt, ast.Use):
                 out.append(stmt)
                 continue
-            target = (path.parent / stmt.path).resolve()
+            if "\0" in stmt.path:  # no file system takes it: the path cannot name a file
+                self.diagnostics.append(error(
+                    "KPI010", f"`use` names a path with a NUL character in it: {stmt.path!r}", stmt.span,
+                    "write the file's name without the \\0"))
+                continue
+            try:
+                target = (path.parent / stmt.path).resolve()
+            except (OSError, RuntimeError) as e:  # a link loop, a name too long for the file system
+                self.diagnostics.append(error("KPI010", f"`use` names a path that cannot be read: {stmt.path} ({e})",
+                                              stmt.span))
+                continue
             if not target.is_relative_to(self._root):
                 self.diagnostics.append(error(
                     "KPI013", f"`use` reaches outside the rubric's folder: {stmt.path}", stmt.span,
@@ -92,7 +102,17 @@ class Loader:
     def _parse_used(self, target: Path, stmt: ast.Use) -> ast.Rubric | None:
         if target in self._parsed:
             return self._parsed[target]
-        if not target.is_file():
+        try:
+            is_file = target.is_file()
+        except OSError as e:  # a name too long, a folder that cannot be entered
+            self.diagnostics.append(error("KPI010", f"cannot read {stmt.path}: {e.strerror}", stmt.span))
+            return None
+        if not is_file and target.exists():  # a pipe would block the read forever
+            self.diagnostics.append(error(
+                "KPI010", f"`use` names something that is not a regular file: {stmt.path}", stmt.span,
+                "a rubric may use .kpi files only, not a folder, a pipe or a device"))
+            return None
+        if not is_file:
             self.diagnostics.append(error(
                 "KPI010", f"`use` names a file that does not exist: {stmt.path}", stmt.span,
                 f"the path is read relative to this file's folder; looked for {target}"))
@@ -102,8 +122,14 @@ class Loader:
         except KpiError as e:
             self.diagnostics.extend(e.diagnostics)
             return None
-        except (OSError, UnicodeDecodeError) as e:
-            self.diagnostics.append(error("KPI010", f"cannot read {stmt.path}: {e}", stmt.span))
+        except UnicodeDecodeError as e:
+            line = e.object[:e.start].count(b"\n") + 1
+            self.diagnostics.append(error(
+                "KPI010", f"cannot read {stmt.path}: not UTF-8 text ({e.reason} at byte {e.start}, line {line})",
+                stmt.span, "save the used file as UTF-8"))
+            return None
+        except OSError as e:
+            self.diagnostics.append(error("KPI010", f"cannot read {stmt.path}: {e.strerror or e}", stmt.span))
             return None
         self._parsed[target] = rubric
         return rubric

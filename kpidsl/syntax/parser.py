@@ -165,5 +165,14 @@ def as_lines(text: str) -> str:
 
 def read_source(path: str | Path) -> str:
     """A .kpi file's text: UTF-8, read past a byte-order mark (Windows Notepad writes one),
-    every CR or CRLF as ``\\n``.  Every reader of a rubric file goes through here."""
-    return as_lines(Path(path).read_bytes().decode("utf-8-sig"))
+    every CR or CRLF as ``\\n``.  Every reader of a rubric file goes through here.  Text that is
+    not UTF-8 raises UnicodeDecodeError with the file's name in ``filename``."""
+    data = Path(path).read_bytes()
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        return as_lines(data[bom:].decode("utf-8"))
+    except UnicodeDecodeError as e:
+        # positions in the file as it is on disk, its mark counted ("utf-8-sig" counts from after it)
+        error = UnicodeDecodeError("utf-8", data, e.start + bom, e.end + bom, e.reason)
+        error.filename = str(path)  # type: ignore[attr-defined]  # read by the messages that name the file
+        raise error from None

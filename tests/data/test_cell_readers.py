@@ -128,8 +128,8 @@ def assert_all_agree(con, cases: list[Case]) -> int:
             where = (c.unit, c.low, c.high, c.allowed, c.allowed_ranges, c.integer, mode, text)
             assert jv == wv, ("form", where, jv, wv)
             assert fv is False or fv == wv, ("fast reader", where, fv, wv)
-            # the one documented difference: SQL keeps cell_places(c) places, and the duckdb
-            # engine refuses a longer value in its own words ("more digits than the SQL engine keeps")
+            # the one documented difference: SQL keeps cell_places(c) places; the duckdb engine
+            # hands a longer value to the Python engine (duck.Unkept), which keeps it
             if wv == BLANK or sv == BLANK:
                 assert sv == wv, ("sql", where, sv, wv)
             elif not (sv is None and wv is not None and _places(wv) > cell_places(c)):

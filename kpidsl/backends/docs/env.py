@@ -5,7 +5,7 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from kpidsl import ir
-from kpidsl.backends.docs.text import code, md, num
+from kpidsl.backends.docs.text import code, link, md, num
 
 
 def environment() -> Environment:
@@ -17,5 +17,6 @@ def environment() -> Environment:
     env.filters["md"] = md
     env.filters["code"] = code
     env.filters["num"] = num
+    env.filters["link"] = link
     env.tests["section"] = lambda m: isinstance(m, ir.ShownSection)
     return env

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from kpidsl import ir
 from kpidsl.backends.docs import charts
@@ -129,6 +130,12 @@ def md(text: object) -> str:
     s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = re.sub(r"([\\`*_\[\]|])", r"\\\1", s)
     return s.replace("\n", " ")
+
+
+def link(target: object) -> str:
+    """A file name as a Markdown link's destination: percent-encoded (RFC 3986), so a ``)``,
+    a space or ``<`` in a rubric's file name is part of the address, never markup."""
+    return quote(str(target), safe="/")
 
 
 def code(text: object) -> str:

@@ -237,12 +237,13 @@ def reading(plan: ir.Plan, raw_table: str, keys: dict[str, str | None], titles: 
     (read from the raw column ``titles[name]``) as DECIMAL(38, places), and ``_kpi_bad``,
     true for a row with a cell the Python reader would refuse (or SQL cannot keep) or no
     person.  Columns the plan may leave blank (``x.last``) are NULL when blank."""
-    out: list[exp.Expr] = [exp.alias_(_fn("TRIM", col(raw)) if raw else _s(""), key, quoted=True)
+    # keys lose the white space str.strip() takes (a tab, a no-break space), as the Python reader's do
+    out: list[exp.Expr] = [exp.alias_(_trim(col(raw)) if raw else _s(""), key, quoted=True)
                            for key, raw in keys.items()]
     out.append(exp.alias_(col(row), row, quoted=True))
     person = keys[plan.person]
     assert person is not None  # the Python reader refuses a file with no person column
-    bad: list[exp.Expr] = [exp.EQ(this=exp.Coalesce(this=_fn("TRIM", col(person)), expressions=[_s("")]),
+    bad: list[exp.Expr] = [exp.EQ(this=exp.Coalesce(this=_trim(col(person)), expressions=[_s("")]),
                                   expression=_s(""))]
     blanks = 0
     for c in plan.columns:

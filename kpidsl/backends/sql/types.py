@@ -4,7 +4,7 @@ values are computed in, exact whole-number division, a cell read as a whole numb
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal, localcontext
 
 from sqlglot import exp
 
@@ -35,12 +35,21 @@ def cell_places(col: ir.Column) -> int:
     return places
 
 
+def shifted(x: Decimal, places: int) -> Decimal:
+    """``x`` times 10**places, exactly: ``Decimal.scaleb`` rounds to the context's 28 digits, and a
+    29-digit threshold would become another number in SQL (1.0000000000000000000000000001 became 1)."""
+    _, digits, _ = x.as_tuple()
+    with localcontext() as exact:
+        exact.prec = len(digits) + 2
+        return x.scaleb(places)
+
+
 def cell_bounds(col: ir.Column) -> tuple[int, int]:
     """Bounds of column ``col``'s whole number at its places, as validation enforces them
     (allowed values, ranges, low, high); a side the rubric leaves open is the 38 digits
     of the column's type."""
     places = cell_places(col)
-    lo, hi = Decimal(-WIDE_MAX).scaleb(-places), Decimal(WIDE_MAX).scaleb(-places)
+    lo, hi = shifted(Decimal(-WIDE_MAX), -places), shifted(Decimal(WIDE_MAX), -places)
     if col.unit == "yes/no":  # read as 1 or 0
         lo, hi = Decimal(0), Decimal(1)
     elif col.allowed:
@@ -52,7 +61,8 @@ def cell_bounds(col: ir.Column) -> tuple[int, int]:
     if col.high is not None:
         hi = min(hi, col.high)
     # a cell has at most ``places`` places, so its whole number lies between these
-    return -int((-lo).scaleb(places).to_integral_value(ROUND_FLOOR)), int(hi.scaleb(places).to_integral_value(ROUND_FLOOR))
+    return (-int(shifted(-lo, places).to_integral_value(ROUND_FLOOR)),
+            int(shifted(hi, places).to_integral_value(ROUND_FLOOR)))
 
 
 def fits(lo: int, hi: int, limit: int = NARROW_MAX) -> bool:
@@ -167,7 +177,7 @@ class Dialect:
             return fast, "narrow"
         general = wide
         if scale <= 9:  # not proven small: the fast reading for the rows whose cell is, the general one for the rest
-            limit = number(Decimal(small).scaleb(-scale))
+            limit = number(shifted(Decimal(small), -scale))
             inside = exp.And(this=exp.GT(this=column.copy(), expression=exp.Neg(this=limit)),
                              expression=exp.LT(this=column.copy(), expression=limit.copy()))
             general = exp.Case(ifs=[exp.If(this=inside, true=exp.Cast(this=fast, to=self.integer))], default=wide)

@@ -60,6 +60,7 @@ from kpidsl.backends.sql.types import (  # noqa: F401  (cell_places, quote and t
     number,
     places_of,
     quote,
+    shifted,
 )
 from kpidsl.ir import DIVISION_PLACES
 from kpidsl.numbers.semantics import is_power_of_ten
@@ -202,8 +203,7 @@ class Translator:
     def _value(self, e: ir.Expr) -> Val:
         match e:
             case ir.Const():
-                scale = places_of(e.value)
-                return self.const(int(e.value.scaleb(scale)), scale)
+                return self.const(int(shifted(e.value, places_of(e.value))), places_of(e.value))
             case ir.Cell():
                 scale = self.inputs[e.column]
                 lo, hi = self.bounds.get(e.column, (-WIDE_MAX, WIDE_MAX))
@@ -418,8 +418,8 @@ class Translator:
             return x  # already a multiple of the step
         places = max(x.scale, step_places)
         num = replace(self.align(x, places), scale=0)
-        q = self.rounded_quotient(num, self.const(int(step.scaleb(places))), mode)
-        unit = int(step.scaleb(step_places))  # the step, in whole numbers at its own places
+        q = self.rounded_quotient(num, self.const(int(shifted(step, places))), mode)
+        unit = int(shifted(step, step_places))  # the step, in whole numbers at its own places
         if unit == 1:
             return replace(q, scale=step_places)
         return self.times(replace(q, sql=exp.Paren(this=q.sql)), unit, step_places)
