@@ -64,6 +64,7 @@ class Validator:
         self.percent = percent
         self.errors: list[DataError] = []
         self.index: dict[str, int] = {}
+        self.width = len(header)
         titles = {h: i for i, h in enumerate(header)}
         mapping = mapping or {}
         for title, name in mapping.items():
@@ -148,6 +149,14 @@ class Validator:
         return compile_row_reader([(spec, i) for _, spec, i in self.plain if i is not None])
 
     def row(self, number: int, values: list[object]) -> Row | None:
+        if len(values) > self.width and any(v not in (None, "") for v in values[self.width:]):
+            # never dropped: a cell past the last title is most often a number whose thousands
+            # comma split it in two (1,000 read as 1 and 000)
+            self._error(number, None, f"this row has {len(values)} cells, more than the {self.width} titles of "
+                                      "the header row",
+                        hint='a comma inside a cell splits it: put the cell in quotes ("1,000"), or give the '
+                             "extra column a title")
+            return None
         fast = self.fast
         cells: dict[str, Decimal | None] | None = None
         if fast is not None and not self.others:

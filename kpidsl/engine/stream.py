@@ -13,6 +13,7 @@ import decimal
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from kpidsl.data.cells import CellSpec
 from kpidsl.data.duplicates import DuplicateIndex
@@ -75,7 +76,7 @@ def stream_lines(evaluator: Evaluator, paths: list[Path], errors: list[DataError
             layout = (tuple(i for _, i in cells), v.person_col, v.period_col, tuple(groups), any_types)
             if layout not in loops:
                 loops[layout] = compile_lines(plan, cells, v.person_col, v.period_col, groups, any_types)
-            yield from loops[layout](rows, slow, seen, place, failed, no_grade)
+            yield from loops[layout](_within(rows, len(header), slow), slow, seen, place, failed, no_grade)
     errors.extend(duplicate_errors(seen, paths))
 
 
@@ -90,3 +91,14 @@ def _counted(rows: Iterator, progress: Callable[[int], object], every: int = 100
             n = 0
     if n:
         progress(n)
+
+
+def _within(rows: Iterator[tuple[int, list[Any]]], width: int,
+            slow: Callable[[int, list[Any]], list[str] | None]) -> Iterator[tuple[int, list[Any]]]:
+    """The rows the generated loop may read by position: a row with a value past the header's
+    last column (an unquoted ``1,000`` split in two) goes to the validator, which refuses it."""
+    for at, values in rows:
+        if len(values) > width and any(v not in (None, "") for v in values[width:]):
+            slow(at, values)
+            continue
+        yield at, values

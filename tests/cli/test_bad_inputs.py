@@ -585,11 +585,11 @@ ENGINE_CASES = [
      ["p,2024-01,33.1234567,25,30,88.12,合格,-10.00,,scored,"]),  # 30 + 3.1234567; total to 0.01
     ("json-places-past-duckdb", _PERCENT, {"d.json": b'[{"id": "p", "v": "93.1234567%"}]'}, 0, "",
      ["p,,93.1234567,93.1234567,,scored,"]),  # DuckDB would have kept 93.1235 (6 places)
-    ("ragged-extra-cell", RUBRIC, {"d.csv": GOOD_CSV.replace(b",8\n", b",1,000\n")}, 1, "", []),
+    # an unquoted 1,000 in the last column: refused by its row, never read as 1 with "000" dropped
+    ("ragged-extra-cell", RUBRIC, {"d.csv": GOOD_CSV.replace(b",8\n", b",1,000\n")}, 1,
+     "more than the 7 titles of the header row", []),
 ]
-# An unquoted 1,000 in the last column: both engines read 1 and drop "000" without a word. The
-# refusal belongs to the CSV reader (data/files.py, data/validate.py, the fast reader), not here.
-ENGINE_XFAIL = {"ragged-extra-cell": "an extra cell past the header is dropped silently (the CSV reader's to refuse)"}
+ENGINE_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name,rubric,files,code,fragment,lines", ENGINE_CASES, ids=[c[0] for c in ENGINE_CASES])
