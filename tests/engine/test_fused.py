@@ -315,11 +315,12 @@ def test_kpi_eval_to_a_file_writes_what_it_prints(kpi, write, tmp_path):
 
 
 def test_a_row_with_a_cell_past_the_last_title_is_refused_by_the_loop_and_the_general_path(tmp_path):
-    # E2's unquoted 7,000 splits into 7 and 000: read by position it would score 7
+    # E2's unquoted 1,500 in the last column splits into 1 and 500: read by position, d would be 1
     scorer = _scorer()
     path = tmp_path / "a.csv"
     lines = [",".join(HEADER)] + [",".join(r) for r in COMMON]
-    lines[2] = lines[2].replace(",7000,", ",7,000,")
+    assert lines[2].endswith(",15")
+    lines[2] = lines[2][:-3] + ",1,500"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     for text, errors in (_fused(scorer, [path])[:2], _general(scorer, [path])):
         assert [e for e in errors if "more than the 8 titles of the header row" in e and ":3:" in e], errors
