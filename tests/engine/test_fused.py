@@ -315,13 +315,11 @@ def test_kpi_eval_to_a_file_writes_what_it_prints(kpi, write, tmp_path):
 
 
 def test_a_row_with_a_cell_past_the_last_title_is_refused_by_the_loop_and_the_general_path(tmp_path):
-    # E2's unquoted 1,500 in the last column splits into 1 and 500: read by position, d would be 1
-    scorer = _scorer()
+    # p2's unquoted 1,000 in the last column splits into 1 and 000: read by position, late would
+    # be 1 and p2 would score 99 without a word
+    scorer = _scorer('rubric "t"\ninput late "迟到": count\nitem a "A" points 100 { deduct 1 per late }\n')
     path = tmp_path / "a.csv"
-    lines = [",".join(HEADER)] + [",".join(r) for r in COMMON]
-    assert lines[2].endswith(",15")
-    lines[2] = lines[2][:-3] + ",1,500"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("id,late\np1,1\np2,1,000\np3,2\n", encoding="utf-8")
     for text, errors in (_fused(scorer, [path])[:2], _general(scorer, [path])):
-        assert [e for e in errors if "more than the 8 titles of the header row" in e and ":3:" in e], errors
-        assert "E2" not in text and "E1" in text
+        assert [e for e in errors if ":3: this row has 3 cells, more than the 2 titles of the header row" in e], errors
+        assert "p2" not in text and "p1,,99" in text.replace("\r\n", "\n")
