@@ -70,6 +70,7 @@ def example_for(scorer: Any, path: Path, shown_as: str = "") -> Example | None:
     shown = []
     for c in plan.columns:
         if c.name in r.row.cells:
-            shown.append((c.name, c.label or "", num(r.row.cells[c.name], c.unit == "percent")))
+            value = r.row.cells[c.name]  # None: a cell that may be blank, left blank (a rater absent)
+            shown.append((c.name, c.label or "", "—" if value is None else num(value, c.unit == "percent")))
     return Example(r.person, r.period, tuple(shown), explain(plan, r), dict(r.steps), dict(r.row.cells),
                    source=shown_as or path.name, grade=r.grade, awards=tuple(r.awards.items()), flags=tuple(r.flags))
