@@ -234,7 +234,7 @@ def test_(paths: tuple[str, ...], percent_cells: str | None, sheet: str | None, 
     """Run the examples beside each rubric (examples/NAME.csv and examples/NAME.expected.csv)."""
     from kpidsl.api import RubricErrors
     from kpidsl.cli.options import paths_or_configured
-    from kpidsl.cli.testing import run_examples, update_all
+    from kpidsl.cli.testing import failure, run_examples, update_all
     from kpidsl.data.source import DataProblems
 
     files = collect_files(paths_or_configured(paths, "the rubrics to test"))
@@ -245,23 +245,9 @@ def test_(paths: tuple[str, ...], percent_cells: str | None, sheet: str | None, 
     for f in files:
         try:
             cases = run_examples(f, *settle(f, percent_cells, sheet, header_row, verbose))
-        except RubricErrors:
+        except (RubricErrors, DataProblems, ValueError, OSError) as e:
             failed += 1
-            click.echo(f"FAIL {f}: the rubric has errors (kpi check {f})")
-            continue
-        except DataProblems as e:
-            failed += 1
-            click.echo(f"FAIL {f}: its example data has problems:")
-            for err in e.errors[:10]:
-                click.echo(f"    {err}")
-            continue
-        except UnicodeDecodeError as e:  # the rubric, or a file it uses, is not UTF-8
-            failed += 1
-            click.echo(f"FAIL {io_message(e)}")
-            continue
-        except (ValueError, OSError) as e:
-            failed += 1
-            click.echo(f"FAIL {f}: {e}")
+            click.echo(failure(f, e))
             continue
         if not cases:
             without.append(f)

@@ -214,6 +214,22 @@ def update_examples(rubric: Path, percent: str = "strict", layout: Layout | None
     return expected_path, rows
 
 
+def failure(rubric: Path, e: Exception) -> str:
+    """The FAIL lines for a rubric whose examples could not be run or written, in the
+    words both ``kpi test`` and ``kpi test --update`` print."""
+    from kpidsl.api import RubricErrors
+    from kpidsl.cli.common import io_message
+    from kpidsl.data.source import DataProblems
+
+    if isinstance(e, RubricErrors):
+        return f"FAIL {rubric}: the rubric has errors (kpi check {rubric})"
+    if isinstance(e, DataProblems):
+        return "\n".join([f"FAIL {rubric}: its example data has problems:", *(f"    {err}" for err in e.errors[:10])])
+    if isinstance(e, UnicodeDecodeError):  # the rubric, or a file it uses, is not UTF-8
+        return f"FAIL {io_message(e)}"
+    return f"FAIL {rubric}: {e}"
+
+
 def update_all(files: list[Path], settings: Callable[[Path], Settings]) -> int:
     """``kpi test --update``: each rubric's expected file written from its results; the exit
     code.  Never in CI: there an expected file is what the results are checked against, and
@@ -230,19 +246,9 @@ def update_all(files: list[Path], settings: Callable[[Path], Settings]) -> int:
             path, rows = update_examples(f, *settings(f))
         except FileNotFoundError:
             continue  # a library without examples (rubrics/common/)
-        except RubricErrors:
+        except (RubricErrors, DataProblems, ValueError, OSError, OutputError) as e:
             problems += 1
-            click.echo(f"FAIL {f}: the rubric has errors (kpi check {f})")
-            continue
-        except DataProblems as e:
-            problems += 1
-            click.echo(f"FAIL {f}: its example data has problems:")
-            for err in e.errors[:10]:
-                click.echo(f"    {err}")
-            continue
-        except (ValueError, OSError, OutputError) as e:
-            problems += 1
-            click.echo(f"FAIL {f}: {e}")
+            click.echo(failure(f, e))
             continue
         updated += 1
         click.echo(f"wrote {path} ({rows} rows): review it with git diff before you commit it")
